@@ -1,0 +1,319 @@
+"""Typed scenario objects (schema_version 1).
+
+Pure Python: no Qt, no pandas at import time. Every object keeps the fields of
+the file that this version does not know in ``extra`` so that saving never
+drops data written by a newer version of the app.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from enum import StrEnum
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+class Verification(StrEnum):
+    REPORTED = "reported"
+    CONFIRMED = "confirmed"
+    DISPUTED = "disputed"
+    DENIED = "denied"
+
+
+class CrossingStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    RESTRICTED = "restricted"
+
+
+class CrossingKind(StrEnum):
+    OFFICIAL = "official"
+    INFORMAL = "informal"
+
+
+RELIABILITY_GRADES = ("A", "B", "C", "D", "E", "F")
+RELIABILITY_MEANING = {
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "reliability cannot be judged",
+}
+CREDIBILITY_MEANING = {
+    1: "confirmed by other sources",
+    2: "probably true",
+    3: "possibly true",
+    4: "doubtful",
+    5: "improbable",
+    6: "truth cannot be judged",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """A point in time as written in the file.
+
+    ``instant`` is timezone-aware. A day-precision value (``"2024-11-27"``)
+    has ``day=True`` and ``instant`` at the start of that day in the
+    scenario's timezone; it must never be shown with an hour.
+    """
+
+    instant: datetime
+    day: bool = False
+
+    @classmethod
+    def of_day(cls, d: date, tz: tzinfo) -> Moment:
+        return cls(datetime.combine(d, time(0, 0), tzinfo=tz), True)
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> Moment:
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        return cls(now.astimezone(tz) if tz is not None else now, False)
+
+    @property
+    def date(self) -> date:
+        return self.instant.date()
+
+    @property
+    def utc(self) -> datetime:
+        return self.instant.astimezone(timezone.utc)
+
+    @property
+    def end(self) -> datetime:
+        """The end of the period this moment names (a whole day for day precision)."""
+        return self.instant + timedelta(days=1) if self.day else self.instant
+
+    def iso(self) -> str:
+        """Canonical text, as written to the file."""
+        return self.date.isoformat() if self.day else self.instant.isoformat()
+
+    def __lt__(self, other: Moment) -> bool:
+        return self.instant < other.instant
+
+    def __le__(self, other: Moment) -> bool:
+        return self.instant <= other.instant
+
+
+@dataclass(slots=True)
+class ScenarioInfo:
+    id: str
+    title: str
+    timezone: str
+    description: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Faction:
+    id: str
+    name: str
+    color: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Source:
+    id: str
+    title: str
+    publisher: str
+    url: str
+    published: str | None = None
+    reliability: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Location:
+    name: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Event:
+    id: str
+    time: Moment
+    title: str
+    category: str
+    actors: list[str]
+    source_ids: list[str]
+    verification: Verification
+    summary: str | None = None
+    location: Location | None = None
+    credibility: int | None = None
+    reliability: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Side:
+    country: str
+    place: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEntry:
+    """One change of a crossing's status. Immutable: edits replace the entry."""
+
+    time: Moment
+    status: CrossingStatus
+    source_ids: tuple[str, ...] = ()
+    recorded_at: Moment | None = None
+    note: str | None = None
+    by: str | None = None
+    extra: tuple[tuple[str, Any], ...] = ()
+
+    def sort_key(self) -> tuple[datetime, datetime]:
+        recorded = self.recorded_at.instant if self.recorded_at else _MIN_INSTANT
+        return (self.time.instant, recorded)
+
+
+_MIN_INSTANT = datetime(1, 1, 2, tzinfo=timezone.utc)
+
+
+@dataclass(slots=True)
+class Crossing:
+    id: str
+    name: str
+    sides: list[Side]
+    location: Location
+    kind: CrossingKind
+    history: tuple[StatusEntry, ...] = ()
+    name_local: str | None = None
+    controlled_by: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    _timeline_of: tuple[StatusEntry, ...] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _timeline: list[StatusEntry] = field(default_factory=list, init=False, repr=False, compare=False)
+    _timeline_keys: list[datetime] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
+
+    def timeline(self) -> list[StatusEntry]:
+        """History sorted by effective time (ties: by recorded_at, then file order)."""
+        if self._timeline_of is not self.history:
+            self._timeline = sorted(self.history, key=StatusEntry.sort_key)
+            self._timeline_keys = [e.time.instant for e in self._timeline]
+            self._timeline_of = self.history
+        return self._timeline
+
+    def entry_at(self, when: datetime) -> StatusEntry | None:
+        """The last history entry whose time is at or before ``when`` (any list order)."""
+        timeline = self.timeline()
+        i = bisect.bisect_right(self._timeline_keys, when)
+        return timeline[i - 1] if i else None
+
+    def status_at(self, when: datetime) -> CrossingStatus | None:
+        entry = self.entry_at(when)
+        return entry.status if entry else None
+
+    def previous_entry(self, entry: StatusEntry) -> StatusEntry | None:
+        """The entry in force just before ``entry`` took effect."""
+        timeline = self.timeline()
+        for i, e in enumerate(timeline):
+            if e is entry:
+                return timeline[i - 1] if i else None
+        return None
+
+
+@dataclass(slots=True)
+class TerritoryShare:
+    date: date
+    faction: str
+    share_pct: float
+    source_ids: list[str]
+    estimated: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Scenario:
+    info: ScenarioInfo
+    factions: list[Faction] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    crossings: list[Crossing] = field(default_factory=list)
+    territory: list[TerritoryShare] = field(default_factory=list)
+    schema_version: int = SCHEMA_VERSION
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # -- lookups -------------------------------------------------------------
+    @property
+    def tz(self) -> tzinfo:
+        from monitor.model.timeutil import zone
+
+        return zone(self.info.timezone)
+
+    def faction(self, faction_id: str) -> Faction | None:
+        return next((f for f in self.factions if f.id == faction_id), None)
+
+    def faction_name(self, ref: str) -> str:
+        """Display name for an actor or faction reference (free names pass through)."""
+        f = self.faction(ref)
+        return f.name if f else ref
+
+    def source(self, source_id: str) -> Source | None:
+        return self.sources_by_id().get(source_id)
+
+    def sources_by_id(self) -> dict[str, Source]:
+        return {s.id: s for s in self.sources}
+
+    def crossing(self, crossing_id: str) -> Crossing | None:
+        return next((c for c in self.crossings if c.id == crossing_id), None)
+
+    def event(self, event_id: str) -> Event | None:
+        return next((e for e in self.events if e.id == event_id), None)
+
+    # -- queries -------------------------------------------------------------
+    def events_between(self, start: datetime | None = None, end: datetime | None = None) -> list[Event]:
+        """Events whose time falls in [start, end] (either bound may be open), in time order.
+
+        A day-precision event counts as the whole day: it is in the range if
+        any part of its day is.
+        """
+        out = []
+        for e in self.events:
+            if start is not None and e.time.end <= start:
+                continue
+            if end is not None and e.time.instant > end:
+                continue
+            out.append(e)
+        out.sort(key=lambda e: e.time.instant)
+        return out
+
+    def statuses_at(self, when: datetime) -> dict[str, CrossingStatus | None]:
+        return {c.id: c.status_at(when) for c in self.crossings}
+
+    def territory_dates(self) -> list[date]:
+        return sorted({t.date for t in self.territory})
+
+    def territory_at(self, day: date) -> dict[str, float]:
+        """Share (percent) per faction on the latest territory date at or before ``day``."""
+        dates = self.territory_dates()
+        i = bisect.bisect_right(dates, day)
+        if not i:
+            return {}
+        chosen = dates[i - 1]
+        return {t.faction: t.share_pct for t in self.territory if t.date == chosen}
+
+    def time_range(self) -> tuple[datetime, datetime] | None:
+        """Earliest and latest instants in events, crossing histories and territory."""
+        tz = self.tz
+        instants = [e.time.instant for e in self.events]
+        instants += [h.time.instant for c in self.crossings for h in c.history]
+        instants += [Moment.of_day(d, tz).instant for d in self.territory_dates()]
+        if not instants:
+            return None
+        return min(instants), max(instants)
+
+    def events_frame(self):  # -> pandas.DataFrame (lazy import keeps start-up fast)
+        from monitor.model.frames import events_frame
+
+        return events_frame(self)

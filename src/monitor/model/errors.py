@@ -1,0 +1,47 @@
+"""The one exception type for a scenario file that cannot be used."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a file: where (JSON path, or line/column) and why."""
+
+    where: str
+    reason: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        place = self.where or "(file)"
+        if self.line is not None:
+            place += f" (line {self.line}, column {self.column})"
+        return f"{place}: {self.reason}"
+
+
+class ScenarioError(Exception):
+    """A scenario file is unreadable or invalid.
+
+    Carries every problem found, not just the first. ``unreadable`` is true
+    when the file could not be read at all (missing, a directory, no
+    permission), as opposed to read but rejected.
+    """
+
+    def __init__(self, path: str | Path, problems: list[Problem], *, unreadable: bool = False):
+        self.path = str(path)
+        self.problems = list(problems)
+        self.unreadable = unreadable
+        super().__init__(self.describe())
+
+    def describe(self, limit: int | None = 50) -> str:
+        n = len(self.problems)
+        head = f"{self.path}: {'cannot be read' if self.unreadable else 'invalid scenario'}"
+        head += f" ({n} problem{'s' if n != 1 else ''})" if n > 1 else ""
+        shown = self.problems if limit is None else self.problems[:limit]
+        lines = [head, *(f"  {self.path}: {p}" for p in shown)]
+        if limit is not None and n > limit:
+            lines.append(f"  ... and {n - limit} more")
+        return "\n".join(lines)

@@ -1,0 +1,743 @@
+"""Load, validate and save scenario files (the JSON contract, schema_version 1).
+
+Reading is strict RFC 8259: UTF-8 only (no byte-order mark), no ``NaN`` /
+``Infinity``, no duplicate keys in an object. Validation collects every
+problem with its JSON path before raising one :class:`ScenarioError`.
+Saving is atomic and canonical (stable key order, 2-space indent, UTF-8
+without ``\\u`` escapes) so files diff well and round-trip byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from datetime import tzinfo
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from monitor.model.entities import (
+    RELIABILITY_GRADES,
+    SCHEMA_VERSION,
+    Crossing,
+    CrossingKind,
+    CrossingStatus,
+    Event,
+    Faction,
+    Location,
+    Moment,
+    Scenario,
+    ScenarioInfo,
+    Side,
+    Source,
+    StatusEntry,
+    TerritoryShare,
+    Verification,
+)
+from monitor.model.errors import Problem, ScenarioError
+from monitor.model.timeutil import parse_date, parse_moment, zone
+
+# A fixed-width number of bytes is enough to reject garbage before reading a huge file.
+_SNIFF_BYTES = 64 * 1024
+SHARE_TOLERANCE = 0.5  # percentage points of rounding allowed when shares per date are summed
+_COLOR_RE = re.compile(r"#[0-9a-fA-F]{6}")
+_MAX_PROBLEMS = 1000
+
+
+# --------------------------------------------------------------------------- parsing
+class _DuplicateKeys(dict):
+    """A JSON object in which some key appeared more than once."""
+
+    __slots__ = ("duplicates",)
+
+
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        dup = _DuplicateKeys(obj)
+        seen: set[str] = set()
+        dup.duplicates = sorted({k for k, _ in pairs if k in seen or seen.add(k)})
+        return dup
+    return obj
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON (RFC 8259 has no NaN or Infinity)")
+
+
+def _line_col(text: str, pos: int) -> tuple[int, int]:
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return line, col
+
+
+def _encoding_problem(data: bytes) -> Problem | None:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return Problem("", "starts with a UTF-8 byte-order mark; save the file as UTF-8 without BOM", 1, 1)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) >= 2 and (data[0] == 0 or data[1] == 0)):
+        return Problem("", "is UTF-16/UTF-32 encoded; scenario files must be UTF-8", 1, 1)
+    return None
+
+
+def read_json(path: str | Path) -> Any:
+    """Read ``path`` as strict UTF-8 JSON; every failure is a :class:`ScenarioError`."""
+    p = Path(path)
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+            problem = _encoding_problem(head)
+            if problem is None and head.strip() == b"" and fh.read(1) == b"":
+                problem = Problem("", "the file is empty", 1, 1)
+            elif problem is None:
+                first = head.lstrip(b" \t\r\n")[:1]
+                if first and first != b"{":
+                    line, col = _line_col(head.decode("utf-8", "replace"), len(head) - len(head.lstrip(b" \t\r\n")))
+                    problem = Problem(
+                        "", f"a scenario file must be a JSON object starting with '{{', found {first!r}", line, col
+                    )
+            if problem is not None:
+                raise ScenarioError(p, [problem])
+            data = head + fh.read()
+    except ScenarioError:
+        raise
+    except FileNotFoundError:
+        raise ScenarioError(p, [Problem("", "no such file")], unreadable=True) from None
+    except IsADirectoryError:
+        raise ScenarioError(p, [Problem("", "is a directory, not a scenario file")], unreadable=True) from None
+    except PermissionError:
+        raise ScenarioError(p, [Problem("", "permission denied")], unreadable=True) from None
+    except OSError as exc:
+        raise ScenarioError(p, [Problem("", f"cannot be read: {exc.strerror or exc}")], unreadable=True) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(data[: exc.start].decode("utf-8", "replace"), exc.start)
+        raise ScenarioError(p, [Problem("", f"invalid UTF-8 byte 0x{data[exc.start]:02x} at offset {exc.start}", line, col)]) from None
+    del data
+    try:
+        obj = json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(p, [Problem("", f"broken JSON: {exc.msg}", exc.lineno, exc.colno)]) from None
+    except ValueError as exc:  # NaN / Infinity
+        where = _find_constant(text)
+        line, col = _line_col(text, where) if where is not None else (None, None)
+        raise ScenarioError(p, [Problem("", str(exc), line, col)]) from None
+    except RecursionError:
+        raise ScenarioError(p, [Problem("", "JSON nested too deeply")]) from None
+    return obj
+
+
+def _find_constant(text: str) -> int | None:
+    m = re.search(r"(?<![\"\w])(NaN|-?Infinity)(?![\"\w])", text)
+    return m.start() if m else None
+
+
+# --------------------------------------------------------------------------- validation helpers
+_TYPE_NAMES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number", type(None): "null"}
+
+
+def _kind(value: Any) -> str:
+    name = _TYPE_NAMES.get(type(value), type(value).__name__)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{name} ({value!r})"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"{name} ({shown!r})"
+    return name
+
+
+class _Invalid(Exception):
+    pass
+
+
+Checker = Callable[[Any], Any]
+
+
+def _string(value: Any, *, empty: bool = False) -> str:
+    if not isinstance(value, str):
+        raise _Invalid(f"expected a string, got {_kind(value)}")
+    if not empty and not value.strip():
+        raise _Invalid("must not be empty")
+    return value
+
+
+def _text(value: Any) -> str:
+    return _string(value, empty=True)
+
+
+def _number(lo: float, hi: float) -> Checker:
+    def check(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _Invalid(f"expected a number, got {_kind(value)}")
+        if not math.isfinite(value) or not lo <= value <= hi:
+            raise _Invalid(f"{value!r} is out of range {lo:g}..{hi:g}")
+        return value
+
+    return check
+
+
+def _integer(lo: int, hi: int) -> Checker:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Invalid(f"expected a whole number {lo}..{hi}, got {_kind(value)}")
+        if not lo <= value <= hi:
+            raise _Invalid(f"{value} is out of range {lo}..{hi}")
+        return value
+
+    return check
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"expected true or false, got {_kind(value)}")
+    return value
+
+
+def _enum(enum: type[StrEnum]) -> Checker:
+    allowed = " | ".join(m.value for m in enum)
+
+    def check(value: Any) -> StrEnum:
+        try:
+            return enum(value)
+        except (ValueError, TypeError):
+            raise _Invalid(f"expected one of {allowed}, got {_kind(value)}") from None
+
+    return check
+
+
+def _grade(value: Any) -> str:
+    if value not in RELIABILITY_GRADES:
+        raise _Invalid(f"expected a reliability grade A..F, got {_kind(value)}")
+    return value
+
+
+def _color(value: Any) -> str:
+    if not isinstance(value, str) or not _COLOR_RE.fullmatch(value):
+        raise _Invalid(f"expected a colour as #rrggbb, got {_kind(value)}")
+    return value
+
+
+def _url(value: Any) -> str:
+    value = _string(value, empty=True)
+    if value and not re.match(r"https?://[^\s/]+", value, re.IGNORECASE):
+        raise _Invalid(f"expected an http(s) URL or an empty string, got {_kind(value)}")
+    return value
+
+
+def _str_list(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise _Invalid(f"expected an array of strings, got {_kind(value)}")
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            raise _Invalid(f"item [{i}] must be a non-empty string, got {_kind(item)}")
+    return list(value)
+
+
+class _Validator:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def error(self, where: str, reason: str) -> None:
+        if len(self.problems) < _MAX_PROBLEMS:
+            self.problems.append(Problem(where, reason))
+
+    def obj(self, value: Any, where: str) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.error(where, f"expected an object, got {_kind(value)}")
+            return None
+        return value
+
+    def array(self, value: Any, where: str) -> list[Any]:
+        if not isinstance(value, list):
+            self.error(where, f"expected an array, got {_kind(value)}")
+            return []
+        return value
+
+    def fields(
+        self,
+        d: dict[str, Any],
+        where: str,
+        required: dict[str, Checker],
+        optional: dict[str, Checker] | None = None,
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """Check known fields; return (values, unknown extras) or None if any failed."""
+        optional = optional or {}
+        ok = True
+        values: dict[str, Any] = {}
+        for key, check in required.items():
+            if key not in d:
+                self.error(where, f'missing required field "{key}"')
+                ok = False
+                continue
+            try:
+                values[key] = check(d[key])
+            except _Invalid as exc:
+                self.error(f"{where}.{key}", str(exc))
+                ok = False
+        for key, check in optional.items():
+            if key not in d or d[key] is None:
+                values[key] = None
+                continue
+            try:
+                values[key] = check(d[key])
+            except _Invalid as exc:
+                self.error(f"{where}.{key}", str(exc))
+                ok = False
+        extra = {k: v for k, v in d.items() if k not in required and k not in optional}
+        return (values, extra) if ok else None
+
+    def unique(self, ids: Iterable[tuple[str, str]], what: str) -> set[str]:
+        seen: dict[str, str] = {}
+        for where, ident in ids:
+            if ident in seen:
+                self.error(f"{where}.id", f'duplicate {what} id "{ident}" (first used at {seen[ident]})')
+            else:
+                seen[ident] = where
+        return set(seen)
+
+    def refs(self, values: Iterable[str], known: set[str], where: str, what: str) -> None:
+        for i, ref in enumerate(values):
+            if ref not in known:
+                self.error(f"{where}[{i}]", f'unknown {what} id "{ref}"')
+
+
+def _duplicates(value: Any, where: str, out: list[Problem]) -> None:
+    """Report every object with a repeated key (found while parsing) by JSON path."""
+    stack = [(value, where)]
+    while stack and len(out) < _MAX_PROBLEMS:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node, _DuplicateKeys):
+                for key in node.duplicates:
+                    out.append(Problem(path or "(top level)", f'duplicate key "{key}" (a value would be silently lost)'))
+            stack.extend((v, f"{path}.{k}" if path else k) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in reversed(list(enumerate(node))))
+
+
+# --------------------------------------------------------------------------- building
+def scenario_from_json(obj: Any, path: str | Path = "<memory>") -> Scenario:
+    """Validate a parsed JSON document and build a :class:`Scenario`."""
+    v = _Validator()
+    _duplicates(obj, "", v.problems)
+    root = v.obj(obj, "(top level)")
+    if root is None:
+        raise ScenarioError(path, v.problems)
+    version = root.get("schema_version")
+    if "schema_version" not in root:
+        v.error("schema_version", 'missing required field "schema_version" (expected 1)')
+    elif isinstance(version, bool) or not isinstance(version, int):
+        v.error("schema_version", f"expected the number 1, got {_kind(version)}")
+    elif version != SCHEMA_VERSION:
+        hint = " (written by a newer version of the app)" if version > SCHEMA_VERSION else ""
+        v.error("schema_version", f"unsupported schema_version {version}; this app reads {SCHEMA_VERSION}{hint}")
+        raise ScenarioError(path, v.problems)
+
+    known_top = {"schema_version", "scenario", "factions", "sources", "events", "crossings", "territory"}
+    for key in ("scenario", "factions", "sources", "events", "crossings", "territory"):
+        if key not in root:
+            v.error("(top level)", f'missing required field "{key}"')
+
+    info, tz = _scenario_info(v, root.get("scenario", {}))
+    factions = _factions(v, root.get("factions", []))
+    faction_ids = v.unique(((f"factions[{i}]", f.id) for i, f in factions), "faction")
+    sources = _sources(v, root.get("sources", []), tz)
+    source_ids = v.unique(((f"sources[{i}]", s.id) for i, s in sources), "source")
+    events = _events(v, root.get("events", []), tz, source_ids)
+    v.unique(((f"events[{i}]", e.id) for i, e in events), "event")
+    crossings = _crossings(v, root.get("crossings", []), tz, source_ids, faction_ids)
+    v.unique(((f"crossings[{i}]", c.id) for i, c in crossings), "crossing")
+    territory = _territory(v, root.get("territory", []), source_ids, faction_ids)
+
+    if v.problems:
+        raise ScenarioError(path, v.problems)
+    assert info is not None
+    return Scenario(
+        info=info,
+        factions=[f for _, f in factions],
+        sources=[s for _, s in sources],
+        events=[e for _, e in events],
+        crossings=[c for _, c in crossings],
+        territory=territory,
+        schema_version=SCHEMA_VERSION,
+        extra={k: val for k, val in root.items() if k not in known_top},
+    )
+
+
+def _scenario_info(v: _Validator, value: Any) -> tuple[ScenarioInfo | None, tzinfo]:
+    d = v.obj(value, "scenario")
+    tz: tzinfo = zone("UTC")
+    if d is None:
+        return None, tz
+
+    def check_zone(name: Any) -> str:
+        name = _string(name)
+        try:
+            zone(name)
+        except ValueError as exc:
+            raise _Invalid(str(exc)) from None
+        return name
+
+    got = v.fields(d, "scenario", {"id": _string, "title": _string, "timezone": check_zone}, {"description": _text})
+    if got is None:
+        return None, tz
+    vals, extra = got
+    return ScenarioInfo(vals["id"], vals["title"], vals["timezone"], vals["description"], extra), zone(vals["timezone"])
+
+
+def _factions(v: _Validator, value: Any) -> list[tuple[int, Faction]]:
+    out = []
+    for i, item in enumerate(v.array(value, "factions")):
+        where = f"factions[{i}]"
+        d = v.obj(item, where)
+        got = d is not None and v.fields(d, where, {"id": _string, "name": _string, "color": _color})
+        if got:
+            vals, extra = got
+            out.append((i, Faction(vals["id"], vals["name"], vals["color"], extra)))
+    return out
+
+
+def _sources(v: _Validator, value: Any, tz: tzinfo) -> list[tuple[int, Source]]:
+    def published(text: Any) -> str:
+        try:
+            parse_moment(text, tz)
+        except ValueError as exc:
+            raise _Invalid(str(exc)) from None
+        return text
+
+    out = []
+    for i, item in enumerate(v.array(value, "sources")):
+        where = f"sources[{i}]"
+        d = v.obj(item, where)
+        got = d is not None and v.fields(
+            d,
+            where,
+            {"id": _string, "title": _string, "publisher": _text, "url": _url},
+            {"published": published, "reliability": _grade},
+        )
+        if got:
+            vals, extra = got
+            out.append((i, Source(extra=extra, **vals)))
+    return out
+
+
+def _moment(tz: tzinfo) -> Checker:
+    def check(text: Any) -> Moment:
+        try:
+            return parse_moment(text, tz)
+        except ValueError as exc:
+            raise _Invalid(str(exc)) from None
+
+    return check
+
+
+def _location(v: _Validator, value: Any, where: str, *, named: bool) -> Location | None:
+    d = v.obj(value, where)
+    if d is None:
+        return None
+    lat, lon = _number(-90, 90), _number(-180, 180)
+    if named:
+        got = v.fields(d, where, {"name": _string}, {"lat": lat, "lon": lon})
+    else:
+        got = v.fields(d, where, {"lat": lat, "lon": lon}, {"name": _text})
+    if not got:
+        return None
+    vals, extra = got
+    if (vals["lat"] is None) != (vals["lon"] is None):
+        v.error(where, "give both lat and lon, or neither")
+        return None
+    return Location(vals["name"], vals["lat"], vals["lon"], extra)
+
+
+def _events(v: _Validator, value: Any, tz: tzinfo, sources: set[str]) -> list[tuple[int, Event]]:
+    out = []
+    moment = _moment(tz)
+    verification = _enum(Verification)
+    credibility = _integer(1, 6)
+    required = {
+        "id": _string,
+        "time": moment,
+        "title": _string,
+        "category": _string,
+        "actors": _str_list,
+        "source_ids": _str_list,
+        "verification": verification,
+    }
+    optional = {"summary": _text, "credibility": credibility, "reliability": _grade}
+    for i, item in enumerate(v.array(value, "events")):
+        where = f"events[{i}]"
+        d = v.obj(item, where)
+        if d is None:
+            continue
+        got = v.fields(d, where, required, {**optional, "location": lambda x: x})
+        if not got:
+            continue
+        vals, extra = got
+        loc = None
+        if vals.pop("location") is not None:
+            loc = _location(v, d["location"], f"{where}.location", named=True)
+            if loc is None:
+                continue
+        v.refs(vals["source_ids"], sources, f"{where}.source_ids", "source")
+        out.append((i, Event(location=loc, extra=extra, **vals)))
+    return out
+
+
+def _crossings(
+    v: _Validator, value: Any, tz: tzinfo, sources: set[str], factions: set[str]
+) -> list[tuple[int, Crossing]]:
+    out = []
+    moment = _moment(tz)
+    for i, item in enumerate(v.array(value, "crossings")):
+        where = f"crossings[{i}]"
+        d = v.obj(item, where)
+        if d is None:
+            continue
+        raw = lambda x: x  # noqa: E731 - nested objects are checked below
+        got = v.fields(
+            d,
+            where,
+            {"id": _string, "name": _string, "sides": raw, "location": raw, "kind": _enum(CrossingKind), "history": raw},
+            {"name_local": _text, "controlled_by": _string},
+        )
+        if not got:
+            continue
+        vals, extra = got
+        ok = True
+        sides = []
+        raw_sides = v.array(vals["sides"], f"{where}.sides")
+        if isinstance(vals["sides"], list) and len(raw_sides) != 2:
+            v.error(f"{where}.sides", f"expected exactly 2 sides, got {len(raw_sides)}")
+            ok = False
+        for j, s in enumerate(raw_sides):
+            sw = f"{where}.sides[{j}]"
+            sd = v.obj(s, sw)
+            sg = sd is not None and v.fields(sd, sw, {"country": _string, "place": _string})
+            if sg:
+                sides.append(Side(sg[0]["country"], sg[0]["place"], sg[1]))
+            else:
+                ok = False
+        loc = _location(v, vals["location"], f"{where}.location", named=False)
+        if vals["controlled_by"] is not None and vals["controlled_by"] not in factions:
+            v.error(f"{where}.controlled_by", f'unknown faction id "{vals["controlled_by"]}"')
+            ok = False
+        history = []
+        status = _enum(CrossingStatus)
+        for j, h in enumerate(v.array(vals["history"], f"{where}.history")):
+            hw = f"{where}.history[{j}]"
+            hd = v.obj(h, hw)
+            hg = hd is not None and v.fields(
+                hd, hw, {"time": moment, "status": status, "source_ids": _str_list},
+                {"recorded_at": moment, "note": _text, "by": _text},
+            )
+            if not hg:
+                ok = False
+                continue
+            hv, hextra = hg
+            v.refs(hv["source_ids"], sources, f"{hw}.source_ids", "source")
+            history.append(
+                StatusEntry(
+                    time=hv["time"], status=hv["status"], source_ids=tuple(hv["source_ids"]),
+                    recorded_at=hv["recorded_at"], note=hv["note"], by=hv["by"], extra=tuple(hextra.items()),
+                )
+            )
+        if ok and loc is not None and isinstance(vals["history"], list):
+            out.append((i, Crossing(
+                id=vals["id"], name=vals["name"], sides=sides, location=loc, kind=vals["kind"],
+                history=tuple(history), name_local=vals["name_local"], controlled_by=vals["controlled_by"], extra=extra,
+            )))
+    return out
+
+
+def _territory(v: _Validator, value: Any, sources: set[str], factions: set[str]) -> list[TerritoryShare]:
+    out = []
+    seen: dict[tuple[Any, str], str] = {}
+    totals: dict[Any, float] = {}
+
+    def day(text: Any) -> Any:
+        try:
+            return parse_date(text)
+        except ValueError as exc:
+            raise _Invalid(str(exc)) from None
+
+    for i, item in enumerate(v.array(value, "territory")):
+        where = f"territory[{i}]"
+        d = v.obj(item, where)
+        got = d is not None and v.fields(
+            d, where,
+            {"date": day, "faction": _string, "share_pct": _number(0, 100), "source_ids": _str_list, "estimated": _boolean},
+        )
+        if not got:
+            continue
+        vals, extra = got
+        if vals["faction"] not in factions:
+            v.error(f"{where}.faction", f'unknown faction id "{vals["faction"]}"')
+            continue
+        v.refs(vals["source_ids"], sources, f"{where}.source_ids", "source")
+        key = (vals["date"], vals["faction"])
+        if key in seen:
+            v.error(where, f'second share for faction "{key[1]}" on {key[0]} (first at {seen[key]})')
+            continue
+        seen[key] = where
+        totals[vals["date"]] = totals.get(vals["date"], 0.0) + vals["share_pct"]
+        out.append(TerritoryShare(extra=extra, **vals))
+    for d, total in sorted(totals.items()):
+        if total > 100 + SHARE_TOLERANCE:
+            v.error("territory", f"shares on {d} add up to {total:g}%, more than 100%")
+    return out
+
+
+# --------------------------------------------------------------------------- public API
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, validate and return the scenario at ``path``.
+
+    Raises :class:`ScenarioError` naming the file, each JSON path and reason.
+    """
+    return scenario_from_json(read_json(path), path)
+
+
+def validate_file(path: str | Path) -> list[Problem]:
+    """Every problem in the file at ``path`` (empty list: the file is valid)."""
+    try:
+        load_scenario(path)
+    except ScenarioError as exc:
+        return exc.problems
+    return []
+
+
+def _put(d: dict[str, Any], key: str, value: Any) -> None:
+    if value is not None:
+        d[key] = value
+
+
+def _location_json(loc: Location, *, named: bool) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    if named:
+        d["name"] = loc.name
+    elif loc.name is not None:
+        d["name"] = loc.name
+    _put(d, "lat", loc.lat)
+    _put(d, "lon", loc.lon)
+    d.update(loc.extra)
+    return d
+
+
+def status_entry_json(h: StatusEntry) -> dict[str, Any]:
+    d: dict[str, Any] = {"time": h.time.iso()}
+    _put(d, "recorded_at", h.recorded_at.iso() if h.recorded_at else None)
+    d["status"] = h.status.value
+    _put(d, "note", h.note)
+    d["source_ids"] = list(h.source_ids)
+    _put(d, "by", h.by)
+    d.update(h.extra)
+    return d
+
+
+def scenario_to_json(s: Scenario) -> dict[str, Any]:
+    """The scenario as a JSON-ready dict in canonical key order."""
+    info: dict[str, Any] = {"id": s.info.id, "title": s.info.title}
+    _put(info, "description", s.info.description)
+    info["timezone"] = s.info.timezone
+    info.update(s.info.extra)
+
+    def event(e: Event) -> dict[str, Any]:
+        d: dict[str, Any] = {"id": e.id, "time": e.time.iso(), "title": e.title}
+        _put(d, "summary", e.summary)
+        d["category"] = e.category
+        d["actors"] = list(e.actors)
+        if e.location is not None:
+            d["location"] = _location_json(e.location, named=True)
+        d["source_ids"] = list(e.source_ids)
+        d["verification"] = e.verification.value
+        _put(d, "credibility", e.credibility)
+        _put(d, "reliability", e.reliability)
+        d.update(e.extra)
+        return d
+
+    def source(x: Source) -> dict[str, Any]:
+        d: dict[str, Any] = {"id": x.id, "title": x.title, "publisher": x.publisher, "url": x.url}
+        _put(d, "published", x.published)
+        _put(d, "reliability", x.reliability)
+        d.update(x.extra)
+        return d
+
+    def crossing(c: Crossing) -> dict[str, Any]:
+        d: dict[str, Any] = {"id": c.id, "name": c.name}
+        _put(d, "name_local", c.name_local)
+        d["sides"] = [{"country": sd.country, "place": sd.place, **sd.extra} for sd in c.sides]
+        d["location"] = _location_json(c.location, named=False)
+        d["kind"] = c.kind.value
+        _put(d, "controlled_by", c.controlled_by)
+        d["history"] = [status_entry_json(h) for h in c.history]
+        d.update(c.extra)
+        return d
+
+    out: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "scenario": info,
+        "factions": [{"id": f.id, "name": f.name, "color": f.color, **f.extra} for f in s.factions],
+        "sources": [source(x) for x in s.sources],
+        "events": [event(e) for e in s.events],
+        "crossings": [crossing(c) for c in s.crossings],
+        "territory": [
+            {"date": t.date.isoformat(), "faction": t.faction, "share_pct": t.share_pct,
+             "source_ids": list(t.source_ids), "estimated": t.estimated, **t.extra}
+            for t in s.territory
+        ],
+    }
+    out.update(s.extra)
+    return out
+
+
+def dumps_scenario(s: Scenario) -> str:
+    return json.dumps(scenario_to_json(s), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that the file is always either old or new.
+
+    Temp file in the same folder, flush + fsync, ``os.replace``, then fsync
+    the folder so the rename itself survives a power cut.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    mode = None
+    try:
+        mode = os.stat(target).st_mode & 0o7777
+    except FileNotFoundError:
+        pass
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def save_scenario(scenario: Scenario, path: str | Path) -> None:
+    """Save atomically in canonical form. Raises ``OSError`` if the write fails;
+    the previous file is then left untouched."""
+    atomic_write_bytes(path, dumps_scenario(scenario).encode("utf-8"))

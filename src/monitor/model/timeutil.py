@@ -1,0 +1,107 @@
+"""Parsing and formatting of the file's times, and the military date-time group."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from monitor.model.entities import Moment
+
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})"
+)
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> tzinfo:
+    """The IANA zone ``name``; raises ``ValueError`` with a reason if unknown."""
+    if name in ("UTC", "Etc/UTC", "Z"):
+        return timezone.utc
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(f"unknown IANA time zone {name!r}") from exc
+
+
+def parse_date(text: str) -> date:
+    if not isinstance(text, str) or not _DATE_RE.fullmatch(text):
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {_short(text)}")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"impossible date {text!r} ({exc})") from None
+
+
+def parse_moment(text: object, tz: tzinfo) -> Moment:
+    """``2024-11-27`` (day precision) or ``2024-11-30T14:05:00+03:00`` (offset required)."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected an ISO 8601 date or date-time string, got {_short(text)}")
+    if _DATE_RE.fullmatch(text):
+        return Moment.of_day(parse_date(text), tz)
+    if not _DATETIME_RE.fullmatch(text):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?", text):
+            raise ValueError(
+                f"date-time {text!r} has no UTC offset; add one (e.g. +03:00 or Z)"
+            )
+        raise ValueError(
+            f"expected YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss]+hh:mm, got {_short(text)}"
+        )
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(f"impossible date-time {text!r} ({exc})") from None
+    return Moment(value, False)
+
+
+def to_zone(value: datetime, tz: tzinfo) -> datetime:
+    return value.astimezone(tz)
+
+
+def format_moment(m: Moment, tz: tzinfo, *, seconds: bool = False) -> str:
+    """Display text in the scenario's zone with the offset visible; days stay days."""
+    if m.day:
+        return m.date.isoformat()
+    local = m.instant.astimezone(tz)
+    fmt = "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
+    return f"{local.strftime(fmt)} {format_offset(local)}"
+
+
+def format_offset(value: datetime) -> str:
+    off = value.utcoffset()
+    if off is None:
+        return ""
+    minutes = int(off.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    minutes = abs(minutes)
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def format_utc(m: Moment) -> str:
+    if m.day:
+        return f"{m.date.isoformat()} (whole day, scenario time)"
+    return m.utc.strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def military_dtg(m: Moment | datetime) -> str:
+    """Military date-time group in Zulu time, e.g. ``301430Z NOV 24``.
+
+    Day-precision moments have no hour, so they are written ``30----Z NOV 24``
+    rather than given a fake one.
+    """
+    if isinstance(m, Moment):
+        if m.day:
+            d = m.date
+            return f"{d.day:02d}----Z {_MONTHS[d.month - 1]} {d.year % 100:02d}"
+        value = m.utc
+    else:
+        value = m.astimezone(timezone.utc)
+    return f"{value.day:02d}{value.hour:02d}{value.minute:02d}Z {_MONTHS[value.month - 1]} {value.year % 100:02d}"
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,160 @@
+"""The one object every panel shares: the scenario, the time cursor and the selection.
+
+Panels never call each other. They read from a :class:`ScenarioContext` and
+react to its signals; user actions go through the context (or, for edits,
+through undo commands that call it), which emits signals, which views follow.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from monitor.model import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class ScenarioContext(QObject):
+    """Shared state of one window.
+
+    Signals:
+      scenario_replaced(): a new scenario was loaded (models reset).
+      crossing_changed(str): one crossing's data changed (id).
+      cursor_changed(object): the "as of" time moved; argument is the
+        effective aware datetime (for Live: the present moment).
+      live_changed(bool): the cursor switched between Live and parked.
+      event_selected(str): an event was selected (id, "" for none).
+      crossing_selected(str): a crossing was selected (id, "" for none).
+      display_changed(): a display option (DTG, future-event mode) changed.
+    """
+
+    scenario_replaced = Signal()
+    crossing_changed = Signal(str)
+    cursor_changed = Signal(object)
+    live_changed = Signal(bool)
+    event_selected = Signal(str)
+    crossing_selected = Signal(str)
+    display_changed = Signal()
+
+    # While Live, the cursor follows the clock: tick once a minute.
+    LIVE_TICK_MS = 60_000
+
+    def __init__(self, scenario: Scenario, path: str | Path | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self._scenario = scenario
+        self._path = Path(path) if path is not None else None
+        self._frame: pd.DataFrame | None = None
+        self._parked: datetime | None = None  # None means Live
+        self._selected_event = ""
+        self._selected_crossing = ""
+        self.military_time = False
+        self.hide_future = False
+        self._live_timer = QTimer(self)
+        self._live_timer.setInterval(self.LIVE_TICK_MS)
+        self._live_timer.timeout.connect(self._on_live_tick)
+        self._live_timer.start()
+
+    # -- scenario ----------------------------------------------------------------
+    @property
+    def scenario(self) -> Scenario:
+        return self._scenario
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def tz(self) -> tzinfo:
+        return self._scenario.tz
+
+    def replace_scenario(self, scenario: Scenario, path: str | Path | None) -> None:
+        self._scenario = scenario
+        self._path = Path(path) if path is not None else None
+        self._frame = None
+        self._selected_event = ""
+        self._selected_crossing = ""
+        self.scenario_replaced.emit()
+        self.cursor_changed.emit(self.cursor_time())
+
+    def set_path(self, path: str | Path) -> None:
+        self._path = Path(path)
+
+    @property
+    def events_frame(self) -> pd.DataFrame:
+        """The events as a DataFrame (row i is ``scenario.events[i]``), built once per scenario."""
+        if self._frame is None:
+            self._frame = self._scenario.events_frame()
+        return self._frame
+
+    def notify_crossing_changed(self, crossing_id: str) -> None:
+        self.crossing_changed.emit(crossing_id)
+
+    # -- time cursor ---------------------------------------------------------------
+    @property
+    def is_live(self) -> bool:
+        return self._parked is None
+
+    def cursor_time(self) -> datetime:
+        """The effective "as of" time: the present moment when Live."""
+        if self._parked is None:
+            return datetime.now(timezone.utc).astimezone(self.tz)
+        return self._parked
+
+    def set_cursor(self, when: datetime | None) -> None:
+        """Park the cursor at ``when`` (aware datetime), or go Live with ``None``."""
+        was_live = self.is_live
+        if when is not None and when.tzinfo is None:
+            raise ValueError("cursor time must be timezone-aware")
+        self._parked = when.astimezone(self.tz) if when is not None else None
+        if was_live != self.is_live:
+            self.live_changed.emit(self.is_live)
+        self.cursor_changed.emit(self.cursor_time())
+
+    def go_live(self) -> None:
+        self.set_cursor(None)
+
+    def _on_live_tick(self) -> None:
+        if self.is_live:
+            self.cursor_changed.emit(self.cursor_time())
+
+    # -- selection -----------------------------------------------------------------
+    @property
+    def selected_event(self) -> str:
+        return self._selected_event
+
+    def select_event(self, event_id: str) -> None:
+        if event_id != self._selected_event:
+            self._selected_event = event_id
+            self.event_selected.emit(event_id)
+
+    @property
+    def selected_crossing(self) -> str:
+        return self._selected_crossing
+
+    def select_crossing(self, crossing_id: str) -> None:
+        if crossing_id != self._selected_crossing:
+            self._selected_crossing = crossing_id
+            self.crossing_selected.emit(crossing_id)
+
+    # -- display options -----------------------------------------------------------
+    def set_military_time(self, on: bool) -> None:
+        if on != self.military_time:
+            self.military_time = on
+            self.display_changed.emit()
+
+    def set_hide_future(self, on: bool) -> None:
+        if on != self.hide_future:
+            self.hide_future = on
+            self.display_changed.emit()
+
+    def format_moment(self, moment) -> str:  # Moment -> display text honouring display options
+        from monitor.model.timeutil import format_moment, military_dtg
+
+        if self.military_time:
+            return military_dtg(moment)
+        return format_moment(moment, self.tz)
