@@ -1,0 +1,108 @@
+"""Command line: ``monitor [PATH]`` opens the app; ``monitor validate PATH...`` checks files.
+
+Exit codes: 0 success, 1 invalid scenario, 2 unreadable file or bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from monitor import __version__
+
+COMMANDS = ("validate", "brief")
+
+_DESCRIPTION = """\
+Situation Monitor: a desktop dashboard for analysts watching a fast-moving situation.
+
+  monitor [PATH]               open the dashboard on PATH (default: the bundled
+                               Iraq-Syria border scenario)
+  monitor validate PATH...     check scenario files; prints OK or every problem
+"""
+
+
+def _open_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="monitor",
+        description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Run 'monitor validate --help' for that command's options. "
+        "Without a display, set QT_QPA_PLATFORM=offscreen (headless).",
+    )
+    p.add_argument("--version", action="version", version=f"monitor {__version__}")
+    p.add_argument("path", nargs="?", help="scenario JSON file to open")
+    return p
+
+
+def _validate_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="monitor validate", description="Check scenario files against the schema_version 1 contract.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="scenario JSON file(s)")
+    return p
+
+
+def run(argv: list[str]) -> int:
+    if argv and argv[0] == "validate":
+        return _validate(_validate_parser().parse_args(argv[1:]))
+    if argv and argv[0] == "brief":
+        from monitor.briefing.cli import run_brief
+
+        return run_brief(argv[1:])
+    args = _open_parser().parse_args(argv)
+    return _open(args.path)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from monitor.model import ScenarioError, load_scenario
+
+    worst = 0
+    many = len(args.paths) > 1
+    for path in args.paths:
+        try:
+            load_scenario(path)
+        except ScenarioError as exc:
+            if exc.unreadable:
+                print(f"monitor: {exc.describe(limit=None)}", file=sys.stderr)
+                worst = 2
+            else:
+                print(exc.describe(limit=None))
+                worst = max(worst, 1)
+            continue
+        print(f"{path}: OK" if many else "OK")
+    return worst
+
+
+def has_display() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def _open(path: str | None) -> int:
+    from monitor.model import ScenarioError, load_scenario
+    from monitor.paths import default_scenario_path
+
+    target = Path(path) if path else default_scenario_path()
+    if not has_display():
+        print(
+            "monitor: no display found (DISPLAY/WAYLAND_DISPLAY unset). "
+            "To run headless set QT_QPA_PLATFORM=offscreen.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        scenario = load_scenario(target)
+    except ScenarioError as exc:
+        print(f"monitor: {exc.describe()}", file=sys.stderr)
+        return 2 if exc.unreadable else 1
+
+    from monitor.app import create_application
+    from monitor.ui.main_window import MainWindow
+
+    app = create_application(sys.argv[:1])
+    window = MainWindow(target, scenario=scenario)
+    window.show()
+    return app.exec()
