@@ -82,7 +82,7 @@ def has_display() -> bool:
 
 
 def _open(path: str | None) -> int:
-    from monitor.model import ScenarioError, load_scenario
+    from monitor.model import ScenarioError
     from monitor.paths import default_scenario_path
 
     target = Path(path) if path else default_scenario_path()
@@ -93,8 +93,11 @@ def _open(path: str | None) -> int:
             file=sys.stderr,
         )
         return 2
+    from monitor.model.storage import FileStorage
+
+    storage = FileStorage(target)
     try:
-        scenario = load_scenario(target)
+        scenario = storage.load()
     except ScenarioError as exc:
         print(f"monitor: {exc.describe()}", file=sys.stderr)
         return 2 if exc.unreadable else 1
@@ -103,6 +106,6 @@ def _open(path: str | None) -> int:
     from monitor.ui.main_window import MainWindow
 
     app = create_application(sys.argv[:1])
-    window = MainWindow(target, scenario=scenario)
+    window = MainWindow(target, scenario=scenario, storage=storage)
     window.show()
     return app.exec()

@@ -25,6 +25,7 @@ class ScenarioContext(QObject):
     Signals:
       scenario_replaced(): a new scenario was loaded (models reset).
       crossing_changed(str): one crossing's data changed (id).
+      extra_changed(str): a scenario-level field changed (e.g. "key_judgements").
       cursor_changed(object): the "as of" time moved; argument is the
         effective aware datetime (for Live: the present moment).
       live_changed(bool): the cursor switched between Live and parked.
@@ -35,6 +36,7 @@ class ScenarioContext(QObject):
 
     scenario_replaced = Signal()
     crossing_changed = Signal(str)
+    extra_changed = Signal(str)
     cursor_changed = Signal(object)
     live_changed = Signal(bool)
     event_selected = Signal(str)
@@ -93,6 +95,9 @@ class ScenarioContext(QObject):
 
     def notify_crossing_changed(self, crossing_id: str) -> None:
         self.crossing_changed.emit(crossing_id)
+
+    def notify_extra_changed(self, key: str) -> None:
+        self.extra_changed.emit(key)
 
     # -- time cursor ---------------------------------------------------------------
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -12,13 +12,21 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
+    QUndoView,
     QWidget,
 )
 
-from monitor.model import Scenario, ScenarioError, load_scenario
+from monitor.model import CrossingStatus, Moment, Scenario, ScenarioError
+from monitor.model.changes import ChangeError, next_status, status_change
+from monitor.model.storage import ConflictError, FileStorage, Recovery
 from monitor.model.timeutil import format_offset, military_dtg
 from monitor.ui import settings as prefs
+from monitor.ui.crossing_model import CrossingColumn
+from monitor.ui.history_panel import HistoryPanel
+from monitor.ui.preferences import Preferences, PreferencesDialog
+from monitor.ui.session import Session
 from monitor.ui.context import ScenarioContext
 from monitor.ui.cursor_bar import CursorBar, icon
 from monitor.ui.crossings_panel import CrossingsPanel
@@ -27,7 +35,7 @@ from monitor.ui.territory_panel import TerritoryPanel
 
 # Bump when the dock set changes so an old saved layout is not applied to a new window.
 STATE_VERSION = 1
-DOCK_NAMES = ("feedDock", "crossingsDock", "territoryDock")
+DOCK_NAMES = ("feedDock", "crossingsDock", "territoryDock", "historyDock", "undoDock")
 
 
 class MainWindow(QMainWindow):
@@ -37,14 +45,27 @@ class MainWindow(QMainWindow):
     invalid); pass ``scenario=`` to reuse an already-loaded one.
     """
 
-    def __init__(self, path: str | Path, scenario: Scenario | None = None, parent: QWidget | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        scenario: Scenario | None = None,
+        parent: QWidget | None = None,
+        *,
+        storage: FileStorage | None = None,
+    ):
         super().__init__(parent)
         self.setObjectName("mainWindow")
         path = Path(path)
-        if scenario is None:
-            scenario = load_scenario(path)
+        if storage is None or scenario is None:
+            storage = FileStorage(path)
+            scenario = storage.load()
+        self.prefs = Preferences.load()
         self.ctx = ScenarioContext(scenario, path, self)
+        self.ctx.hide_future = self.prefs.hide_future
+        storage.user = self.prefs.analyst
+        self.session = Session(self.ctx, storage, self)
         self.last_error_dialog: QMessageBox | None = None
+        self.disk_change_dialog: QMessageBox | None = None
 
         self.setDockOptions(
             QMainWindow.DockOption.AnimatedDocks
@@ -59,6 +80,11 @@ class MainWindow(QMainWindow):
         self.feed_dock = self._make_dock("feedDock", "Event feed", self.feed_panel)
         self.crossings_dock = self._make_dock("crossingsDock", "Border crossings", self.crossings_panel)
         self.territory_dock = self._make_dock("territoryDock", "Controlled territory", self.territory_panel)
+        self.history_panel = HistoryPanel(self.ctx, self.session.push, self)
+        self.history_dock = self._make_dock("historyDock", "Status history (audit)", self.history_panel)
+        self.undo_view = QUndoView(self.session.undo_stack)
+        self.undo_view.setEmptyLabel("<opened file>")
+        self.undo_dock = self._make_dock("undoDock", "Undo history", self.undo_view)
 
         self.cursor_bar = CursorBar(self.ctx, self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.cursor_bar)
@@ -73,12 +99,18 @@ class MainWindow(QMainWindow):
         self.ctx.live_changed.connect(lambda _live: self._on_ctx_cursor_changed(self.ctx.cursor_time()))
         self.ctx.scenario_replaced.connect(self._update_title)
         self.ctx.display_changed.connect(lambda: self._on_ctx_cursor_changed(self.ctx.cursor_time()))
+        self.ctx.crossing_selected.connect(lambda _id: self._update_edit_actions())
+        self.session.undo_stack.cleanChanged.connect(self._on_undo_clean_changed)
+        self.session.disk_changed.connect(self._on_session_disk_changed)
 
         self.resize(1366, 768)
         self._restore_layout()
         self._update_title()
+        self._update_edit_actions()
         self._on_ctx_cursor_changed(self.ctx.cursor_time())
         prefs.add_recent_file(path)
+        self._recovery_offered = False
+        QTimer.singleShot(0, self._after_open)
 
     # -- construction -------------------------------------------------------------
     def _make_dock(self, name: str, title: str, panel: QWidget) -> QDockWidget:
@@ -100,8 +132,16 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.feed_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.crossings_dock)
         self.splitDockWidget(self.crossings_dock, self.territory_dock, Qt.Orientation.Vertical)
-        for dock in (self.feed_dock, self.crossings_dock, self.territory_dock):
+        for dock in (self.history_dock, self.undo_dock):
+            if self.dockWidgetArea(dock) != Qt.DockWidgetArea.NoDockWidgetArea:
+                self.removeDockWidget(dock)
+            dock.setFloating(False)
+        self.tabifyDockWidget(self.territory_dock, self.history_dock)
+        self.tabifyDockWidget(self.history_dock, self.undo_dock)
+        for dock in (self.feed_dock, self.crossings_dock, self.territory_dock, self.history_dock):
             dock.show()
+        self.undo_dock.hide()
+        self.territory_dock.raise_()
         self.resizeDocks([self.feed_dock, self.crossings_dock], [640, 720], Qt.Orientation.Horizontal)
         self.resizeDocks([self.crossings_dock, self.territory_dock], [300, 340], Qt.Orientation.Vertical)
 
@@ -138,7 +178,53 @@ class MainWindow(QMainWindow):
         self.hide_future_action.setToolTip("When off, later events are shown dimmed")
         self.hide_future_action.toggled.connect(self.ctx.set_hide_future)
 
-        self.addActions([self.find_action, self.quit_action, self.open_action])
+        self.save_action = QAction(icon("save"), "&Save", self)
+        self.save_action.setObjectName("saveAction")
+        self.save_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_action.triggered.connect(self.save)
+
+        self.save_as_action = QAction("Save &As…", self)
+        self.save_as_action.setObjectName("saveAsAction")
+        self.save_as_action.setShortcut(QKeySequence.StandardKey.SaveAs)
+        self.save_as_action.triggered.connect(self._on_save_as_triggered)
+
+        stack = self.session.undo_stack
+        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action.setObjectName("undoAction")
+        self.undo_action.setIcon(icon("undo"))
+        self.undo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
+        self.redo_action = stack.createRedoAction(self, "&Redo")
+        self.redo_action.setObjectName("redoAction")
+        self.redo_action.setIcon(icon("redo"))
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+
+        self.toggle_crossing_action = QAction(icon("toggle"), "&Toggle crossing status", self)
+        self.toggle_crossing_action.setObjectName("toggleCrossingAction")
+        self.toggle_crossing_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        self.toggle_crossing_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.toggle_crossing_action.setToolTip(
+            "Flip the selected crossing open ↔ closed, effective now (Live) or at the 'as of' time (Space)"
+        )
+        self.toggle_crossing_action.triggered.connect(self.toggle_selected_crossing)
+        self.crossings_panel.view.addAction(self.toggle_crossing_action)
+        self.set_status_actions: dict[CrossingStatus, QAction] = {}
+        for status in CrossingStatus:
+            act = QAction(f"Mark {status.value}", self)
+            act.setObjectName(f"mark{status.value.capitalize()}Action")
+            act.triggered.connect(lambda _checked=False, st=status: self.set_selected_crossing_status(st))
+            self.set_status_actions[status] = act
+        view = self.crossings_panel.view
+        view.doubleClicked.connect(self._on_crossings_double_clicked)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(self._on_crossings_context_menu)
+
+        self.preferences_action = QAction("&Preferences…", self)
+        self.preferences_action.setObjectName("preferencesAction")
+        self.preferences_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.preferences_action.triggered.connect(self.edit_preferences)
+
+        self.addActions([self.find_action, self.quit_action, self.open_action, self.save_action,
+                         self.save_as_action, self.undo_action, self.redo_action])
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -148,22 +234,36 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
         self.file_menu = file_menu
         self._file_menu_tail = file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
         self.edit_menu = bar.addMenu("&Edit")
         self.edit_menu.setObjectName("editMenu")
+        self.edit_menu.addAction(self.undo_action)
+        self.edit_menu.addAction(self.redo_action)
+        self.edit_menu.addAction(self.undo_dock.toggleViewAction())
+        self.edit_menu.addSeparator()
+        self.edit_menu.addAction(self.toggle_crossing_action)
+        for act in self.set_status_actions.values():
+            self.edit_menu.addAction(act)
+        self.edit_menu.addSeparator()
         self.edit_menu.addAction(self.find_action)
+        self.edit_menu.addSeparator()
+        self.edit_menu.addAction(self.preferences_action)
 
         view = bar.addMenu("&View")
         view.setObjectName("viewMenu")
-        for dock in (self.feed_dock, self.crossings_dock, self.territory_dock):
+        for dock in (self.feed_dock, self.crossings_dock, self.territory_dock, self.history_dock, self.undo_dock):
             view.addAction(dock.toggleViewAction())
         view.addAction(self.cursor_bar.toggleViewAction())
         view.addSeparator()
         view.addAction(self.military_time_action)
         view.addAction(self.hide_future_action)
+        self.hide_future_action.setChecked(self.ctx.hide_future)
         view.addSeparator()
         view.addAction(self.cursor_bar.live_action)
         view.addSeparator()
@@ -211,6 +311,7 @@ class MainWindow(QMainWindow):
         path = self.ctx.path
         name = path.name if path else "untitled"
         self.setWindowTitle(f"{self.ctx.scenario.info.title} — {name}[*]")
+        self.setWindowModified(self.session.dirty)
         self.file_label.setText(str(path) if path else "")
         self.file_label.setToolTip(str(path) if path else "")
 
@@ -250,9 +351,12 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str | Path) -> bool:
         """Open another scenario; on failure show every problem and keep the current one."""
+        if not self.maybe_save():
+            return False
+        storage = FileStorage(path, user=self.prefs.analyst)
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            scenario = load_scenario(path)
+            scenario = storage.load()
         except ScenarioError as exc:
             QApplication.restoreOverrideCursor()
             self.show_error(
@@ -263,8 +367,13 @@ class MainWindow(QMainWindow):
             )
             return False
         QApplication.restoreOverrideCursor()
+        self.session.close(keep_journal=False)
+        self.session.switch_storage(storage)
         self.ctx.replace_scenario(scenario, path)
+        self._update_title()
         prefs.add_recent_file(path)
+        self._recovery_offered = False
+        self._after_open()
         self.statusBar().showMessage(f"Opened {path}", 5000)
         return True
 
@@ -288,6 +397,249 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self.maybe_save():
+            event.ignore()
+            return
         self.save_layout()
+        self.session.close(keep_journal=False)
         super().closeEvent(event)
+
+    # -- session: toggles, saving, recovery, outside changes -------------------------------------
+    def _effective_moment(self) -> Moment:
+        """When a change recorded now takes effect: now if Live, else the parked cursor."""
+        if self.ctx.is_live:
+            return Moment.now(self.ctx.tz)
+        return Moment(self.ctx.cursor_time(), False)
+
+    def set_crossing_status(self, crossing_id: str, status: CrossingStatus, note: str | None = None) -> bool:
+        """Record ``status`` for a crossing as an undoable change; True if recorded."""
+        try:
+            change = status_change(
+                self.ctx.scenario,
+                crossing_id,
+                status,
+                self._effective_moment(),
+                note=note if note is not None else (self.prefs.default_note or None),
+                by=self.prefs.analyst,
+            )
+        except ChangeError as exc:
+            self.statusBar().showMessage(str(exc), 5000)
+            return False
+        self.session.push(change)
+        if self.session.journal_error:
+            self.statusBar().showMessage(f"Journal write failed: {self.session.journal_error}", 8000)
+        return True
+
+    def toggle_selected_crossing(self) -> bool:
+        crossing = self.ctx.scenario.crossing(self.ctx.selected_crossing)
+        if crossing is None:
+            self.statusBar().showMessage("Select a crossing to toggle its status", 3000)
+            return False
+        current = crossing.status_at(self._effective_moment().instant)
+        return self.set_crossing_status(crossing.id, next_status(current))
+
+    def set_selected_crossing_status(self, status: CrossingStatus) -> bool:
+        if not self.ctx.selected_crossing:
+            return False
+        return self.set_crossing_status(self.ctx.selected_crossing, status)
+
+    def _on_crossings_double_clicked(self, index) -> None:
+        if index.column() == CrossingColumn.STATUS:
+            self.toggle_selected_crossing()
+
+    def _on_crossings_context_menu(self, pos) -> None:
+        menu = QMenu(self)
+        menu.addAction(self.toggle_crossing_action)
+        menu.addSeparator()
+        for act in self.set_status_actions.values():
+            menu.addAction(act)
+        menu.addSeparator()
+        menu.addAction(self.history_dock.toggleViewAction())
+        menu.popup(self.crossings_panel.view.viewport().mapToGlobal(pos))
+
+    def _update_edit_actions(self) -> None:
+        has = bool(self.ctx.selected_crossing)
+        self.toggle_crossing_action.setEnabled(has)
+        for act in self.set_status_actions.values():
+            act.setEnabled(has)
+
+    def _on_undo_clean_changed(self, clean: bool) -> None:
+        self.setWindowModified(not clean)
+
+    def save(self, *, force: bool = False) -> bool:
+        """Ctrl+S. Never overwrites a newer file on disk without asking; on failure the
+        previous file is intact and the edits stay unsaved in memory."""
+        try:
+            self.session.save(force=force)
+        except ConflictError:
+            answer = self.ask_overwrite_newer()
+            if answer == QMessageBox.StandardButton.Save:
+                return self.save(force=True)
+            if answer == QMessageBox.StandardButton.SaveAll:  # "Save As…"
+                return self._on_save_as_triggered()
+            return False
+        except OSError as exc:
+            self.show_error(
+                "Save failed",
+                f"Could not save {self.ctx.path}: {exc.strerror or exc}.\n"
+                "The file on disk is unchanged and your edits are still here (and in the recovery journal).",
+            )
+            return False
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {self.ctx.path}", 4000)
+        return True
+
+    def _on_save_as_triggered(self) -> bool:
+        start = str(self.ctx.path) if self.ctx.path else ""
+        path, _ = QFileDialog.getSaveFileName(self, "Save scenario as", start, "Scenario files (*.json)")
+        if not path:
+            return False
+        return self.save_as(path)
+
+    def save_as(self, path: str | Path) -> bool:
+        try:
+            self.session.save(path=path)
+        except OSError as exc:
+            self.show_error("Save failed", f"Could not save {path}: {exc.strerror or exc}. Nothing was written.")
+            return False
+        self._update_title()
+        prefs.add_recent_file(path)
+        return True
+
+    def maybe_save(self) -> bool:
+        """Ask Save / Discard / Cancel if there are unsaved changes; False means stop."""
+        if not self.session.dirty:
+            return True
+        answer = self.ask_unsaved_changes()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        if answer == QMessageBox.StandardButton.Discard:
+            self.session.discard_recovery()
+            self.session.undo_stack.setClean()
+            return True
+        return False
+
+    def ask_unsaved_changes(self) -> QMessageBox.StandardButton:
+        return QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"{self.ctx.path.name if self.ctx.path else 'This scenario'} has unsaved changes. Save them?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+
+    def ask_overwrite_newer(self) -> QMessageBox.StandardButton:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("File changed on disk")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(
+            f"{self.ctx.path} was changed on disk by someone else since you opened it.\n"
+            "Overwrite their version with yours, save yours under another name, or cancel?"
+        )
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.SaveAll | QMessageBox.StandardButton.Cancel
+        )
+        box.button(QMessageBox.StandardButton.Save).setText("Overwrite")
+        box.button(QMessageBox.StandardButton.SaveAll).setText("Save As…")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        return QMessageBox.StandardButton(box.exec())
+
+    def ask_recovery(self, recovery: Recovery) -> bool:
+        n = len(recovery.changes)
+        text = (
+            f"{n} unsaved change{'s' if n != 1 else ''} to {self.ctx.path.name if self.ctx.path else 'this file'} "
+            f"from a session started {recovery.started} by {recovery.by} were not saved "
+            "(the app or computer stopped). Recover them?"
+        )
+        if not recovery.base_matches:
+            text += "\n\nWarning: the file has changed since then; changes that no longer fit will be skipped."
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Recover unsaved changes")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(text)
+        box.setDetailedText("\n".join(c.label for c in recovery.changes))
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard)
+        box.button(QMessageBox.StandardButton.Yes).setText("Recover")
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+    def _after_open(self) -> None:
+        """Once a file is open: offer crash recovery and warn about other writers."""
+        self.offer_recovery()
+        holder = self.session.lock_holder
+        if holder is not None:
+            self.statusBar().showMessage(f"Also open for writing by {holder.describe()}", 15000)
+            self.show_warning(
+                "File already open",
+                f"{self.ctx.path} is already open for writing by {holder.describe()}.\n"
+                "You can read and edit it, but saving will warn you if their version changed the file.",
+            )
+
+    def offer_recovery(self) -> bool:
+        if self._recovery_offered:
+            return False
+        self._recovery_offered = True
+        recovery = self.session.pending_recovery()
+        if recovery is None:
+            return False
+        if self.ask_recovery(recovery):
+            problems = self.session.recover(recovery)
+            if problems:
+                self.show_warning("Some changes could not be recovered", "\n".join(problems))
+            self.statusBar().showMessage(f"Recovered {len(recovery.changes) - len(problems)} change(s)", 8000)
+            return True
+        self.session.discard_recovery()
+        return False
+
+    def _on_session_disk_changed(self) -> None:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("File changed on disk")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        dirty = " You have unsaved changes: reloading discards them." if self.session.dirty else ""
+        box.setText(
+            f"{self.ctx.path} was changed on disk by another program or analyst.{dirty}\n"
+            "Reload their version, or keep yours (saving will then ask before overwriting)?"
+        )
+        reload_button = box.addButton("Reload", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Keep mine", QMessageBox.ButtonRole.RejectRole)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def on_done(_result: int) -> None:
+            if box.clickedButton() is reload_button:
+                self.reload_from_disk()
+            else:
+                self.session.keep_mine()
+            self.disk_change_dialog = None
+
+        box.finished.connect(on_done)
+        self.disk_change_dialog = box
+        self.statusBar().showMessage("The file was changed on disk by someone else", 10000)
+        box.open()
+
+    def reload_from_disk(self) -> bool:
+        try:
+            self.session.reload()
+        except ScenarioError as exc:
+            self.show_error("Cannot reload", "The file on disk is not a valid scenario; keeping yours.", exc.describe(None))
+            return False
+        self._update_title()
+        return True
+
+    def show_warning(self, title: str, text: str) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.last_warning_dialog = box
+        box.open()
+        return box
+
+    def edit_preferences(self) -> None:
+        dialog = PreferencesDialog(self.prefs, self)
+        if dialog.exec() == PreferencesDialog.DialogCode.Accepted:
+            self.prefs = dialog.preferences()
+            self.prefs.store()
+            self.session.storage.user = self.prefs.analyst
+            self.hide_future_action.setChecked(self.prefs.hide_future)
 

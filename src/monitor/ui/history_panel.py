@@ -1,0 +1,317 @@
+"""Status history / audit view: every change of the selected crossing (or of all crossings).
+
+Edits (effective time, status, note) and deletions are requested through a
+``push`` callback that turns them into undoable commands; the panel itself
+never mutates the scenario.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import datetime
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QDateTime, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStyledItemDelegate,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from monitor.model import Crossing, CrossingStatus, Moment, StatusEntry
+from monitor.model.changes import Change, delete_entry, edit_entry
+from monitor.ui.context import ScenarioContext
+
+Push = Callable[[Change], None]
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class HistoryColumn(IntEnum):
+    CROSSING = 0
+    TIME = 1
+    CHANGE = 2
+    NOTE = 3
+    SOURCES = 4
+    BY = 5
+    RECORDED = 6
+    FLAGS = 7
+
+
+_HEADERS = {
+    HistoryColumn.CROSSING: "Crossing",
+    HistoryColumn.TIME: "Effective",
+    HistoryColumn.CHANGE: "Change",
+    HistoryColumn.NOTE: "Note",
+    HistoryColumn.SOURCES: "Sources",
+    HistoryColumn.BY: "By",
+    HistoryColumn.RECORDED: "Recorded",
+    HistoryColumn.FLAGS: "Check",
+}
+
+EntryRole = Qt.ItemDataRole.UserRole + 1
+
+
+class HistoryTableModel(QAbstractTableModel):
+    """Rows are (crossing, entry) pairs, newest effective time first."""
+
+    def __init__(self, ctx: ScenarioContext, push: Push, parent: Any = None):
+        super().__init__(parent)
+        self._ctx = ctx
+        self._push = push
+        self._rows: list[tuple[Crossing, StatusEntry, StatusEntry | None]] = []
+        self.crossing_id = ""
+        self.all_crossings = False
+
+    def refresh(self) -> None:
+        self.beginResetModel()
+        rows = []
+        crossings = (
+            self._ctx.scenario.crossings
+            if self.all_crossings
+            else [c for c in self._ctx.scenario.crossings if c.id == self.crossing_id]
+        )
+        for c in crossings:
+            timeline = c.timeline()
+            for i, e in enumerate(timeline):
+                rows.append((c, e, timeline[i - 1] if i else None))
+        rows.sort(key=lambda r: r[1].sort_key(), reverse=True)
+        self._rows = rows
+        self.endResetModel()
+
+    def entry_at(self, row: int) -> tuple[Crossing, StatusEntry]:
+        c, e, _ = self._rows[row]
+        return c, e
+
+    # -- Qt overrides ------------------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(HistoryColumn)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return _HEADERS[HistoryColumn(section)]
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        if index.isValid() and index.column() in (HistoryColumn.TIME, HistoryColumn.CHANGE, HistoryColumn.NOTE):
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        c, e, prev = self._rows[index.row()]
+        col = HistoryColumn(index.column())
+        scenario = self._ctx.scenario
+        if role == EntryRole:
+            return e
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == HistoryColumn.CROSSING:
+                return c.name
+            if col == HistoryColumn.TIME:
+                return self._ctx.format_moment(e.time)
+            if col == HistoryColumn.CHANGE:
+                before = prev.status.value if prev else "unknown"
+                return f"{before} → {e.status.value}"
+            if col == HistoryColumn.NOTE:
+                return e.note or ""
+            if col == HistoryColumn.SOURCES:
+                return "; ".join(
+                    (scenario.source(s).title if scenario.source(s) else s) for s in e.source_ids
+                )
+            if col == HistoryColumn.BY:
+                return e.by or ""
+            if col == HistoryColumn.RECORDED:
+                return self._ctx.format_moment(e.recorded_at) if e.recorded_at else ""
+            if col == HistoryColumn.FLAGS:
+                return ", ".join(_flags(e)) or "ok"
+        if role == Qt.ItemDataRole.EditRole:
+            if col == HistoryColumn.TIME:
+                local = e.time.instant.astimezone(self._ctx.tz)
+                return QDateTime(local.year, local.month, local.day, local.hour, local.minute, local.second)
+            if col == HistoryColumn.CHANGE:
+                return e.status.value
+            if col == HistoryColumn.NOTE:
+                return e.note or ""
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [f"{c.name}: {e.status.value}", f"Effective: {self._ctx.format_moment(e.time)}"]
+            if e.note:
+                lines.append(f"Note: {e.note}")
+            if _flags(e):
+                lines.append("Check: " + ", ".join(_flags(e)))
+            return "<p style='white-space:pre-wrap'>" + html.escape("\n".join(lines)) + "</p>"
+        if role == Qt.ItemDataRole.ForegroundRole and col == HistoryColumn.FLAGS and _flags(e):
+            return QBrush(QColor("#b26a00"))
+        if role == Qt.ItemDataRole.FontRole and col == HistoryColumn.FLAGS and _flags(e):
+            f = QFont()
+            f.setBold(True)
+            return f
+        return None
+
+    def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if not index.isValid() or role != Qt.ItemDataRole.EditRole:
+            return False
+        c, e, _ = self._rows[index.row()]
+        col = HistoryColumn(index.column())
+        if col == HistoryColumn.NOTE:
+            note = str(value).strip() or None
+            if note == e.note:
+                return False
+            self._push(edit_entry(c.name, c.id, e, note=note))
+        elif col == HistoryColumn.CHANGE:
+            try:
+                status = CrossingStatus(str(value))
+            except ValueError:
+                return False
+            if status == e.status:
+                return False
+            self._push(edit_entry(c.name, c.id, e, status=status))
+        elif col == HistoryColumn.TIME:
+            if not isinstance(value, QDateTime) or not value.isValid():
+                return False
+            d, t = value.date(), value.time()
+            when = datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), t.second(), tzinfo=self._ctx.tz)
+            if not e.time.day and when == e.time.instant:
+                return False
+            self._push(edit_entry(c.name, c.id, e, time=Moment(when, False)))
+        else:
+            return False
+        return True
+
+
+def _flags(e: StatusEntry) -> list[str]:
+    out = []
+    if not e.note:
+        out.append("no note")
+    if not e.source_ids:
+        out.append("no source")
+    return out
+
+
+class _HistoryDelegate(QStyledItemDelegate):
+    """Date-time editor for the effective time, a status combo for the change."""
+
+    def createEditor(self, parent: QWidget, option: Any, index: QModelIndex) -> QWidget:  # noqa: N802
+        if index.column() == HistoryColumn.TIME:
+            edit = QDateTimeEdit(parent)
+            edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+            edit.setCalendarPopup(True)
+            return edit
+        if index.column() == HistoryColumn.CHANGE:
+            combo = QComboBox(parent)
+            combo.addItems([s.value for s in CrossingStatus])
+            return combo
+        return super().createEditor(parent, option, index)
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:  # noqa: N802
+        value = index.data(Qt.ItemDataRole.EditRole)
+        if isinstance(editor, QDateTimeEdit):
+            editor.setDateTime(value)
+        elif isinstance(editor, QComboBox):
+            editor.setCurrentText(str(value))
+        else:
+            super().setEditorData(editor, index)
+
+    def setModelData(self, editor: QWidget, model: Any, index: QModelIndex) -> None:  # noqa: N802
+        if isinstance(editor, QDateTimeEdit):
+            model.setData(index, editor.dateTime(), Qt.ItemDataRole.EditRole)
+        elif isinstance(editor, QComboBox):
+            model.setData(index, editor.currentText(), Qt.ItemDataRole.EditRole)
+        else:
+            super().setModelData(editor, model, index)
+
+
+class HistoryPanel(QWidget):
+    """Audit trail of crossing status changes with undoable edits."""
+
+    def __init__(self, ctx: ScenarioContext, push: Push, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._ctx = ctx
+        self._push = push
+        self.model = HistoryTableModel(ctx, push, self)
+        self.title_label = QLabel()
+        self.title_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.all_check = QCheckBox("All crossings")
+        self.all_check.setToolTip("Show the status changes of every crossing (session audit)")
+        self.all_check.toggled.connect(self._on_all_toggled)
+        self.delete_button = QPushButton("Delete entry")
+        self.delete_button.setToolTip("Delete the selected (mistaken) history entry — undoable")
+        self.delete_button.clicked.connect(self.delete_selected)
+
+        self.view = QTableView(self)
+        self.view.setObjectName("historyView")
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(_HistoryDelegate(self.view))
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().setVisible(False)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(HistoryColumn.NOTE, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((HistoryColumn.CROSSING, 150), (HistoryColumn.TIME, 150), (HistoryColumn.CHANGE, 130)):
+            self.view.setColumnWidth(col, width)
+
+        top = QHBoxLayout()
+        top.addWidget(self.title_label, 1)
+        top.addWidget(self.all_check)
+        top.addWidget(self.delete_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.view)
+
+        ctx.crossing_selected.connect(self._on_ctx_crossing_selected)
+        ctx.crossing_changed.connect(lambda _id: self.refresh())
+        ctx.scenario_replaced.connect(lambda: self._on_ctx_crossing_selected(""))
+        ctx.display_changed.connect(self.refresh)
+        self._on_ctx_crossing_selected(ctx.selected_crossing)
+
+    def _on_all_toggled(self, on: bool) -> None:
+        self.model.all_crossings = on
+        self.refresh()
+
+    def _on_ctx_crossing_selected(self, crossing_id: str) -> None:
+        self.model.crossing_id = crossing_id
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.model.refresh()
+        if self.model.all_crossings:
+            text = "Status changes of all crossings"
+        else:
+            c = self._ctx.scenario.crossing(self.model.crossing_id)
+            text = f"Status history: {c.name}" if c else "Select a crossing to see its status history"
+        flagged = sum(1 for r in range(self.model.rowCount()) if _flags(self.model.entry_at(r)[1]))
+        if flagged:
+            text += f"  ({flagged} without note or source)"
+        self.title_label.setText(text)
+        self.view.setColumnHidden(HistoryColumn.CROSSING, not self.model.all_crossings)
+        self.delete_button.setEnabled(self.model.rowCount() > 0)
+
+    def delete_selected(self) -> None:
+        rows = self.view.selectionModel().selectedRows()
+        if not rows:
+            return
+        c, e = self.model.entry_at(rows[0].row())
+        self._push(delete_entry(c.name, c.id, e))
