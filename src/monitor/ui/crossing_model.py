@@ -1,0 +1,448 @@
+"""Table model of the border crossings: one row per crossing, status as of the time cursor.
+
+The model adapts the domain objects in ``ctx.scenario.crossings`` directly (no
+copies): every ``data()`` call reads the crossing, so an undo command that
+replaces ``crossing.history`` and then calls ``ctx.notify_crossing_changed(id)``
+is shown at once.
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import IntEnum
+from functools import cache
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QIcon
+
+from monitor.model import Crossing, CrossingStatus, Moment, StatusEntry
+from monitor.model.timeutil import format_utc
+from monitor.paths import resource_path
+from monitor.ui.context import ScenarioContext
+
+# Unicode isolates: keep a right-to-left run from reordering the Latin text around it.
+FSI = "\u2068"
+PDI = "\u2069"
+
+UNKNOWN = "unknown"  # display word when no history entry is in force yet
+
+# Accessible status colours (dark enough for white marks, distinct in lightness for
+# colour-blind users); every use is paired with the word and an icon.
+STATUS_COLORS: dict[str | None, str] = {
+    CrossingStatus.OPEN: "#2e7d32",
+    CrossingStatus.RESTRICTED: "#f9a825",
+    CrossingStatus.CLOSED: "#c62828",
+    None: "#9e9e9e",
+}
+_ICON_FILES: dict[str | None, str] = {
+    CrossingStatus.OPEN: "status-open.svg",
+    CrossingStatus.RESTRICTED: "status-restricted.svg",
+    CrossingStatus.CLOSED: "status-closed.svg",
+    None: "status-unknown.svg",
+}
+# Sort order of the status column: most severe first when ascending.
+_STATUS_RANK: dict[str | None, int] = {
+    CrossingStatus.CLOSED: 0,
+    CrossingStatus.RESTRICTED: 1,
+    CrossingStatus.OPEN: 2,
+    None: 3,
+}
+_TINT_ALPHA = 56  # status cell background: a tint that works on light and dark palettes
+
+
+def isolate(text: str) -> str:
+    """Wrap ``text`` in first-strong isolates for mixing with text of the other direction."""
+    return f"{FSI}{text}{PDI}"
+
+
+def isolate_rtl(text: str) -> str:
+    """``text`` isolated if it holds right-to-left letters (so pure Latin text stays as it is)."""
+    if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
+        return isolate(text)
+    return text
+
+
+def status_word(status: CrossingStatus | None) -> str:
+    return status.value if status is not None else UNKNOWN
+
+
+def status_color(status: CrossingStatus | None) -> QColor:
+    return QColor(STATUS_COLORS[status])
+
+
+@cache
+def status_icon(status: CrossingStatus | None) -> QIcon:
+    """The icon of a status (shape differs per status, not only colour). Needs a QGuiApplication."""
+    return QIcon(str(resource_path("icons", _ICON_FILES[status])))
+
+
+def plain_tooltip(text: str) -> str:
+    """Tooltip markup showing ``text`` literally (never interpreted as HTML), line breaks kept."""
+    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
+
+
+_Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+
+
+class CrossingColumn(IntEnum):
+    NAME = 0
+    LOCAL_NAME = 1
+    SIDES = 2
+    KIND = 3
+    HELD_BY = 4
+    STATUS = 5
+    SINCE = 6
+    NOTE = 7
+    STRIP = 8
+
+
+COLUMN_TITLES = {
+    CrossingColumn.NAME: "Name",
+    CrossingColumn.LOCAL_NAME: "Local name",
+    CrossingColumn.SIDES: "Sides",
+    CrossingColumn.KIND: "Kind",
+    CrossingColumn.HELD_BY: "Far side held by",
+    CrossingColumn.STATUS: "Status",
+    CrossingColumn.SINCE: "Since",
+    CrossingColumn.NOTE: "Last note",
+    CrossingColumn.STRIP: "Status history",
+}
+COLUMN_TIPS = {
+    CrossingColumn.NAME: "Crossing name (English)",
+    CrossingColumn.LOCAL_NAME: "Crossing name in the local language",
+    CrossingColumn.SIDES: "Country and place on each side",
+    CrossingColumn.KIND: "Official border post or informal crossing",
+    CrossingColumn.HELD_BY: "Faction holding the far side of the crossing",
+    CrossingColumn.STATUS: "Status as of the time cursor",
+    CrossingColumn.SINCE: "When the status in force took effect",
+    CrossingColumn.NOTE: "Note of the status entry in force",
+    CrossingColumn.STRIP: "Whole status history; the vertical line is the time cursor",
+}
+# Columns that depend on the cursor time (contiguous: STATUS..STRIP).
+CURSOR_COLUMNS = (
+    CrossingColumn.STATUS,
+    CrossingColumn.SINCE,
+    CrossingColumn.NOTE,
+    CrossingColumn.STRIP,
+)
+# Columns whose text or tooltips show times (military time toggle): the same ones.
+TIME_COLUMNS = CURSOR_COLUMNS
+
+
+class CrossingRole(IntEnum):
+    ID = Qt.ItemDataRole.UserRole + 1  # crossing id (str), any column
+    SORT = Qt.ItemDataRole.UserRole + 2  # sort key of the cell
+    STATUS = Qt.ItemDataRole.UserRole + 3  # CrossingStatus | None as of the cursor, any column
+    TIMELINE = Qt.ItemDataRole.UserRole + 4  # crossing.timeline() itself: list[StatusEntry]
+    STRIP = Qt.ItemDataRole.UserRole + 5  # StripData for the strip delegate
+
+
+@dataclass(frozen=True, slots=True)
+class StripData:
+    """What the strip delegate paints: the crossing's own timeline over the shared span."""
+
+    entries: list[StatusEntry]  # crossing.timeline() itself, sorted by effective time
+    start: datetime  # same span for every row, so the strips line up
+    end: datetime
+    cursor: datetime
+    hide_after_cursor: bool  # replay mode: do not reveal changes after the cursor
+
+
+def strip_span(ctx: ScenarioContext) -> tuple[datetime, datetime]:
+    """The time span every status strip covers: the scenario's time range plus a margin.
+
+    One exception: crossing histories often start years before the period
+    the scenario is about (Al-Qaim reopened in 2019). Stretching every strip
+    over those years would squeeze the weeks that matter into a few pixels,
+    so history changes more than one event-period before the first event or
+    territory date are left out of the span; the status they set is painted
+    from the left edge (marked with a small arrow) and listed in the tooltip.
+    """
+    scenario = ctx.scenario
+    whole = scenario.time_range()
+    if whole is None:
+        now = ctx.cursor_time()
+        return now - timedelta(days=7), now + timedelta(days=1)
+    start, end = whole
+    focus = [e.time.instant for e in scenario.events] + [e.time.end for e in scenario.events]
+    days = scenario.territory_dates()
+    if days:
+        focus += [Moment.of_day(days[0], ctx.tz).instant, Moment.of_day(days[-1], ctx.tz).end]
+    if focus:
+        first, last = min(focus), max(focus)
+        reach = first - max(last - first, timedelta(days=1))
+        history = [h.time.instant for c in scenario.crossings for h in c.history]
+        start = min([first, *(t for t in history if t >= reach)])
+        end = max(end, last)
+    margin = max((end - start) * 0.03, timedelta(hours=12))
+    return start - margin, end + margin
+
+
+class CrossingTableModel(QAbstractTableModel):
+    """One row per crossing (file order); columns are :class:`CrossingColumn`."""
+
+    def __init__(self, ctx: ScenarioContext, parent: QObject | None = None):
+        super().__init__(parent)
+        self._ctx = ctx
+        self._cursor = ctx.cursor_time()
+        self._span = strip_span(ctx)
+        ctx.scenario_replaced.connect(self._on_ctx_scenario_replaced)
+        ctx.cursor_changed.connect(self._on_ctx_cursor_changed)
+        ctx.crossing_changed.connect(self._on_ctx_crossing_changed)
+        ctx.display_changed.connect(self._on_ctx_display_changed)
+
+    # -- public helpers --------------------------------------------------------------
+    @property
+    def ctx(self) -> ScenarioContext:
+        return self._ctx
+
+    def crossing_at(self, row: int) -> Crossing:
+        return self._ctx.scenario.crossings[row]
+
+    def row_of(self, crossing_id: str) -> int:
+        """Row of the crossing with ``crossing_id``, or -1."""
+        for row, crossing in enumerate(self._ctx.scenario.crossings):
+            if crossing.id == crossing_id:
+                return row
+        return -1
+
+    def cursor_time(self) -> datetime:
+        """The cursor time the model last received (consistent across one repaint)."""
+        return self._cursor
+
+    def time_span(self) -> tuple[datetime, datetime]:
+        """The span every status strip covers (same for all rows)."""
+        return self._span
+
+    def entry_in_force(self, row: int) -> StatusEntry | None:
+        return self.crossing_at(row).entry_at(self._cursor)
+
+    # -- Qt model interface ----------------------------------------------------------
+    def rowCount(self, parent: _Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._ctx.scenario.crossings)
+
+    def columnCount(self, parent: _Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(CrossingColumn)
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(CrossingColumn):
+            return None
+        column = CrossingColumn(section)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMN_TITLES[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return COLUMN_TIPS[column]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < self.rowCount():
+            return None
+        if not 0 <= index.column() < len(CrossingColumn):
+            return None
+        crossing = self.crossing_at(index.row())
+        column = CrossingColumn(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(crossing, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(crossing, column)
+        if role == CrossingRole.ID:
+            return crossing.id
+        if role == CrossingRole.STATUS:
+            return crossing.status_at(self._cursor)
+        if role == CrossingRole.SORT:
+            return self._sort_key(crossing, column)
+        if role == CrossingRole.TIMELINE:
+            return crossing.timeline()
+        if role == CrossingRole.STRIP and column == CrossingColumn.STRIP:
+            start, end = self._span
+            return StripData(crossing.timeline(), start, end, self._cursor, self._ctx.hide_future)
+        if column == CrossingColumn.STATUS:
+            status = crossing.status_at(self._cursor)
+            if role == Qt.ItemDataRole.DecorationRole:
+                return status_icon(status)
+            if role == Qt.ItemDataRole.BackgroundRole:
+                tint = status_color(status)
+                tint.setAlpha(_TINT_ALPHA)
+                return tint
+            if role == Qt.ItemDataRole.AccessibleTextRole:
+                return self._status_sentence(crossing)
+        if column == CrossingColumn.HELD_BY and role == Qt.ItemDataRole.DecorationRole:
+            faction = self._ctx.scenario.faction(crossing.controlled_by or "")
+            if faction is not None and QColor.isValidColorName(faction.color):
+                return QColor(faction.color)
+        if column == CrossingColumn.LOCAL_NAME and role == Qt.ItemDataRole.TextAlignmentRole:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        if column == CrossingColumn.STRIP and role == Qt.ItemDataRole.AccessibleTextRole:
+            return self._history_text(crossing)
+        return None
+
+    # -- cell contents ---------------------------------------------------------------
+    def _display(self, crossing: Crossing, column: CrossingColumn) -> str | None:
+        if column == CrossingColumn.NAME:
+            return crossing.name
+        if column == CrossingColumn.LOCAL_NAME:
+            return crossing.name_local or ""
+        if column == CrossingColumn.SIDES:
+            return self._sides_text(crossing)
+        if column == CrossingColumn.KIND:
+            return crossing.kind.value
+        if column == CrossingColumn.HELD_BY:
+            return self._held_by(crossing)
+        entry = crossing.entry_at(self._cursor)
+        if column == CrossingColumn.STATUS:
+            return status_word(entry.status if entry else None)
+        if column == CrossingColumn.SINCE:
+            return self._ctx.format_moment(entry.time) if entry else ""
+        if column == CrossingColumn.NOTE:
+            return (entry.note or "") if entry else ""
+        return None  # the strip is painted by its delegate
+
+    @staticmethod
+    def _sides_text(crossing: Crossing) -> str:
+        return " ↔ ".join(
+            f"{isolate_rtl(side.country)}: {isolate_rtl(side.place)}" for side in crossing.sides
+        )
+
+    def _held_by(self, crossing: Crossing) -> str:
+        if not crossing.controlled_by:
+            return ""
+        return self._ctx.scenario.faction_name(crossing.controlled_by)
+
+    def _sort_key(self, crossing: Crossing, column: CrossingColumn) -> Any:
+        if column in (CrossingColumn.STATUS, CrossingColumn.SINCE, CrossingColumn.STRIP):
+            entry = crossing.entry_at(self._cursor)
+            if column == CrossingColumn.STATUS:
+                return _STATUS_RANK[entry.status if entry else None]
+            if column == CrossingColumn.SINCE:
+                return entry.time.instant.timestamp() if entry else float("-inf")
+            timeline = crossing.timeline()  # strip: by the time of the latest change
+            return timeline[-1].time.instant.timestamp() if timeline else float("-inf")
+        text = self._display(crossing, column) or ""
+        return text.replace(FSI, "").replace(PDI, "").casefold()
+
+    def _tooltip(self, crossing: Crossing, column: CrossingColumn) -> str | None:
+        if column in (CrossingColumn.NAME, CrossingColumn.LOCAL_NAME):
+            # Everything about the crossing: the narrow layout hides some columns.
+            lines = [crossing.name]
+            if crossing.name_local:
+                lines.append(isolate(crossing.name_local))
+            lines.append(f"{self._sides_text(crossing)} ({crossing.kind.value})")
+            if crossing.controlled_by:
+                lines.append(f"Far side held by {isolate(self._held_by(crossing))}")
+            lines.append(self._status_sentence(crossing))
+            return plain_tooltip("\n".join(lines))
+        if column == CrossingColumn.SIDES:
+            return plain_tooltip(self._sides_text(crossing))
+        if column == CrossingColumn.HELD_BY:
+            if not crossing.controlled_by:
+                return plain_tooltip("No faction recorded for the far side")
+            return plain_tooltip(f"Far side held by {isolate(self._held_by(crossing))}")
+        if column in (CrossingColumn.STATUS, CrossingColumn.SINCE, CrossingColumn.NOTE):
+            return plain_tooltip(self._status_details(crossing))
+        if column == CrossingColumn.STRIP:
+            return plain_tooltip(self._history_text(crossing))
+        return None
+
+    def _status_sentence(self, crossing: Crossing) -> str:
+        entry = crossing.entry_at(self._cursor)
+        if entry is None:
+            timeline = crossing.timeline()
+            if timeline and not self._hidden(timeline[0]):
+                first = self._ctx.format_moment(timeline[0].time)
+                return f"Unknown: no status recorded before {first}"
+            return "Unknown: no status recorded yet"
+        word = entry.status.value.capitalize()
+        return f"{word} since {self._ctx.format_moment(entry.time)} ({self._utc(entry)})"
+
+    def _status_details(self, crossing: Crossing) -> str:
+        lines = [self._status_sentence(crossing)]
+        entry = crossing.entry_at(self._cursor)
+        if entry is not None:
+            if entry.note:
+                lines.append(f"Note: {entry.note}")
+            titles = self._source_titles(entry)
+            if titles:
+                lines.append("Sources: " + "; ".join(titles))
+        lines.append(f"As of {self._ctx.format_moment(Moment(self._cursor))}")
+        return "\n".join(lines)
+
+    def _source_titles(self, entry: StatusEntry) -> list[str]:
+        by_id = self._ctx.scenario.sources_by_id()
+        titles = []
+        for sid in entry.source_ids:
+            source = by_id.get(sid)
+            titles.append(isolate(f"{source.title} ({source.publisher})") if source else f"[{sid}]")
+        return titles
+
+    def _utc(self, entry: StatusEntry) -> str:
+        if entry.time.day:
+            return f"whole day, {self._ctx.scenario.info.timezone} time"
+        return "UTC " + format_utc(entry.time)
+
+    def _hidden(self, entry: StatusEntry) -> bool:
+        return self._ctx.hide_future and entry.time.instant > self._cursor
+
+    def _history_text(self, crossing: Crossing) -> str:
+        timeline = crossing.timeline()
+        if not timeline:
+            return f"{crossing.name}: no status history"
+        in_force = crossing.entry_at(self._cursor)
+        lines = [f"{crossing.name}: status history"]
+        hidden = 0
+        for entry in timeline:
+            if self._hidden(entry):
+                hidden += 1
+                continue
+            mark = "▶ " if entry is in_force else "   "
+            line = f"{mark}{self._ctx.format_moment(entry.time)}  {entry.status.value}"
+            if entry.note:
+                line += f" — {isolate(entry.note)}"
+            lines.append(line)
+        if hidden:
+            lines.append(f"({hidden} later change{'s' if hidden != 1 else ''} hidden: future mode)")
+        return "\n".join(lines)
+
+    # -- context signals -------------------------------------------------------------
+    def _emit_columns(self, first: CrossingColumn, last: CrossingColumn) -> None:
+        rows = self.rowCount()
+        if rows:
+            self.dataChanged.emit(self.index(0, first), self.index(rows - 1, last))
+
+    def _on_ctx_cursor_changed(self, when: datetime) -> None:
+        self._cursor = when
+        self._emit_columns(CURSOR_COLUMNS[0], CURSOR_COLUMNS[-1])
+
+    def _on_ctx_crossing_changed(self, crossing_id: str) -> None:
+        row = self.row_of(crossing_id)
+        if row < 0:
+            return
+        span = strip_span(self._ctx)
+        if span != self._span:  # a change outside the old span moves every strip
+            self._span = span
+            self._emit_columns(CrossingColumn.STRIP, CrossingColumn.STRIP)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(CrossingColumn) - 1))
+
+    def _on_ctx_scenario_replaced(self) -> None:
+        self.beginResetModel()
+        self._cursor = self._ctx.cursor_time()
+        self._span = strip_span(self._ctx)
+        self.endResetModel()
+
+    def _on_ctx_display_changed(self) -> None:
+        self._emit_columns(TIME_COLUMNS[0], TIME_COLUMNS[-1])

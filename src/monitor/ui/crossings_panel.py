@@ -1,0 +1,494 @@
+"""Crossing-status panel: a sortable table of the border crossings, status as of the time cursor.
+
+The panel only talks to the shared :class:`ScenarioContext`: it follows the
+cursor and the crossing selection, and selecting a row selects the crossing
+for every other panel.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QPointF,
+    QRectF,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QAction, QBrush, QColor, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from monitor.model import CrossingStatus, Moment
+from monitor.ui.context import ScenarioContext
+from monitor.ui.crossing_model import (
+    COLUMN_TITLES,
+    STATUS_COLORS,
+    CrossingColumn,
+    CrossingRole,
+    CrossingTableModel,
+    StripData,
+    status_color,
+    status_icon,
+    status_word,
+)
+
+_Index = QModelIndex | QPersistentModelIndex
+
+__all__ = [
+    "STATUS_COLORS",
+    "CrossingColumn",
+    "CrossingRole",
+    "CrossingTableModel",
+    "CrossingsPanel",
+    "StatusStripDelegate",
+]
+
+# Widest a column gets when fitted to its contents (pixels); the strip takes the rest.
+_MAX_WIDTH = {
+    CrossingColumn.NAME: 210,
+    CrossingColumn.LOCAL_NAME: 170,
+    CrossingColumn.SIDES: 260,
+    CrossingColumn.KIND: 90,
+    CrossingColumn.HELD_BY: 170,
+    CrossingColumn.STATUS: 120,
+    CrossingColumn.SINCE: 190,
+    CrossingColumn.NOTE: 200,
+}
+# How far long text columns may shrink before a less important column is hidden
+# instead, in the order they give up width (tooltips keep the full text) ...
+_COMFORT_WIDTH = {
+    CrossingColumn.SIDES: 170,
+    CrossingColumn.NOTE: 130,
+    CrossingColumn.HELD_BY: 120,
+    CrossingColumn.LOCAL_NAME: 120,
+}
+# ... and how far when even the shortest layout does not fit.
+_MIN_WIDTH = {
+    CrossingColumn.SIDES: 110,
+    CrossingColumn.NOTE: 90,
+    CrossingColumn.HELD_BY: 100,
+    CrossingColumn.LOCAL_NAME: 80,
+    CrossingColumn.NAME: 120,
+}
+_STRIP_MIN_WIDTH = 160
+# Hidden in this order when the panel is too narrow for all columns (a 1366-pixel
+# screen gives the crossings dock about 700 pixels).
+_AUTO_HIDE = (
+    CrossingColumn.SIDES,
+    CrossingColumn.KIND,
+    CrossingColumn.NOTE,
+    CrossingColumn.HELD_BY,
+)
+_NEUTRAL = QColor("#e0e0e0")  # no status known (before the first entry, or hidden future)
+_HATCH = QColor("#9e9e9e")
+# Texture per status, so the strip does not rely on hue alone.
+_PATTERN = {
+    CrossingStatus.OPEN: None,
+    CrossingStatus.RESTRICTED: (Qt.BrushStyle.BDiagPattern, QColor(0, 0, 0, 80)),
+    CrossingStatus.CLOSED: (Qt.BrushStyle.DiagCrossPattern, QColor(255, 255, 255, 70)),
+}
+
+
+class StatusStripDelegate(QStyledItemDelegate):
+    """Paints a crossing's whole status history as coloured bands, with the cursor as a line.
+
+    Reads :data:`CrossingRole.STRIP` (a :class:`StripData` holding the
+    crossing's own timeline); every row shares the same time span.
+    """
+
+    MARGIN_X = 4
+    MARGIN_Y = 4
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
+        base = super().sizeHint(option, index)
+        return QSize(max(base.width(), _STRIP_MIN_WIDTH), max(base.height(), 22))
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, opt.widget)
+        data = index.data(CrossingRole.STRIP)
+        if not isinstance(data, StripData):
+            return
+        painter.save()
+        try:
+            self._paint_strip(painter, opt, data)
+        finally:
+            painter.restore()
+
+    def _paint_strip(self, painter: QPainter, opt: QStyleOptionViewItem, data: StripData) -> None:
+        cell = QRectF(opt.rect)
+        bar = cell.adjusted(self.MARGIN_X, self.MARGIN_Y, -self.MARGIN_X, -self.MARGIN_Y)
+        if bar.width() < 4 or bar.height() < 2:
+            return
+        total = (data.end - data.start).total_seconds()
+        if total <= 0:
+            return
+
+        def x_of(when: datetime) -> float:
+            frac = (when - data.start).total_seconds() / total
+            return bar.left() + min(max(frac, 0.0), 1.0) * bar.width()
+
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setPen(Qt.PenStyle.NoPen)
+        # Unknown (before the first entry) stays neutral and hatched.
+        painter.fillRect(bar, _NEUTRAL)
+        painter.fillRect(bar, QBrush(_HATCH, Qt.BrushStyle.BDiagPattern))
+
+        entries = data.entries
+        limit = data.cursor if data.hide_after_cursor else data.end
+        boundaries: list[float] = []
+        for i, entry in enumerate(entries):
+            begin = entry.time.instant
+            if begin > limit or begin >= data.end:
+                break
+            finish = entries[i + 1].time.instant if i + 1 < len(entries) else data.end
+            finish = min(finish, limit)
+            if finish <= data.start:
+                continue
+            x0, x1 = x_of(begin), x_of(finish)
+            if x1 - x0 < 1.0:
+                x1 = min(x0 + 1.0, bar.right())  # a short-lived status stays visible
+            band = QRectF(x0, bar.top(), x1 - x0, bar.height())
+            painter.fillRect(band, status_color(entry.status))
+            pattern = _PATTERN.get(entry.status)
+            if pattern is not None:
+                painter.fillRect(band, QBrush(pattern[1], pattern[0]))
+            if begin > data.start:
+                boundaries.append(x0)
+
+        # Change boundaries as thin light lines: adjacent bands stay distinguishable.
+        painter.setPen(QPen(QColor(255, 255, 255, 220), 1))
+        for x in boundaries:
+            painter.drawLine(QPointF(x, bar.top()), QPointF(x, bar.bottom()))
+
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        dark = QColor("#212121")
+        if entries and entries[0].time.instant < data.start:
+            # History goes back further than the strip: a small chevron at the left edge.
+            mid = bar.center().y()
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(255, 255, 255, 230))
+            painter.drawPolygon(
+                QPolygonF(
+                    [
+                        QPointF(bar.left() + 1, mid),
+                        QPointF(bar.left() + 6, mid - 4),
+                        QPointF(bar.left() + 6, mid + 4),
+                    ]
+                )
+            )
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(QColor("#757575"), 1))
+        painter.drawRect(bar)
+
+        # The time cursor: a dark line with a light halo (visible on every colour).
+        if data.start <= data.cursor <= data.end:
+            x = x_of(data.cursor)
+            painter.setPen(QPen(QColor(255, 255, 255, 200), 4))
+            painter.drawLine(QPointF(x, cell.top() + 1), QPointF(x, cell.bottom() - 1))
+            painter.setPen(QPen(dark, 2))
+            painter.drawLine(QPointF(x, cell.top() + 1), QPointF(x, cell.bottom() - 1))
+        else:
+            # Cursor outside the span (e.g. Live, long after the scenario): an arrow at that edge.
+            right = data.cursor > data.end
+            edge = cell.right() - 1 if right else cell.left() + 1
+            step = -6 if right else 6
+            mid = cell.center().y()
+            painter.setPen(QPen(QColor(255, 255, 255, 200), 1))
+            painter.setBrush(dark)
+            painter.drawPolygon(
+                QPolygonF(
+                    [
+                        QPointF(edge, mid),
+                        QPointF(edge + step, mid - 5),
+                        QPointF(edge + step, mid + 5),
+                    ]
+                )
+            )
+
+
+class CrossingsPanel(QWidget):
+    """The crossing-status table.
+
+    Attributes: ``view`` (QTableView, showing ``proxy``), ``model``
+    (CrossingTableModel), ``proxy`` (the sorting proxy between them).
+    """
+
+    def __init__(self, ctx: ScenarioContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self._syncing = False
+        self._fitting = False
+        self._user_sized = False  # once the user drags a column, stop re-fitting on resize
+        self._user_columns = False  # once the user picks columns, stop hiding them automatically
+        self.setObjectName("CrossingsPanel")
+
+        self.model = CrossingTableModel(ctx, self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(CrossingRole.SORT)
+        self.proxy.setDynamicSortFilter(True)
+
+        self.view = QTableView(self)
+        self.view.setObjectName("crossingsView")
+        self.view.setAccessibleName("Border crossings")
+        self.view.setModel(self.proxy)
+        self.strip_delegate = StatusStripDelegate(self.view)
+        self.view.setItemDelegateForColumn(CrossingColumn.STRIP, self.strip_delegate)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setWordWrap(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.verticalHeader().setVisible(False)
+        row_height = max(self.view.fontMetrics().height() + 12, 26)
+        self.view.verticalHeader().setDefaultSectionSize(row_height)
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+
+        header = self.view.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(CrossingColumn.STRIP, QHeaderView.ResizeMode.Stretch)
+        header.setSortIndicatorClearable(True)  # third click: back to file order
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.view.setSortingEnabled(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._on_header_context_menu)
+        header.sectionResized.connect(self._on_header_section_resized)
+        self.view.viewport().installEventFilter(self)
+
+        self.as_of_label = QLabel(self)
+        self.as_of_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.as_of_label.setObjectName("crossingsAsOf")
+
+        legend = QHBoxLayout()
+        legend.setContentsMargins(4, 2, 4, 0)
+        legend.setSpacing(4)
+        for status in (CrossingStatus.OPEN, CrossingStatus.RESTRICTED, CrossingStatus.CLOSED, None):
+            icon = QLabel(self)
+            icon.setPixmap(status_icon(status).pixmap(14, 14))
+            icon.setToolTip(status_word(status))
+            text = QLabel(status_word(status), self)
+            text.setTextFormat(Qt.TextFormat.PlainText)
+            legend.addWidget(icon)
+            legend.addWidget(text)
+            legend.addSpacing(8)
+        legend.addStretch(1)
+        legend.addWidget(self.as_of_label)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(legend)
+        layout.addWidget(self.view, 1)
+
+        self.view.selectionModel().selectionChanged.connect(self._on_view_selection_changed)
+        self.model.modelReset.connect(self._on_model_reset)
+        ctx.crossing_selected.connect(self._on_ctx_crossing_selected)
+        ctx.cursor_changed.connect(self._on_ctx_cursor_changed)
+        ctx.display_changed.connect(self._on_ctx_display_changed)
+
+        self._update_as_of()
+        self.fit_columns()
+        self._on_ctx_crossing_selected(ctx.selected_crossing)
+
+    # -- public ----------------------------------------------------------------------
+    def selected_crossing_id(self) -> str:
+        """Id of the crossing selected in the table, "" if none."""
+        rows = self.view.selectionModel().selectedRows()
+        if not rows:
+            return ""
+        return rows[0].data(CrossingRole.ID) or ""
+
+    def source_index(self, view_index: QModelIndex) -> QModelIndex:
+        """The model index behind an index of the view (the view shows a sorting proxy)."""
+        return self.proxy.mapToSource(view_index)
+
+    def view_index(self, crossing_id: str, column: int = 0) -> QModelIndex:
+        """The view's index of ``crossing_id``'s cell in ``column`` (invalid if unknown)."""
+        row = self.model.row_of(crossing_id)
+        if row < 0:
+            return QModelIndex()
+        return self.proxy.mapFromSource(self.model.index(row, column))
+
+    def fit_columns(self) -> None:
+        """Size columns to their contents (capped), leaving the status strip room to be read.
+
+        When the panel is narrow the long text columns give up width first,
+        then (unless the user picked columns from the header menu) the least
+        important columns are hidden; the name's tooltip still has everything.
+        """
+        header = self.view.horizontalHeader()
+        has_local = any(c.name_local for c in self.ctx.scenario.crossings)
+        natural: dict[CrossingColumn, int] = {}
+        possible = self._possible_widths()
+        for column, cap in _MAX_WIDTH.items():
+            if column == CrossingColumn.LOCAL_NAME and not has_local:
+                continue
+            hint = max(self.view.sizeHintForColumn(column), header.sectionSizeHint(column))
+            natural[column] = min(max(hint, possible.get(column, 0)), cap)
+        room = self.view.viewport().width() - _STRIP_MIN_WIDTH
+
+        # Candidate layouts, best first: hide nothing, then the least important
+        # columns one by one, letting long text columns shrink to a readable width;
+        # last resort: everything auto-hidden and text columns at their narrowest.
+        if self._user_columns:
+            chosen = tuple(c for c in CrossingColumn if self.view.isColumnHidden(c))
+            candidates = [(chosen, _COMFORT_WIDTH), (chosen, _MIN_WIDTH)]
+        else:
+            always = () if has_local else (CrossingColumn.LOCAL_NAME,)
+            candidates = [
+                (always + _AUTO_HIDE[:k], _COMFORT_WIDTH) for k in range(len(_AUTO_HIDE) + 1)
+            ]
+            candidates.append((always + _AUTO_HIDE, _MIN_WIDTH))
+        for hidden, floor in candidates:
+            widths = {c: w for c, w in natural.items() if c not in hidden}
+            excess = sum(widths.values()) - room
+            for column, least in floor.items():  # in the order they give up width
+                if excess <= 0:
+                    break
+                if column in widths and widths[column] > least:
+                    cut = min(widths[column] - least, excess)
+                    widths[column] -= cut
+                    excess -= cut
+            if excess <= 0:
+                break
+
+        self._fitting = True
+        try:
+            if not self._user_columns:
+                for column in CrossingColumn:
+                    self.view.setColumnHidden(column, column in hidden)
+            for column, width in widths.items():
+                header.resizeSection(column, width)
+        finally:
+            self._fitting = False
+
+    def _possible_widths(self) -> dict[CrossingColumn, int]:
+        """Widths the cursor-dependent columns can need at any cursor time.
+
+        Fitting only what the current cursor shows would elide "restricted"
+        as soon as the cursor moves to a time when a crossing is restricted.
+        """
+        metrics = self.view.fontMetrics()
+        pad = 2 * self.view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 12
+        words = [status_word(s) for s in (*CrossingStatus, None)]
+        icon = self.view.iconSize().width() if self.view.iconSize().width() > 0 else 16
+        entries = [e for c in self.ctx.scenario.crossings for e in c.history]
+        since = [metrics.horizontalAdvance(self.ctx.format_moment(e.time)) for e in entries]
+        notes = [metrics.horizontalAdvance(e.note) for e in entries if e.note]
+        return {
+            CrossingColumn.STATUS: max(metrics.horizontalAdvance(w) for w in words) + icon + pad + 4,
+            CrossingColumn.SINCE: max(since, default=0) + pad,
+            CrossingColumn.NOTE: max(notes, default=0) + pad,
+        }
+
+    # -- slots -----------------------------------------------------------------------
+    def _on_view_selection_changed(
+        self, _selected: QItemSelection, _deselected: QItemSelection
+    ) -> None:
+        if not self._syncing:
+            self.ctx.select_crossing(self.selected_crossing_id())
+
+    def _on_ctx_crossing_selected(self, crossing_id: str) -> None:
+        if crossing_id == self.selected_crossing_id():
+            return
+        self._syncing = True
+        try:
+            index = self.view_index(crossing_id)
+            selection = self.view.selectionModel()
+            if index.isValid():
+                selection.setCurrentIndex(
+                    index,
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+                self.view.scrollTo(index)
+            else:
+                selection.clearSelection()
+        finally:
+            self._syncing = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.view.viewport()
+            and event.type() == QEvent.Type.Resize
+            and not self._user_sized
+        ):
+            self.fit_columns()
+        return super().eventFilter(watched, event)
+
+    def _on_header_section_resized(self, column: int, _old: int, _new: int) -> None:
+        if not self._fitting and column != CrossingColumn.STRIP and self.isVisible():
+            self._user_sized = True
+
+    def _on_model_reset(self) -> None:
+        self.fit_columns()
+        self._on_ctx_crossing_selected(self.ctx.selected_crossing)
+
+    def _on_ctx_cursor_changed(self, _when: datetime) -> None:
+        self._update_as_of()
+
+    def _on_ctx_display_changed(self) -> None:
+        self._update_as_of()
+        if not self._user_sized:
+            self.fit_columns()  # military time changes the width of the times
+
+    def _update_as_of(self) -> None:
+        when = self.ctx.format_moment(Moment(self.model.cursor_time()))
+        prefix = "Live: status now" if self.ctx.is_live else "Status as of"
+        self.as_of_label.setText(f"{prefix} {when}")
+
+    def _on_header_context_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        for column in CrossingColumn:
+            if column == CrossingColumn.NAME:
+                continue  # the name always stays
+            action = QAction(COLUMN_TITLES[column], menu)
+            action.setCheckable(True)
+            action.setChecked(not self.view.isColumnHidden(column))
+            action.toggled.connect(lambda on, c=column: self._on_column_action_toggled(c, on))
+            menu.addAction(action)
+        menu.addSeparator()
+        fit = menu.addAction("Automatic columns and widths")
+        fit.triggered.connect(self._on_fit_action_triggered)
+        menu.exec(self.view.horizontalHeader().mapToGlobal(pos))
+
+    def _on_column_action_toggled(self, column: CrossingColumn, shown: bool) -> None:
+        self._user_columns = True
+        self._fitting = True  # hiding a column resizes its section: not a user drag
+        try:
+            self.view.setColumnHidden(column, not shown)
+        finally:
+            self._fitting = False
+        if shown and not self._user_sized:
+            self.fit_columns()
+
+    def _on_fit_action_triggered(self) -> None:
+        self._user_sized = False
+        self._user_columns = False
+        self.fit_columns()
