@@ -280,7 +280,8 @@ class Scenario:
         """
         out = []
         for e in self.events:
-            if start is not None and e.time.end <= start:
+            # A timed event exactly at ``start`` is in (its end equals its start).
+            if start is not None and e.time.end <= start and e.time.instant < start:
                 continue
             if end is not None and e.time.instant > end:
                 continue

@@ -36,6 +36,12 @@ class ScenarioError(Exception):
         self.unreadable = unreadable
         super().__init__(self.describe())
 
+    def __reduce__(self):
+        # Exceptions pickle as ``cls(*args)`` by default, which does not match
+        # this signature; a scenario loaded in a worker process must be able
+        # to send its error back.
+        return (_rebuild, (type(self), self.path, self.problems, self.unreadable))
+
     def describe(self, limit: int | None = 50) -> str:
         n = len(self.problems)
         head = f"{self.path}: {'cannot be read' if self.unreadable else 'invalid scenario'}"
@@ -45,3 +51,7 @@ class ScenarioError(Exception):
         if limit is not None and n > limit:
             lines.append(f"  ... and {n - limit} more")
         return "\n".join(lines)
+
+
+def _rebuild(cls: type[ScenarioError], path: str, problems: list[Problem], unreadable: bool) -> ScenarioError:
+    return cls(path, problems, unreadable=unreadable)

@@ -6,7 +6,7 @@ Imported lazily (``Scenario.events_frame()``) so that importing the model stays 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pandas as pd
@@ -19,8 +19,14 @@ EVENT_COLUMNS = (
 )
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def _to_ns(value: datetime) -> int:
-    return int(value.timestamp()) * 1_000_000_000 + value.microsecond * 1000
+    # Exact integer arithmetic: float timestamps lose microseconds far from
+    # 1970, and truncating a negative one moved pre-1970 times forward.
+    return (value - _EPOCH) // _MICROSECOND * 1000
 
 
 def events_frame(scenario: Scenario) -> pd.DataFrame:
@@ -28,7 +34,7 @@ def events_frame(scenario: Scenario) -> pd.DataFrame:
 
     ``time_ns`` / ``end_ns`` are UTC epoch nanoseconds (int64) of the start and
     end of the event's period; ``search`` is the lowercased text that the
-    full-text filter matches (title, summary, actors, location).
+    full-text filter matches (title, summary, actors, location), case-folded.
     """
     sources = scenario.sources_by_id()
     rows = len(scenario.events)
@@ -59,7 +65,7 @@ def events_frame(scenario: Scenario) -> pd.DataFrame:
         cred.append(e.credibility if e.credibility is not None else 0)
         grades.append(f"{r or '?'}{e.credibility if e.credibility is not None else '?'}" if (r or e.credibility) else "")
         srcs.append(" ".join(e.source_ids))
-        search.append(f"{e.title}\n{e.summary or ''}\n{' '.join(e.actors)} {names}\n{loc}".lower())
+        search.append(f"{e.title}\n{e.summary or ''}\n{' '.join(e.actors)} {names}\n{loc}".casefold())
     string = pd.StringDtype()
     return pd.DataFrame(
         {
@@ -105,14 +111,18 @@ def filter_events(
     A day-precision event is inside [start, end] if any part of its day is.
     """
     mask = np.ones(len(frame), dtype=bool)
-    for word in text.lower().split():
+    # casefold, not lower: "STRASSE" finds "Straße", final sigma matches sigma.
+    for word in text.casefold().split():
         mask &= frame["search"].str.contains(word, regex=False).to_numpy(dtype=bool, na_value=False)
     if categories is not None:
         mask &= frame["category"].isin(list(categories)).to_numpy()
     if verifications is not None:
         mask &= frame["verification"].isin(list(verifications)).to_numpy()
     if start is not None:
-        mask &= frame["end_ns"].to_numpy() > _to_ns(start)
+        # Day events overlap the range if their day ends after start; a timed
+        # event (end == time) exactly at start is in, as in events_between().
+        s = _to_ns(start)
+        mask &= (frame["end_ns"].to_numpy() > s) | (frame["time_ns"].to_numpy() >= s)
     if end is not None:
         mask &= frame["time_ns"].to_numpy() <= _to_ns(end)
     return np.flatnonzero(mask)
@@ -125,7 +135,9 @@ def territory_frame(scenario: Scenario) -> pd.DataFrame:
     same shape is in ``.attrs["estimated"]``.
     """
     if not scenario.territory:
-        return pd.DataFrame(columns=[f.id for f in scenario.factions], dtype=float)
+        empty = pd.DataFrame(columns=[f.id for f in scenario.factions], dtype=float)
+        empty.attrs["estimated"] = pd.DataFrame(columns=empty.columns, dtype=bool)
+        return empty
     long = pd.DataFrame(
         {
             "date": [t.date for t in scenario.territory],
@@ -138,5 +150,7 @@ def territory_frame(scenario: Scenario) -> pd.DataFrame:
     wide = long.pivot(index="date", columns="faction", values="share").reindex(columns=order).fillna(0.0)
     est = long.pivot(index="date", columns="faction", values="estimated").reindex(columns=order)
     wide = wide.sort_index()
-    wide.attrs["estimated"] = est.sort_index().fillna(False).astype(bool)
+    # Missing cells make the pivot float (NaN); fill with 0.0 (not False:
+    # pandas 4 refuses a bool fill value for a float column).
+    wide.attrs["estimated"] = est.sort_index().astype(float).fillna(0.0).astype(bool)
     return wide

@@ -9,11 +9,12 @@ without ``\\u`` escapes) so files diff well and round-trip byte for byte.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Callable, Iterable
 from datetime import tzinfo
 from enum import StrEnum
@@ -55,6 +56,14 @@ class _DuplicateKeys(dict):
     __slots__ = ("duplicates",)
 
 
+class _NoDuplicates(dict):
+    """The top-level object of a document that :func:`read_json` parsed with no
+    repeated key anywhere: :func:`scenario_from_json` can skip walking the
+    whole tree to look for them (seconds on a 100k-event file)."""
+
+    __slots__ = ()
+
+
 def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) != len(pairs):
@@ -65,8 +74,61 @@ def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+class _NonFinite(ValueError):
+    """NaN / Infinity seen while parsing."""
+
+
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON (RFC 8259 has no NaN or Infinity)")
+    raise _NonFinite(name)
+
+
+# A JSON string, or a bare NaN / Infinity / number with an exponent. Strings are
+# matched whole so that "NaN" inside a title is never taken for the constant.
+_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN|-?\d+(?:\.\d+)?[eE][+-]?\d+)')
+
+
+def _non_finite_problems(text: str) -> list[Problem]:
+    """Every NaN / Infinity / overflowing number in ``text``, with its line and column."""
+    problems = []
+    for m in _TOKEN_RE.finditer(text):
+        token = m.group(1)
+        if token is None:
+            continue
+        if token[-1].isdigit():
+            if math.isfinite(float(token)):
+                continue
+            reason = f"the number {token} is too large (not representable as a finite number)"
+        else:
+            reason = f"{token} is not valid JSON (RFC 8259 has no NaN or Infinity)"
+        line, col = _line_col(text, m.start(1))
+        problems.append(Problem("", reason, line, col))
+        if len(problems) >= _MAX_PROBLEMS:
+            break
+    return problems
+
+
+# A \uD800-\uDFFF escape somewhere (cheap test before looking for lone surrogates).
+_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate_problems(value: Any) -> list[Problem]:
+    """JSON paths of strings holding an unpaired UTF-16 surrogate (valid JSON, not Unicode)."""
+    out: list[Problem] = []
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack and len(out) < _MAX_PROBLEMS:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for k, v in reversed(node.items()):
+                child = f"{path}.{k}" if path else k
+                if _LONE_SURROGATE_RE.search(k):
+                    out.append(Problem(path or "(top level)", f"key {k!r} contains an unpaired UTF-16 surrogate escape; not valid Unicode"))
+                stack.append((v, child))
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in reversed(list(enumerate(node))))
+        elif isinstance(node, str) and _LONE_SURROGATE_RE.search(node):
+            out.append(Problem(path, "contains an unpaired UTF-16 surrogate escape (\\ud800-\\udfff); not valid Unicode"))
+    return out
 
 
 def _line_col(text: str, pos: int) -> tuple[int, int]:
@@ -115,35 +177,56 @@ def read_json(path: str | Path) -> Any:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, col = _line_col(data[: exc.start].decode("utf-8", "replace"), exc.start)
+        before = data[: exc.start].decode("utf-8", "replace")
+        line, col = _line_col(before, len(before))  # characters, not bytes
         raise ScenarioError(p, [Problem("", f"invalid UTF-8 byte 0x{data[exc.start]:02x} at offset {exc.start}", line, col)]) from None
     del data
+    duplicates = 0
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal duplicates
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            duplicates += 1
+            return _pairs_hook(pairs)
+        return obj
+
+    # (No parse_float hook to catch 1e400 -> inf here: a Python hook on every
+    # number slows parsing by ~40%. Validation rejects non-finite values.)
     try:
-        obj = json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_reject_constant)
+        obj = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise ScenarioError(p, [Problem("", f"broken JSON: {exc.msg}", exc.lineno, exc.colno)]) from None
-    except ValueError as exc:  # NaN / Infinity
-        where = _find_constant(text)
-        line, col = _line_col(text, where) if where is not None else (None, None)
-        raise ScenarioError(p, [Problem("", str(exc), line, col)]) from None
+    except _NonFinite as exc:
+        problems = _non_finite_problems(text) or [Problem("", f"{exc} is not a finite JSON number")]
+        raise ScenarioError(p, problems) from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise ScenarioError(p, [Problem("", f"broken JSON: {exc}")]) from None
     except RecursionError:
         raise ScenarioError(p, [Problem("", "JSON nested too deeply")]) from None
+    if _SURROGATE_ESCAPE_RE.search(text):
+        problems = _surrogate_problems(obj)
+        if problems:
+            raise ScenarioError(p, problems)
+    if not duplicates and type(obj) is dict:
+        obj = _NoDuplicates(obj)
     return obj
-
-
-def _find_constant(text: str) -> int | None:
-    m = re.search(r"(?<![\"\w])(NaN|-?Infinity)(?![\"\w])", text)
-    return m.start() if m else None
 
 
 # --------------------------------------------------------------------------- validation helpers
 _TYPE_NAMES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number", type(None): "null"}
 
 
+def _short_number(value: int | float) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} digits)"
+
+
 def _kind(value: Any) -> str:
-    name = _TYPE_NAMES.get(type(value), type(value).__name__)
+    # isinstance, not type(): objects with duplicate keys are a dict subclass.
+    name = next((n for t, n in _TYPE_NAMES.items() if isinstance(value, t)), type(value).__name__)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{name} ({value!r})"
+        return f"{name} ({_short_number(value)})"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"{name} ({shown!r})"
@@ -152,6 +235,27 @@ def _kind(value: Any) -> str:
 
 class _Invalid(Exception):
     pass
+
+
+# JSON has no NaN/Infinity, but Python parses an overflowing literal (1e400) as inf.
+_TOO_LARGE = "number too large to represent (overflows to infinity)"
+
+
+def _non_finite_paths(value: Any, where: str) -> list[str]:
+    """Paths of non-finite floats inside an unknown field's value (kept verbatim,
+    so it must stay savable: json.dumps(allow_nan=False) would fail on save)."""
+    out = []
+    stack = [(value, where)]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, float):
+            if not math.isfinite(node):
+                out.append(path)
+        elif isinstance(node, dict):
+            stack.extend((v, f"{path}.{k}") for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+    return sorted(out)
 
 
 Checker = Callable[[Any], Any]
@@ -173,8 +277,12 @@ def _number(lo: float, hi: float) -> Checker:
     def check(value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _Invalid(f"expected a number, got {_kind(value)}")
-        if not math.isfinite(value) or not lo <= value <= hi:
-            raise _Invalid(f"{value!r} is out of range {lo:g}..{hi:g}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _Invalid(_TOO_LARGE)
+        # Huge JSON integers stay Python ints: compare them without converting
+        # to float (math.isfinite(10**400) raises OverflowError).
+        if not lo <= value <= hi:
+            raise _Invalid(f"{_short_number(value)} is out of range {lo:g}..{hi:g}")
         return value
 
     return check
@@ -244,6 +352,8 @@ class _Validator:
     def error(self, where: str, reason: str) -> None:
         if len(self.problems) < _MAX_PROBLEMS:
             self.problems.append(Problem(where, reason))
+        elif len(self.problems) == _MAX_PROBLEMS:  # say so rather than undercount silently
+            self.problems.append(Problem("", f"too many problems; stopped listing after {_MAX_PROBLEMS}"))
 
     def obj(self, value: Any, where: str) -> dict[str, Any] | None:
         if not isinstance(value, dict):
@@ -288,7 +398,15 @@ class _Validator:
                 self.error(f"{where}.{key}", str(exc))
                 ok = False
         extra = {k: v for k, v in d.items() if k not in required and k not in optional}
+        if extra:
+            ok = self.finite(extra, where) and ok
         return (values, extra) if ok else None
+
+    def finite(self, extra: dict[str, Any], where: str) -> bool:
+        bad = _non_finite_paths(extra, where) if extra else []
+        for path in bad:
+            self.error(path.removeprefix("."), _TOO_LARGE)
+        return not bad
 
     def unique(self, ids: Iterable[tuple[str, str]], what: str) -> set[str]:
         seen: dict[str, str] = {}
@@ -323,7 +441,8 @@ def _duplicates(value: Any, where: str, out: list[Problem]) -> None:
 def scenario_from_json(obj: Any, path: str | Path = "<memory>") -> Scenario:
     """Validate a parsed JSON document and build a :class:`Scenario`."""
     v = _Validator()
-    _duplicates(obj, "", v.problems)
+    if not isinstance(obj, _NoDuplicates):  # read_json() already knows there are none
+        _duplicates(obj, "", v.problems)
     root = v.obj(obj, "(top level)")
     if root is None:
         raise ScenarioError(path, v.problems)
@@ -338,6 +457,7 @@ def scenario_from_json(obj: Any, path: str | Path = "<memory>") -> Scenario:
         raise ScenarioError(path, v.problems)
 
     known_top = {"schema_version", "scenario", "factions", "sources", "events", "crossings", "territory"}
+    v.finite({k: val for k, val in root.items() if k not in known_top}, "")
     for key in ("scenario", "factions", "sources", "events", "crossings", "territory"):
         if key not in root:
             v.error("(top level)", f'missing required field "{key}"')
@@ -697,22 +817,46 @@ def dumps_scenario(s: Scenario) -> str:
     return json.dumps(scenario_to_json(s), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
+def _create_temp(folder: Path, name: str) -> tuple[int, str]:
+    """A new, exclusive temp file next to the target.
+
+    Created with mode 0o666 so that the process umask applies, as for any
+    new file (``tempfile.mkstemp`` would make every newly saved scenario
+    private, 0o600).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "could not create a unique temporary file", str(folder))
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that the file is always either old or new.
 
     Temp file in the same folder, flush + fsync, ``os.replace``, then fsync
-    the folder so the rename itself survives a power cut.
+    the folder so the rename itself survives a power cut. A symbolic link is
+    followed (the file it points to is replaced, the link stays); an existing
+    file keeps its permission bits.
     """
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
+    target = Path(os.path.realpath(path))
+    folder = target.parent
     mode = None
     try:
         mode = os.stat(target).st_mode & 0o7777
     except FileNotFoundError:
         pass
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    fd, tmp = _create_temp(folder, target.name)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        try:
+            fh = os.fdopen(fd, "wb")
+        except BaseException:
+            os.close(fd)
+            raise
+        with fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())

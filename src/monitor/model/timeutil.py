@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from monitor.model.entities import Moment
 
-_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# re.ASCII: \d would otherwise accept Arabic-Indic and other Unicode digits.
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _DATETIME_RE = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})"
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})", re.ASCII
 )
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
@@ -43,7 +44,7 @@ def parse_moment(text: object, tz: tzinfo) -> Moment:
     if _DATE_RE.fullmatch(text):
         return Moment.of_day(parse_date(text), tz)
     if not _DATETIME_RE.fullmatch(text):
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?", text):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?", text, re.ASCII):
             raise ValueError(
                 f"date-time {text!r} has no UTC offset; add one (e.g. +03:00 or Z)"
             )

@@ -1,0 +1,64 @@
+"""The domain model stays pure Python: no Qt, and pandas only when a frame is asked for."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data" / "small.json"
+GUI_MODULES = ("PySide6", "shiboken6", "pyqtgraph")
+
+
+def run_python(code: str) -> dict:
+    """Run ``code`` in a fresh interpreter; it prints a JSON object as its last line."""
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _loaded(prefixes: tuple[str, ...]) -> str:
+    return "sorted(m for m in sys.modules if m.split('.')[0] in " + repr(prefixes) + ")"
+
+
+def test_model_never_imports_qt_or_pyqtgraph() -> None:
+    code = f"""
+import json, sys
+import monitor.model
+from monitor.model import load_scenario
+from monitor.model.frames import filter_events, territory_frame
+from monitor.model.timeutil import military_dtg
+s = load_scenario({str(DATA)!r})
+frame = s.events_frame()
+filter_events(frame, "rebels")
+territory_frame(s)
+military_dtg(s.events[1].time)
+s.crossings[0].status_at(s.events[1].time.instant)
+print(json.dumps({{"gui": {_loaded(GUI_MODULES)}, "rows": len(frame)}}))
+"""
+    result = run_python(code)
+    assert result["rows"] == 4  # the work above really ran
+    assert result["gui"] == [], f"the model pulled in GUI modules: {result['gui']}"
+
+
+def test_importing_the_model_does_not_import_pandas() -> None:
+    code = f"""
+import json, sys
+import monitor.model
+from monitor.model import load_scenario, save_scenario, ScenarioError
+before = {_loaded(("pandas", "numpy", "pyarrow"))}
+s = load_scenario({str(DATA)!r})
+after_load = {_loaded(("pandas",))}
+s.events_frame()
+after_frame = {_loaded(("pandas",))}
+print(json.dumps({{"before": before, "after_load": after_load, "after_frame": bool(after_frame)}}))
+"""
+    result = run_python(code)
+    assert result["before"] == [], f"importing monitor.model imported {result['before']}"
+    assert result["after_load"] == [], "loading a scenario should not need pandas"
+    assert result["after_frame"], (
+        "events_frame() should import pandas lazily (check the test still tests something)"
+    )
