@@ -153,7 +153,7 @@ class MainWindow(QMainWindow):
 
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setObjectName("quitAction")
-        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))  # StandardKey.Quit is empty on some platforms
         self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.quit_action.triggered.connect(self.close)
 
@@ -220,7 +220,7 @@ class MainWindow(QMainWindow):
 
         self.preferences_action = QAction("&Preferences…", self)
         self.preferences_action.setObjectName("preferencesAction")
-        self.preferences_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.preferences_action.setShortcut(QKeySequence("Ctrl+,"))
         self.preferences_action.triggered.connect(self.edit_preferences)
 
         self.addActions([self.find_action, self.quit_action, self.open_action, self.save_action,
