@@ -94,6 +94,10 @@ class ScenarioContext(QObject):
         return self._frame
 
     def notify_crossing_changed(self, crossing_id: str) -> None:
+        if self.is_live:
+            # A change recorded "now" must show at once: views that cache the cursor time
+            # catch up with the clock before they hear about the change.
+            self.cursor_changed.emit(self.cursor_time())
         self.crossing_changed.emit(crossing_id)
 
     def notify_extra_changed(self, key: str) -> None:
