@@ -181,7 +181,9 @@ def test_hover_shows_the_shares_at_that_date(qtbot, small, small_path):
     # the pointer leaves: back to the values at the cursor
     panel.ctx.set_cursor(datetime(2024, 12, 5, 12, tzinfo=UTC))
     _hover(qtbot, panel, _noon(panel, date(2024, 11, 26)), 50)
-    QTest.mouseMove(panel, QPoint(5, panel.height() - 5))
+    # off the plot area (over the axis corner), through the same rate-limited path as a user's pointer
+    qtbot.wait(40)
+    QTest.mouseMove(panel.plot_widget.viewport(), QPoint(2, 2))
     qtbot.waitUntil(lambda: panel.readout.text().startswith("Cursor 2024-12-05"), timeout=1000)
     assert _values(panel) == {"gov": "55.0% (est.)", "reb": "20.0% (est.)", "kur": "25.0% (est.)"}
 
