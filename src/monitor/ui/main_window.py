@@ -143,7 +143,7 @@ class MainWindow(QMainWindow):
         self.undo_dock.hide()
         self.territory_dock.raise_()
         self.resizeDocks([self.feed_dock, self.crossings_dock], [640, 720], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.crossings_dock, self.territory_dock], [300, 340], Qt.Orientation.Vertical)
+        self.resizeDocks([self.crossings_dock, self.territory_dock], [230, 470], Qt.Orientation.Vertical)
 
     def _build_actions(self) -> None:
         self.open_action = QAction(icon("open"), "&Open…", self)
