@@ -1,0 +1,206 @@
+"""``monitor brief``: write a PDF briefing without opening the dashboard.
+
+Exit codes (as for ``monitor validate``): 0 written; 1 invalid scenario (the
+problems are listed); 2 unreadable file, bad option or date, or the PDF
+cannot be written. The output is written atomically: a failed run never
+leaves a half-written file and never touches an existing one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+from monitor.briefing.content import DEFAULT_MARKING, PANELS, BriefingOptions, normalise_page_size
+
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+_EPILOG = """\
+DATETIME is YYYY-MM-DD (a whole day: as of its end, since its start) or an ISO
+date-time such as 2024-12-01T08:00, 2024-12-01T08:00+03:00 or 2024-12-01T05:00Z;
+without an offset it is read in the scenario's time zone.
+
+examples:
+  monitor brief data/iraq-syria-border-2024.json -o brief.pdf --as-of 2024-12-08
+  monitor brief scenario.json -o crossings.pdf --panels crossings --page-size Letter
+"""
+
+
+def parse_when(text: str) -> date | datetime:
+    """``YYYY-MM-DD`` → a date; ISO date-time → a datetime (naive if it has no offset)."""
+    t = text.strip()
+    try:
+        if _DATE_ONLY.fullmatch(t):
+            return date.fromisoformat(t)
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*", t):
+            raise ValueError
+        return datetime.fromisoformat(t)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid date {text!r}: expected YYYY-MM-DD or an ISO date-time"
+            " like 2024-12-01T08:00+03:00"
+        ) from None
+
+
+def _panels(text: str) -> tuple[str, ...]:
+    names = [p.strip().lower() for p in text.split(",") if p.strip()]
+    unknown = [p for p in names if p not in PANELS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"invalid panel list {text!r}: choose from {', '.join(PANELS)} (comma-separated)"
+        )
+    return tuple(names)
+
+
+def _page_size(text: str) -> str:
+    try:
+        return normalise_page_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="monitor brief",
+        description="Write a PDF situation briefing (or single panels) from a scenario file."
+        " Runs headless.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("path", metavar="PATH", help="scenario JSON file")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT.pdf",
+        help="PDF file to write (replaced atomically)",
+    )
+    p.add_argument(
+        "--as-of",
+        type=parse_when,
+        metavar="DATETIME",
+        help="situation as of this time (default: now)",
+    )
+    p.add_argument(
+        "--since",
+        type=parse_when,
+        metavar="DATETIME",
+        help="start of the period for changes and events (default: the first territory date)",
+    )
+    p.add_argument(
+        "--panels",
+        type=_panels,
+        default=PANELS,
+        metavar="LIST",
+        help="sections to include: crossings,territory,feed (default: all)",
+    )
+    p.add_argument(
+        "--filter",
+        default="",
+        metavar="TEXT",
+        help="only events whose text contains every word of TEXT",
+    )
+    p.add_argument(
+        "--marking",
+        default=DEFAULT_MARKING,
+        metavar="TEXT",
+        help=f"handling marking on every page (default: {DEFAULT_MARKING})",
+    )
+    p.add_argument(
+        "--page-size",
+        type=_page_size,
+        default="A4",
+        metavar="A4|Letter",
+        help="paper size (default: A4)",
+    )
+    p.add_argument(
+        "--analyst",
+        default="",
+        metavar="NAME",
+        help="analyst name for the title block and PDF author",
+    )
+    return p
+
+
+def _to_aware(value: date | datetime | None, tz):
+    from monitor.model.entities import Moment
+
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+    return Moment.of_day(value, tz)
+
+
+def _err(message: str) -> None:
+    print(f"monitor brief: {message}", file=sys.stderr)
+
+
+def run_brief(argv: list[str]) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already printed by argparse
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+
+    out = Path(args.output)
+    folder = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        _err(f"cannot write {out}: it is a directory")
+        return 2
+    if not folder.is_dir():
+        _err(f"cannot write {out}: folder {folder} does not exist")
+        return 2
+    try:
+        if out.exists() and out.resolve() == Path(args.path).resolve():
+            _err(f"refusing to overwrite the scenario file {args.path} with the PDF")
+            return 2
+    except OSError:
+        pass
+
+    from monitor.model import ScenarioError, load_scenario
+
+    try:
+        scenario = load_scenario(args.path)
+    except ScenarioError as exc:
+        _err(exc.describe(limit=None))
+        return 2 if exc.unreadable else 1
+
+    tz = scenario.tz
+    try:
+        options = BriefingOptions(
+            marking=args.marking,
+            page_size=args.page_size,
+            analyst=args.analyst,
+            as_of=_to_aware(args.as_of, tz),
+            since=_to_aware(args.since, tz),
+            filter_text=args.filter,
+            panels=args.panels,
+        )
+        from monitor.briefing.content import resolve_period
+
+        resolve_period(scenario, options)  # reject an impossible period before starting Qt
+    except ValueError as exc:
+        parser.print_usage(sys.stderr)
+        _err(f"error: {exc}")
+        return 2
+
+    # Headless: without a display Qt would abort; the offscreen platform needs none.
+    from monitor.cli import has_display
+
+    if not has_display():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from monitor.briefing.pdf import export_briefing_pdf
+
+    try:
+        result = export_briefing_pdf(scenario, out, options)
+    except OSError as exc:
+        _err(f"cannot write {out}: {exc.strerror or exc}")
+        return 2
+    pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
+    print(f"Wrote {os.path.abspath(result.path)} ({pages})")
+    return 0

@@ -1,0 +1,87 @@
+"""The print chart: pyqtgraph SVG export (with the close-path patch) and its date ticks."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from PySide6.QtGui import QFont
+from PySide6.QtSvg import QSvgRenderer
+
+from monitor.briefing import chart
+from monitor.briefing.content import territory_series
+
+BAGHDAD = timezone(timedelta(hours=3))
+
+
+def test_close_path_tokens_survive_the_round_trip():
+    d = "M0,0 L10,0 L10,5 Z M20,20 L30,20 Z "
+    stripped, marks = chart._split_close_path(d)
+    assert "Z" not in stripped and marks == [3, 5]
+    assert chart._restore_close_path(stripped, marks).split() == d.split()
+
+
+def test_patch_is_applied_once_and_export_keeps_closed_paths(app, small_scenario):
+    chart.patch_svg_exporter()
+    import sys
+
+    patched = sys.modules["pyqtgraph.exporters.SVGExporter"].correctCoordinates
+    chart.patch_svg_exporter()
+    assert sys.modules["pyqtgraph.exporters.SVGExporter"].correctCoordinates is patched
+
+    series = territory_series(small_scenario)
+    data = chart.territory_svg(series, 480, 200, QFont("DejaVu Sans"))
+    paths = re.findall(rb' d="([^"]*)"', data)
+    assert paths and any(p.rstrip().endswith(b"Z") for p in paths)
+    # Every band is in the visible plot (x between the axis and the right edge).
+    xs = [float(x) for p in paths for x in re.findall(rb"[ML](-?[\d.]+),", p)]
+    assert max(xs) <= 480
+    assert QSvgRenderer(data).isValid()
+    assert b"&quot;" not in re.search(rb"<text[^>]*>", data).group(
+        0
+    )  # families unquoted for QSvgRenderer
+
+
+def test_date_ticks_name_the_year_once_and_fit_the_width():
+    lo = chart._secs(datetime(2024, 11, 26).date())
+    hi = lo + 20 * 86400
+    ticks = chart.date_ticks(lo, hi, 480)
+    labels = [t for _, t in ticks]
+    assert labels[0] == "26 Nov 2024"
+    assert all("2024" not in t for t in labels[1:])
+    assert 3 <= len(labels) <= 480 // 55
+    long = chart.date_ticks(lo, lo + 500 * 86400, 480)
+    assert len(long) <= 480 // 55 and any("2025" in t for _, t in long)
+
+
+def test_x_range_cuts_the_areas_to_the_visible_window(app, small_scenario):
+    """QSvgRenderer ignores clip paths: the areas themselves must stay inside the plot."""
+    series = territory_series(
+        small_scenario,
+        x_range=(datetime(2024, 11, 28, tzinfo=BAGHDAD), datetime(2024, 12, 2, tzinfo=BAGHDAD)),
+    )
+    series.marker = datetime(2024, 12, 1, tzinfo=BAGHDAD)
+    data = chart.territory_svg(series, 480, 200, QFont("DejaVu Sans"))
+    labels = re.findall(rb"<text[^>]*>([^<]+)</text>", data)
+    assert b"28 Nov 2024" in labels and b"26 Nov 2024" not in labels
+    assert b"<clipPath" not in data
+    fills = re.findall(rb'<g fill="#(?:c0392b|27ae60|f1c40f)"[^>]*>\s*<path[^>]* d="([^"]*)"', data)
+    assert len(fills) == 3
+    xs = sorted(float(x) for p in fills for x in re.findall(rb"[ML]?(-?[\d.]+),-?[\d.]+", p))
+    # The plot spans 28 Nov .. 2 Dec; the dashed as-of line (1 Dec) sits 3/4 of the way along.
+    left, right = xs[0], xs[-1]
+    assert 20 < left < 60 and 400 < right <= 480
+    dashed = re.search(rb'stroke-dasharray[^>]*>\s*<path[^>]* d="M(-?[\d.]+),', data)
+    assert dashed and abs(float(dashed.group(1)) - (left + 0.75 * (right - left))) < 1.0
+
+
+def test_the_reused_plot_carries_nothing_between_charts(app, small_scenario):
+    first = chart.territory_svg(territory_series(small_scenario), 480, 200, QFont("DejaVu Sans"))
+    other = territory_series(
+        small_scenario,
+        x_range=(datetime(2024, 11, 30, tzinfo=BAGHDAD), datetime(2024, 12, 1, tzinfo=BAGHDAD)),
+    )
+    middle = chart.territory_svg(other, 300, 150, QFont("DejaVu Sans"))
+    again = chart.territory_svg(territory_series(small_scenario), 480, 200, QFont("DejaVu Sans"))
+    assert b'viewBox ="0 0 300 150"' in middle
+    assert again == first
