@@ -23,6 +23,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from monitor.model.changes import Change, ChangeError, apply_change
@@ -31,6 +32,10 @@ from monitor.model.errors import Problem, ScenarioError
 from monitor.model.io import atomic_write_bytes, dumps_scenario, read_json, scenario_from_json
 
 JOURNAL_VERSION = 1
+
+
+class LoadCancelled(Exception):
+    """The user cancelled a load in progress."""
 
 
 class ConflictError(Exception):
@@ -111,12 +116,30 @@ class FileStorage:
         return self.path.with_name(f".{self.path.name}.lock")
 
     # -- load / save ---------------------------------------------------------------
-    def load(self) -> Scenario:
+    def load(
+        self,
+        progress: Callable[[float, str], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Scenario:
+        """Read and validate the file. ``progress(fraction, message)`` is told how far it
+        got; ``cancelled()`` is polled between stages and stops with :class:`LoadCancelled`."""
+
+        def stage(fraction: float, message: str) -> None:
+            if cancelled is not None and cancelled():
+                raise LoadCancelled(str(self.path))
+            if progress is not None:
+                progress(fraction, message)
+
+        stage(0.0, "Reading and parsing")
         obj = read_json(self.path)
+        stage(0.55, "Validating")
         scenario = scenario_from_json(obj, self.path)
+        del obj
+        stage(0.9, "Checking file identity")
         data = self.path.read_bytes()
         self._base_sha = _sha256(data)
         self._signature = self._disk_signature()
+        stage(1.0, "Loaded")
         return scenario
 
     def _disk_signature(self) -> tuple[int, int] | None:
@@ -329,6 +352,7 @@ def load_with_storage(path: str | Path) -> tuple[Scenario, FileStorage]:
 __all__ = [
     "ConflictError",
     "FileStorage",
+    "LoadCancelled",
     "LockInfo",
     "Problem",
     "Recovery",

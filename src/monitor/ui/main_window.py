@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QProgressDialog,
     QUndoView,
     QWidget,
 )
@@ -25,6 +26,7 @@ from monitor.model.timeutil import format_offset, military_dtg
 from monitor.ui import settings as prefs
 from monitor.ui.crossing_model import CrossingColumn
 from monitor.ui.history_panel import HistoryPanel
+from monitor.ui.loader import ScenarioLoader
 from monitor.ui.preferences import Preferences, PreferencesDialog
 from monitor.ui.session import Session
 from monitor.ui.context import ScenarioContext
@@ -38,12 +40,18 @@ STATE_VERSION = 1
 DOCK_NAMES = ("feedDock", "crossingsDock", "territoryDock", "historyDock", "undoDock")
 
 
+# Files above this size load in a worker thread with a progress dialog.
+BACKGROUND_LOAD_BYTES = 5_000_000
+
+
 class MainWindow(QMainWindow):
     """Main window, constructed from a scenario path.
 
     ``MainWindow(path)`` loads the file (raising :class:`ScenarioError` if it is
     invalid); pass ``scenario=`` to reuse an already-loaded one.
     """
+
+    open_finished = Signal(bool)  # a (background) open ended: True = the new scenario is in
 
     def __init__(
         self,
@@ -66,6 +74,8 @@ class MainWindow(QMainWindow):
         self.session = Session(self.ctx, storage, self)
         self.last_error_dialog: QMessageBox | None = None
         self.disk_change_dialog: QMessageBox | None = None
+        self.loader: ScenarioLoader | None = None
+        self.progress_dialog: QProgressDialog | None = None
 
         self.setDockOptions(
             QMainWindow.DockOption.AnimatedDocks
@@ -349,33 +359,114 @@ class MainWindow(QMainWindow):
             self.recent_menu.addSeparator()
             self.recent_menu.addAction("Clear list").triggered.connect(prefs.clear_recent_files)
 
-    def open_path(self, path: str | Path) -> bool:
-        """Open another scenario; on failure show every problem and keep the current one."""
+    def open_path(self, path: str | Path, *, background: bool | None = None) -> bool:
+        """Open another scenario; on failure show every problem and keep the current one.
+
+        Big files (or ``background=True``) load in a worker thread with a progress dialog and
+        Cancel; the result then arrives through ``open_finished(bool)`` and this returns True
+        once loading has started.
+        """
         if not self.maybe_save():
             return False
+        path = Path(path)
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
+        if size > self.prefs.large_file_mb * 1_000_000 and not self.ask_large_file(path, size):
+            return False
+        if background is None:
+            background = size > BACKGROUND_LOAD_BYTES
+        if background:
+            self._start_background_load(path)
+            return True
         storage = FileStorage(path, user=self.prefs.analyst)
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             scenario = storage.load()
         except ScenarioError as exc:
             QApplication.restoreOverrideCursor()
-            self.show_error(
-                "Cannot open scenario",
-                f"{Path(path).name} could not be opened; the current scenario stays open.\n\n"
-                f"{len(exc.problems)} problem(s) found. First: {exc.problems[0] if exc.problems else ''}",
-                exc.describe(limit=None),
-            )
+            self._show_open_error(path, exc)
+            self.open_finished.emit(False)
             return False
         QApplication.restoreOverrideCursor()
+        self._adopt(scenario, storage, path)
+        return True
+
+    def _show_open_error(self, path: Path, exc: ScenarioError) -> None:
+        self.show_error(
+            "Cannot open scenario",
+            f"{path.name} could not be opened; the current scenario stays open.\n\n"
+            f"{len(exc.problems)} problem(s) found. First: {exc.problems[0] if exc.problems else ''}",
+            exc.describe(limit=None),
+        )
+
+    def _adopt(self, scenario: Scenario, storage: FileStorage, path: Path) -> None:
         self.session.close(keep_journal=False)
         self.session.switch_storage(storage)
         self.ctx.replace_scenario(scenario, path)
         self._update_title()
         prefs.add_recent_file(path)
+        self.statusBar().showMessage(f"Opened {path}", 5000)
         self._recovery_offered = False
         self._after_open()
-        self.statusBar().showMessage(f"Opened {path}", 5000)
-        return True
+        self.open_finished.emit(True)
+
+    def _start_background_load(self, path: Path) -> None:
+        if self.loader is not None:
+            self.loader.cancel()
+        loader = ScenarioLoader(path, self.prefs.analyst, self)
+        dialog = QProgressDialog(f"Loading {path.name}…", "Cancel", 0, 1000, self)
+        dialog.setObjectName("loadProgressDialog")
+        dialog.setWindowTitle("Opening scenario")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(300)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.canceled.connect(loader.cancel)
+
+        def finish() -> None:
+            dialog.hide()
+            dialog.deleteLater()
+            self.loader = None
+            self.progress_dialog = None
+
+        def on_progress(fraction: float, message: str) -> None:
+            dialog.setValue(int(fraction * 1000))
+            dialog.setLabelText(f"{message} — {path.name}")
+
+        def on_loaded(scenario: object, storage: object) -> None:
+            finish()
+            self._adopt(scenario, storage, path)
+
+        def on_failed(exc: object) -> None:
+            finish()
+            self._show_open_error(path, exc)
+            self.open_finished.emit(False)
+
+        def on_cancelled() -> None:
+            finish()
+            self.statusBar().showMessage(f"Loading {path.name} cancelled; the current scenario stays open", 6000)
+            self.open_finished.emit(False)
+
+        loader.progress.connect(on_progress)
+        loader.loaded.connect(on_loaded)
+        loader.failed.connect(on_failed)
+        loader.cancelled.connect(on_cancelled)
+        self.loader = loader
+        self.progress_dialog = dialog
+        loader.start()
+
+    def ask_large_file(self, path: Path, size: int) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Large file",
+            f"{path.name} is {size / 1e6:,.0f} MB, more than the {self.prefs.large_file_mb} MB limit set in "
+            "Preferences. Loading it may take a while and a lot of memory. Open it anyway?",
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Open
 
     def show_error(self, title: str, text: str, details: str = "") -> QMessageBox:
         box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self)

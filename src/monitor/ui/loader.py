@@ -1,0 +1,120 @@
+"""Loading a scenario off the GUI thread, with progress and Cancel.
+
+The worker only builds a :class:`Scenario` and its :class:`FileStorage`; the
+window swaps them in on the GUI thread when (and if) loading succeeds, so a
+cancelled or failed load leaves the open scenario untouched.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from monitor.model.errors import Problem, ScenarioError
+from monitor.model.storage import FileStorage, LoadCancelled
+
+
+class _Worker(QObject):
+    progress = Signal(float, str)
+    loaded = Signal(object, object)  # Scenario, FileStorage
+    failed = Signal(object)  # ScenarioError
+    cancelled = Signal()
+
+    def __init__(self, path: Path, user: str, cancel: threading.Event):
+        super().__init__()
+        self._path = path
+        self._user = user
+        self._cancel = cancel
+
+    def run(self) -> None:
+        storage = FileStorage(self._path, user=self._user)
+        try:
+            scenario = storage.load(
+                progress=lambda f, msg: self.progress.emit(f, msg),
+                cancelled=self._cancel.is_set,
+            )
+        except LoadCancelled:
+            self.cancelled.emit()
+            return
+        except ScenarioError as exc:
+            self.failed.emit(exc)
+            return
+        except MemoryError:
+            self.failed.emit(ScenarioError(self._path, [Problem("", "not enough memory to load this file")]))
+            return
+        except Exception as exc:  # noqa: BLE001 - any bug must reach the user as a dialog, not kill the thread
+            self.failed.emit(ScenarioError(self._path, [Problem("", f"unexpected error while loading: {exc!r}")]))
+            return
+        if self._cancel.is_set():
+            self.cancelled.emit()
+        else:
+            self.loaded.emit(scenario, storage)
+
+
+class ScenarioLoader(QObject):
+    """Runs one load in a QThread. Signals mirror the worker's, delivered on the GUI thread."""
+
+    progress = Signal(float, str)
+    loaded = Signal(object, object)
+    failed = Signal(object)
+    cancelled = Signal()
+
+    def __init__(self, path: str | Path, user: str, parent: QObject | None = None):
+        super().__init__(parent)
+        self.path = Path(path)
+        self._cancel = threading.Event()
+        self._thread = QThread()
+        self._worker = _Worker(self.path, user, self._cancel)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        # Queued explicitly: every slot runs on the GUI thread, in the order the worker emitted.
+        queued = Qt.ConnectionType.QueuedConnection
+        self._worker.progress.connect(self._on_worker_progress, queued)
+        self._worker.loaded.connect(self._on_worker_loaded, queued)
+        self._worker.failed.connect(self._on_worker_failed, queued)
+        self._worker.cancelled.connect(self._on_worker_cancelled, queued)
+        self._done = False
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Stop waiting: the open scenario stays; the worker stops at its next check."""
+        self._cancel.set()
+        if not self._done:
+            self._done = True
+            self.cancelled.emit()
+
+    @Slot(float, str)
+    def _on_worker_progress(self, fraction: float, message: str) -> None:
+        if not self._done:
+            self.progress.emit(fraction, message)
+
+    def _finish(self) -> None:
+        self._thread.quit()
+
+    @Slot(object, object)
+    def _on_worker_loaded(self, scenario: object, storage: object) -> None:
+        self._finish()
+        if not self._done:
+            self._done = True
+            self.loaded.emit(scenario, storage)
+
+    @Slot(object)
+    def _on_worker_failed(self, exc: object) -> None:
+        self._finish()
+        if not self._done:
+            self._done = True
+            self.failed.emit(exc)
+
+    @Slot()
+    def _on_worker_cancelled(self) -> None:
+        self._finish()
+        if not self._done:
+            self._done = True
+            self.cancelled.emit()
+
+    def wait(self, ms: int = 30_000) -> bool:
+        return self._thread.wait(ms)
