@@ -189,10 +189,9 @@ def run_brief(argv: list[str]) -> int:
         _err(f"error: {exc}")
         return 2
 
-    # Headless: without a display Qt would abort; the offscreen platform needs none.
-    from monitor.cli import has_display
-
-    if not has_display():
+    # Headless: making a PDF never needs a window, and without a display Qt would abort.
+    # The offscreen platform works everywhere; an explicit QT_QPA_PLATFORM is respected.
+    if not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from monitor.briefing.pdf import export_briefing_pdf
 

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, Qt, qVersion
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -807,7 +807,7 @@ def xmp_packet(doc: Document) -> QByteArray:
    <xmp:MetadataDate>{created}</xmp:MetadataDate>
    <xmp:CreatorTool>Situation Monitor {e(__version__)}</xmp:CreatorTool>
    <pdf:Keywords>{e(keywords)}</pdf:Keywords>
-   <pdf:Producer>Qt QPdfWriter</pdf:Producer>
+   <pdf:Producer>Qt {e(qVersion())}</pdf:Producer>
   </rdf:Description>
  </rdf:RDF>
 </x:xmpmeta>
