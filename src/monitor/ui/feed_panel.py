@@ -488,6 +488,30 @@ class FeedPanel(QWidget):
         positions = filter_events(self._ctx.events_frame, **args) if active else None
         self.model.set_matches(positions)
 
+    def describe_filter(self) -> str:
+        """The current filter and sort in words (printed on a feed PDF export)."""
+        args = self._filter_args()
+        parts = []
+        if args["text"].strip():
+            parts.append(f'search "{args["text"].strip()}"')
+        if args["categories"] is not None:
+            parts.append("category: " + (", ".join(args["categories"]) or "none"))
+        if args["verifications"] is not None:
+            parts.append("verification: " + (", ".join(args["verifications"]) or "none"))
+        tz = self._ctx.tz
+        if args["start"] is not None or args["end"] is not None:
+            lo = args["start"].astimezone(tz).date().isoformat() if args["start"] else "…"
+            hi = args["end"].astimezone(tz).date().isoformat() if args["end"] else "…"
+            parts.append(f"dates {lo} to {hi}")
+        if self._ctx.hide_future:
+            parts.append("events after the 'as of' time hidden")
+        column = self.model.headerData(
+            self.model.sort_column, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole
+        )
+        order = "descending" if self.model.sort_order == Qt.SortOrder.DescendingOrder else "ascending"
+        filt = "; ".join(parts) if parts else "no filter"
+        return f"{self.count_label.text()} — {filt}; sorted by {column}, {order}"
+
     def _update_count(self) -> None:
         self.count_label.setText(f"{self.model.rowCount()} of {self.model.total_count} events")
 

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
+    QDialogButtonBox,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPlainTextEdit,
     QProgressDialog,
     QUndoView,
+    QVBoxLayout,
     QWidget,
 )
 
+from monitor.briefing import BriefingOptions
 from monitor.model import CrossingStatus, Moment, Scenario, ScenarioError
-from monitor.model.changes import ChangeError, next_status, status_change
+from monitor.model.changes import EXTRA, Change, ChangeError, next_status, status_change
 from monitor.model.storage import ConflictError, FileStorage, Recovery
 from monitor.model.timeutil import format_offset, military_dtg
 from monitor.ui import settings as prefs
@@ -39,6 +45,8 @@ from monitor.ui.territory_panel import TerritoryPanel
 STATE_VERSION = 1
 DOCK_NAMES = ("feedDock", "crossingsDock", "territoryDock", "historyDock", "undoDock")
 
+
+KEY_JUDGEMENTS = "key_judgements"
 
 # Files above this size load in a worker thread with a progress dialog.
 BACKGROUND_LOAD_BYTES = 5_000_000
@@ -233,7 +241,27 @@ class MainWindow(QMainWindow):
         self.preferences_action.setShortcut(QKeySequence("Ctrl+,"))
         self.preferences_action.triggered.connect(self.edit_preferences)
 
-        self.addActions([self.find_action, self.quit_action, self.open_action, self.save_action,
+        self.export_briefing_action = QAction(icon("export-pdf"), "Export &briefing…", self)
+        self.export_briefing_action.setObjectName("exportBriefingAction")
+        self.export_briefing_action.setShortcut(QKeySequence("Ctrl+P"))
+        self.export_briefing_action.setToolTip("Write a full situation briefing (PDF) as of the cursor (Ctrl+P)")
+        self.export_briefing_action.triggered.connect(self._on_export_briefing_triggered)
+        self.export_panel_actions: dict[str, QAction] = {}
+        for name, dock in (("feed", self.feed_dock), ("crossings", self.crossings_dock),
+                           ("territory", self.territory_dock)):
+            act = QAction(icon("export-pdf"), f"Export {dock.windowTitle().lower()} as PDF…", self)
+            act.setObjectName(f"export{name.capitalize()}Action")
+            act.triggered.connect(lambda _checked=False, n=name: self._on_export_panel_triggered(n))
+            self.export_panel_actions[name] = act
+            # Right-click on the dock's title bar offers the export.
+            dock.addAction(act)
+            dock.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.key_judgements_action = QAction("&Key judgements…", self)
+        self.key_judgements_action.setObjectName("keyJudgementsAction")
+        self.key_judgements_action.setToolTip("Write the key judgements printed at the top of briefings")
+        self.key_judgements_action.triggered.connect(self.edit_key_judgements)
+
+        self.addActions([self.export_briefing_action, self.find_action, self.quit_action, self.open_action, self.save_action,
                          self.save_as_action, self.undo_action, self.redo_action])
 
     def _build_menus(self) -> None:
@@ -247,6 +275,11 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_briefing_action)
+        export_menu = file_menu.addMenu("E&xport panel as PDF")
+        for act in self.export_panel_actions.values():
+            export_menu.addAction(act)
         self.file_menu = file_menu
         self._file_menu_tail = file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -262,6 +295,7 @@ class MainWindow(QMainWindow):
             self.edit_menu.addAction(act)
         self.edit_menu.addSeparator()
         self.edit_menu.addAction(self.find_action)
+        self.edit_menu.addAction(self.key_judgements_action)
         self.edit_menu.addSeparator()
         self.edit_menu.addAction(self.preferences_action)
 
@@ -725,6 +759,104 @@ class MainWindow(QMainWindow):
         self.last_warning_dialog = box
         box.open()
         return box
+
+    # -- briefings ----------------------------------------------------------------------------
+    def briefing_options(self, **overrides) -> BriefingOptions:
+        """Options for a PDF of what the window shows now: as of the cursor, the user's marking."""
+        fields = {
+            "marking": self.prefs.marking,
+            "page_size": self.prefs.page_size,
+            "analyst": self.prefs.analyst,
+            "as_of": self.ctx.cursor_time(),
+        }
+        fields.update(overrides)
+        return BriefingOptions(**fields)
+
+    def export_panel(self, name: str, out: str | Path) -> Path:
+        """Write the PDF of one panel exactly as it shows now (``feed``, ``crossings``, ``territory``)."""
+        from monitor.briefing import export_crossings_pdf, export_feed_pdf, export_territory_pdf
+
+        scenario = self.ctx.scenario
+        if name == "feed":
+            rows = [int(r) for r in self.feed_panel.model.rows]
+            options = self.briefing_options(filter_description=self.feed_panel.describe_filter())
+            result = export_feed_pdf(scenario, rows, out, options)
+        elif name == "crossings":
+            result = export_crossings_pdf(scenario, self.ctx.cursor_time(), out, self.briefing_options())
+        elif name == "territory":
+            x0, x1 = self.territory_panel.plot_item.getViewBox().viewRange()[0]
+            tz = self.ctx.tz
+            rng = (datetime.fromtimestamp(x0, tz), datetime.fromtimestamp(x1, tz))
+            result = export_territory_pdf(scenario, out, self.briefing_options(), rng)
+        else:
+            raise ValueError(f"unknown panel {name!r}")
+        return Path(result.path)
+
+    def export_briefing(self, out: str | Path) -> Path:
+        """The full briefing as of the cursor, with the feed's search text as its event filter."""
+        from monitor.briefing import export_briefing_pdf
+
+        options = self.briefing_options(filter_text=self.feed_panel.search_edit.text().strip())
+        result = export_briefing_pdf(self.ctx.scenario, out, options, frame=self.ctx.events_frame)
+        return Path(result.path)
+
+    def _ask_pdf_path(self, suggested: str) -> str:
+        folder = self.ctx.path.parent if self.ctx.path else Path.home()
+        path, _ = QFileDialog.getSaveFileName(self, "Export PDF", str(folder / suggested), "PDF files (*.pdf)")
+        if path and not path.lower().endswith(".pdf"):
+            path += ".pdf"
+        return path
+
+    def _run_export(self, what: str, write) -> None:
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            out = write()
+        except (OSError, ValueError) as exc:
+            QApplication.restoreOverrideCursor()
+            self.show_error("Export failed", f"Could not write the {what}: {exc}. No file was left half-written.")
+            return
+        QApplication.restoreOverrideCursor()
+        self.statusBar().showMessage(f"Wrote {out}", 8000)
+
+    def _stem(self) -> str:
+        stem = self.ctx.path.stem if self.ctx.path else "scenario"
+        return f"{stem}-{self.ctx.cursor_time():%Y%m%d-%H%M}"
+
+    def _on_export_panel_triggered(self, name: str) -> None:
+        path = self._ask_pdf_path(f"{self._stem()}-{name}.pdf")
+        if path:
+            self._run_export(f"{name} PDF", lambda: self.export_panel(name, path))
+
+    def _on_export_briefing_triggered(self) -> None:
+        path = self._ask_pdf_path(f"{self._stem()}-briefing.pdf")
+        if path:
+            self._run_export("briefing", lambda: self.export_briefing(path))
+
+    def set_key_judgements(self, text: str) -> None:
+        """Record the key judgements (saved with the scenario) as an undoable change."""
+        before = self.ctx.scenario.extra.get(KEY_JUDGEMENTS)
+        after = text.strip() or None
+        if after != before:
+            self.session.push(Change(EXTRA, KEY_JUDGEMENTS, before, after, "Edit key judgements"))
+
+    def edit_key_judgements(self) -> None:
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Key judgements")
+        edit = QPlainTextEdit(dialog)
+        current = self.ctx.scenario.extra.get(KEY_JUDGEMENTS)
+        edit.setPlainText(current if isinstance(current, str) else "\n".join(map(str, current or [])))
+        edit.setPlaceholderText("One judgement per line; start a line with '- ' for a bullet.")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(dialog.accept)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        hint = QLabel("Printed at the top of every briefing; saved with the scenario.")
+        layout.addWidget(hint)
+        layout.addWidget(edit)
+        layout.addWidget(buttons)
+        dialog.resize(560, 320)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.set_key_judgements(edit.toPlainText())
 
     def edit_preferences(self) -> None:
         dialog = PreferencesDialog(self.prefs, self)
