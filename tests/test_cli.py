@@ -1,0 +1,86 @@
+"""The command line as a user types it: monitor validate, --help, --version, headless behaviour."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monitor import __version__
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args], capture_output=True, text=True, timeout=120, env=env, cwd=REPO
+    )
+
+
+def test_validate_bundled_scenario_prints_ok():
+    r = run("validate", "data/iraq-syria-border-2024.json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.strip() == "OK"
+
+
+def test_validate_bad_file_lists_every_problem(tmp_path, small_path):
+    doc = json.loads(small_path.read_text(encoding="utf-8"))
+    doc["events"][2]["time"] = "2024-13-01"
+    doc["crossings"][1]["controlled_by"] = "nobody"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    r = run("validate", str(bad))
+    assert r.returncode == 1
+    assert "bad.json" in r.stdout
+    assert "events[2].time" in r.stdout and "crossings[1].controlled_by" in r.stdout
+    assert "Traceback" not in r.stdout + r.stderr
+
+
+def test_validate_broken_json_names_line_and_column(tmp_path):
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"schema_version": 1,\n  "scenario": {"id": "x",\n', encoding="utf-8")
+    r = run("validate", str(bad))
+    assert r.returncode == 1
+    assert "broken.json" in r.stdout and "line 3" in r.stdout
+
+
+def test_validate_missing_file_exits_2(tmp_path):
+    r = run("validate", str(tmp_path / "nope.json"))
+    assert r.returncode == 2
+    assert "nope.json" in r.stderr and "no such file" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_validate_several_files_reports_each(tmp_path, small_path):
+    r = run("validate", str(small_path), "data/iraq-syria-border-2024.json")
+    assert r.returncode == 0
+    assert r.stdout.count(": OK") == 2
+
+
+def test_help_and_version():
+    r = run("--help")
+    assert r.returncode == 0 and "monitor validate" in r.stdout
+    r = run("--version")
+    assert r.returncode == 0 and __version__ in r.stdout
+    r = run("validate", "--help")
+    assert r.returncode == 0 and "PATH" in r.stdout
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="display detection is for X11/Wayland")
+def test_gui_without_display_explains_instead_of_crashing():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    r = run(env=env)
+    assert r.returncode == 2
+    assert "QT_QPA_PLATFORM=offscreen" in r.stderr
+
+
+def test_gui_on_invalid_file_exits_1_with_problems(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]", encoding="utf-8")
+    r = run(str(bad), env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert r.returncode == 1
+    assert "bad.json" in r.stderr
