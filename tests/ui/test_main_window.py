@@ -186,3 +186,21 @@ def test_hostile_title_stays_plain_text_in_window(qtbot, tmp_path, small_path):
     qtbot.addWidget(w)
     assert w.windowTitle().startswith('<img src="file:///etc/hostname"><b>Bold</b>')
     assert w.file_label.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_clicking_a_chart_marker_selects_the_event_in_the_feed(window, qtbot):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtTest import QTest
+
+    panel = window.territory_panel
+    window.territory_dock.raise_()
+    qtbot.waitUntil(panel.plot_widget.isVisible)
+    x, y = panel.marker_point("e2")
+    vb = panel.plot_item.getViewBox()
+    pos = panel.plot_widget.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+    qtbot.wait(25)
+    QTest.mouseClick(panel.plot_widget.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.waitUntil(lambda: window.ctx.selected_event == "e2", timeout=2000)
+    rows = window.feed_panel.view.selectionModel().selectedRows()
+    assert rows and window.feed_panel.model.event_id(rows[0].row()) == "e2"
+    assert "Border closed" in window.feed_panel.detail.toPlainText()
