@@ -204,3 +204,17 @@ def test_clicking_a_chart_marker_selects_the_event_in_the_feed(window, qtbot):
     rows = window.feed_panel.view.selectionModel().selectedRows()
     assert rows and window.feed_panel.model.event_id(rows[0].row()) == "e2"
     assert "Border closed" in window.feed_panel.detail.toPlainText()
+
+
+def test_slider_parks_the_cursor_and_live_returns(window):
+    bar = window.cursor_bar
+    assert window.ctx.is_live and bar.live_action.isChecked()
+    bar.slider.setValue(bar.slider.minimum() + 24 * 3)  # three days into the data's span
+    assert not window.ctx.is_live
+    parked = window.ctx.cursor_time()
+    assert datetime(2024, 11, 25, tzinfo=BAGHDAD) < parked < datetime(2024, 12, 1, tzinfo=BAGHDAD)
+    assert "(parked)" in window.cursor_label.text()
+    bar.forward_action.trigger()
+    assert window.ctx.cursor_time() - parked == timedelta(days=1)
+    bar.live_action.trigger()
+    assert window.ctx.is_live and bar.slider.value() == bar.slider.maximum()

@@ -108,7 +108,7 @@ class CursorBar(QToolBar):
 
     # -- reactions ---------------------------------------------------------------
     def _on_ctx_scenario_replaced(self) -> None:
-        rng = self._ctx.scenario.time_range()
+        rng = _slider_range(self._ctx.scenario)
         if rng is None:
             now = datetime.now(timezone.utc)
             rng = (now - timedelta(days=30), now)
@@ -155,3 +155,15 @@ class CursorBar(QToolBar):
 
     def _step(self, days: int) -> None:
         self._ctx.set_cursor(self._ctx.cursor_time() + timedelta(days=days))
+
+
+def _slider_range(scenario) -> tuple[datetime, datetime] | None:
+    """The span the slider covers: the events and territory dates (old crossing history from
+    years before would squeeze the period analysts work in); the date editor reaches any time."""
+    from monitor.model import Moment
+
+    instants = [e.time.instant for e in scenario.events]
+    instants += [Moment.of_day(d, scenario.tz).instant for d in scenario.territory_dates()]
+    if not instants:
+        return scenario.time_range()
+    return min(instants), max(instants)
