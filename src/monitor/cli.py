@@ -106,6 +106,6 @@ def _open(path: str | None) -> int:
     from monitor.ui.main_window import MainWindow
 
     app = create_application(sys.argv[:1])
-    window = MainWindow(target, scenario=scenario, storage=storage)
+    window = MainWindow(target, scenario=scenario, storage=storage, defer_panels=True)
     window.show()
     return app.exec()

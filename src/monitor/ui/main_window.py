@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -37,9 +38,6 @@ from monitor.ui.preferences import Preferences, PreferencesDialog
 from monitor.ui.session import Session
 from monitor.ui.context import ScenarioContext
 from monitor.ui.cursor_bar import CursorBar, icon
-from monitor.ui.crossings_panel import CrossingsPanel
-from monitor.ui.feed_panel import FeedPanel
-from monitor.ui.territory_panel import TerritoryPanel
 
 # Bump when the dock set changes so an old saved layout is not applied to a new window.
 STATE_VERSION = 1
@@ -47,6 +45,12 @@ DOCK_NAMES = ("feedDock", "crossingsDock", "territoryDock", "historyDock", "undo
 
 
 KEY_JUDGEMENTS = "key_judgements"
+
+def _placeholder() -> QWidget:
+    label = QLabel("Loading…")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return label
+
 
 # Files above this size load in a worker thread with a progress dialog.
 BACKGROUND_LOAD_BYTES = 5_000_000
@@ -68,6 +72,7 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
         *,
         storage: FileStorage | None = None,
+        defer_panels: bool = False,
     ):
         super().__init__(parent)
         self.setObjectName("mainWindow")
@@ -92,12 +97,12 @@ class MainWindow(QMainWindow):
         )
         self.setDockNestingEnabled(True)
 
-        self.feed_panel = FeedPanel(self.ctx, self)
-        self.crossings_panel = CrossingsPanel(self.ctx, self)
-        self.territory_panel = TerritoryPanel(self.ctx, self)
-        self.feed_dock = self._make_dock("feedDock", "Event feed", self.feed_panel)
-        self.crossings_dock = self._make_dock("crossingsDock", "Border crossings", self.crossings_panel)
-        self.territory_dock = self._make_dock("territoryDock", "Controlled territory", self.territory_panel)
+        # The three data panels import pandas and pyqtgraph; with defer_panels the window is
+        # painted first with placeholders and the panels are built right after (fast start).
+        self._panels: dict[str, QWidget] = {}
+        self.feed_dock = self._make_dock("feedDock", "Event feed", _placeholder())
+        self.crossings_dock = self._make_dock("crossingsDock", "Border crossings", _placeholder())
+        self.territory_dock = self._make_dock("territoryDock", "Controlled territory", _placeholder())
         self.history_panel = HistoryPanel(self.ctx, self.session.push, self)
         self.history_dock = self._make_dock("historyDock", "Status history (audit)", self.history_panel)
         self.undo_view = QUndoView(self.session.undo_stack)
@@ -128,7 +133,61 @@ class MainWindow(QMainWindow):
         self._on_ctx_cursor_changed(self.ctx.cursor_time())
         prefs.add_recent_file(path)
         self._recovery_offered = False
+        self._defer_panels = defer_panels
+        if defer_panels:
+            # Built right after the first paint (see paintEvent); the timer covers a window
+            # that is never painted.
+            QTimer.singleShot(1000, self.ensure_panels)
+        else:
+            self.ensure_panels()
         QTimer.singleShot(0, self._after_open)
+
+    # -- panels ---------------------------------------------------------------------------
+    def ensure_panels(self) -> None:
+        """Build the feed, crossings and chart panels (once)."""
+        if self._panels:
+            return
+        from monitor.ui.crossings_panel import CrossingsPanel
+        from monitor.ui.feed_panel import FeedPanel
+        from monitor.ui.territory_panel import TerritoryPanel
+
+        self._panels["feed"] = FeedPanel(self.ctx, self)
+        self._panels["crossings"] = CrossingsPanel(self.ctx, self)
+        self._panels["territory"] = TerritoryPanel(self.ctx, self)
+        for name, dock in (("feed", self.feed_dock), ("crossings", self.crossings_dock),
+                           ("territory", self.territory_dock)):
+            old = dock.widget()
+            dock.setWidget(self._panels[name])
+            if old is not None:
+                old.deleteLater()
+        view = self.crossings_panel.view
+        view.addAction(self.toggle_crossing_action)
+        view.doubleClicked.connect(self._on_crossings_double_clicked)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(self._on_crossings_context_menu)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if self._defer_panels and not self._panels:
+            self._defer_panels = False
+            if os.environ.get("MONITOR_EXIT_AFTER_FIRST_PAINT"):  # start-up benchmark hook
+                QTimer.singleShot(0, QApplication.instance().quit)
+            QTimer.singleShot(0, self.ensure_panels)
+
+    @property
+    def feed_panel(self):  # -> FeedPanel
+        self.ensure_panels()
+        return self._panels["feed"]
+
+    @property
+    def crossings_panel(self):  # -> CrossingsPanel
+        self.ensure_panels()
+        return self._panels["crossings"]
+
+    @property
+    def territory_panel(self):  # -> TerritoryPanel
+        self.ensure_panels()
+        return self._panels["territory"]
 
     # -- construction -------------------------------------------------------------
     def _make_dock(self, name: str, title: str, panel: QWidget) -> QDockWidget:
@@ -224,17 +283,12 @@ class MainWindow(QMainWindow):
             "Flip the selected crossing open ↔ closed, effective now (Live) or at the 'as of' time (Space)"
         )
         self.toggle_crossing_action.triggered.connect(self.toggle_selected_crossing)
-        self.crossings_panel.view.addAction(self.toggle_crossing_action)
         self.set_status_actions: dict[CrossingStatus, QAction] = {}
         for status in CrossingStatus:
             act = QAction(f"Mark {status.value}", self)
             act.setObjectName(f"mark{status.value.capitalize()}Action")
             act.triggered.connect(lambda _checked=False, st=status: self.set_selected_crossing_status(st))
             self.set_status_actions[status] = act
-        view = self.crossings_panel.view
-        view.doubleClicked.connect(self._on_crossings_double_clicked)
-        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        view.customContextMenuRequested.connect(self._on_crossings_context_menu)
 
         self.preferences_action = QAction("&Preferences…", self)
         self.preferences_action.setObjectName("preferencesAction")
