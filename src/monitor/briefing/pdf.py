@@ -149,23 +149,7 @@ def _has_rtl(text: str) -> bool:
     return _RTL.search(text) is not None
 
 
-_arabic_fonts: dict[str, QFont] = {}
-
-
-def _font_for(text: str, font: QFont) -> QFont:
-    if not _has_rtl(text):
-        return font
-    key = font.key()
-    f = _arabic_fonts.get(key)
-    if f is None:
-        f = QFont(font)
-        f.setFamilies(ARABIC_FAMILIES)
-        _arabic_fonts[key] = f
-    return f
-
-
 _options: dict[int, QTextOption] = {}
-_font_metrics: dict[tuple[str, int], tuple[float, float, float]] = {}
 
 
 def _option(align: Qt.AlignmentFlag) -> QTextOption:
@@ -179,14 +163,18 @@ def _option(align: Qt.AlignmentFlag) -> QTextOption:
     return option
 
 
-def _metrics(font: QFont, device) -> tuple[float, float, float]:
-    """(ascent, descent, height) of ``font`` on ``device`` (cached: QFontMetricsF is slow)."""
-    key = (font.key(), device.logicalDpiY())
-    m = _font_metrics.get(key)
-    if m is None:
+class _Face:
+    """A text style on one device: the font, its Arabic-first twin and its metrics, made once."""
+
+    __slots__ = ("arabic", "ascent", "descent", "font", "height")
+
+    def __init__(self, font: QFont, device):
+        self.font = font
+        # Text with Arabic letters prefers Noto Sans Arabic; Latin in it falls back to DejaVu.
+        self.arabic = QFont(font)
+        self.arabic.setFamilies(ARABIC_FAMILIES)
         fm = QFontMetricsF(font, device)
-        m = _font_metrics[key] = (fm.ascent(), fm.descent(), fm.height())
-    return m
+        self.ascent, self.descent, self.height = fm.ascent(), fm.descent(), fm.height()
 
 
 # --------------------------------------------------------------------------- laid-out text
@@ -199,34 +187,40 @@ class _Text:
         self,
         device,
         text: str,
-        font: QFont,
+        face: _Face,
         width: float,
         color: QColor = INK,
         align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft,
         spacing: float = 1.0,
     ):
+        rtl = _has_rtl(text)
         # QTextLayout breaks lines only at U+2028; a plain "\n" would show as a box.
-        self.layout = QTextLayout(text.replace("\n", "\u2028"), _font_for(text, font), device)
+        self.layout = QTextLayout(
+            text.replace("\n", "\u2028"), face.arabic if rtl else face.font, device
+        )
         self.layout.setTextOption(_option(align))
         self.color = color
         self.width = width
         self.lines = []
         self.line_y: list[tuple[float, float]] = []
         y = 0.0
-        base_ascent, base_descent, base_height = _metrics(font, device)
-        tall = base_ascent * 1.1  # Arabic fallback fonts are much taller than DejaVu Sans
+        tall = face.ascent * 1.1  # Arabic fonts are much taller than DejaVu Sans
         self.layout.beginLayout()
         while True:
             line = self.layout.createLine()
             if not line.isValid():
                 break
             line.setLineWidth(width)
-            # Keep the baseline where the main font would put it, so a line that fell back to
-            # a tall font (Noto Sans Arabic) does not open a gap in a table row.
-            shift = max(0.0, line.ascent() - tall)
-            trim = max(0.0, line.descent() - base_descent * 1.4)
-            line.setPosition(QPointF(0.0, y - shift))
-            h = max(base_height, line.height() - shift - trim) * spacing
+            if rtl:
+                # Keep the baseline where the main font would put it, so a line in a tall
+                # font (Noto Sans Arabic) does not open a gap in a table row.
+                shift = max(0.0, line.ascent() - tall)
+                trim = max(0.0, line.descent() - face.descent * 1.4)
+                line.setPosition(QPointF(0.0, y - shift))
+                h = max(face.height, line.height() - shift - trim) * spacing
+            else:
+                line.setPosition(QPointF(0.0, y))
+                h = line.height() * spacing
             self.lines.append(line)
             self.line_y.append((y, h))
             y += h
@@ -314,17 +308,17 @@ class Renderer:
         self.body_w = self.right - self.left
         self.top = 78 * k
         self.bottom = self.page_h - 62 * k
-        self.f_body = _font(9.0)
-        self.f_cell = _font(8.0)
-        self.f_cell_b = _font(8.0, bold=True)
-        self.f_detail = _font(7.0)
-        self.f_head = _font(7.2, bold=True)
-        self.f_h1 = _font(13.0, bold=True)
-        self.f_title = _font(20.0, bold=True)
-        self.f_kind = _font(8.5, bold=True)
-        self.f_small = _font(7.0)
-        self.f_marking = _font(8.5, bold=True)
-        self.f_field_key = _font(8.0, bold=True)
+        self.f_body = _Face(_font(9.0), w)
+        self.f_cell = _Face(_font(8.0), w)
+        self.f_cell_b = _Face(_font(8.0, bold=True), w)
+        self.f_detail = _Face(_font(7.0), w)
+        self.f_head = _Face(_font(7.2, bold=True), w)
+        self.f_h1 = _Face(_font(13.0, bold=True), w)
+        self.f_title = _Face(_font(20.0, bold=True), w)
+        self.f_kind = _Face(_font(8.5, bold=True), w)
+        self.f_small = _Face(_font(7.0), w)
+        self.f_marking = _Face(_font(8.5, bold=True), w)
+        self.f_field_key = _Face(_font(8.0, bold=True), w)
         self.pages: list[list[Callable[[QPainter], None]]] = [[]]
         self.y = self.top
 
@@ -335,7 +329,7 @@ class Renderer:
     def text(
         self,
         s: str,
-        font: QFont,
+        font: _Face,
         width: float,
         color: QColor = INK,
         align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft,
@@ -460,11 +454,8 @@ class Renderer:
             def draw(p: QPainter, y=y, first=first, stop=stop, bullet=bullet) -> None:
                 if bullet:
                     p.setPen(ACCENT)
-                    p.setFont(font)
-                    p.drawText(
-                        QPointF(self.left + 2 * k, y + QFontMetricsF(font, self.writer).ascent()),
-                        "•",
-                    )
+                    p.setFont(font.font)
+                    p.drawText(QPointF(self.left + 2 * k, y + font.ascent), "•")
                 t.draw(p, self.left + indent, y, first, stop)
 
             self.add(draw)
@@ -685,7 +676,7 @@ class Renderer:
         w_pt = self.body_w / k
         h_pt = self._chart_pt_height()
         self.ensure(self._chart_height(c))
-        svg = chart_mod.territory_svg(c.series, w_pt, h_pt, self.f_cell)
+        svg = chart_mod.territory_svg(c.series, w_pt, h_pt, self.f_cell.font)
         renderer = QSvgRenderer(svg)
         entries, legend_h = self._legend(c)
         y = self.y + 4 * k
@@ -713,17 +704,17 @@ class Renderer:
     def furniture(self, p: QPainter, page: int, total: int) -> None:
         """Marking banner, running header and footer with "Page X of Y"."""
         k = self.k
-        fm = QFontMetricsF(self.f_marking, self.writer)
+        fm = QFontMetricsF(self.f_marking.font, self.writer)
         marking = fm.elidedText(self.doc.marking, Qt.TextElideMode.ElideRight, self.body_w - 20 * k)
         band_h = 15 * k
         for top in (22 * k, self.page_h - 22 * k - band_h):
             p.fillRect(QRectF(self.left, top, self.body_w, band_h), BANNER_FILL)
             p.setPen(INK)
-            p.setFont(self.f_marking)
+            p.setFont(self.f_marking.font)
             p.drawText(
                 QRectF(self.left, top, self.body_w, band_h), Qt.AlignmentFlag.AlignCenter, marking
             )
-        small = self.f_small
+        small = self.f_small.font
         sfm = QFontMetricsF(small, self.writer)
         p.setFont(small)
         p.setPen(MUTED)
