@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDockWidget, QMessageBox
 
 from monitor.ui import MainWindow
@@ -100,7 +101,8 @@ def test_default_scenario_al_qaim_open_then_closed(qtbot, default_path, tmp_path
 
 def test_ctrl_f_focuses_search_and_filter_narrows(window, qtbot):
     window.activateWindow()
-    window.find_action.trigger()
+    window.crossings_panel.view.setFocus()
+    QTest.keyClick(window.crossings_panel.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert window.feed_panel.search_edit.hasFocus() or window.focusWidget() is window.feed_panel.search_edit
     qtbot.keyClicks(window.feed_panel.search_edit, "hama")
     qtbot.waitUntil(lambda: window.feed_panel.count_label.text() == "1 of 4 events", timeout=2000)
