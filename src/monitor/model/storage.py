@@ -228,9 +228,14 @@ class FileStorage:
         if self._journal is not None:
             return None
         try:
-            lines = self.journal_path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
+            raw = self.journal_path.read_bytes()
+        except OSError:
             return None
+        # Split on b"\n" only: str.splitlines() also breaks at U+2028, U+2029 and U+0085,
+        # which json.dumps(ensure_ascii=False) writes raw inside a note, and the change
+        # was then lost. Lines are decoded one by one (json.loads takes UTF-8 bytes), so
+        # a last line cut inside a multi-byte character by a crash loses only itself.
+        lines = [line for line in raw.split(b"\n") if line.strip()]
         if not lines:
             return None
         try:
