@@ -89,7 +89,14 @@ class Moment:
 
     def iso(self) -> str:
         """Canonical text, as written to the file."""
-        return self.date.isoformat() if self.day else self.instant.isoformat()
+        if self.day:
+            return self.date.isoformat()
+        offset = self.instant.utcoffset()
+        if offset is not None and offset.total_seconds() % 60:
+            # Local mean time (most zones before ~1920) has offsets with seconds, e.g.
+            # +02:57:36 in Asia/Baghdad; files only allow +hh:mm, so write that instant in UTC.
+            return self.instant.astimezone(timezone.utc).isoformat()
+        return self.instant.isoformat()
 
     def __lt__(self, other: Moment) -> bool:
         return self.instant < other.instant
