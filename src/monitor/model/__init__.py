@@ -23,6 +23,7 @@ from monitor.model.entities import (
 )
 from monitor.model.errors import Problem, ScenarioError
 from monitor.model.io import (
+    LoadCancelled,
     dumps_scenario,
     load_scenario,
     save_scenario,
@@ -38,6 +39,7 @@ __all__ = [
     "CrossingStatus",
     "Event",
     "Faction",
+    "LoadCancelled",
     "Location",
     "Moment",
     "Problem",

@@ -10,6 +10,7 @@ without ``\\u`` escapes) so files diff well and round-trip byte for byte.
 from __future__ import annotations
 
 import errno
+import gc
 import json
 import math
 import os
@@ -40,6 +41,7 @@ from monitor.model.entities import (
     Verification,
 )
 from monitor.model.errors import Problem, ScenarioError
+from monitor.model.fast_load import CancelCheck, LoadCancelled, ProgressCallback
 from monitor.model.timeutil import parse_date, parse_moment, zone
 
 # A fixed-width number of bytes is enough to reject garbage before reading a huge file.
@@ -712,12 +714,71 @@ def _territory(v: _Validator, value: Any, sources: set[str], factions: set[str])
 
 
 # --------------------------------------------------------------------------- public API
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(
+    path: str | Path,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> Scenario:
     """Read, validate and return the scenario at ``path``.
 
     Raises :class:`ScenarioError` naming the file, each JSON path and reason.
+
+    For loading in a worker thread: ``progress(fraction, message)`` is called
+    now and then (fraction 0..1 rising), and ``cancel()`` is polled as often;
+    when it returns true the load stops with :class:`LoadCancelled` (it may
+    also raise :class:`LoadCancelled` itself). Both are called in the loading
+    thread.
+
+    Valid files take a streaming fast path (:mod:`monitor.model.fast_load`);
+    anything it does not decide is loaded again by the strict path
+    (:func:`read_json` + :func:`scenario_from_json`), which reports problems.
     """
-    return scenario_from_json(read_json(path), path)
+    from monitor.model.fast_load import Fallback, load_fast
+
+    # The garbage collector would walk the growing heap again and again while
+    # millions of objects are created (none of them in a cycle): pause it.
+    # Afterwards, move what exists to the permanent generation (gc.freeze):
+    # otherwise the next collections walk every new object once more (~0.4 s
+    # per 100k events, holding the GIL, so the UI thread would freeze too).
+    # The scenario's objects are still freed by reference counting when the
+    # scenario is dropped; only cyclic garbage among them would stay, and
+    # they make no cycles.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        scenario = None
+        try:
+            fh = open(path, "rb")  # noqa: SIM115 - closed below
+        except OSError:
+            pass  # the strict path words the error
+        else:
+            with fh:
+                try:
+                    scenario = load_fast(fh, progress, cancel)
+                except Fallback:
+                    pass
+        if scenario is None:
+            scenario = _load_strict(path, progress, cancel)
+        gc.freeze()
+    finally:
+        if paused:
+            gc.enable()
+    if progress is not None:
+        progress(1.0, "Loaded")
+    return scenario
+
+
+def _load_strict(path: str | Path, progress: ProgressCallback | None, cancel: CancelCheck | None) -> Scenario:
+    def step(fraction: float, message: str) -> None:
+        if cancel is not None and cancel():
+            raise LoadCancelled
+        if progress is not None:
+            progress(fraction, message)
+
+    step(0.0, "Checking the file")
+    obj = read_json(path)
+    step(0.5, "Checking the scenario")
+    return scenario_from_json(obj, path)
 
 
 def validate_file(path: str | Path) -> list[Problem]:
