@@ -5,7 +5,7 @@ Imported lazily (``Scenario.events_frame()``) so that importing the model stays 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -29,66 +29,149 @@ def _to_ns(value: datetime) -> int:
     return (value - _EPOCH) // _MICROSECOND * 1000
 
 
-def events_frame(scenario: Scenario) -> pd.DataFrame:
+def events_frame(
+    scenario: Scenario,
+    progress: Callable[[float, str], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> pd.DataFrame:
     """One row per event, in file order (row i is ``scenario.events[i]``).
 
     ``time_ns`` / ``end_ns`` are UTC epoch nanoseconds (int64) of the start and
     end of the event's period; ``search`` is the lowercased text that the
     full-text filter matches (title, summary, actors, location), case-folded.
+
+    Built column by column (one pass over the events per column, values that
+    repeat looked up once), strings stored by pyarrow. ``progress`` /
+    ``cancel``: as for :func:`monitor.model.io.load_scenario` (for building
+    the frame in a worker thread; ``cancel()`` true raises ``LoadCancelled``).
     """
-    sources = scenario.sources_by_id()
-    rows = len(scenario.events)
-    ids, titles, summaries, cats, actors, locs, verif, rel, cred, grades, srcs, search = ([] for _ in range(12))
-    time_ns = np.empty(rows, dtype=np.int64)
-    end_ns = np.empty(rows, dtype=np.int64)
-    day = np.empty(rows, dtype=bool)
-    lat = np.full(rows, np.nan)
-    lon = np.full(rows, np.nan)
-    for i, e in enumerate(scenario.events):
-        ids.append(e.id)
-        time_ns[i] = _to_ns(e.time.instant)
-        end_ns[i] = _to_ns(e.time.end)
-        day[i] = e.time.day
-        titles.append(e.title)
-        summaries.append(e.summary or "")
-        cats.append(e.category)
-        names = "; ".join(scenario.faction_name(a) for a in e.actors)
-        actors.append(names)
-        loc = e.location.name if e.location and e.location.name else ""
-        locs.append(loc)
-        if e.location is not None and e.location.lat is not None:
-            lat[i] = e.location.lat
-            lon[i] = e.location.lon
-        verif.append(e.verification.value)
-        r = e.reliability or _source_reliability(e.source_ids, sources)
-        rel.append(r or "")
-        cred.append(e.credibility if e.credibility is not None else 0)
-        grades.append(f"{r or '?'}{e.credibility if e.credibility is not None else '?'}" if (r or e.credibility) else "")
-        srcs.append(" ".join(e.source_ids))
-        search.append(f"{e.title}\n{e.summary or ''}\n{' '.join(e.actors)} {names}\n{loc}".casefold())
+    from monitor.model.fast_load import LoadCancelled
+
+    events = scenario.events
+    rows = len(events)
+    phases = 6
+    done = 0
+
+    def step(message: str) -> None:
+        nonlocal done
+        done += 1
+        if cancel is not None and cancel():
+            raise LoadCancelled
+        if progress is not None:
+            progress(min(done / phases, 1.0), message)
+
     string = pd.StringDtype()
-    return pd.DataFrame(
+
+    def strings(values: list[str]) -> pd.api.extensions.ExtensionArray:
+        try:  # straight to Arrow: 3x faster than pd.array(values, dtype=string), same result
+            import pyarrow as pa
+
+            array = pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
+            if array.dtype == string:
+                return array
+        except Exception:  # noqa: BLE001 - no pyarrow, or values it refuses: the general way
+            pass
+        return pd.array(values, dtype=string)
+
+    ids = strings([e.id for e in events])
+    step("Indexing events: times")
+    moments = [e.time for e in events]
+    # Exact integer arithmetic: float timestamps lose microseconds far from
+    # 1970, and truncating a negative one moved pre-1970 times forward.
+    time_ns = np.fromiter(((m.instant - _EPOCH) // _MICROSECOND for m in moments), np.int64, rows) * 1000
+    day = np.fromiter((m.day for m in moments), bool, rows)
+    end_ns = time_ns.copy()
+    if day.any():
+        # A day ends at the next local midnight (23 or 25 hours away on a DST change day).
+        where = np.flatnonzero(day)
+        end_ns[where] = [_to_ns(moments[i].end) for i in where.tolist()]
+    del moments
+    step("Indexing events: text")
+
+    names = {f.id: f.name for f in scenario.factions}
+    actor_text: dict[tuple[str, ...], tuple[str, str]] = {}
+
+    def actors_of(actors: list[str]) -> tuple[str, str]:
+        key = tuple(actors)
+        got = actor_text.get(key)
+        if got is None:
+            shown = "; ".join(names.get(a, a) for a in actors)
+            got = actor_text[key] = (shown, f"{' '.join(actors)} {shown}")
+        return got
+
+    actor_pairs = [actors_of(e.actors) for e in events]
+    actors = [a for a, _ in actor_pairs]
+    locs = [e.location.name if e.location is not None and e.location.name else "" for e in events]
+    summaries = [e.summary or "" for e in events]
+    titles = [e.title for e in events]
+    # casefold, not lower: "STRASSE" finds "Straße", final sigma matches sigma.
+    search = strings(
+        [
+            f"{t}\n{s}\n{a[1]}\n{loc}".casefold()
+            for t, s, a, loc in zip(titles, summaries, actor_pairs, locs, strict=True)
+        ]
+    )
+    del actor_pairs
+    step("Indexing events: places")
+    lat = np.fromiter(
+        (e.location.lat if e.location is not None and e.location.lat is not None else np.nan for e in events),
+        float, rows,
+    )
+    lon = np.fromiter(
+        (e.location.lon if e.location is not None and e.location.lon is not None else np.nan for e in events),
+        float, rows,
+    )
+    step("Indexing events: grades")
+    best: dict[tuple[str, ...], str | None] = {}
+    sources = scenario.sources_by_id()
+
+    def reliability_of(e) -> str:
+        if e.reliability:
+            return e.reliability
+        key = tuple(e.source_ids)
+        if key not in best:
+            best[key] = _source_reliability(key, sources)
+        return best[key] or ""
+
+    rel = [reliability_of(e) for e in events]
+    cred = np.fromiter((e.credibility if e.credibility is not None else 0 for e in events), np.int8, rows)
+    grades = [
+        f"{r or '?'}{c if c else '?'}" if (r or c) else ""
+        for r, c in zip(rel, cred.tolist(), strict=True)
+    ]
+    source_text: dict[tuple[str, ...], str] = {}
+    srcs = []
+    for e in events:
+        key = tuple(e.source_ids)
+        text = source_text.get(key)
+        if text is None:
+            text = source_text[key] = " ".join(key)
+        srcs.append(text)
+    step("Indexing events: tables")
+    frame = pd.DataFrame(
         {
-            "id": pd.array(ids, dtype=string),
+            "id": ids,
             "time_ns": time_ns,
             "end_ns": end_ns,
             "day": day,
-            "title": pd.array(titles, dtype=string),
-            "summary": pd.array(summaries, dtype=string),
-            "category": pd.Categorical(cats),
-            "actors": pd.array(actors, dtype=string),
-            "location": pd.array(locs, dtype=string),
+            "title": strings(titles),
+            "summary": strings(summaries),
+            "category": pd.Categorical([e.category for e in events]),
+            "actors": strings(actors),
+            "location": strings(locs),
             "lat": lat,
             "lon": lon,
-            "verification": pd.Categorical(verif),
+            "verification": pd.Categorical([e.verification.value for e in events]),
             "reliability": pd.Categorical(rel),
-            "credibility": np.asarray(cred, dtype=np.int8),
-            "grade": pd.array(grades, dtype=string),
-            "source_ids": pd.array(srcs, dtype=string),
-            "search": pd.array(search, dtype=string),
+            "credibility": cred,
+            "grade": strings(grades),
+            "source_ids": strings(srcs),
+            "search": search,
         },
         columns=list(EVENT_COLUMNS),
     )
+    step("Indexing events: done")
+    return frame
 
 
 def _source_reliability(source_ids: Iterable[str], sources: dict) -> str | None:
