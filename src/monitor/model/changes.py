@@ -33,6 +33,9 @@ class Change:
     kind ``"history"``: in crossing ``target``'s history (``before=None`` adds
     an entry, ``after=None`` deletes one). kind ``"extra"``: the scenario-level
     field ``target`` (e.g. ``key_judgements``); ``None`` means absent.
+    ``position``: where in the history list a deleted entry was, so that undoing
+    the deletion puts it back there (file order breaks ties between entries
+    with the same time); an add without it appends.
     """
 
     kind: str
@@ -40,29 +43,37 @@ class Change:
     before: Any
     after: Any
     label: str = ""
+    position: int | None = None
 
     def inverse(self) -> Change:
-        return Change(self.kind, self.target, self.after, self.before, self.label)
+        return Change(self.kind, self.target, self.after, self.before, self.label, self.position)
 
     # -- JSON ------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         def enc(value: Any) -> Any:
             return status_entry_json(value) if isinstance(value, StatusEntry) else value
 
-        return {
+        d = {
             "kind": self.kind,
             "target": self.target,
             "before": enc(self.before),
             "after": enc(self.after),
             "label": self.label,
         }
+        if self.position is not None:
+            d["position"] = self.position
+        return d
 
     @classmethod
     def from_json(cls, d: dict[str, Any], tz: tzinfo) -> Change:
         kind = d["kind"]
         if kind == HISTORY:
             dec = lambda v: None if v is None else entry_from_json(v, tz)  # noqa: E731
-            return cls(kind, d["target"], dec(d["before"]), dec(d["after"]), d.get("label", ""))
+            pos = d.get("position")
+            if pos is not None and (isinstance(pos, bool) or not isinstance(pos, int)):
+                raise ChangeError(f"bad position {pos!r}")
+            before, after = dec(d["before"]), dec(d["after"])
+            return cls(kind, d["target"], before, after, d.get("label", ""), pos)
         if kind == EXTRA:
             return cls(kind, d["target"], d["before"], d["after"], d.get("label", ""))
         raise ChangeError(f"unknown change kind {kind!r}")
@@ -101,10 +112,15 @@ def apply_change(scenario: Scenario, change: Change) -> None:
         raise ChangeError(f'unknown crossing id "{change.target}"')
     history = list(crossing.history)
     if change.before is None:
-        history.append(change.after)
+        if change.position is None:
+            history.append(change.after)
+        else:
+            history.insert(max(0, min(change.position, len(history))), change.after)
     else:
+        p = change.position
         try:
-            i = history.index(change.before)
+            at_position = p is not None and 0 <= p < len(history) and history[p] == change.before
+            i = p if at_position else history.index(change.before)
         except ValueError:
             raise ChangeError(f'entry not found in crossing "{change.target}" history') from None
         if change.after is None:
@@ -165,5 +181,9 @@ def edit_entry(crossing_name: str, crossing_id: str, old: StatusEntry, **fields:
     return Change(HISTORY, crossing_id, old, new, f"{crossing_name}: edit {what}")
 
 
-def delete_entry(crossing_name: str, crossing_id: str, old: StatusEntry) -> Change:
-    return Change(HISTORY, crossing_id, old, None, f"{crossing_name}: delete entry")
+def delete_entry(
+    crossing_name: str, crossing_id: str, old: StatusEntry, position: int | None = None
+) -> Change:
+    """A change that deletes ``old``; give its ``position`` in the history so that undo
+    puts it back in the same place."""
+    return Change(HISTORY, crossing_id, old, None, f"{crossing_name}: delete entry", position)
