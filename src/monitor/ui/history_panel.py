@@ -314,4 +314,5 @@ class HistoryPanel(QWidget):
         if not rows:
             return
         c, e = self.model.entry_at(rows[0].row())
-        self._push(delete_entry(c.name, c.id, e))
+        # The position lets undo put the entry back where it was (file order breaks ties).
+        self._push(delete_entry(c.name, c.id, e, position=c.history.index(e)))
