@@ -135,6 +135,7 @@ def test_trailing_garbage_is_rejected(tmp_path):
 
 def test_progress_rises_to_one_and_cancel_stops_the_load(tmp_path, monkeypatch):
     monkeypatch.setattr(fast_load, "TICK_EVENTS", 1)
+    monkeypatch.setattr(fast_load, "PROGRESS_INTERVAL_S", 0.0)
     seen: list[float] = []
     scenario = load_scenario(BUNDLED, progress=lambda f, _msg: seen.append(f))
     assert len(scenario.events) > 10

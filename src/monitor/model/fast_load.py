@@ -32,6 +32,7 @@ import json.scanner
 import os
 import re
 import sys
+import time
 from collections.abc import Callable
 from datetime import tzinfo
 from typing import Any, BinaryIO
@@ -53,7 +54,9 @@ ProgressCallback = Callable[[float, str], None]
 CancelCheck = Callable[[], bool]
 
 CHUNK_BYTES = 8 * 1024 * 1024
-TICK_EVENTS = 2048  # progress / cancel every this many events (a few ms of work)
+TICK_EVENTS = 2048  # cancel is polled every this many events (a few ms of work) ...
+PROGRESS_INTERVAL_S = 0.1  # ... and progress reported at most this often (a UI needs no more;
+# the first report comes after that long too: a quick load reports nothing until "Loaded")
 
 
 class LoadCancelled(Exception):
@@ -131,7 +134,8 @@ class _Reader:
 
     @property
     def fraction(self) -> float:
-        return min(1.0, self.read_bytes / self.size)
+        """How much of the file was parsed (the window's unparsed text counted as 1 byte a character)."""
+        return max(0.0, min(1.0, (self.read_bytes - (len(self.text) - self.pos)) / self.size))
 
     def peek(self) -> str:
         """Skip whitespace; the next character ('' at the end of the file)."""
@@ -171,12 +175,16 @@ class _Builder:
         self.progress = progress
         self.cancel = cancel
         self.day_moments: dict[str, Moment] = {}
+        self.last_report = time.monotonic()
 
     def tick(self, reader: _Reader, message: str) -> None:
         if self.cancel is not None and self.cancel():
             raise LoadCancelled
         if self.progress is not None:
-            self.progress(0.9 * reader.fraction, message)
+            now = time.monotonic()
+            if now - self.last_report >= PROGRESS_INTERVAL_S:
+                self.last_report = now
+                self.progress(0.9 * reader.fraction, message)
 
     def moment(self, text: Any, tz: tzinfo) -> Moment:
         if type(text) is not str:

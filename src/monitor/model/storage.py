@@ -29,13 +29,14 @@ from typing import Any, Protocol
 from monitor.model.changes import Change, ChangeError, apply_change
 from monitor.model.entities import Scenario
 from monitor.model.errors import Problem, ScenarioError
-from monitor.model.io import atomic_write_bytes, dumps_scenario, read_json, scenario_from_json
+from monitor.model.io import (
+    LoadCancelled,
+    atomic_write_bytes,
+    dumps_scenario,
+    load_scenario,
+)
 
 JOURNAL_VERSION = 1
-
-
-class LoadCancelled(Exception):
-    """The user cancelled a load in progress."""
 
 
 class ConflictError(Exception):
@@ -130,14 +131,13 @@ class FileStorage:
             if progress is not None:
                 progress(fraction, message)
 
-        stage(0.0, "Reading and parsing")
-        obj = read_json(self.path)
-        stage(0.55, "Validating")
-        scenario = scenario_from_json(obj, self.path)
-        del obj
-        stage(0.9, "Checking file identity")
-        data = self.path.read_bytes()
-        self._base_sha = _sha256(data)
+        # load_scenario polls ``cancelled`` every few thousand events, not only between stages.
+        scenario = load_scenario(
+            self.path, lambda f, msg: stage(0.95 * f, msg) if f < 1.0 else None, cancelled
+        )
+        stage(0.95, "Checking file identity")
+        with open(self.path, "rb") as fh:  # hashed in chunks: no second copy of a big file in memory
+            self._base_sha = hashlib.file_digest(fh, "sha256").hexdigest()
         self._signature = self._disk_signature()
         stage(1.0, "Loaded")
         return scenario
