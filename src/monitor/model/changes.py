@@ -33,9 +33,10 @@ class Change:
     kind ``"history"``: in crossing ``target``'s history (``before=None`` adds
     an entry, ``after=None`` deletes one). kind ``"extra"``: the scenario-level
     field ``target`` (e.g. ``key_judgements``); ``None`` means absent.
-    ``position``: where in the history list a deleted entry was, so that undoing
-    the deletion puts it back there (file order breaks ties between entries
-    with the same time); an add without it appends.
+    ``position``: where in the history list the entry is (or, for a deletion, was),
+    so that an edit or its undo changes that entry even if another one is equal, and
+    undoing a deletion puts the entry back in its place (file order breaks ties
+    between entries with the same time); an add without it appends.
     """
 
     kind: str
@@ -174,11 +175,21 @@ def status_change(
     return Change(HISTORY, crossing_id, None, entry, f"{crossing.name}: {status.value}")
 
 
-def edit_entry(crossing_name: str, crossing_id: str, old: StatusEntry, **fields: Any) -> Change:
-    """A change that edits fields of one history entry (time, note, status, source_ids...)."""
+def edit_entry(
+    crossing_name: str,
+    crossing_id: str,
+    old: StatusEntry,
+    position: int | None = None,
+    **fields: Any,
+) -> Change:
+    """A change that edits fields of one history entry (time, note, status, source_ids...).
+
+    Give the entry's ``position`` in the history: if the edited entry equals another
+    one, undo must change this one back, not the first equal entry.
+    """
     new = replace(old, **fields)
     what = ", ".join(sorted(fields))
-    return Change(HISTORY, crossing_id, old, new, f"{crossing_name}: edit {what}")
+    return Change(HISTORY, crossing_id, old, new, f"{crossing_name}: edit {what}", position)
 
 
 def delete_entry(
