@@ -172,7 +172,7 @@ class HistoryTableModel(QAbstractTableModel):
             note = str(value).strip() or None
             if note == e.note:
                 return False
-            self._push(edit_entry(c.name, c.id, e, note=note))
+            self._push(edit_entry(c.name, c.id, e, _position(c, e), note=note))
         elif col == HistoryColumn.CHANGE:
             try:
                 status = CrossingStatus(str(value))
@@ -180,7 +180,7 @@ class HistoryTableModel(QAbstractTableModel):
                 return False
             if status == e.status:
                 return False
-            self._push(edit_entry(c.name, c.id, e, status=status))
+            self._push(edit_entry(c.name, c.id, e, _position(c, e), status=status))
         elif col == HistoryColumn.TIME:
             if not isinstance(value, QDateTime) or not value.isValid():
                 return False
@@ -188,10 +188,18 @@ class HistoryTableModel(QAbstractTableModel):
             when = datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), t.second(), tzinfo=self._ctx.tz)
             if not e.time.day and when == e.time.instant:
                 return False
-            self._push(edit_entry(c.name, c.id, e, time=Moment(when, False)))
+            self._push(edit_entry(c.name, c.id, e, _position(c, e), time=Moment(when, False)))
         else:
             return False
         return True
+
+
+def _position(c: Crossing, e: StatusEntry) -> int:
+    """Where this very entry object is in the crossing's history (equal entries may repeat)."""
+    for i, x in enumerate(c.history):
+        if x is e:
+            return i
+    return c.history.index(e)
 
 
 def _flags(e: StatusEntry) -> list[str]:
@@ -315,4 +323,4 @@ class HistoryPanel(QWidget):
             return
         c, e = self.model.entry_at(rows[0].row())
         # The position lets undo put the entry back where it was (file order breaks ties).
-        self._push(delete_entry(c.name, c.id, e, position=c.history.index(e)))
+        self._push(delete_entry(c.name, c.id, e, position=_position(c, e)))
