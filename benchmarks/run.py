@@ -1,0 +1,665 @@
+"""Every workload of issue 6 against its baseline, in one run.
+
+    /work/venv/bin/python benchmarks/run.py [--quick] [--only NAME ...]
+
+Prints a table (workload, measured median, baseline, ratio, target, holds?)
+and writes ``benchmarks/results/latest.json``. Synthetic scenarios are made
+on first use by ``benchmarks/generate.py`` into ``benchmarks/data/``
+(git-ignored; the 1M file takes about a minute and 0.6 GB of disk).
+
+Each group of workloads runs in its own Python process (``run.py --worker
+NAME``), so that memory peaks and garbage-collector state do not leak from
+one measurement into the next; a worker prints one JSON line with its rows.
+Baselines run in the same process as what they are compared with,
+interleaved with it where they repeat, so machine noise hits both.
+
+``--quick`` repeats less and skips the 1M-event session (its rows say so);
+the full run takes a few minutes on the 2-core development machine.
+
+Needs the benchmark extras (``pip install -e '.[bench]'``): orjson (the
+parse baseline) and matplotlib (the PDF baseline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+RESULTS = HERE / "results"
+BUNDLED = REPO / "data" / "iraq-syria-border-2024.json"
+
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO / "src"))
+
+QUICK = False
+
+
+def _runs(full: int, quick: int) -> int:
+    return quick if QUICK else full
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def row(workload: str, measured: float | None, unit: str, *, baseline: float | None = None,
+        baseline_label: str = "", ratio: float | None = None, target: str, holds: bool | None,
+        note: str = "", **details: Any) -> dict[str, Any]:
+    if ratio is None and measured is not None and baseline:
+        ratio = measured / baseline
+    return {
+        "workload": workload, "measured": measured, "unit": unit, "baseline": baseline,
+        "baseline_label": baseline_label, "ratio": ratio, "target": target, "holds": holds,
+        "note": note, "details": details,
+    }
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def _app():
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from monitor.app import create_application
+
+    return create_application(["monitor-bench"])
+
+
+def _private_config() -> None:
+    """Settings and recent files of the benchmark go to a throw-away folder."""
+    cfg = tempfile.mkdtemp(prefix="monitor-bench-cfg-")
+    os.environ["XDG_CONFIG_HOME"] = cfg
+    os.environ["XDG_DATA_HOME"] = cfg
+    os.environ["MONITOR_CONFIG_DIR"] = cfg
+
+
+def _copy(src: Path, folder: Path) -> Path:
+    dest = folder / src.name
+    if not dest.exists():
+        try:
+            os.link(src, dest)  # a big file need not be copied; the benchmark never writes it
+        except OSError:
+            shutil.copyfile(src, dest)
+    return dest
+
+
+# --------------------------------------------------------------------------- cold start
+def cold_start() -> list[dict]:
+    """Process start to first painted window vs importing the three big libraries."""
+    runs = _runs(7, 3)
+    with tempfile.TemporaryDirectory() as tmp:
+        scenario = _copy(BUNDLED, Path(tmp))
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MONITOR_EXIT_AFTER_FIRST_PAINT="1",
+                   XDG_CONFIG_HOME=tmp, XDG_DATA_HOME=tmp, MONITOR_CONFIG_DIR=tmp)
+        baseline_cmd = [sys.executable, "-c", "import PySide6.QtWidgets, pyqtgraph, pandas"]
+        app_cmd = [sys.executable, "-m", "monitor", str(scenario)]
+        base_t, app_t = [], []
+
+        def run(cmd: list[str]) -> float:
+            t0 = time.perf_counter()
+            r = subprocess.run(cmd, env=env, cwd=tmp, capture_output=True, text=True, timeout=120)
+            dt = time.perf_counter() - t0
+            if r.returncode != 0:
+                raise RuntimeError(f"{cmd} failed: {r.stderr[-2000:]}")
+            return dt
+
+        run(baseline_cmd)  # warm the page cache for both
+        run(app_cmd)
+        for _ in range(runs):  # interleaved: noise hits both alike
+            base_t.append(run(baseline_cmd))
+            app_t.append(run(app_cmd))
+    m, b = median(app_t), median(base_t)
+    return [row("cold start to first painted window (bundled scenario)", m, "s", baseline=b,
+                baseline_label='python -c "import PySide6.QtWidgets, pyqtgraph, pandas"',
+                target="ratio <= 1.0", holds=m <= b, runs=runs, app_s=app_t, baseline_s=base_t)]
+
+
+# --------------------------------------------------------------------------- 100k: open, save
+def worker_open_100k() -> list[dict]:
+    import orjson
+
+    from generate import ensure
+
+    from monitor.model import load_scenario, save_scenario
+
+    path = ensure("100k")
+    data = path.read_bytes()
+    runs = _runs(5, 3)
+    ours, base, base_nogc = [], [], []
+    for _ in range(runs):
+        gc.collect()
+        base.append(timed(lambda: orjson.loads(data)))
+        gc.collect()
+        gc.disable()
+        base_nogc.append(timed(lambda: orjson.loads(data)))
+        gc.enable()
+        gc.collect()
+        ours.append(timed(lambda: load_scenario(path)))
+    m, b = median(ours), median(base)
+    rows = [row("open 100k events: loading (parse + validate + build)", m, "s", baseline=b,
+                baseline_label=f"orjson.loads of the same {len(data) / 1e6:.0f} MB",
+                target="ratio <= 1.5", holds=m <= 1.5 * b,
+                note=f"vs orjson with the GC paused ({median(base_nogc):.2f} s): {m / median(base_nogc):.1f}x",
+                runs=runs, load_s=ours, orjson_s=base, orjson_gc_paused_s=base_nogc,
+                file_mb=len(data) / 1e6)]
+
+    # Window usable: load through FileStorage (as the app does) + window with panels, painted.
+    _private_config()
+    app = _app()
+    from monitor.model.storage import FileStorage
+    from monitor.ui.main_window import MainWindow
+
+    usable = []
+    with tempfile.TemporaryDirectory() as tmp:
+        target = _copy(path, Path(tmp))
+        for _ in range(_runs(3, 1)):
+            gc.collect()
+            t0 = time.perf_counter()
+            storage = FileStorage(target)
+            scenario = storage.load()
+            w = MainWindow(target, scenario=scenario, storage=storage)
+            w.show()
+            app.processEvents()
+            w.repaint()
+            usable.append(time.perf_counter() - t0)
+            w.session.undo_stack.setClean()
+            w.close()
+            w.deleteLater()
+            app.processEvents()
+            del w, scenario, storage
+        m = median(usable)
+        rows.append(row("open 100k events: window usable (load + panels + first paint)", m, "s",
+                        target="<= 1.5 s", holds=m <= 1.5, runs=len(usable), samples_s=usable))
+
+        # Save (Ctrl+S writes the whole file atomically).
+        scenario = load_scenario(path)
+        out = Path(tmp) / "saved.json"
+        saves = [timed(lambda: save_scenario(scenario, out)) for _ in range(_runs(5, 3))]
+        same = out.read_bytes() == data
+    m = median(saves)
+    rows.append(row("save 100k events", m, "s", target="<= 1 s", holds=m <= 1.0,
+                    note="" if same else "saved bytes differ from the canonical input!", samples_s=saves))
+    return rows
+
+
+# --------------------------------------------------------------------------- table view
+def worker_table_100k() -> list[dict]:
+    from generate import ensure
+
+    from monitor.model import load_scenario
+
+    app = _app()
+    from PySide6.QtWidgets import QTableView, QTableWidget, QTableWidgetItem
+
+    from monitor.ui.context import ScenarioContext
+    from monitor.ui.event_model import EventColumn, EventTableModel
+
+    scenario = load_scenario(ensure("100k"))
+    ctx = ScenarioContext(scenario)
+    frame_s = timed(lambda: ctx.events_frame)
+    frame = ctx.events_frame
+
+    def ours() -> float:
+        t0 = time.perf_counter()
+        model = EventTableModel(ctx)
+        view = QTableView()
+        view.setModel(model)
+        view.resize(1200, 800)
+        view.show()
+        app.processEvents()
+        view.viewport().repaint()
+        dt = time.perf_counter() - t0
+        view.close()
+        view.deleteLater()
+        model.deleteLater()
+        app.processEvents()
+        return dt
+
+    def toy() -> float:
+        # The toy approach: every cell an item, filled one by one, from the same data.
+        t0 = time.perf_counter()
+        n = len(frame)
+        table = QTableWidget(n, len(EventColumn))
+        columns = [
+            [ctx.format_moment(e.time) for e in scenario.events],
+            frame["title"].tolist(), frame["category"].astype(str).tolist(), frame["actors"].tolist(),
+            frame["location"].tolist(), frame["verification"].astype(str).tolist(), frame["grade"].tolist(),
+        ]
+        for r in range(n):
+            for c, values in enumerate(columns):
+                table.setItem(r, c, QTableWidgetItem(values[r]))
+        table.resize(1200, 800)
+        table.show()
+        app.processEvents()
+        table.viewport().repaint()
+        dt = time.perf_counter() - t0
+        table.close()
+        table.deleteLater()
+        app.processEvents()
+        return dt
+
+    ours()  # warm-up (icons, fonts)
+    mine, base = [], []
+    for _ in range(_runs(3, 1)):
+        mine.append(ours())
+        base.append(toy())
+    m, b = median(mine), median(base)
+    return [row("table view, 100k events: shown and painted", m, "s", baseline=b,
+                baseline_label="QTableWidget filled item by item", ratio=b / m,
+                target="baseline / ours >= 50", holds=b / m >= 50,
+                note=f"ratio = times faster; the events frame it reads (built once per scenario) took {frame_s:.2f} s",
+                view_s=mine, widget_s=base, frame_build_s=frame_s)]
+
+
+# --------------------------------------------------------------------------- PDF briefing
+def worker_briefing() -> list[dict]:
+    try:
+        import bench_briefing as bb
+
+        from monitor.briefing import BriefingOptions, export_briefing_pdf
+        from monitor.briefing.content import briefing_document
+        from monitor.briefing.pdf import ensure_app
+    except ImportError as exc:
+        return [row("full PDF briefing (bundled scenario)", None, "s", target="<= 0.3 s; <= 0.25x matplotlib",
+                    holds=None, note=f"pending: {exc}")]
+    from monitor.model import load_scenario
+
+    ensure_app()
+    scenario = load_scenario(BUNDLED)
+    opts = BriefingOptions(analyst="Benchmark")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "brief.pdf"
+        export_briefing_pdf(scenario, out, opts)  # warm-up: imports, fonts, first plot
+        ours = [timed(lambda: export_briefing_pdf(scenario, out, opts)) for _ in range(_runs(5, 3))]
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            base = []
+        else:
+            mpl = Path(tmp) / "mpl.pdf"
+            # Same content; the document is prepared once, outside the timing (favours matplotlib).
+            doc = briefing_document(scenario, opts)
+            bb.matplotlib_briefing(doc, bb._series_for_matplotlib, mpl)  # warm-up
+            base = [timed(lambda: bb.matplotlib_briefing(doc, bb._series_for_matplotlib, mpl))
+                    for _ in range(_runs(3, 1))]
+    m = median(ours)
+    b = median(base) if base else None
+    holds = m <= 0.3 and (b is None or m <= 0.25 * b)
+    return [row("full PDF briefing (bundled scenario)", m, "s", baseline=b,
+                baseline_label="same content with matplotlib PdfPages", target="<= 0.3 s and ratio <= 0.25",
+                holds=holds if b is not None else None,
+                note="" if b is not None else "matplotlib not installed: baseline missing",
+                ours_s=ours, matplotlib_s=base)]
+
+
+# --------------------------------------------------------------------------- toggle (bundled)
+def _toggle_rows(w, app, label: str, n: int) -> list[dict]:
+    """Toggle the selected crossing ``n`` times: until repainted, and the journal write alone."""
+    storage = w.session.storage if hasattr(w.session, "storage") else None
+    writes: list[float] = []
+    if storage is not None:
+        original = storage.append_change
+
+        def timed_append(change):
+            t0 = time.perf_counter()
+            original(change)
+            writes.append(time.perf_counter() - t0)
+
+        storage.append_change = timed_append
+    crossing = w.ctx.scenario.crossings[0].id
+    w.ctx.select_crossing(crossing)
+    view = w.crossings_panel.view
+    app.processEvents()
+    toggles = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        w.toggle_selected_crossing()
+        view.viewport().repaint()
+        toggles.append(time.perf_counter() - t0)
+        app.processEvents()
+    m = median(toggles)
+    rows = [row(f"toggle a crossing: until repainted ({label})", m, "s", target="<= 16 ms", holds=m <= 0.016,
+                samples_s=toggles)]
+    if writes:
+        j = median(writes)
+        rows.append(row(f"toggle a crossing: journal write, fsync'd ({label})", j, "s", target="<= 5 ms",
+                        holds=j <= 0.005, samples_s=writes))
+    else:
+        rows.append(row(f"toggle a crossing: journal write ({label})", None, "s", target="<= 5 ms", holds=None,
+                        note="could not find the window's storage"))
+    w.session.storage.discard_journal() if storage is not None else None
+    return rows
+
+
+def worker_toggle_bundled() -> list[dict]:
+    _private_config()
+    app = _app()
+    from monitor.model.storage import FileStorage
+    from monitor.ui.main_window import MainWindow
+
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / BUNDLED.name
+        shutil.copyfile(BUNDLED, target)
+        storage = FileStorage(target)
+        w = MainWindow(target, scenario=storage.load(), storage=storage)
+        w.show()
+        app.processEvents()
+        rows = _toggle_rows(w, app, "bundled scenario", _runs(21, 7))
+        w.session.undo_stack.setClean()
+        w.close()
+    return rows
+
+
+# --------------------------------------------------------------------------- 1M session
+class _Heartbeat:
+    """A 5 ms timer on the GUI thread; the longest gap between ticks is how long the UI froze."""
+
+    def __init__(self, app):
+        from PySide6.QtCore import QTimer
+
+        self.app = app
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+        self.last = time.perf_counter()
+        self.max_gap = 0.0
+        self.gaps_over_100ms = 0
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        gap = now - self.last
+        self.last = now
+        self.max_gap = max(self.max_gap, gap)
+        if gap > 0.1:
+            self.gaps_over_100ms += 1
+
+    def run_until(self, done: threading.Event) -> None:
+        self.last = time.perf_counter()
+        self.max_gap = 0.0
+        self.gaps_over_100ms = 0
+        self.timer.start()
+        while not done.is_set():
+            self.app.processEvents()
+            time.sleep(0.001)
+        self.timer.stop()
+
+
+def _maxrss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def worker_session_1m() -> list[dict]:
+    from generate import ensure
+
+    from monitor.model.frames import events_frame
+    from monitor.model.io import LoadCancelled
+    from monitor.model.storage import FileStorage
+
+    path = ensure("1m")
+    size = path.stat().st_size
+    for side in (path.with_name(f".{path.name}.journal"), path.with_name(f".{path.name}.lock")):
+        side.unlink(missing_ok=True)  # left by an interrupted run: the window would offer recovery
+    _private_config()
+    app = _app()
+    rss_start = _maxrss_bytes()
+    rows: list[dict] = []
+
+    # 1. Load + index in a worker thread, as the app does; the GUI thread keeps ticking.
+    beat = _Heartbeat(app)
+    result: dict[str, Any] = {}
+    done = threading.Event()
+    reports: list[float] = []
+
+    def load() -> None:
+        try:
+            t0 = time.perf_counter()
+            storage = FileStorage(path)
+            result["scenario"] = storage.load(progress=lambda f, _m: reports.append(f))
+            result["storage"] = storage
+            result["load_s"] = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            result["frame"] = events_frame(result["scenario"])
+            result["frame_s"] = time.perf_counter() - t1
+        except BaseException as exc:  # noqa: BLE001 - reported in the row
+            result["error"] = repr(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=load, daemon=True).start()
+    beat.run_until(done)
+    if "error" in result:
+        return [row("open 1M events", None, "s", target="completes", holds=False, note=result["error"])]
+    peak = _maxrss_bytes()
+    total = result["load_s"] + result["frame_s"]
+    rows.append(row("open 1M events: completes (load + index, worker thread)", total, "s",
+                    target="completes, progress shown", holds=bool(reports),
+                    note=f"load {result['load_s']:.1f} s + events frame {result['frame_s']:.1f} s; "
+                         f"{len(reports)} progress reports",
+                    load_s=result["load_s"], frame_s=result["frame_s"], progress_reports=len(reports)))
+    rows.append(row("open 1M events: longest GUI-thread stall while loading", beat.max_gap, "s",
+                    target="<= 100 ms", holds=beat.max_gap <= 0.1,
+                    note=f"{beat.gaps_over_100ms} stalls over 100 ms", stalls_over_100ms=beat.gaps_over_100ms))
+    rows.append(row("open 1M events: peak memory (RSS)", peak / 1e9, "GB", baseline=size / 1e9,
+                    baseline_label=f"file size {size / 1e9:.2f} GB", target="ratio <= 2.0",
+                    holds=peak <= 2 * size, note=f"process before loading: {rss_start / 1e6:.0f} MB (Qt, libraries)",
+                    peak_rss_bytes=peak, file_bytes=size, rss_before_bytes=rss_start))
+
+    # 2. Cancel: a second load, cancelled after 1 s; how long until it stops?
+    cancel = threading.Event()
+    done2 = threading.Event()
+    stopped: dict[str, float] = {}
+
+    def load_again() -> None:
+        try:
+            FileStorage(path).load(cancelled=cancel.is_set)
+            stopped["finished"] = time.perf_counter()
+        except LoadCancelled:
+            stopped["cancelled"] = time.perf_counter()
+        finally:
+            done2.set()
+
+    threading.Thread(target=load_again, daemon=True).start()
+    time.sleep(1.0)
+    t_cancel = time.perf_counter()
+    cancel.set()
+    beat.run_until(done2)
+    if "cancelled" in stopped:
+        latency = stopped["cancelled"] - t_cancel
+        rows.append(row("open 1M events: Cancel stops the load", latency, "s", target="works (stops promptly)",
+                        holds=latency <= 0.5, note="time from Cancel to the worker giving up"))
+    else:
+        rows.append(row("open 1M events: Cancel stops the load", None, "s", target="works", holds=False,
+                        note="the load finished instead of stopping"))
+    gc.collect()
+
+    # 3. The window over the 1M scenario (events frame from the worker, as the loader hands it over).
+    from monitor.ui.main_window import MainWindow
+
+    scenario, storage = result["scenario"], result["storage"]
+    t0 = time.perf_counter()
+    w = MainWindow(path, scenario=scenario, storage=storage, defer_panels=True)
+    w.ctx._frame = result["frame"]  # what a loader that also builds the frame would hand over
+    w.ensure_panels()
+    w.resize(1600, 1000)
+    w.show()
+    app.processEvents()
+    w.repaint()
+    window_s = time.perf_counter() - t0
+    rows.append(row("1M events: window with panels built and painted (after loading)", window_s, "s",
+                    target="(information)", holds=None))
+
+    # 4. Search keystrokes: filter (pandas over the precomputed text) + model + repaint of view and count.
+    panel = w.feed_panel
+    typed = "convoy"
+    keys = [typed[:i] for i in range(1, len(typed) + 1)] + [typed[:i] for i in range(len(typed) - 1, 0, -1)]
+    keys += ["clash ", "clash al", "clash al-q", ""]
+    times, counts = [], []
+    for text in keys:
+        t0 = time.perf_counter()
+        panel.search_edit.setText(text)
+        panel._apply_filter()  # what the search box's debounce timer calls
+        panel.count_label.repaint()
+        panel.view.viewport().repaint()
+        times.append(time.perf_counter() - t0)
+        counts.append(panel.count_label.text())
+        app.processEvents()
+    m = median(times)
+    rows.append(row("type a search term over 1M events (key to repainted 'N of M')", m, "s", target="<= 50 ms",
+                    holds=m <= 0.05, note=f"max {max(times) * 1000:.0f} ms; search box debounce (not counted) "
+                    "is separate", keys=keys, samples_s=times, counts=counts))
+
+    # 5. Cursor steps: every panel follows the "as of" time; the whole window repainted.
+    lo, hi = scenario.time_range()
+    steps = _runs(41, 11)
+    cursor = []
+    for i in range(steps):
+        when = lo + (hi - lo) * (0.05 + 0.9 * i / max(steps - 1, 1))
+        t0 = time.perf_counter()
+        w.ctx.set_cursor(when)
+        w.repaint()
+        cursor.append(time.perf_counter() - t0)
+        app.processEvents()
+    m = median(cursor)
+    rows.append(row("move the time cursor (100 crossings x 1,000 entries, 1M events)", m, "s",
+                    target="<= 16 ms", holds=m <= 0.016, note=f"max {max(cursor) * 1000:.0f} ms",
+                    samples_s=cursor))
+
+    # 6. Toggle with the big scenario open (parked cursor, as after stepping).
+    rows += _toggle_rows(w, app, "1M events, 100 crossings x 1,000 entries", _runs(11, 5))
+    w.session.undo_stack.setClean()
+    w.close()
+    storage.discard_journal()
+    storage.release_lock()
+    return rows
+
+
+# --------------------------------------------------------------------------- driver
+WORKERS = {
+    "open_100k": worker_open_100k,
+    "table_100k": worker_table_100k,
+    "briefing": worker_briefing,
+    "toggle_bundled": worker_toggle_bundled,
+    "session_1m": worker_session_1m,
+}
+ORDER = ["cold_start", "open_100k", "table_100k", "briefing", "toggle_bundled", "session_1m"]
+
+
+def _run_worker(name: str) -> list[dict]:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", name] + (["--quick"] if QUICK else [])
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=900)
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+    if r.returncode != 0 or not lines:
+        tail = (r.stderr or r.stdout)[-1500:]
+        return [row(f"{name} (worker failed)", None, "", target="", holds=False, note=tail.strip())]
+    return json.loads(lines[-1])["rows"]
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "s":
+        return f"{value * 1000:,.1f} ms" if value < 1 else f"{value:,.2f} s"
+    if unit == "GB":
+        return f"{value:.2f} GB"
+    return f"{value:g} {unit}"
+
+
+def print_table(rows: list[dict], out=sys.stdout) -> None:
+    head = ("workload", "measured (median)", "baseline", "ratio", "target", "holds?")
+    table = [head]
+    for r in rows:
+        holds = {True: "yes", False: "NO", None: "—"}[r["holds"]]
+        ratio = "—" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        table.append((r["workload"], _fmt(r["measured"], r["unit"]), _fmt(r["baseline"], r["unit"]), ratio,
+                      r["target"], holds))
+    widths = [max(len(t[i]) for t in table) for i in range(len(head))]
+    for i, t in enumerate(table):
+        print("  ".join(c.ljust(w) for c, w in zip(t, widths, strict=True)).rstrip(), file=out)
+        if i == 0:
+            print("  ".join("-" * w for w in widths), file=out)
+    notes = [(r["workload"], r["note"]) for r in rows if r.get("note")]
+    if notes:
+        print(file=out)
+        for name, note in notes:
+            print(f"* {name}: {note}", file=out)
+
+
+def main(argv: list[str]) -> int:
+    global QUICK
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="fewer repeats; skip the 1M-event session")
+    p.add_argument("--only", nargs="+", choices=ORDER, help="run only these groups")
+    p.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    p.add_argument("--output", type=Path, default=RESULTS / "latest.json", help="where to write the JSON results")
+    args = p.parse_args(argv)
+    QUICK = args.quick
+    if args.worker:
+        rows = WORKERS[args.worker]()
+        print(json.dumps({"rows": rows}))
+        sys.stdout.flush()
+        os._exit(0)  # skip Qt/pyqtgraph teardown at exit: not part of any workload
+
+    try:
+        import orjson  # noqa: F401
+    except ImportError:
+        print("benchmarks need orjson (the parse baseline): pip install -e '.[bench]'", file=sys.stderr)
+        return 2
+    from generate import ensure
+
+    started = time.perf_counter()
+    groups = args.only or ORDER
+    for size in ("100k",) + (("1m",) if "session_1m" in groups and not QUICK else ()):
+        ensure(size)
+    rows: list[dict] = []
+    for name in groups:
+        t0 = time.perf_counter()
+        print(f"[{time.perf_counter() - started:6.1f} s] {name} ...", file=sys.stderr, flush=True)
+        if name == "cold_start":
+            got = cold_start()
+        elif name == "session_1m" and QUICK:
+            got = [row("1M-event session (open, memory, search, cursor, toggle)", None, "", target="",
+                       holds=None, note="skipped with --quick")]
+        else:
+            got = _run_worker(name)
+        rows += got
+        print(f"[{time.perf_counter() - started:6.1f} s] {name} done in {time.perf_counter() - t0:.1f} s",
+              file=sys.stderr, flush=True)
+    elapsed = time.perf_counter() - started
+    print()
+    print_table(rows)
+    print(f"\n{sum(r['holds'] is True for r in rows)} of {len(rows)} rows hold; "
+          f"run took {elapsed:.0f} s{' (--quick)' if QUICK else ''}")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "quick": QUICK,
+        "elapsed_s": elapsed,
+        "python": sys.version.split()[0],
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+        "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
+    }
+    args.output.write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n", encoding="utf-8")
+    print(f"results: {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
