@@ -14,6 +14,10 @@ _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _DATETIME_RE = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})", re.ASCII
 )
+# Years the app can work with: times become int64 nanoseconds (pandas) for the views,
+# whose range is 1677-09-21..2262-04-11; whole years inside it, with a day to spare for
+# offsets and day ends. A file outside is rejected on load, not crashed on later.
+MIN_YEAR, MAX_YEAR = 1678, 2261
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
 
@@ -32,9 +36,16 @@ def parse_date(text: str) -> date:
     if not isinstance(text, str) or not _DATE_RE.fullmatch(text):
         raise ValueError(f"expected a date as YYYY-MM-DD, got {_short(text)}")
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError as exc:
         raise ValueError(f"impossible date {text!r} ({exc})") from None
+    _check_year(text, value.year)
+    return value
+
+
+def _check_year(text: str, year: int) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"{text!r} is outside the supported years {MIN_YEAR}..{MAX_YEAR}")
 
 
 def parse_moment(text: object, tz: tzinfo) -> Moment:
@@ -55,6 +66,7 @@ def parse_moment(text: object, tz: tzinfo) -> Moment:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
         raise ValueError(f"impossible date-time {text!r} ({exc})") from None
+    _check_year(text, value.year)
     return Moment(value, False)
 
 
