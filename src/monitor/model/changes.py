@@ -14,7 +14,7 @@ from typing import Any
 
 from monitor.model.entities import CrossingStatus, Moment, Scenario, StatusEntry
 from monitor.model.io import status_entry_json
-from monitor.model.timeutil import parse_moment
+from monitor.model.timeutil import MAX_YEAR, MIN_YEAR, parse_moment
 
 HISTORY = "history"
 EXTRA = "extra"
@@ -132,6 +132,13 @@ def apply_change(scenario: Scenario, change: Change) -> None:
 
 
 # -- building changes --------------------------------------------------------------------
+def _check_years(*moments: Moment | None) -> None:
+    """Refuse times a saved file could not hold (the loader rejects other years)."""
+    for m in moments:
+        if m is not None and not MIN_YEAR <= m.instant.year <= MAX_YEAR:
+            raise ChangeError(f"{m.iso()} is outside the supported years {MIN_YEAR}..{MAX_YEAR}")
+
+
 def next_status(current: CrossingStatus | None) -> CrossingStatus:
     """The one-keystroke toggle: open → closed → open.
 
@@ -160,6 +167,7 @@ def status_change(
     crossing = scenario.crossing(crossing_id)
     if crossing is None:
         raise ChangeError(f'unknown crossing id "{crossing_id}"')
+    _check_years(effective, recorded_at)
     known = {s.id for s in scenario.sources}
     for sid in source_ids:
         if sid not in known:
@@ -188,6 +196,7 @@ def edit_entry(
     one, undo must change this one back, not the first equal entry.
     """
     new = replace(old, **fields)
+    _check_years(new.time, new.recorded_at)
     what = ", ".join(sorted(fields))
     return Change(HISTORY, crossing_id, old, new, f"{crossing_name}: edit {what}", position)
 
