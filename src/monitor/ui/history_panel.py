@@ -13,7 +13,15 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDateTime, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QDateTime,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTime,
+)
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,7 +39,8 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.model import Crossing, CrossingStatus, Moment, StatusEntry
-from monitor.model.changes import Change, delete_entry, edit_entry
+from monitor.model.changes import Change, ChangeError, delete_entry, edit_entry
+from monitor.model.timeutil import MAX_YEAR, MIN_YEAR
 from monitor.ui.context import ScenarioContext
 
 Push = Callable[[Change], None]
@@ -188,7 +197,11 @@ class HistoryTableModel(QAbstractTableModel):
             when = datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), t.second(), tzinfo=self._ctx.tz)
             if not e.time.day and when == e.time.instant:
                 return False
-            self._push(edit_entry(c.name, c.id, e, _position(c, e), time=Moment(when, False)))
+            try:  # a time outside the supported years is refused
+                change = edit_entry(c.name, c.id, e, _position(c, e), time=Moment(when, False))
+            except ChangeError:
+                return False
+            self._push(change)
         else:
             return False
         return True
@@ -218,6 +231,9 @@ class _HistoryDelegate(QStyledItemDelegate):
         if index.column() == HistoryColumn.TIME:
             edit = QDateTimeEdit(parent)
             edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+            edit.setDateTimeRange(  # the years a scenario file can hold
+                QDateTime(QDate(MIN_YEAR, 1, 1), QTime(0, 0)), QDateTime(QDate(MAX_YEAR, 12, 31), QTime(23, 59))
+            )
             edit.setCalendarPopup(True)
             return edit
         if index.column() == HistoryColumn.CHANGE:
