@@ -2,8 +2,28 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+# Bidi controls (embeddings, overrides, isolates, marks) besides control and separator
+# characters (categories Cc, Zl, Zp): shown escaped in messages.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f" "\u202a\u202b\u202c\u202d\u202e" "\u2066\u2067\u2068\u2069")
+
+
+def visible(text: str) -> str:
+    """``text`` with line breaks, other control characters and bidi controls escaped
+    (``\\n``, ``\\u202e``), so that a string quoted from a file cannot add lines to a
+    message or reorder the text around it."""
+    if text.isprintable() and not _BIDI_CONTROLS.intersection(text):
+        return text
+    out = []
+    for ch in text:
+        if ch in _BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+            out.append(repr(ch)[1:-1] if ch in "\n\r\t" else f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,10 +36,10 @@ class Problem:
     column: int | None = None
 
     def __str__(self) -> str:
-        place = self.where or "(file)"
+        place = visible(self.where) or "(file)"
         if self.line is not None:
             place += f" (line {self.line}, column {self.column})"
-        return f"{place}: {self.reason}"
+        return f"{place}: {visible(self.reason)}"
 
 
 class ScenarioError(Exception):
@@ -44,10 +64,11 @@ class ScenarioError(Exception):
 
     def describe(self, limit: int | None = 50) -> str:
         n = len(self.problems)
-        head = f"{self.path}: {'cannot be read' if self.unreadable else 'invalid scenario'}"
+        path = visible(self.path)
+        head = f"{path}: {'cannot be read' if self.unreadable else 'invalid scenario'}"
         head += f" ({n} problem{'s' if n != 1 else ''})" if n > 1 else ""
         shown = self.problems if limit is None else self.problems[:limit]
-        lines = [head, *(f"  {self.path}: {p}" for p in shown)]
+        lines = [head, *(f"  {path}: {p}" for p in shown)]
         if limit is not None and n > limit:
             lines.append(f"  ... and {n - limit} more")
         return "\n".join(lines)
