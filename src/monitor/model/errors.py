@@ -8,7 +8,11 @@ from pathlib import Path
 
 # Bidi controls (embeddings, overrides, isolates, marks) besides control and separator
 # characters (categories Cc, Zl, Zp): shown escaped in messages.
-_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f" "\u202a\u202b\u202c\u202d\u202e" "\u2066\u2067\u2068\u2069")
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f"  # Arabic letter mark, LRM, RLM
+    "\u202a\u202b\u202c\u202d\u202e"  # embeddings, pop, overrides
+    "\u2066\u2067\u2068\u2069"  # isolates
+)
 
 
 def visible(text: str) -> str:
