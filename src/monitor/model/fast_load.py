@@ -53,7 +53,7 @@ from monitor.model.timeutil import parse_date, parse_moment
 ProgressCallback = Callable[[float, str], None]
 CancelCheck = Callable[[], bool]
 
-CHUNK_BYTES = 8 * 1024 * 1024
+CHUNK_BYTES = 4 * 1024 * 1024  # decoding a chunk holds the GIL: ~20 ms at this size
 TICK_EVENTS = 2048  # cancel is polled every this many events (a few ms of work) ...
 PROGRESS_INTERVAL_S = 0.1  # ... and progress reported at most this often (a UI needs no more;
 # the first report comes after that long too: a quick load reports nothing until "Loaded")
@@ -95,6 +95,16 @@ def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs_hook, parse_constant=_fail)
 _SCAN = json.scanner.make_scanner(_DECODER)
+
+
+def _cut_off(exc: BaseException, window: int) -> bool:
+    """Could more text make the value that failed to scan complete? (A syntax error
+    or a missing value well before the end of the window is final.)"""
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.pos >= window - 64 or exc.msg.startswith("Unterminated string")
+    if isinstance(exc, StopIteration):  # no value starts at exc.value
+        return isinstance(exc.value, int) and exc.value >= window - 64
+    return False  # nested too deeply, an integer too long: the strict path words it
 
 
 class _Reader:
@@ -158,9 +168,11 @@ class _Reader:
         while True:
             try:
                 obj, end = _SCAN(self.text, self.pos)
-            except (StopIteration, ValueError, RecursionError):
-                # Cut off by the end of the window, or broken: read on, or give up.
-                if self.more():
+            except (StopIteration, ValueError, RecursionError) as exc:
+                # Cut off by the end of the window: read on. Broken well before it:
+                # give up at once (reading on would pull a 1 GB file of garbage into
+                # the window, re-scanned and copied chunk after chunk).
+                if _cut_off(exc, len(self.text)) and self.more():
                     continue
                 raise Fallback from None
             # A number needs one more character to be known complete ("12" | "34").
