@@ -9,6 +9,7 @@ without ``\\u`` escapes) so files diff well and round-trip byte for byte.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import gc
 import json
@@ -16,6 +17,7 @@ import math
 import os
 import re
 import secrets
+import stat
 from collections.abc import Callable, Iterable
 from datetime import tzinfo
 from enum import StrEnum
@@ -152,11 +154,59 @@ def _encoding_problem(data: bytes) -> Problem | None:
     return None
 
 
+class _NotRegularFile(OSError):
+    """A FIFO, socket or device: reading could block forever or never end."""
+
+
+def open_regular(path: str | Path) -> Any:
+    """Open ``path`` for binary reading if it is a regular file.
+
+    Opened non-blocking first, so that a FIFO named like a scenario cannot hang
+    the app; a directory raises :class:`IsADirectoryError`, anything else that is
+    not a regular file :class:`_NotRegularFile` (both ``OSError``).
+    """
+    nonblock = getattr(os, "O_NONBLOCK", 0)
+    fh = open(path, "rb", opener=lambda name, flags: os.open(name, flags | nonblock))  # noqa: SIM115
+    try:
+        mode = os.fstat(fh.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+        if not stat.S_ISREG(mode):
+            raise _NotRegularFile(errno.EINVAL, "not a regular file", str(path))
+        if nonblock:
+            os.set_blocking(fh.fileno(), True)
+        return fh
+    except BaseException:
+        fh.close()
+        raise
+
+
+def _head_problem(head: bytes) -> Problem | None:
+    """A certain error within the first bytes of a bigger file, found without reading the
+    rest (a 1 GB file of garbage after a '{' is rejected at once): invalid UTF-8, or a
+    JSON syntax error well before the cut (what follows cannot repair it)."""
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError as exc:
+        before = head[: exc.start].decode("utf-8", "replace")
+        line, col = _line_col(before, len(before))
+        return Problem("", f"invalid UTF-8 byte 0x{head[exc.start]:02x} at offset {exc.start}", line, col)
+    try:
+        json.loads(text, parse_constant=lambda name: None)
+    except json.JSONDecodeError as exc:
+        # Near the cut, or a string running past it, the rest of the file decides.
+        if exc.pos < len(text) - 64 and not exc.msg.startswith("Unterminated string"):
+            return Problem("", f"broken JSON: {exc.msg}", exc.lineno, exc.colno)
+    except (ValueError, RecursionError):
+        pass
+    return None
+
+
 def read_json(path: str | Path) -> Any:
     """Read ``path`` as strict UTF-8 JSON; every failure is a :class:`ScenarioError`."""
     p = Path(path)
     try:
-        with open(p, "rb") as fh:
+        with open_regular(p) as fh:
             head = fh.read(_SNIFF_BYTES)
             problem = _encoding_problem(head)
             if problem is None and head.strip() == b"" and fh.read(1) == b"":
@@ -168,11 +218,16 @@ def read_json(path: str | Path) -> Any:
                     problem = Problem(
                         "", f"a scenario file must be a JSON object starting with '{{', found {first!r}", line, col
                     )
+            if problem is None and len(head) == _SNIFF_BYTES:
+                problem = _head_problem(head)
             if problem is not None:
                 raise ScenarioError(p, [problem])
             data = head + fh.read()
     except ScenarioError:
         raise
+    except _NotRegularFile:
+        reason = "is not a regular file (a pipe, socket or device), not a scenario file"
+        raise ScenarioError(p, [Problem("", reason)], unreadable=True) from None
     except FileNotFoundError:
         raise ScenarioError(p, [Problem("", "no such file")], unreadable=True) from None
     except IsADirectoryError:
@@ -753,7 +808,7 @@ def load_scenario(
     try:
         scenario = None
         try:
-            fh = open(path, "rb")  # noqa: SIM115 - closed below
+            fh = open_regular(path)
         except OSError:
             pass  # the strict path words the error
         else:
