@@ -202,6 +202,36 @@ def _head_problem(head: bytes) -> Problem | None:
     return None
 
 
+# Strings (skipped whole) and brackets: enough to find where nesting gets too deep.
+_NESTING_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_MAX_REPORTED_DEPTH = 500  # the parser gives up near the interpreter's recursion limit
+
+
+def _nesting_problem(text: str) -> Problem:
+    """'nested too deeply', placed where the nesting passes a depth no scenario needs."""
+    depth = 0
+    for m in _NESTING_RE.finditer(text):
+        token = m.group()
+        if token in "[{":
+            depth += 1
+            if depth > _MAX_REPORTED_DEPTH:
+                line, col = _line_col(text, m.start())
+                return Problem("", f"JSON nested too deeply (more than {_MAX_REPORTED_DEPTH} levels)", line, col)
+        elif token in "]}":
+            depth -= 1
+    return Problem("", "JSON nested too deeply", 1, 1)
+
+
+def _value_problem(text: str, exc: ValueError) -> Problem:
+    """A value Python's parser refused (an integer with thousands of digits), placed."""
+    if "digits" in str(exc):
+        for m in re.finditer(r'"(?:[^"\\]|\\.)*"|(\d{4000,})', text, re.ASCII):
+            if m.group(1):  # a number, not a string of digits
+                line, col = _line_col(text, m.start(1))
+                return Problem("", f"a number with {len(m.group(1))} digits is too long to read", line, col)
+    return Problem("", f"broken JSON: {exc}", 1, 1)
+
+
 def read_json(path: str | Path) -> Any:
     """Read ``path`` as strict UTF-8 JSON; every failure is a :class:`ScenarioError`."""
     p = Path(path)
@@ -263,9 +293,9 @@ def read_json(path: str | Path) -> Any:
         problems = _non_finite_problems(text) or [Problem("", f"{exc} is not a finite JSON number")]
         raise ScenarioError(p, problems) from None
     except ValueError as exc:  # e.g. an integer with more digits than Python converts
-        raise ScenarioError(p, [Problem("", f"broken JSON: {exc}")]) from None
+        raise ScenarioError(p, [_value_problem(text, exc)]) from None
     except RecursionError:
-        raise ScenarioError(p, [Problem("", "JSON nested too deeply")]) from None
+        raise ScenarioError(p, [_nesting_problem(text)]) from None
     if _SURROGATE_ESCAPE_RE.search(text):
         problems = _surrogate_problems(obj)
         if problems:
