@@ -232,6 +232,31 @@ def _value_problem(text: str, exc: ValueError) -> Problem:
     return Problem("", f"broken JSON: {exc}", 1, 1)
 
 
+# Bytes that never occur in a UTF-8 JSON text: raw control characters (only tab, LF and
+# CR may appear unescaped) and bytes no UTF-8 sequence uses.
+_NEVER_IN_JSON = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\xc0\xc1\xf5-\xff]")
+_READ_CHUNK = 8 * 1024 * 1024
+
+
+def _read_rest(path: Path, fh: Any, head: bytes) -> bytearray:
+    """The whole file, read in chunks; stops at the first byte that cannot be in a JSON text
+    (a file whose tail is zeros after a crash, or garbage, is not read to its end)."""
+    data = bytearray(head)
+    while chunk := fh.read(_READ_CHUNK):
+        m = _NEVER_IN_JSON.search(chunk)
+        if m is not None:
+            offset = len(data) + m.start()
+            data += chunk[: m.start()]
+            before = data.decode("utf-8", "replace")
+            line, col = _line_col(before, len(before))
+            byte = chunk[m.start()]
+            what = "a control character" if byte < 0x20 else "an invalid UTF-8 byte"
+            reason = f"{what} (0x{byte:02x}) at offset {offset}: not JSON text (a damaged file?)"
+            raise ScenarioError(path, [Problem("", reason, line, col)])
+        data += chunk
+    return data
+
+
 def read_json(path: str | Path) -> Any:
     """Read ``path`` as strict UTF-8 JSON; every failure is a :class:`ScenarioError`."""
     p = Path(path)
@@ -252,7 +277,7 @@ def read_json(path: str | Path) -> Any:
                 problem = _head_problem(head)
             if problem is not None:
                 raise ScenarioError(p, [problem])
-            data = head + fh.read()
+            data = _read_rest(p, fh, head)
     except ScenarioError:
         raise
     except _NotRegularFile:
