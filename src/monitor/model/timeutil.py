@@ -12,7 +12,8 @@ from monitor.model.entities import Moment
 # re.ASCII: \d would otherwise accept Arabic-Indic and other Unicode digits.
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _DATETIME_RE = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})", re.ASCII
+    # Offset minutes 00-59: datetime.fromisoformat would read "+03:60" as +04:00.
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:[0-5]\d)", re.ASCII
 )
 # Years the app can work with: times become int64 nanoseconds (pandas) for the views,
 # whose range is 1677-09-21..2262-04-11; whole years inside it, with a day to spare for
