@@ -453,6 +453,11 @@ def _url(value: Any) -> str:
     return value
 
 
+def _is_str_list(value: Any) -> bool:
+    """``value`` would pass :func:`_str_list` (its references can be checked)."""
+    return isinstance(value, list) and all(isinstance(x, str) and x.strip() for x in value)
+
+
 def _str_list(value: Any) -> list[str]:
     if not isinstance(value, list):
         raise _Invalid(f"expected an array of strings, got {_kind(value)}")
@@ -711,15 +716,16 @@ def _events(v: _Validator, value: Any, tz: tzinfo, sources: set[str]) -> list[tu
         if d is None:
             continue
         got = v.fields(d, where, required, {**optional, "location": lambda x: x})
-        if not got:
+        # The location and references are checked even if a field failed: every problem
+        # is reported at once.
+        raw_loc = d.get("location")
+        loc = None if raw_loc is None else _location(v, raw_loc, f"{where}.location", named=True)
+        if _is_str_list(d.get("source_ids")):
+            v.refs(d["source_ids"], sources, f"{where}.source_ids", "source")
+        if not got or (raw_loc is not None and loc is None):
             continue
         vals, extra = got
-        loc = None
-        if vals.pop("location") is not None:
-            loc = _location(v, d["location"], f"{where}.location", named=True)
-            if loc is None:
-                continue
-        v.refs(vals["source_ids"], sources, f"{where}.source_ids", "source")
+        vals.pop("location")
         out.append((i, Event(location=loc, extra=extra, **vals)))
     return out
 
@@ -741,12 +747,18 @@ def _crossings(
             {"id": _string, "name": _string, "sides": raw, "location": raw, "kind": _enum(CrossingKind), "history": raw},
             {"name_local": _text, "controlled_by": _string},
         )
-        if not got:
-            continue
-        vals, extra = got
-        ok = True
+        # The nested parts are checked even if a field failed: every problem is reported
+        # at once (a part that is missing was reported as missing).
+        if got:
+            vals, extra = got
+        else:
+            vals, extra = {k: d.get(k) for k in ("sides", "location", "history")}, {}
+            by = d.get("controlled_by")
+            vals["controlled_by"] = by if isinstance(by, str) and by.strip() else None
+        present = {"sides", "location", "history"} if got else set(d)
+        ok = bool(got)
         sides = []
-        raw_sides = v.array(vals["sides"], f"{where}.sides")
+        raw_sides = v.array(vals["sides"], f"{where}.sides") if "sides" in present else []
         if isinstance(vals["sides"], list) and len(raw_sides) != 2:
             v.error(f"{where}.sides", f"expected exactly 2 sides, got {len(raw_sides)}")
             ok = False
@@ -758,24 +770,25 @@ def _crossings(
                 sides.append(Side(sg[0]["country"], sg[0]["place"], sg[1]))
             else:
                 ok = False
-        loc = _location(v, vals["location"], f"{where}.location", named=False)
+        loc = _location(v, vals["location"], f"{where}.location", named=False) if "location" in present else None
         if vals["controlled_by"] is not None and vals["controlled_by"] not in factions:
             v.error(f"{where}.controlled_by", f'unknown faction id "{vals["controlled_by"]}"')
             ok = False
         history = []
         status = _enum(CrossingStatus)
-        for j, h in enumerate(v.array(vals["history"], f"{where}.history")):
+        for j, h in enumerate(v.array(vals["history"], f"{where}.history") if "history" in present else []):
             hw = f"{where}.history[{j}]"
             hd = v.obj(h, hw)
             hg = hd is not None and v.fields(
                 hd, hw, {"time": moment, "status": status, "source_ids": _str_list},
                 {"recorded_at": moment, "note": _text, "by": _text},
             )
+            if hd is not None and _is_str_list(hd.get("source_ids")):
+                v.refs(hd["source_ids"], sources, f"{hw}.source_ids", "source")
             if not hg:
                 ok = False
                 continue
             hv, hextra = hg
-            v.refs(hv["source_ids"], sources, f"{hw}.source_ids", "source")
             history.append(
                 StatusEntry(
                     time=hv["time"], status=hv["status"], source_ids=tuple(hv["source_ids"]),
@@ -809,6 +822,11 @@ def _territory(v: _Validator, value: Any, sources: set[str], factions: set[str])
             {"date": day, "faction": _string, "share_pct": _number(0, 100), "source_ids": _str_list, "estimated": _boolean},
         )
         if not got:
+            if d is not None:  # still report its dangling references
+                if isinstance(d.get("faction"), str) and d["faction"].strip() and d["faction"] not in factions:
+                    v.error(f"{where}.faction", f'unknown faction id "{d["faction"]}"')
+                if _is_str_list(d.get("source_ids")):
+                    v.refs(d["source_ids"], sources, f"{where}.source_ids", "source")
             continue
         vals, extra = got
         if vals["faction"] not in factions:
