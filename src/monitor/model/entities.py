@@ -91,6 +91,9 @@ class Moment:
         """Canonical text, as written to the file."""
         if self.day:
             return self.date.isoformat()
+        text = self.instant.isoformat()
+        if text[-6] in "+-":  # "...+03:00": an offset in whole minutes (nearly always; checked first for speed)
+            return text
         offset = self.instant.utcoffset()
         if offset is not None and offset.total_seconds() % 60:
             # Local mean time (most zones before ~1920) has offsets with seconds, e.g.

@@ -953,6 +953,12 @@ def status_entry_json(h: StatusEntry) -> dict[str, Any]:
 
 def scenario_to_json(s: Scenario) -> dict[str, Any]:
     """The scenario as a JSON-ready dict in canonical key order."""
+    return _scenario_json(s, None)
+
+
+def _scenario_json(s: Scenario, odd: list[Any] | None) -> dict[str, Any]:
+    """:func:`scenario_to_json`; with a list ``odd``, events' floats that msgspec
+    would write differently from json.dumps are noted in it (see _dumps_bytes)."""
     info: dict[str, Any] = {"id": s.info.id, "title": s.info.title}
     _put(info, "description", s.info.description)
     info["timezone"] = s.info.timezone
@@ -981,7 +987,7 @@ def scenario_to_json(s: Scenario) -> dict[str, Any]:
         "scenario": info,
         "factions": [{"id": f.id, "name": f.name, "color": f.color, **f.extra} for f in s.factions],
         "sources": [source(x) for x in s.sources],
-        "events": [_event_json(e) for e in s.events],
+        "events": [_event_json(e, odd) for e in s.events],
         "crossings": [crossing(c) for c in s.crossings],
         "territory": [
             {"date": t.date.isoformat(), "faction": t.faction, "share_pct": t.share_pct,
@@ -993,7 +999,7 @@ def scenario_to_json(s: Scenario) -> dict[str, Any]:
     return out
 
 
-def _event_json(e: Event) -> dict[str, Any]:
+def _event_json(e: Event, odd: list[Any] | None = None) -> dict[str, Any]:
     # Written out (no helpers): this runs once per event on every save.
     d: dict[str, Any] = {"id": e.id, "time": e.time.iso(), "title": e.title}
     if e.summary is not None:
@@ -1003,10 +1009,18 @@ def _event_json(e: Event) -> dict[str, Any]:
     loc = e.location
     if loc is not None:
         ld: dict[str, Any] = {"name": loc.name}
-        if loc.lat is not None:
-            ld["lat"] = loc.lat
-        if loc.lon is not None:
-            ld["lon"] = loc.lon
+        lat, lon = loc.lat, loc.lon
+        if lat is not None:
+            ld["lat"] = lat
+        if lon is not None:
+            ld["lon"] = lon
+        if odd is not None:  # _plain_float() written out
+            if type(lat) is float and not ((a := abs(lat)) == 0.0 or 1e-4 <= a < 1e16):
+                odd.append(lat)
+            if type(lon) is float and not ((a := abs(lon)) == 0.0 or 1e-4 <= a < 1e16):
+                odd.append(lon)
+            if loc.extra and not _plain_value(loc.extra):
+                odd.append(loc.extra)
         if loc.extra:
             ld.update(loc.extra)
         d["location"] = ld
@@ -1017,6 +1031,8 @@ def _event_json(e: Event) -> dict[str, Any]:
     if e.reliability is not None:
         d["reliability"] = e.reliability
     if e.extra:
+        if odd is not None and not _plain_value(e.extra):
+            odd.append(e.extra)
         d.update(e.extra)
     return d
 
@@ -1035,12 +1051,13 @@ def _dumps_bytes(s: Scenario) -> bytes:
     """
     paused = gc.isenabled()
     gc.disable()  # the document is a tree of ~1M short-lived dicts and lists: no cycles to find
+    odd: list[Any] = []
     try:
-        doc = scenario_to_json(s)
+        doc = _scenario_json(s, odd)
     finally:
         if paused:
             gc.enable()
-    if _msgspec is not None and _plain_floats(s):
+    if _msgspec is not None and not odd and _plain_floats(s, events=False):
         try:
             return _msgspec.json.format(_msgspec.json.encode(doc), indent=2) + b"\n"
         except (TypeError, ValueError, OverflowError, _msgspec.MsgspecError):  # e.g. a lone surrogate
@@ -1071,14 +1088,16 @@ def _plain_value(value: Any) -> bool:
     return True
 
 
-def _plain_floats(s: Scenario) -> bool:
+def _plain_floats(s: Scenario, *, events: bool = True) -> bool:
     """No float anywhere in ``s`` that msgspec would write differently from json.dumps."""
-    for e in s.events:
+    for e in s.events if events else ():
         loc = e.location
         if loc is not None:
-            if (type(loc.lat) is float and not _plain_float(loc.lat)) or (
-                type(loc.lon) is float and not _plain_float(loc.lon)
-            ):
+            # _plain_float() written out: this runs for every event.
+            lat, lon = loc.lat, loc.lon
+            if type(lat) is float and not ((a := abs(lat)) == 0.0 or 1e-4 <= a < 1e16):
+                return False
+            if type(lon) is float and not ((a := abs(lon)) == 0.0 or 1e-4 <= a < 1e16):
                 return False
             if loc.extra and not _plain_value(loc.extra):
                 return False
