@@ -168,11 +168,18 @@ class FileStorage:
         if target == self.path and not force and self.changed_on_disk():
             raise ConflictError(f"{self.path} was changed on disk since it was opened")
         data = dumps_scenario(scenario).encode("utf-8")
+        sha = _sha256(data)
+        if target == self.path and self._journal is not None:
+            # Stopped between the rename and the journal's removal, the journal must not
+            # replay changes the file already holds (twice): say what is being written.
+            self._journal.write(json.dumps({"saving_sha256": sha}) + "\n")
+            self._journal.flush()
+            os.fsync(self._journal.fileno())
         atomic_write_bytes(target, data)
         if target != self.path:
             self.close()
             self.path = target
-        self._base_sha = _sha256(data)
+        self._base_sha = sha
         self._signature = self._disk_signature()
         self._restart_journal()
 
@@ -246,16 +253,24 @@ class FileStorage:
             return None
         changes: list[Change] = []
         skipped = 0
+        saved = False
         for line in lines[1:]:
             try:
-                changes.append(Change.from_json(json.loads(line)["change"], scenario.tz))
+                entry = json.loads(line)
+                if isinstance(entry, dict) and "saving_sha256" in entry:
+                    if entry["saving_sha256"] == self._base_sha:
+                        # The save finished (the file is what it wrote): the changes
+                        # so far are in the file; the session died before the cleanup.
+                        changes, skipped, saved = [], 0, True
+                    continue
+                changes.append(Change.from_json(entry["change"], scenario.tz))
             except (ValueError, KeyError, TypeError, ChangeError):
                 skipped += 1  # a line cut short by the crash, or damaged
         if not changes:
             return None
         return Recovery(
             changes=changes,
-            base_matches=header.get("base_sha256") == self._base_sha,
+            base_matches=saved or header.get("base_sha256") == self._base_sha,
             started=str(header.get("started", "")),
             by=str(header.get("by", "")),
             skipped_lines=skipped,
