@@ -126,6 +126,35 @@ def test_an_unusual_key_order_is_still_loaded_by_the_strict_path(tmp_path):
     assert load_scenario(path) == strict(DATA)
 
 
+@pytest.mark.parametrize(
+    "when",
+    [
+        "2024-11-30T14:05:0a+03:00",
+        "2024-11-30T14:05:60+03:00",
+        "2024-13-30T14:05:00+03:00",
+        "2024-11-30T14:05:00+3:000",
+        "2024-11-30T14:05:00+03:0x",
+        "2024-11-30T14:05:00 03:00",
+        "2024-11-30T14:05:00.123456",
+        "2024-11-30T1٤:05:00+03:00",
+        "2024-11-30t14:05:00+03:00",
+    ],
+)
+def test_odd_date_times_get_the_strict_verdict(tmp_path, when):
+    doc = _doc()
+    doc["events"][1]["time"] = "2024-11-30T10:00:00+03:00"  # the offset is seen valid first
+    doc["events"][-1]["time"] = when
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    try:
+        expected = strict(path)
+    except ScenarioError:
+        with pytest.raises(ScenarioError):
+            load_scenario(path)
+    else:
+        assert load_scenario(path) == expected
+
+
 def test_trailing_garbage_is_rejected(tmp_path):
     path = tmp_path / "bad.json"
     path.write_text(DATA.read_text(encoding="utf-8") + "\n{}", encoding="utf-8")
