@@ -9,7 +9,6 @@ positions in display order; filtering (pandas, in the panel) and sorting
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -44,6 +43,7 @@ from monitor.model.entities import (
     Moment,
     Verification,
 )
+from monitor.model.text import isolate_if_needed, needs_isolation
 from monitor.model.timeutil import format_moment, format_utc
 
 if TYPE_CHECKING:
@@ -109,8 +109,6 @@ VERIFICATION_COLOR = {
 
 FUTURE_NOTE = "After the 'as of' time"
 
-_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
-_FSI, _PDI = "\u2068", "\u2069"
 EN_DASH = "\u2013"
 
 
@@ -125,8 +123,9 @@ def rich_tooltip(text: str) -> str:
 
 
 def isolate(text: str) -> str:
-    """Wrap ``text`` in Unicode first-strong isolates if it contains right-to-left script."""
-    return f"{_FSI}{text}{_PDI}" if _RTL.search(text) else text
+    """Wrap ``text`` in Unicode first-strong isolates if it contains right-to-left script
+    or bidi controls (U+202E...), balanced so that it cannot close the isolate itself."""
+    return isolate_if_needed(text)
 
 
 def grade_meaning(reliability: str, credibility: int) -> str:
@@ -407,10 +406,7 @@ class EventTableModel(QAbstractTableModel):
         if column == EventColumn.CATEGORY:
             return self._categories[pos]
         if column == EventColumn.ACTORS:
-            text = self._actors[pos]
-            if _RTL.search(text):
-                text = "; ".join(isolate(part) for part in text.split("; "))
-            return text
+            return self._actors_text(pos)
         if column == EventColumn.LOCATION:
             return self._locations[pos]
         if column == EventColumn.VERIFICATION:
@@ -419,6 +415,13 @@ class EventTableModel(QAbstractTableModel):
         if column == EventColumn.GRADE:
             return self._grades[pos]
         return None
+
+    def _actors_text(self, pos: int) -> str:
+        """The actors, each isolated if it could reorder the others (Arabic, U+202E...)."""
+        text = self._actors[pos]
+        if needs_isolation(text):
+            text = "; ".join(isolate(part) for part in text.split("; "))
+        return text
 
     def _tooltip(self, pos: int, column: EventColumn) -> str | None:
         lines: list[str] = []
@@ -432,7 +435,7 @@ class EventTableModel(QAbstractTableModel):
         elif column == EventColumn.TITLE:
             lines.append(self._titles[pos])
         elif column == EventColumn.ACTORS:
-            lines.append(self._actors[pos])
+            lines.append(self._actors_text(pos))
         elif column == EventColumn.LOCATION:
             if self._locations[pos]:
                 lines.append(self._locations[pos])
