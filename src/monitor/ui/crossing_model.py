@@ -9,7 +9,6 @@ is shown at once.
 from __future__ import annotations
 
 import html
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -20,6 +19,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QColor, QIcon
 
 from monitor.model import Crossing, CrossingStatus, Moment, StatusEntry
+from monitor.model.text import isolate as text_isolate
+from monitor.model.text import isolate_if_needed
 from monitor.model.timeutil import format_utc
 from monitor.paths import resource_path
 from monitor.ui.context import ScenarioContext
@@ -55,15 +56,15 @@ _TINT_ALPHA = 56  # status cell background: a tint that works on light and dark 
 
 
 def isolate(text: str) -> str:
-    """Wrap ``text`` in first-strong isolates for mixing with text of the other direction."""
-    return f"{FSI}{text}{PDI}"
+    """Wrap ``text`` in first-strong isolates for mixing with text of the other direction
+    (balanced: a stray U+2069 in the data cannot end the isolate early)."""
+    return text_isolate(text)
 
 
 def isolate_rtl(text: str) -> str:
-    """``text`` isolated if it holds right-to-left letters (so pure Latin text stays as it is)."""
-    if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
-        return isolate(text)
-    return text
+    """``text`` isolated if it holds right-to-left letters or bidi controls (so pure Latin
+    text stays as it is)."""
+    return isolate_if_needed(text)
 
 
 def status_word(status: CrossingStatus | None) -> str:
@@ -375,7 +376,7 @@ class CrossingTableModel(QAbstractTableModel):
         entry = crossing.entry_at(self._cursor)
         if entry is not None:
             if entry.note:
-                lines.append(f"Note: {entry.note}")
+                lines.append(f"Note: {isolate_rtl(entry.note)}")
             titles = self._source_titles(entry)
             if titles:
                 lines.append("Sources: " + "; ".join(titles))
@@ -387,7 +388,12 @@ class CrossingTableModel(QAbstractTableModel):
         titles = []
         for sid in entry.source_ids:
             source = by_id.get(sid)
-            titles.append(isolate(f"{source.title} ({source.publisher})") if source else f"[{sid}]")
+            if source is None:
+                titles.append(f"[{isolate_rtl(sid)}]")
+            elif source.publisher:
+                titles.append(f"{isolate(source.title)} ({isolate(source.publisher)})")
+            else:
+                titles.append(isolate(source.title))
         return titles
 
     def _utc(self, entry: StatusEntry) -> str:
@@ -400,10 +406,11 @@ class CrossingTableModel(QAbstractTableModel):
 
     def _history_text(self, crossing: Crossing) -> str:
         timeline = crossing.timeline()
+        name = isolate_rtl(crossing.name)
         if not timeline:
-            return f"{crossing.name}: no status history"
+            return f"{name}: no status history"
         in_force = crossing.entry_at(self._cursor)
-        lines = [f"{crossing.name}: status history"]
+        lines = [f"{name}: status history"]
         hidden = 0
         for entry in timeline:
             if self._hidden(entry):
