@@ -49,6 +49,7 @@ from monitor.ui.event_model import (
     event_cursor_time,
     grade_meaning,
     isolate,
+    rich_tooltip,
     to_ns,
 )
 
@@ -303,7 +304,7 @@ class FeedPanel(QWidget):
         categories = sorted(str(c) for c in frame["category"].cat.categories)
         self._fill_menu(
             self.category_menu,
-            [(c, f"{c}  ({int(counts.get(c, 0))})", None) for c in categories],
+            [(c, f"{isolate(c)}  ({int(counts.get(c, 0))})", None) for c in categories],
         )
         vcounts = frame["verification"].value_counts(sort=False)
         self._fill_menu(
@@ -332,12 +333,13 @@ class FeedPanel(QWidget):
         none_action = menu.addAction("Select none")
         menu.addSeparator()
         for value, text, tip in items:
-            action = menu.addAction(text)
+            # "&&": a category name's "&" is shown, not taken for a shortcut mnemonic. The
+            # tooltip is set escaped: Qt's default (the text) would render markup in it.
+            action = menu.addAction(text.replace("&", "&&"))
             action.setCheckable(True)
             action.setChecked(True)
             action.setData(value)
-            if tip:
-                action.setToolTip(tip)
+            action.setToolTip(rich_tooltip(tip or text))
             action.toggled.connect(self._on_filter_menu_toggled)
         menu.setToolTipsVisible(True)
         all_action.triggered.connect(lambda: self._check_all(menu, True))
