@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from monitor.model import Crossing, CrossingStatus, Moment, StatusEntry
 from monitor.model.changes import Change, ChangeError, delete_entry, edit_entry
+from monitor.model.text import isolate_if_needed
 from monitor.model.timeutil import MAX_YEAR, MIN_YEAR
 from monitor.ui.context import ScenarioContext
 
@@ -139,9 +140,10 @@ class HistoryTableModel(QAbstractTableModel):
                 return f"{before} → {e.status.value}"
             if col == HistoryColumn.NOTE:
                 return e.note or ""
-            if col == HistoryColumn.SOURCES:
+            if col == HistoryColumn.SOURCES:  # each title isolated: it cannot reorder the next
                 return "; ".join(
-                    (scenario.source(s).title if scenario.source(s) else s) for s in e.source_ids
+                    isolate_if_needed(scenario.source(s).title if scenario.source(s) else s)
+                    for s in e.source_ids
                 )
             if col == HistoryColumn.BY:
                 return e.by or ""
@@ -158,9 +160,9 @@ class HistoryTableModel(QAbstractTableModel):
             if col == HistoryColumn.NOTE:
                 return e.note or ""
         if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [f"{c.name}: {e.status.value}", f"Effective: {self._ctx.format_moment(e.time)}"]
+            lines = [f"{isolate_if_needed(c.name)}: {e.status.value}", f"Effective: {self._ctx.format_moment(e.time)}"]
             if e.note:
-                lines.append(f"Note: {e.note}")
+                lines.append(f"Note: {isolate_if_needed(e.note)}")
             if _flags(e):
                 lines.append("Check: " + ", ".join(_flags(e)))
             return "<p style='white-space:pre-wrap'>" + html.escape("\n".join(lines)) + "</p>"
