@@ -14,6 +14,7 @@ from typing import Any
 
 from monitor.model.entities import CrossingStatus, Moment, Scenario, StatusEntry
 from monitor.model.io import status_entry_json
+from monitor.model.text import isolate_if_needed
 from monitor.model.timeutil import MAX_YEAR, MIN_YEAR, parse_moment
 
 HISTORY = "history"
@@ -180,7 +181,8 @@ def status_change(
         note=(note or None),
         by=(by or None),
     )
-    return Change(HISTORY, crossing_id, None, entry, f"{crossing.name}: {status.value}")
+    label = f"{isolate_if_needed(crossing.name)}: {status.value}"
+    return Change(HISTORY, crossing_id, None, entry, label)
 
 
 def edit_entry(
@@ -198,7 +200,8 @@ def edit_entry(
     new = replace(old, **fields)
     _check_years(new.time, new.recorded_at)
     what = ", ".join(sorted(fields))
-    return Change(HISTORY, crossing_id, old, new, f"{crossing_name}: edit {what}", position)
+    label = f"{isolate_if_needed(crossing_name)}: edit {what}"
+    return Change(HISTORY, crossing_id, old, new, label, position)
 
 
 def delete_entry(
@@ -206,4 +209,5 @@ def delete_entry(
 ) -> Change:
     """A change that deletes ``old``; give its ``position`` in the history so that undo
     puts it back in the same place."""
-    return Change(HISTORY, crossing_id, old, None, f"{crossing_name}: delete entry", position)
+    label = f"{isolate_if_needed(crossing_name)}: delete entry"
+    return Change(HISTORY, crossing_id, old, None, label, position)
