@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from monitor.model import Faction, Moment
 from monitor.model.frames import territory_frame
+from monitor.model.text import isolate
 from monitor.ui.context import ScenarioContext
 
 DAY_S = 86_400.0
@@ -68,8 +69,9 @@ VERIFICATION_STYLE = {
 
 
 def _isolate(text: str) -> str:
-    """Wrap data text so right-to-left names don't reorder the Latin text around them."""
-    return f"{FSI}{text}{PDI}"
+    """Wrap data text so right-to-left names don't reorder the Latin text around them
+    (balanced: a stray U+2069 in the data cannot end the isolate early)."""
+    return isolate(text)
 
 
 def _color(value: str) -> QColor:
