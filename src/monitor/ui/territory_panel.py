@@ -951,12 +951,12 @@ class TerritoryPanel(QWidget):
         if event is None:
             return ""
         when = self.ctx.format_moment(event.time)
-        title = (
-            event.title
+        title = (  # the ellipsis outside the isolate: the title's bidi cannot touch it
+            _isolate(event.title)
             if len(event.title) <= MAX_TITLE
-            else event.title[: MAX_TITLE - 1] + "\u2026"
+            else _isolate(event.title[: MAX_TITLE - 1]) + "\u2026"
         )
-        return f"Event: {_isolate(title)} ({when}, {event.verification.value})"
+        return f"Event: {title} ({when}, {event.verification.value})"
 
     def _nearest_point(self, pts, scene_pos: QPointF) -> int:
         vb = self.plot_item.getViewBox()
