@@ -10,9 +10,11 @@ array of row positions, so a keystroke costs one vectorised pass.
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, QPoint, QSize, Qt, QTimer, QUrl
@@ -59,6 +61,15 @@ WEB_SCHEMES = ("http", "https")
 FLEXIBLE_COLUMNS = (EventColumn.CATEGORY, EventColumn.ACTORS, EventColumn.LOCATION)
 MIN_TITLE_WIDTH = 160
 MIN_FLEXIBLE_WIDTH = 60
+
+
+def shown_url(url: str) -> str:
+    """A URL as shown to the user: bidi controls and other invisible characters
+    percent-encoded, so that "example.org/\u202egnp.exe" cannot pass for "...exe.png"."""
+    return "".join(
+        quote(ch, safe="") if unicodedata.category(ch) in ("Cf", "Cc", "Zl", "Zp") else ch
+        for ch in url
+    )
 
 
 class DetailBrowser(QTextBrowser):
@@ -711,10 +722,11 @@ class FeedPanel(QWidget):
             if not url:
                 link = "<span style='color:gray'>no URL given</span>"
             elif QUrl(url).scheme().lower() in WEB_SCHEMES:
-                link = f'<a href="{e(url, quote=True)}" title="{e(url, quote=True)}">{e(url)}</a>'
+                shown = e(shown_url(url), quote=True)
+                link = f'<a href="{e(url, quote=True)}" title="{shown}">{shown}</a>'
             else:
                 note = "(not a web address; will not be opened)"
-                link = f"{e(url)} <span style='color:gray'>{note}</span>"
+                link = f"{e(shown_url(url))} <span style='color:gray'>{note}</span>"
             items.append(f"<li><b>{e(isolate(s.title))}</b> — {' · '.join(meta)}<br>{link}</li>")
         return (
             "<p style='margin-bottom:0'><b>Sources</b></p><ul style='margin-top:0'>"
