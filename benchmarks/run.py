@@ -1,6 +1,7 @@
 """Every workload of issue 6 against its baseline, in one run.
 
     /work/venv/bin/python benchmarks/run.py [--quick] [--only NAME ...]
+    /work/venv/bin/python benchmarks/run.py --markdown benchmarks/results/latest.json
 
 Prints a table (workload, measured median, baseline, ratio, target, holds?)
 and writes ``benchmarks/results/latest.json``. Synthetic scenarios are made
@@ -608,6 +609,19 @@ def print_table(rows: list[dict], out=sys.stdout) -> None:
             print(f"* {name}: {note}", file=out)
 
 
+def markdown_table(rows: list[dict]) -> str:
+    """The results as the Markdown table kept in docs/benchmarks.md."""
+    out = ["| workload | measured (median) | baseline | ratio | target | holds? |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        holds = {True: "yes", False: "**no**", None: "—"}[r["holds"]]
+        ratio = "—" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        base = "—"
+        if r["baseline"]:
+            base = _fmt(r["baseline"], r["unit"]) + (f" ({r['baseline_label']})" if r["baseline_label"] else "")
+        out.append(f"| {r['workload']} | {_fmt(r['measured'], r['unit'])} | {base} | {ratio} | {r['target']} | {holds} |")
+    return "\n".join(out)
+
+
 def main(argv: list[str]) -> int:
     global QUICK
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -615,8 +629,13 @@ def main(argv: list[str]) -> int:
     p.add_argument("--only", nargs="+", choices=ORDER, help="run only these groups")
     p.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     p.add_argument("--output", type=Path, default=RESULTS / "latest.json", help="where to write the JSON results")
+    p.add_argument("--markdown", type=Path, metavar="JSON",
+                   help="only print the results in JSON (e.g. results/latest.json) as a Markdown table")
     args = p.parse_args(argv)
     QUICK = args.quick
+    if args.markdown:
+        print(markdown_table(json.loads(args.markdown.read_text(encoding="utf-8"))["rows"]))
+        return 0
     if args.worker:
         rows = WORKERS[args.worker]()
         print(json.dumps({"rows": rows}))
