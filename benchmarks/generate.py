@@ -55,56 +55,164 @@ FACTIONS = [
     ("pmf", "Popular Mobilization Forces", "#d2691e"),
 ]
 FREE_ACTORS = [
-    "UNHCR", "Local council", "Tribal elders", "Customs authority", "Unknown gunmen",
-    "Kataib Hezbollah", "ICRC", "WFP convoy", "Border guards", "Smugglers",
-    "الحشد الشعبي", "قوات سوريا الديمقراطية", "مجلس محافظة الأنبار", "هيئة تحرير الشام",
+    "UNHCR",
+    "Local council",
+    "Tribal elders",
+    "Customs authority",
+    "Unknown gunmen",
+    "Kataib Hezbollah",
+    "ICRC",
+    "WFP convoy",
+    "Border guards",
+    "Smugglers",
+    "الحشد الشعبي",
+    "قوات سوريا الديمقراطية",
+    "مجلس محافظة الأنبار",
+    "هيئة تحرير الشام",
 ]
 PLACES = [
-    ("Al-Qaim border crossing", 34.3975, 40.977), ("Al-Bukamal", 34.4536, 40.9367),
-    ("Rabia – Al-Yarubiyah", 36.8, 42.1), ("Al-Walid – Al-Tanf", 33.3, 38.8),
-    ("Deir ez-Zor", 35.3359, 40.1408), ("Mayadin", 35.0208, 40.4511),
-    ("Hasakah", 36.5024, 40.7477), ("Qamishli", 37.0522, 41.2317),
-    ("Raqqa", 35.9528, 39.0079), ("Palmyra", 34.5503, 38.2691),
-    ("Aleppo", 36.2021, 37.1343), ("Hama", 35.1318, 36.7578), ("Homs", 34.7324, 36.7137),
-    ("Damascus", 33.5138, 36.2765), ("Idlib", 35.9306, 36.6339), ("Manbij", 36.5281, 37.9549),
-    ("Tal Abyad", 36.6975, 38.9566), ("Kobani", 36.8908, 38.3535), ("Sinjar", 36.3209, 41.8769),
-    ("Mosul", 36.34, 43.13), ("Ramadi", 33.4258, 43.2994), ("Rutba", 33.0381, 40.2848),
-    ("Husaybah", 34.3917, 40.99), ("Anah", 34.3725, 41.9872), ("Haditha", 34.1397, 42.3781),
-    ("القائم", 34.39, 40.98), ("البوكمال", 34.45, 40.93), ("الرطبة", 33.04, 40.28),
-    ("دير الزور", 35.34, 40.14), ("ربيعة", 36.8, 42.1), ("سنجار", 36.32, 41.88),
-    ("Fishkhabour – Semalka", 37.08, 42.38), ("Al-Hol camp", 36.3778, 41.1497),
-    ("Euphrates valley", 34.9, 40.6), ("Western desert", 33.5, 40.0),
+    ("Al-Qaim border crossing", 34.3975, 40.977),
+    ("Al-Bukamal", 34.4536, 40.9367),
+    ("Rabia – Al-Yarubiyah", 36.8, 42.1),
+    ("Al-Walid – Al-Tanf", 33.3, 38.8),
+    ("Deir ez-Zor", 35.3359, 40.1408),
+    ("Mayadin", 35.0208, 40.4511),
+    ("Hasakah", 36.5024, 40.7477),
+    ("Qamishli", 37.0522, 41.2317),
+    ("Raqqa", 35.9528, 39.0079),
+    ("Palmyra", 34.5503, 38.2691),
+    ("Aleppo", 36.2021, 37.1343),
+    ("Hama", 35.1318, 36.7578),
+    ("Homs", 34.7324, 36.7137),
+    ("Damascus", 33.5138, 36.2765),
+    ("Idlib", 35.9306, 36.6339),
+    ("Manbij", 36.5281, 37.9549),
+    ("Tal Abyad", 36.6975, 38.9566),
+    ("Kobani", 36.8908, 38.3535),
+    ("Sinjar", 36.3209, 41.8769),
+    ("Mosul", 36.34, 43.13),
+    ("Ramadi", 33.4258, 43.2994),
+    ("Rutba", 33.0381, 40.2848),
+    ("Husaybah", 34.3917, 40.99),
+    ("Anah", 34.3725, 41.9872),
+    ("Haditha", 34.1397, 42.3781),
+    ("القائم", 34.39, 40.98),
+    ("البوكمال", 34.45, 40.93),
+    ("الرطبة", 33.04, 40.28),
+    ("دير الزور", 35.34, 40.14),
+    ("ربيعة", 36.8, 42.1),
+    ("سنجار", 36.32, 41.88),
+    ("Fishkhabour – Semalka", 37.08, 42.38),
+    ("Al-Hol camp", 36.3778, 41.1497),
+    ("Euphrates valley", 34.9, 40.6),
+    ("Western desert", 33.5, 40.0),
 ]
-CATEGORIES = ["military", "border", "political", "humanitarian", "security", "economic", "displacement", "diplomatic"]
+CATEGORIES = [
+    "military",
+    "border",
+    "political",
+    "humanitarian",
+    "security",
+    "economic",
+    "displacement",
+    "diplomatic",
+]
 CATEGORY_WEIGHTS = [30, 18, 14, 12, 12, 6, 5, 3]
 VERIFICATIONS = ["confirmed", "reported", "disputed", "denied"]
 VERIFICATION_WEIGHTS = [45, 40, 10, 5]
 STATUSES = ["open", "closed", "restricted"]
-PUBLISHERS = ["Reuters", "AFP", "AP", "Al Jazeera", "Rudaw", "Shafaq News", "INA", "SOHR", "Enab Baladi", "The National"]
+PUBLISHERS = [
+    "Reuters",
+    "AFP",
+    "AP",
+    "Al Jazeera",
+    "Rudaw",
+    "Shafaq News",
+    "INA",
+    "SOHR",
+    "Enab Baladi",
+    "The National",
+]
 
 NOUNS = [
-    "convoy", "checkpoint", "crossing", "patrol", "shelling", "airstrike", "border post", "militia", "truck queue",
-    "refugee column", "supply route", "garrison", "drone", "negotiation", "ceasefire", "curfew", "customs office",
-    "fuel shipment", "detention", "clash", "protest", "delegation", "camp", "bridge", "road", "smuggling ring",
+    "convoy",
+    "checkpoint",
+    "crossing",
+    "patrol",
+    "shelling",
+    "airstrike",
+    "border post",
+    "militia",
+    "truck queue",
+    "refugee column",
+    "supply route",
+    "garrison",
+    "drone",
+    "negotiation",
+    "ceasefire",
+    "curfew",
+    "customs office",
+    "fuel shipment",
+    "detention",
+    "clash",
+    "protest",
+    "delegation",
+    "camp",
+    "bridge",
+    "road",
+    "smuggling ring",
 ]
 VERBS = [
-    "reported near", "closed at", "reopened at", "attacked", "withdrew from", "arrived in", "seized", "blocked",
-    "stopped at", "moved towards", "announced for", "cleared", "handed over", "shelled", "evacuated", "inspected",
+    "reported near",
+    "closed at",
+    "reopened at",
+    "attacked",
+    "withdrew from",
+    "arrived in",
+    "seized",
+    "blocked",
+    "stopped at",
+    "moved towards",
+    "announced for",
+    "cleared",
+    "handed over",
+    "shelled",
+    "evacuated",
+    "inspected",
 ]
 ADJECTIVES = [
-    "heavy", "unconfirmed", "renewed", "limited", "large", "overnight", "armed", "humanitarian", "local", "joint",
-    "unexpected", "brief", "temporary", "major", "second", "tribal", "Iraqi", "Syrian", "Turkish-backed", "US-led",
+    "heavy",
+    "unconfirmed",
+    "renewed",
+    "limited",
+    "large",
+    "overnight",
+    "armed",
+    "humanitarian",
+    "local",
+    "joint",
+    "unexpected",
+    "brief",
+    "temporary",
+    "major",
+    "second",
+    "tribal",
+    "Iraqi",
+    "Syrian",
+    "Turkish-backed",
+    "US-led",
 ]
-FILLER = (
-    "Officials said the situation remained tense and that movement across the area was limited. "
-    "Residents described long queues and intermittent gunfire through the night. "
-    "A spokesperson declined to comment on the numbers involved. "
-    "The report could not be independently verified. "
-    "Traffic of goods was suspended while passengers with valid documents were allowed through. "
-    "Local sources said the decision followed talks between the two sides. "
-    "Aid agencies warned that supplies in the camps would last only a few days. "
-    "Security forces reinforced positions along the border strip. "
-).split(". ")
+FILLER = [
+    "Officials said the situation remained tense and that movement across the area was limited",
+    "Residents described long queues and intermittent gunfire through the night",
+    "A spokesperson declined to comment on the numbers involved",
+    "The report could not be independently verified",
+    "Traffic of goods was suspended while passengers with valid documents were allowed through",
+    "Local sources said the decision followed talks between the two sides",
+    "Aid agencies warned that supplies in the camps would last only a few days",
+    "Security forces reinforced positions along the border strip",
+    "",
+]
 
 
 def _pick(rng: random.Random, seq):
@@ -218,11 +326,15 @@ def _crossings(rng: random.Random, count: int, entries: int, source_ids: list[st
         # Entries spread over the span, in time order; a few corrections share a time.
         step = SPAN_DAYS * 86400 / max(entries, 1)
         for j in range(entries):
-            when = (START + timedelta(seconds=int(j * step + rng.randrange(int(step) or 1)))).replace(microsecond=0)
+            when = (
+                START + timedelta(seconds=int(j * step + rng.randrange(int(step) or 1)))
+            ).replace(microsecond=0)
             day = rng.random() < 0.3
             h: dict = {"time": _iso(when, day)}
             if rng.random() < 0.5:
-                h["recorded_at"] = (when + timedelta(hours=rng.randint(1, 48))).replace(microsecond=0).isoformat()
+                h["recorded_at"] = (
+                    (when + timedelta(hours=rng.randint(1, 48))).replace(microsecond=0).isoformat()
+                )
             h["status"] = rng.choice(STATUSES)
             if rng.random() < 0.6:
                 h["note"] = _title(rng, place) + "."
@@ -233,7 +345,10 @@ def _crossings(rng: random.Random, count: int, entries: int, source_ids: list[st
         d: dict = {"id": f"x{c:03d}", "name": f"{place} crossing {c}"}
         if c % 3 == 0:
             d["name_local"] = f"معبر {c}"
-        d["sides"] = [{"country": "Iraq", "place": f"{place} (IQ)"}, {"country": "Syria", "place": f"{place} (SY)"}]
+        d["sides"] = [
+            {"country": "Iraq", "place": f"{place} (IQ)"},
+            {"country": "Syria", "place": f"{place} (SY)"},
+        ]
         d["location"] = {"lat": lat, "lon": lon}
         d["kind"] = "official" if c % 4 else "informal"
         d["controlled_by"] = FACTIONS[c % len(FACTIONS)][0]
@@ -255,10 +370,15 @@ def _territory(rng: random.Random) -> list[dict]:
         for (fid, _, _), s in zip(FACTIONS, shares, strict=True):
             if s <= 0:
                 continue
-            out.append({
-                "date": day.isoformat(), "faction": fid, "share_pct": round(s * 0.98, 2),
-                "source_ids": ["src-0000"], "estimated": rng.random() < 0.5,
-            })
+            out.append(
+                {
+                    "date": day.isoformat(),
+                    "faction": fid,
+                    "share_pct": round(s * 0.98, 2),
+                    "source_ids": ["src-0000"],
+                    "estimated": rng.random() < 0.5,
+                }
+            )
         day += timedelta(days=7)
     return out
 
@@ -332,13 +452,18 @@ def ensure(size: str, *, force: bool = False, quiet: bool = False) -> Path:
         write_scenario(size, path)
         if not quiet:
             mb = path.stat().st_size / 1e6
-            print(f"generated {path.name}: {mb:.0f} MB in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+            print(
+                f"generated {path.name}: {mb:.0f} MB in {time.perf_counter() - t0:.1f} s",
+                file=sys.stderr,
+            )
     return path
 
 
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("sizes", nargs="*", metavar="SIZE", help=f"one or more of {', '.join(SIZES)} (default: all)")
+    p.add_argument(
+        "sizes", nargs="*", metavar="SIZE", help=f"one or more of {', '.join(SIZES)} (default: all)"
+    )
     p.add_argument("--force", action="store_true", help="regenerate even if the file exists")
     args = p.parse_args(argv)
     unknown = [s for s in args.sizes if s not in SIZES]

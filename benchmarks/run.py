@@ -58,15 +58,32 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def row(workload: str, measured: float | None, unit: str, *, baseline: float | None = None,
-        baseline_label: str = "", ratio: float | None = None, target: str, holds: bool | None,
-        note: str = "", **details: Any) -> dict[str, Any]:
+def row(
+    workload: str,
+    measured: float | None,
+    unit: str,
+    *,
+    baseline: float | None = None,
+    baseline_label: str = "",
+    ratio: float | None = None,
+    target: str,
+    holds: bool | None,
+    note: str = "",
+    **details: Any,
+) -> dict[str, Any]:
     if ratio is None and measured is not None and baseline:
         ratio = measured / baseline
     return {
-        "workload": workload, "measured": measured, "unit": unit, "baseline": baseline,
-        "baseline_label": baseline_label, "ratio": ratio, "target": target, "holds": holds,
-        "note": note, "details": details,
+        "workload": workload,
+        "measured": measured,
+        "unit": unit,
+        "baseline": baseline,
+        "baseline_label": baseline_label,
+        "ratio": ratio,
+        "target": target,
+        "holds": holds,
+        "note": note,
+        "details": details,
     }
 
 
@@ -107,8 +124,14 @@ def cold_start() -> list[dict]:
     runs = _runs(7, 3)
     with tempfile.TemporaryDirectory() as tmp:
         scenario = _copy(BUNDLED, Path(tmp))
-        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MONITOR_EXIT_AFTER_FIRST_PAINT="1",
-                   XDG_CONFIG_HOME=tmp, XDG_DATA_HOME=tmp, MONITOR_CONFIG_DIR=tmp)
+        env = dict(
+            os.environ,
+            QT_QPA_PLATFORM="offscreen",
+            MONITOR_EXIT_AFTER_FIRST_PAINT="1",
+            XDG_CONFIG_HOME=tmp,
+            XDG_DATA_HOME=tmp,
+            MONITOR_CONFIG_DIR=tmp,
+        )
         baseline_cmd = [sys.executable, "-c", "import PySide6.QtWidgets, pyqtgraph, pandas"]
         app_cmd = [sys.executable, "-m", "monitor", str(scenario)]
         base_t, app_t = [], []
@@ -127,15 +150,25 @@ def cold_start() -> list[dict]:
             base_t.append(run(baseline_cmd))
             app_t.append(run(app_cmd))
     m, b = median(app_t), median(base_t)
-    return [row("cold start to first painted window (bundled scenario)", m, "s", baseline=b,
-                baseline_label='python -c "import PySide6.QtWidgets, pyqtgraph, pandas"',
-                target="ratio <= 1.0", holds=m <= b, runs=runs, app_s=app_t, baseline_s=base_t)]
+    return [
+        row(
+            "cold start to first painted window (bundled scenario)",
+            m,
+            "s",
+            baseline=b,
+            baseline_label='python -c "import PySide6.QtWidgets, pyqtgraph, pandas"',
+            target="ratio <= 1.0",
+            holds=m <= b,
+            runs=runs,
+            app_s=app_t,
+            baseline_s=base_t,
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- 100k: open, save
 def worker_open_100k() -> list[dict]:
     import orjson
-
     from generate import ensure
 
     from monitor.model import load_scenario, save_scenario
@@ -154,24 +187,34 @@ def worker_open_100k() -> list[dict]:
         gc.collect()
         ours.append(timed(lambda: load_scenario(path)))
     m, b = median(ours), median(base)
-    rows = [row("open 100k events: loading (parse + validate + build)", m, "s", baseline=b,
-                baseline_label=f"orjson.loads of the same {len(data) / 1e6:.0f} MB",
-                target="ratio <= 1.5", holds=m <= 1.5 * b,
-                note=f"vs orjson with the GC paused ({median(base_nogc):.2f} s): {m / median(base_nogc):.1f}x",
-                runs=runs, load_s=ours, orjson_s=base, orjson_gc_paused_s=base_nogc,
-                file_mb=len(data) / 1e6)]
+    rows = [
+        row(
+            "open 100k events: loading (parse + validate + build)",
+            m,
+            "s",
+            baseline=b,
+            baseline_label=f"orjson.loads of the same {len(data) / 1e6:.0f} MB",
+            target="ratio <= 1.5",
+            holds=m <= 1.5 * b,
+            note=f"vs orjson with the GC paused ({median(base_nogc):.2f} s): {m / median(base_nogc):.1f}x",
+            runs=runs,
+            load_s=ours,
+            orjson_s=base,
+            orjson_gc_paused_s=base_nogc,
+            file_mb=len(data) / 1e6,
+        )
+    ]
 
     # Window usable: load through FileStorage (as the app does) + window with panels, painted.
     _private_config()
     app = _app()
-    from monitor.model.storage import FileStorage
-    from monitor.ui.main_window import MainWindow
-
     # A running app has imported these already (right after its first paint): opening a
     # file does not pay for them. Cold start is measured on its own above.
     import monitor.ui.crossings_panel
     import monitor.ui.feed_panel
     import monitor.ui.territory_panel  # noqa: F401
+    from monitor.model.storage import FileStorage
+    from monitor.ui.main_window import MainWindow
 
     usable = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -192,8 +235,17 @@ def worker_open_100k() -> list[dict]:
             app.processEvents()
             del w, scenario, storage
         m = median(usable)
-        rows.append(row("open 100k events: window usable (load + panels + first paint)", m, "s",
-                        target="<= 1.5 s", holds=m <= 1.5, runs=len(usable), samples_s=usable))
+        rows.append(
+            row(
+                "open 100k events: window usable (load + panels + first paint)",
+                m,
+                "s",
+                target="<= 1.5 s",
+                holds=m <= 1.5,
+                runs=len(usable),
+                samples_s=usable,
+            )
+        )
 
         # Save (Ctrl+S writes the whole file atomically).
         scenario = load_scenario(path)
@@ -201,8 +253,17 @@ def worker_open_100k() -> list[dict]:
         saves = [timed(lambda: save_scenario(scenario, out)) for _ in range(_runs(5, 3))]
         same = out.read_bytes() == data
     m = median(saves)
-    rows.append(row("save 100k events", m, "s", target="<= 1 s", holds=m <= 1.0,
-                    note="" if same else "saved bytes differ from the canonical input!", samples_s=saves))
+    rows.append(
+        row(
+            "save 100k events",
+            m,
+            "s",
+            target="<= 1 s",
+            holds=m <= 1.0,
+            note="" if same else "saved bytes differ from the canonical input!",
+            samples_s=saves,
+        )
+    )
     return rows
 
 
@@ -246,8 +307,12 @@ def worker_table_100k() -> list[dict]:
         table = QTableWidget(n, len(EventColumn))
         columns = [
             [ctx.format_moment(e.time) for e in scenario.events],
-            frame["title"].tolist(), frame["category"].astype(str).tolist(), frame["actors"].tolist(),
-            frame["location"].tolist(), frame["verification"].astype(str).tolist(), frame["grade"].tolist(),
+            frame["title"].tolist(),
+            frame["category"].astype(str).tolist(),
+            frame["actors"].tolist(),
+            frame["location"].tolist(),
+            frame["verification"].astype(str).tolist(),
+            frame["grade"].tolist(),
         ]
         for r in range(n):
             for c, values in enumerate(columns):
@@ -268,11 +333,22 @@ def worker_table_100k() -> list[dict]:
         mine.append(ours())
         base.append(toy())
     m, b = median(mine), median(base)
-    return [row("table view, 100k events: shown and painted", m, "s", baseline=b,
-                baseline_label="QTableWidget filled item by item", ratio=b / m,
-                target="baseline / ours >= 50", holds=b / m >= 50,
-                note=f"ratio = times faster; the events frame it reads (built once per scenario) took {frame_s:.2f} s",
-                view_s=mine, widget_s=base, frame_build_s=frame_s)]
+    return [
+        row(
+            "table view, 100k events: shown and painted",
+            m,
+            "s",
+            baseline=b,
+            baseline_label="QTableWidget filled item by item",
+            ratio=b / m,
+            target="baseline / ours >= 50",
+            holds=b / m >= 50,
+            note=f"ratio = times faster; the events frame it reads (built once per scenario) took {frame_s:.2f} s",
+            view_s=mine,
+            widget_s=base,
+            frame_build_s=frame_s,
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- PDF briefing
@@ -284,8 +360,16 @@ def worker_briefing() -> list[dict]:
         from monitor.briefing.content import briefing_document
         from monitor.briefing.pdf import ensure_app
     except ImportError as exc:
-        return [row("full PDF briefing (bundled scenario)", None, "s", target="<= 0.3 s; <= 0.25x matplotlib",
-                    holds=None, note=f"pending: {exc}")]
+        return [
+            row(
+                "full PDF briefing (bundled scenario)",
+                None,
+                "s",
+                target="<= 0.3 s; <= 0.25x matplotlib",
+                holds=None,
+                note=f"pending: {exc}",
+            )
+        ]
     from monitor.model import load_scenario
 
     ensure_app()
@@ -304,16 +388,27 @@ def worker_briefing() -> list[dict]:
             # Same content; the document is prepared once, outside the timing (favours matplotlib).
             doc = briefing_document(scenario, opts)
             bb.matplotlib_briefing(doc, bb._series_for_matplotlib, mpl)  # warm-up
-            base = [timed(lambda: bb.matplotlib_briefing(doc, bb._series_for_matplotlib, mpl))
-                    for _ in range(_runs(3, 1))]
+            base = [
+                timed(lambda: bb.matplotlib_briefing(doc, bb._series_for_matplotlib, mpl))
+                for _ in range(_runs(3, 1))
+            ]
     m = median(ours)
     b = median(base) if base else None
     holds = m <= 0.3 and (b is None or m <= 0.25 * b)
-    return [row("full PDF briefing (bundled scenario)", m, "s", baseline=b,
-                baseline_label="same content with matplotlib PdfPages", target="<= 0.3 s and ratio <= 0.25",
-                holds=holds if b is not None else None,
-                note="" if b is not None else "matplotlib not installed: baseline missing",
-                ours_s=ours, matplotlib_s=base)]
+    return [
+        row(
+            "full PDF briefing (bundled scenario)",
+            m,
+            "s",
+            baseline=b,
+            baseline_label="same content with matplotlib PdfPages",
+            target="<= 0.3 s and ratio <= 0.25",
+            holds=holds if b is not None else None,
+            note="" if b is not None else "matplotlib not installed: baseline missing",
+            ours_s=ours,
+            matplotlib_s=base,
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- toggle (bundled)
@@ -342,15 +437,39 @@ def _toggle_rows(w, app, label: str, n: int) -> list[dict]:
         toggles.append(time.perf_counter() - t0)
         app.processEvents()
     m = median(toggles)
-    rows = [row(f"toggle a crossing: until repainted ({label})", m, "s", target="<= 16 ms", holds=m <= 0.016,
-                samples_s=toggles)]
+    rows = [
+        row(
+            f"toggle a crossing: until repainted ({label})",
+            m,
+            "s",
+            target="<= 16 ms",
+            holds=m <= 0.016,
+            samples_s=toggles,
+        )
+    ]
     if writes:
         j = median(writes)
-        rows.append(row(f"toggle a crossing: journal write, fsync'd ({label})", j, "s", target="<= 5 ms",
-                        holds=j <= 0.005, samples_s=writes))
+        rows.append(
+            row(
+                f"toggle a crossing: journal write, fsync'd ({label})",
+                j,
+                "s",
+                target="<= 5 ms",
+                holds=j <= 0.005,
+                samples_s=writes,
+            )
+        )
     else:
-        rows.append(row(f"toggle a crossing: journal write ({label})", None, "s", target="<= 5 ms", holds=None,
-                        note="could not find the window's storage"))
+        rows.append(
+            row(
+                f"toggle a crossing: journal write ({label})",
+                None,
+                "s",
+                target="<= 5 ms",
+                holds=None,
+                note="could not find the window's storage",
+            )
+        )
     w.session.storage.discard_journal() if storage is not None else None
     return rows
 
@@ -444,7 +563,7 @@ def worker_session_1m() -> list[dict]:
             t1 = time.perf_counter()
             result["frame"] = events_frame(result["scenario"])
             result["frame_s"] = time.perf_counter() - t1
-        except BaseException as exc:  # noqa: BLE001 - reported in the row
+        except BaseException as exc:
             result["error"] = repr(exc)
         finally:
             done.set()
@@ -452,21 +571,51 @@ def worker_session_1m() -> list[dict]:
     threading.Thread(target=load, daemon=True).start()
     beat.run_until(done)
     if "error" in result:
-        return [row("open 1M events", None, "s", target="completes", holds=False, note=result["error"])]
+        return [
+            row("open 1M events", None, "s", target="completes", holds=False, note=result["error"])
+        ]
     peak = _maxrss_bytes()
     total = result["load_s"] + result["frame_s"]
-    rows.append(row("open 1M events: completes (load + index, worker thread)", total, "s",
-                    target="completes, progress shown", holds=bool(reports),
-                    note=f"load {result['load_s']:.1f} s + events frame {result['frame_s']:.1f} s; "
-                         f"{len(reports)} progress reports",
-                    load_s=result["load_s"], frame_s=result["frame_s"], progress_reports=len(reports)))
-    rows.append(row("open 1M events: longest GUI-thread stall while loading", beat.max_gap, "s",
-                    target="<= 100 ms", holds=beat.max_gap <= 0.1,
-                    note=f"{beat.gaps_over_100ms} stalls over 100 ms", stalls_over_100ms=beat.gaps_over_100ms))
-    rows.append(row("open 1M events: peak memory (RSS)", peak / 1e9, "GB", baseline=size / 1e9,
-                    baseline_label=f"file size {size / 1e9:.2f} GB", target="ratio <= 2.0",
-                    holds=peak <= 2 * size, note=f"process before loading: {rss_start / 1e6:.0f} MB (Qt, libraries)",
-                    peak_rss_bytes=peak, file_bytes=size, rss_before_bytes=rss_start))
+    rows.append(
+        row(
+            "open 1M events: completes (load + index, worker thread)",
+            total,
+            "s",
+            target="completes, progress shown",
+            holds=bool(reports),
+            note=f"load {result['load_s']:.1f} s + events frame {result['frame_s']:.1f} s; "
+            f"{len(reports)} progress reports",
+            load_s=result["load_s"],
+            frame_s=result["frame_s"],
+            progress_reports=len(reports),
+        )
+    )
+    rows.append(
+        row(
+            "open 1M events: longest GUI-thread stall while loading",
+            beat.max_gap,
+            "s",
+            target="<= 100 ms",
+            holds=beat.max_gap <= 0.1,
+            note=f"{beat.gaps_over_100ms} stalls over 100 ms",
+            stalls_over_100ms=beat.gaps_over_100ms,
+        )
+    )
+    rows.append(
+        row(
+            "open 1M events: peak memory (RSS)",
+            peak / 1e9,
+            "GB",
+            baseline=size / 1e9,
+            baseline_label=f"file size {size / 1e9:.2f} GB",
+            target="ratio <= 2.0",
+            holds=peak <= 2 * size,
+            note=f"process before loading: {rss_start / 1e6:.0f} MB (Qt, libraries)",
+            peak_rss_bytes=peak,
+            file_bytes=size,
+            rss_before_bytes=rss_start,
+        )
+    )
 
     # 2. Cancel: a second load, cancelled after 1 s; how long until it stops?
     cancel = threading.Event()
@@ -489,11 +638,27 @@ def worker_session_1m() -> list[dict]:
     beat.run_until(done2)
     if "cancelled" in stopped:
         latency = stopped["cancelled"] - t_cancel
-        rows.append(row("open 1M events: Cancel stops the load", latency, "s", target="works (stops promptly)",
-                        holds=latency <= 0.5, note="time from Cancel to the worker giving up"))
+        rows.append(
+            row(
+                "open 1M events: Cancel stops the load",
+                latency,
+                "s",
+                target="works (stops promptly)",
+                holds=latency <= 0.5,
+                note="time from Cancel to the worker giving up",
+            )
+        )
     else:
-        rows.append(row("open 1M events: Cancel stops the load", None, "s", target="works", holds=False,
-                        note="the load finished instead of stopping"))
+        rows.append(
+            row(
+                "open 1M events: Cancel stops the load",
+                None,
+                "s",
+                target="works",
+                holds=False,
+                note="the load finished instead of stopping",
+            )
+        )
     gc.collect()
 
     # 3. The window over the 1M scenario (events frame from the worker, as the loader hands it over).
@@ -509,13 +674,22 @@ def worker_session_1m() -> list[dict]:
     app.processEvents()
     w.repaint()
     window_s = time.perf_counter() - t0
-    rows.append(row("1M events: window with panels built and painted (after loading)", window_s, "s",
-                    target="(information)", holds=None))
+    rows.append(
+        row(
+            "1M events: window with panels built and painted (after loading)",
+            window_s,
+            "s",
+            target="(information)",
+            holds=None,
+        )
+    )
 
     # 4. Search keystrokes: filter (pandas over the precomputed text) + model + repaint of view and count.
     panel = w.feed_panel
     typed = "convoy"
-    keys = [typed[:i] for i in range(1, len(typed) + 1)] + [typed[:i] for i in range(len(typed) - 1, 0, -1)]
+    keys = [typed[:i] for i in range(1, len(typed) + 1)] + [
+        typed[:i] for i in range(len(typed) - 1, 0, -1)
+    ]
     keys += ["clash ", "clash al", "clash al-q", ""]
     times, counts = [], []
     for text in keys:
@@ -528,9 +702,19 @@ def worker_session_1m() -> list[dict]:
         counts.append(panel.count_label.text())
         app.processEvents()
     m = median(times)
-    rows.append(row("type a search term over 1M events (key to repainted 'N of M')", m, "s", target="<= 50 ms",
-                    holds=m <= 0.05, note=f"max {max(times) * 1000:.0f} ms; search box debounce (not counted) "
-                    "is separate", keys=keys, samples_s=times, counts=counts))
+    rows.append(
+        row(
+            "type a search term over 1M events (key to repainted 'N of M')",
+            m,
+            "s",
+            target="<= 50 ms",
+            holds=m <= 0.05,
+            note=f"max {max(times) * 1000:.0f} ms; search box debounce (not counted) is separate",
+            keys=keys,
+            samples_s=times,
+            counts=counts,
+        )
+    )
 
     # 5. Cursor steps: every panel follows the "as of" time; the whole window repainted.
     lo, hi = scenario.time_range()
@@ -544,9 +728,17 @@ def worker_session_1m() -> list[dict]:
         cursor.append(time.perf_counter() - t0)
         app.processEvents()
     m = median(cursor)
-    rows.append(row("move the time cursor (100 crossings x 1,000 entries, 1M events)", m, "s",
-                    target="<= 16 ms", holds=m <= 0.016, note=f"max {max(cursor) * 1000:.0f} ms",
-                    samples_s=cursor))
+    rows.append(
+        row(
+            "move the time cursor (100 crossings x 1,000 entries, 1M events)",
+            m,
+            "s",
+            target="<= 16 ms",
+            holds=m <= 0.016,
+            note=f"max {max(cursor) * 1000:.0f} ms",
+            samples_s=cursor,
+        )
+    )
 
     # 6. Toggle with the big scenario open (parked cursor, as after stepping).
     rows += _toggle_rows(w, app, "1M events, 100 crossings x 1,000 entries", _runs(11, 5))
@@ -569,7 +761,9 @@ ORDER = ["cold_start", "open_100k", "table_100k", "briefing", "toggle_bundled", 
 
 
 def _run_worker(name: str) -> list[dict]:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", name] + (["--quick"] if QUICK else [])
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", name] + (
+        ["--quick"] if QUICK else []
+    )
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     r = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=900)
     lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
@@ -595,8 +789,16 @@ def print_table(rows: list[dict], out=sys.stdout) -> None:
     for r in rows:
         holds = {True: "yes", False: "NO", None: "—"}[r["holds"]]
         ratio = "—" if r["ratio"] is None else f"{r['ratio']:.2f}"
-        table.append((r["workload"], _fmt(r["measured"], r["unit"]), _fmt(r["baseline"], r["unit"]), ratio,
-                      r["target"], holds))
+        table.append(
+            (
+                r["workload"],
+                _fmt(r["measured"], r["unit"]),
+                _fmt(r["baseline"], r["unit"]),
+                ratio,
+                r["target"],
+                holds,
+            )
+        )
     widths = [max(len(t[i]) for t in table) for i in range(len(head))]
     for i, t in enumerate(table):
         print("  ".join(c.ljust(w) for c, w in zip(t, widths, strict=True)).rstrip(), file=out)
@@ -611,14 +813,21 @@ def print_table(rows: list[dict], out=sys.stdout) -> None:
 
 def markdown_table(rows: list[dict]) -> str:
     """The results as the Markdown table kept in docs/benchmarks.md."""
-    out = ["| workload | measured (median) | baseline | ratio | target | holds? |", "|---|---|---|---|---|---|"]
+    out = [
+        "| workload | measured (median) | baseline | ratio | target | holds? |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in rows:
         holds = {True: "yes", False: "**no**", None: "—"}[r["holds"]]
         ratio = "—" if r["ratio"] is None else f"{r['ratio']:.2f}"
         base = "—"
         if r["baseline"]:
-            base = _fmt(r["baseline"], r["unit"]) + (f" ({r['baseline_label']})" if r["baseline_label"] else "")
-        out.append(f"| {r['workload']} | {_fmt(r['measured'], r['unit'])} | {base} | {ratio} | {r['target']} | {holds} |")
+            base = _fmt(r["baseline"], r["unit"]) + (
+                f" ({r['baseline_label']})" if r["baseline_label"] else ""
+            )
+        out.append(
+            f"| {r['workload']} | {_fmt(r['measured'], r['unit'])} | {base} | {ratio} | {r['target']} | {holds} |"
+        )
     return "\n".join(out)
 
 
@@ -628,9 +837,18 @@ def main(argv: list[str]) -> int:
     p.add_argument("--quick", action="store_true", help="fewer repeats; skip the 1M-event session")
     p.add_argument("--only", nargs="+", choices=ORDER, help="run only these groups")
     p.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
-    p.add_argument("--output", type=Path, default=RESULTS / "latest.json", help="where to write the JSON results")
-    p.add_argument("--markdown", type=Path, metavar="JSON",
-                   help="only print the results in JSON (e.g. results/latest.json) as a Markdown table")
+    p.add_argument(
+        "--output",
+        type=Path,
+        default=RESULTS / "latest.json",
+        help="where to write the JSON results",
+    )
+    p.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="JSON",
+        help="only print the results in JSON (e.g. results/latest.json) as a Markdown table",
+    )
     args = p.parse_args(argv)
     QUICK = args.quick
     if args.markdown:
@@ -645,7 +863,10 @@ def main(argv: list[str]) -> int:
     try:
         import orjson  # noqa: F401
     except ImportError:
-        print("benchmarks need orjson (the parse baseline): pip install -e '.[bench]'", file=sys.stderr)
+        print(
+            "benchmarks need orjson (the parse baseline): pip install -e '.[bench]'",
+            file=sys.stderr,
+        )
         return 2
     from generate import ensure
 
@@ -660,18 +881,31 @@ def main(argv: list[str]) -> int:
         if name == "cold_start":
             got = cold_start()
         elif name == "session_1m" and QUICK:
-            got = [row("1M-event session (open, memory, search, cursor, toggle)", None, "", target="",
-                       holds=None, note="skipped with --quick")]
+            got = [
+                row(
+                    "1M-event session (open, memory, search, cursor, toggle)",
+                    None,
+                    "",
+                    target="",
+                    holds=None,
+                    note="skipped with --quick",
+                )
+            ]
         else:
             got = _run_worker(name)
         rows += got
-        print(f"[{time.perf_counter() - started:6.1f} s] {name} done in {time.perf_counter() - t0:.1f} s",
-              file=sys.stderr, flush=True)
+        print(
+            f"[{time.perf_counter() - started:6.1f} s] {name} done in {time.perf_counter() - t0:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
     elapsed = time.perf_counter() - started
     print()
     print_table(rows)
-    print(f"\n{sum(r['holds'] is True for r in rows)} of {len(rows)} rows hold; "
-          f"run took {elapsed:.0f} s{' (--quick)' if QUICK else ''}")
+    print(
+        f"\n{sum(r['holds'] is True for r in rows)} of {len(rows)} rows hold; "
+        f"run took {elapsed:.0f} s{' (--quick)' if QUICK else ''}"
+    )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     meta = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -681,7 +915,9 @@ def main(argv: list[str]) -> int:
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
         "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
     }
-    args.output.write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n", encoding="utf-8")
+    args.output.write_text(
+        json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n", encoding="utf-8"
+    )
     print(f"results: {args.output}")
     return 0
 

@@ -34,7 +34,9 @@ def fast(path: Path):
     [(DATA, 1), (DATA, 5), (BUNDLED, 13), (BUNDLED, 64), (BUNDLED, 1 << 20)],
     ids=["small-1", "small-5", "bundled-13", "bundled-64", "bundled-1M"],
 )
-def test_fast_path_builds_the_same_scenario_whatever_the_chunk_size(tmp_path, monkeypatch, source, chunk):
+def test_fast_path_builds_the_same_scenario_whatever_the_chunk_size(
+    tmp_path, monkeypatch, source, chunk
+):
     monkeypatch.setattr(fast_load, "CHUNK_BYTES", chunk)
     monkeypatch.setattr("monitor.model.io._SNIFF_BYTES", max(chunk, 2))
     path = tmp_path / "s.json"

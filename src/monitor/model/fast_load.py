@@ -69,10 +69,29 @@ class Fallback(Exception):
 
 _WS = re.compile(r"[ \t\n\r]*")
 _SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-_TOP_KEYS = ("schema_version", "scenario", "factions", "sources", "events", "crossings", "territory")
+_TOP_KEYS = (
+    "schema_version",
+    "scenario",
+    "factions",
+    "sources",
+    "events",
+    "crossings",
+    "territory",
+)
 _EVENT_KEYS = frozenset(
-    ("id", "time", "title", "summary", "category", "actors", "location", "source_ids", "verification",
-     "credibility", "reliability")
+    (
+        "id",
+        "time",
+        "title",
+        "summary",
+        "category",
+        "actors",
+        "location",
+        "source_ids",
+        "verification",
+        "credibility",
+        "reliability",
+    )
 )
 _LOCATION_KEYS = frozenset(("name", "lat", "lon"))
 _ENTRY_KEYS = frozenset(("time", "recorded_at", "status", "note", "source_ids", "by"))
@@ -202,7 +221,9 @@ class _Builder:
     def moment(self, text: Any, tz: tzinfo) -> Moment:
         if type(text) is not str:
             raise Fallback
-        if len(text) == 10:  # day precision: a handful of distinct days, shared (Moments are immutable)
+        if (
+            len(text) == 10
+        ):  # day precision: a handful of distinct days, shared (Moments are immutable)
             m = self.day_moments.get(text)
             if m is None:
                 try:
@@ -220,8 +241,13 @@ class _Builder:
         (one object, not a million), which also saves memory.
         """
         if (
-            len(text) == 25 and text[10] == "T" and text[4] == "-" and text[7] == "-" and text[13] == ":"
-            and text[16] == ":" and text.isascii()
+            len(text) == 25
+            and text[10] == "T"
+            and text[4] == "-"
+            and text[7] == "-"
+            and text[13] == ":"
+            and text[16] == ":"
+            and text.isascii()
         ):
             offset = self.offsets.get(text[19:])
             if offset is not None:
@@ -234,7 +260,9 @@ class _Builder:
         except ValueError:
             raise Fallback from None
         if len(text) == 25 and text[19] in "+-" and m.instant.tzinfo is not None:
-            self.offsets.setdefault(text[19:], m.instant.tzinfo)  # validated by parse_moment just now
+            self.offsets.setdefault(
+                text[19:], m.instant.tzinfo
+            )  # validated by parse_moment just now
         return m
 
     # -- events --------------------------------------------------------------------
@@ -248,9 +276,15 @@ class _Builder:
         title = get("title")
         category = get("category")
         if (
-            type(ident) is not str or not ident or ident.isspace()
-            or type(title) is not str or not title or title.isspace()
-            or type(category) is not str or not category or category.isspace()
+            type(ident) is not str
+            or not ident
+            or ident.isspace()
+            or type(title) is not str
+            or not title
+            or title.isspace()
+            or type(category) is not str
+            or not category
+            or category.isspace()
         ):
             raise Fallback
         actors = get("actors")
@@ -269,7 +303,10 @@ class _Builder:
                 raise Fallback
             source_ids[i] = _intern(item)
         verification = get("verification")
-        if type(verification) is not str or (verification := _VERIFICATION.get(verification)) is None:
+        if (
+            type(verification) is not str
+            or (verification := _VERIFICATION.get(verification)) is None
+        ):
             raise Fallback
         when = get("time")
         if type(when) is not str:
@@ -296,8 +333,18 @@ class _Builder:
             extra = {k: v for k, v in d.items() if k not in _EVENT_KEYS}
             _check_finite(extra)
         return Event(
-            ident, when, title, _intern(category), actors, source_ids, verification, summary, loc,
-            credibility, reliability, extra,
+            ident,
+            when,
+            title,
+            _intern(category),
+            actors,
+            source_ids,
+            verification,
+            summary,
+            loc,
+            credibility,
+            reliability,
+            extra,
         )
 
     @staticmethod
@@ -324,7 +371,9 @@ class _Builder:
             tlat, tlon = type(lat), type(lon)
             if (tlat is not float and tlat is not int) or (tlon is not float and tlon is not int):
                 raise Fallback
-            if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also false for NaN; inf is out of range
+            if not (
+                -90 <= lat <= 90 and -180 <= lon <= 180
+            ):  # also false for NaN; inf is out of range
                 raise Fallback
         if d.keys() <= _LOCATION_KEYS:
             extra: dict[str, Any] = {}
@@ -455,7 +504,9 @@ def load_fast(
     if not seen.issuperset(_TOP_KEYS) or top.get("scenario") is None:
         raise Fallback
     _check_finite(extra)
-    if len({e.id for e in events}) != len(events) or len({c.id for c in crossings}) != len(crossings):
+    if len({e.id for e in events}) != len(events) or len({c.id for c in crossings}) != len(
+        crossings
+    ):
         raise Fallback
     return Scenario(
         info=top["scenario"],
@@ -514,7 +565,9 @@ def _stream_events(reader: _Reader, b: _Builder, tz: tzinfo, sources: set[str]) 
         raise Fallback
 
 
-def _crossings(reader: _Reader, b: _Builder, v: Any, tz: tzinfo, sources: set[str], factions: set[str]) -> list:
+def _crossings(
+    reader: _Reader, b: _Builder, v: Any, tz: tzinfo, sources: set[str], factions: set[str]
+) -> list:
     from monitor.model import io
 
     reader.expect("[")
