@@ -236,23 +236,12 @@ def test_detail_pane_opens_only_web_links(window, hostile_file, monkeypatch) -> 
     assert not window.requested_resources
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reported: main_window._update_title passes the scenario title to setWindowTitle, "
-    "where '[*]' in it is taken for the modified-marker placeholder (escape as '[*][*]')",
-)
 def test_window_title_shows_the_scenario_title_literally(window, hostile_file) -> None:
     _, values = hostile_file
     shown = window.windowHandle().title()  # after Qt's "[*]" processing
     assert values["scenario-title"] in shown, repr(shown[:200])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reported: ui/commands.py gives QUndoCommand the label as action text, so '&' in "
-    "a crossing name becomes a mnemonic in Edit > Undo (fix: setText(label + '\\n' + "
-    "label.replace('&', '&&'))) and the action's default tooltip is the raw markup",
-)
 def test_undo_action_shows_the_change_literally(window, hostile_file) -> None:
     _, values = hostile_file
     window.set_crossing_status("qaim", CrossingStatus.OPEN)

@@ -21,7 +21,10 @@ class ChangeCommand(QUndoCommand):
     """Apply a :class:`Change` (redo) or its inverse (undo)."""
 
     def __init__(self, ctx: ScenarioContext, change: Change, journal: Journal | None = None):
-        super().__init__(change.label or "Edit")
+        label = change.label or "Edit"
+        # Before the newline: the Undo History entry (text()); after it: the menu text
+        # (actionText(), "Undo …", with '&' doubled so data never becomes a mnemonic).
+        super().__init__(f"{label}\n{label.replace('&', '&&')}")
         self._ctx = ctx
         self.change = change
         self._journal = journal

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 from datetime import datetime
 from pathlib import Path
@@ -276,6 +277,9 @@ class MainWindow(QMainWindow):
         self.redo_action.setObjectName("redoAction")
         self.redo_action.setIcon(icon("redo"))
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        # Qt derives the tooltips from the command text and would render markup in it: escape.
+        stack.indexChanged.connect(self._update_undo_tooltips)
+        self._update_undo_tooltips()
 
         self.toggle_crossing_action = QAction(icon("toggle"), "&Toggle crossing status", self)
         self.toggle_crossing_action.setObjectName("toggleCrossingAction")
@@ -410,7 +414,9 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         path = self.ctx.path
         name = path.name if path else "untitled"
-        self.setWindowTitle(f"{self.ctx.scenario.info.title} — {name}[*]")
+        # "[*]" is Qt's modified-marker placeholder; a literal one in the data is written "[*][*]".
+        title = f"{self.ctx.scenario.info.title} — {name}".replace("[*]", "[*][*]")
+        self.setWindowTitle(f"{title}[*]")
         self.setWindowModified(self.session.dirty)
         self.file_label.setText(str(path) if path else "")
         self.file_label.setToolTip(str(path) if path else "")
@@ -643,6 +649,12 @@ class MainWindow(QMainWindow):
         self.toggle_crossing_action.setEnabled(has)
         for act in self.set_status_actions.values():
             act.setEnabled(has)
+
+    def _update_undo_tooltips(self, *_args) -> None:
+        stack = self.session.undo_stack
+        for action, text in ((self.undo_action, stack.undoText()), (self.redo_action, stack.redoText())):
+            verb = "Undo" if action is self.undo_action else "Redo"
+            action.setToolTip(html.escape(f"{verb} {text}" if text else verb))
 
     def _on_undo_clean_changed(self, clean: bool) -> None:
         self.setWindowModified(not clean)
