@@ -63,6 +63,18 @@ MIN_TITLE_WIDTH = 160
 MIN_FLEXIBLE_WIDTH = 60
 
 
+MAX_DETAIL_CHARS = 10_000
+
+
+def clip(text: str) -> str:
+    """``text`` cut to MAX_DETAIL_CHARS, saying how much is left out: laying out a 100 kB
+    run without spaces froze the detail pane for seconds (the table shows it all)."""
+    if len(text) <= MAX_DETAIL_CHARS:
+        return text
+    rest = len(text) - MAX_DETAIL_CHARS
+    return f"{isolate(text[:MAX_DETAIL_CHARS])}… ({rest:,} more characters)"
+
+
 def shown_url(url: str) -> str:
     """A URL as shown to the user: bidi controls and other invisible characters
     percent-encoded, so that "example.org/\u202egnp.exe" cannot pass for "...exe.png"."""
@@ -666,14 +678,14 @@ class FeedPanel(QWidget):
         elif state is Verification.REPORTED:
             verification = f"<i>{label}</i> — {meaning}"
         actors = (
-            "; ".join(e(isolate(ctx.scenario.faction_name(a))) for a in event.actors)
+            "; ".join(e(isolate(clip(ctx.scenario.faction_name(a)))) for a in event.actors)
             or "none given"
         )
         loc = event.location
         if loc is None:
             location = "not given"
         else:
-            parts = [e(isolate(loc.name))] if loc.name else []
+            parts = [e(isolate(clip(loc.name)))] if loc.name else []
             if loc.lat is not None and loc.lon is not None:
                 parts.append(f"({loc.lat:.4f}, {loc.lon:.4f})")
             location = " ".join(parts) or "not given"
@@ -681,11 +693,11 @@ class FeedPanel(QWidget):
             ("Time", when),
             ("Grade", grade_text),
             ("Verification", verification),
-            ("Category", e(event.category)),
+            ("Category", e(clip(event.category))),
             ("Actors", actors),
             ("Location", location),
         ]
-        out = [f"<h3 style='margin:0'>{e(event.title)}</h3>"]
+        out = [f"<h3 style='margin:0'>{e(clip(event.title))}</h3>"]
         if to_ns(m.instant) > self.model.cursor_ns:
             as_of = ctx.format_moment(Moment(ctx.cursor_time()))
             out.append(f"<p style='color:gray;margin:2px 0'>{e(FUTURE_NOTE)} ({e(as_of)}).</p>")
@@ -697,7 +709,7 @@ class FeedPanel(QWidget):
         out.append("</table>")
         if event.summary:
             # Its own block: Qt picks the paragraph direction from the text (Arabic → RTL).
-            out.append(f"<p>{e(event.summary)}</p>")
+            out.append(f"<p>{e(clip(event.summary))}</p>")
         out.append(self._sources_html(event))
         return "\n".join(out)
 
@@ -712,7 +724,7 @@ class FeedPanel(QWidget):
             if s is None:
                 items.append(f"<li>Unknown source id {e(isolate(sid))}</li>")
                 continue
-            meta = [e(isolate(s.publisher))] if s.publisher else []
+            meta = [e(isolate(clip(s.publisher)))] if s.publisher else []
             if s.reliability:
                 meaning = RELIABILITY_MEANING.get(s.reliability, "")
                 meta.append(f"reliability {e(s.reliability)} ({e(meaning)})")
@@ -727,7 +739,8 @@ class FeedPanel(QWidget):
             else:
                 note = "(not a web address; will not be opened)"
                 link = f"{e(shown_url(url))} <span style='color:gray'>{note}</span>"
-            items.append(f"<li><b>{e(isolate(s.title))}</b> — {' · '.join(meta)}<br>{link}</li>")
+            title = e(isolate(clip(s.title)))
+            items.append(f"<li><b>{title}</b> — {' · '.join(meta)}<br>{link}</li>")
         return (
             "<p style='margin-bottom:0'><b>Sources</b></p><ul style='margin-top:0'>"
             + "".join(items)
