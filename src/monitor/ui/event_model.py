@@ -122,6 +122,19 @@ def rich_tooltip(text: str) -> str:
     return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
 
 
+# A cell shows a few hundred characters at most, and eliding or wrapping a 100 kB title
+# on every paint made the table sluggish (~0.1 s a repaint) and its tooltip freeze.
+MAX_CELL_CHARS = 1_000
+MAX_TOOLTIP_CHARS = 2_000
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` up to ``limit`` characters; longer text is cut, isolated, and ends in "…"."""
+    if len(text) <= limit:
+        return text
+    return f"{isolate_if_needed(text[:limit])}… ({len(text) - limit:,} more characters)"
+
+
 def isolate(text: str) -> str:
     """Wrap ``text`` in Unicode first-strong isolates if it contains right-to-left script
     or bidi controls (U+202E...), balanced so that it cannot close the isolate itself."""
@@ -402,7 +415,7 @@ class EventTableModel(QAbstractTableModel):
         if column == EventColumn.TIME:
             return self._ctx.format_moment(self._event(pos).time)
         if column == EventColumn.TITLE:
-            return self._titles[pos]
+            return cut(self._titles[pos], MAX_CELL_CHARS)
         if column == EventColumn.CATEGORY:
             return self._categories[pos]
         if column == EventColumn.ACTORS:
@@ -433,7 +446,7 @@ class EventTableModel(QAbstractTableModel):
             else:
                 lines += [local, f"UTC: {format_utc(m)}"]
         elif column == EventColumn.TITLE:
-            lines.append(self._titles[pos])
+            lines.append(cut(self._titles[pos], MAX_TOOLTIP_CHARS))
         elif column == EventColumn.ACTORS:
             lines.append(self._actors_text(pos))
         elif column == EventColumn.LOCATION:
