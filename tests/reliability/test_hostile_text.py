@@ -21,6 +21,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 import unicodedata
 from pathlib import Path
 
@@ -160,8 +161,12 @@ def test_every_view_shows_hostile_text_literally_and_isolated(
     findings = Findings(values)
     ctx = window.ctx
     sweep(window, findings, "opened")
+    slowest = 0.0
     for event in ctx.scenario.events:
-        ctx.select_event(event.id)
+        start = time.perf_counter()
+        ctx.select_event(event.id)  # e1 has the 100 kB title
+        window.feed_panel.grab()  # laid out and painted
+        slowest = max(slowest, time.perf_counter() - start)
         qtbot.wait(1)
         sweep(window, findings, f"event {event.id}")
         text = window.feed_panel.detail.document().toPlainText()
@@ -191,7 +196,10 @@ def test_every_view_shows_hostile_text_literally_and_isolated(
         "hostile text: strings checked in views",
         cases=findings.checked,
         failures=len(findings.problems),
+        seconds=slowest,
     )
+    # A 100 kB title used to freeze the detail pane for 2-3 s on selection.
+    assert slowest < 1.0, f"selecting an event and painting the feed took {slowest:.2f} s"
     assert findings.checked > 100
     assert not findings.problems, f"{len(findings.problems)} problems:\n" + "\n".join(
         findings.problems[:40]
