@@ -26,13 +26,15 @@ DEFAULT_EXAMPLES = 200
 
 
 def examples(default: int = DEFAULT_EXAMPLES) -> int:
-    """Hypothesis ``max_examples``: ``MONITOR_FUZZ_EXAMPLES`` (long runs) or the CI default.
+    """Hypothesis ``max_examples``: the CI default, or scaled by ``MONITOR_FUZZ_EXAMPLES``.
 
-    Tests that are costlier per example pass a smaller default; the environment variable
-    scales all of them to the same N.
+    ``MONITOR_FUZZ_EXAMPLES=N`` gives the fuzz generators N cases each; tests that cost
+    more per case (default below 200) keep their share: N * default / 200.
     """
     raw = os.environ.get("MONITOR_FUZZ_EXAMPLES", "").strip()
-    return int(raw) if raw else default
+    if not raw:
+        return default
+    return max(1, round(int(raw) * default / DEFAULT_EXAMPLES))
 
 
 def budget(default: int = DEFAULT_EXAMPLES) -> settings:
