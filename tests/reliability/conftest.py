@@ -34,7 +34,10 @@ class Figures:
         row["cases"] += cases
         row["failures"] += failures
         row["max_seconds"] = round(max(row["max_seconds"], seconds), 4)
-        row.update(extra)
+        for key, value in extra.items():  # numbers add up over calls, anything else is set
+            old = row.get(key)
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            row[key] = old + value if number and isinstance(old, (int, float)) else value
 
 
 @pytest.fixture(scope="session")

@@ -53,7 +53,7 @@ def workdir(tmp_path_factory) -> Path:
     sort_keys=st.booleans(),
 )
 def test_any_valid_scenario_round_trips_exactly(
-    workdir, doc, indent, ensure_ascii, sort_keys
+    workdir, figures, doc, indent, ensure_ascii, sort_keys
 ) -> None:
     src = workdir / "input.json"
     src.write_text(
@@ -74,6 +74,7 @@ def test_any_valid_scenario_round_trips_exactly(
     out2 = workdir / "saved-again.json"
     save_scenario(again, out2)
     assert out2.read_bytes() == saved_bytes, "save -> load -> save is not byte-identical"
+    figures.add("valid scenarios round-trip (hypothesis)", events=len(doc["events"]))
 
 
 # --------------------------------------------------------------------------- edits
@@ -134,13 +135,14 @@ def _histories(scenario) -> dict[str, list]:
     ),
     data=st.data(),
 )
-def test_any_edit_sequence_saves_loads_and_replays_exactly(workdir, doc, data) -> None:
+def test_any_edit_sequence_saves_loads_and_replays_exactly(workdir, figures, doc, data) -> None:
     # Durability (fsync) is the crash tests' subject; here it would only cost time.
     with mock.patch("os.fsync"):
-        _edit_sequence(workdir, doc, data)
+        steps = _edit_sequence(workdir, doc, data)
+    figures.add("edit/undo/redo sequences (hypothesis)", changes=steps)
 
 
-def _edit_sequence(workdir: Path, doc: dict, data) -> None:
+def _edit_sequence(workdir: Path, doc: dict, data) -> int:
     base = workdir / "base.json"
     base.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     for side in (FileStorage(base).journal_path, FileStorage(base).lock_path):
@@ -153,7 +155,11 @@ def _edit_sequence(workdir: Path, doc: dict, data) -> None:
     done: list[Change] = []
     undone: list[Change] = []
 
+    applied = 0
+
     def record(change: Change) -> None:
+        nonlocal applied
+        applied += 1
         apply_change(scenario, change)
         _ref_apply(reference, change)
         storage.append_change(change)
@@ -245,6 +251,7 @@ def _edit_sequence(workdir: Path, doc: dict, data) -> None:
     for change in reversed(done):
         apply_change(scenario, change.inverse())
     assert scenario == original
+    return applied
 
 
 def test_undoing_a_deletion_puts_the_entry_back_in_its_place(small) -> None:
