@@ -154,7 +154,28 @@ class StripData:
     hide_after_cursor: bool  # replay mode: do not reveal changes after the cursor
 
 
-def strip_span(ctx: ScenarioContext) -> tuple[datetime, datetime]:
+def event_focus(scenario) -> tuple[datetime, datetime] | None:
+    """First and last instant of the events and territory dates (computed once per scenario:
+    with a million events this walk is the expensive part of :func:`strip_span`)."""
+    focus_start = focus_end = None
+    for e in scenario.events:
+        t0, t1 = e.time.instant, e.time.end
+        if focus_start is None or t0 < focus_start:
+            focus_start = t0
+        if focus_end is None or t1 > focus_end:
+            focus_end = t1
+    days = scenario.territory_dates()
+    if days:
+        tz = scenario.tz
+        d0, d1 = Moment.of_day(days[0], tz).instant, Moment.of_day(days[-1], tz).end
+        focus_start = d0 if focus_start is None else min(focus_start, d0)
+        focus_end = d1 if focus_end is None else max(focus_end, d1)
+    return None if focus_start is None else (focus_start, focus_end)
+
+
+def strip_span(
+    ctx: ScenarioContext, focus: tuple[datetime, datetime] | None | bool = False
+) -> tuple[datetime, datetime]:
     """The time span every status strip covers: the scenario's time range plus a margin.
 
     One exception: crossing histories often start years before the period
@@ -163,23 +184,22 @@ def strip_span(ctx: ScenarioContext) -> tuple[datetime, datetime]:
     so history changes more than one event-period before the first event or
     territory date are left out of the span; the status they set is painted
     from the left edge (marked with a small arrow) and listed in the tooltip.
+    ``focus`` is :func:`event_focus` of the scenario if the caller has it cached.
     """
     scenario = ctx.scenario
-    whole = scenario.time_range()
-    if whole is None:
+    if focus is False:
+        focus = event_focus(scenario)
+    history = [h.time.instant for c in scenario.crossings for h in c.history]
+    if focus is None and not history:
         now = ctx.cursor_time()
         return now - timedelta(days=7), now + timedelta(days=1)
-    start, end = whole
-    focus = [e.time.instant for e in scenario.events] + [e.time.end for e in scenario.events]
-    days = scenario.territory_dates()
-    if days:
-        focus += [Moment.of_day(days[0], ctx.tz).instant, Moment.of_day(days[-1], ctx.tz).end]
-    if focus:
-        first, last = min(focus), max(focus)
+    if focus is None:
+        start, end = min(history), max(history)
+    else:
+        first, last = focus
         reach = first - max(last - first, timedelta(days=1))
-        history = [h.time.instant for c in scenario.crossings for h in c.history]
         start = min([first, *(t for t in history if t >= reach)])
-        end = max(end, last)
+        end = max([last, *history])
     margin = max((end - start) * 0.03, timedelta(hours=12))
     return start - margin, end + margin
 
@@ -191,7 +211,8 @@ class CrossingTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._ctx = ctx
         self._cursor = ctx.cursor_time()
-        self._span = strip_span(ctx)
+        self._focus = event_focus(ctx.scenario)
+        self._span = strip_span(ctx, self._focus)
         ctx.scenario_replaced.connect(self._on_ctx_scenario_replaced)
         ctx.cursor_changed.connect(self._on_ctx_cursor_changed)
         ctx.crossing_changed.connect(self._on_ctx_crossing_changed)
@@ -439,7 +460,7 @@ class CrossingTableModel(QAbstractTableModel):
         row = self.row_of(crossing_id)
         if row < 0:
             return
-        span = strip_span(self._ctx)
+        span = strip_span(self._ctx, self._focus)
         if span != self._span:  # a change outside the old span moves every strip
             self._span = span
             self._emit_columns(CrossingColumn.STRIP, CrossingColumn.STRIP)
@@ -448,7 +469,8 @@ class CrossingTableModel(QAbstractTableModel):
     def _on_ctx_scenario_replaced(self) -> None:
         self.beginResetModel()
         self._cursor = self._ctx.cursor_time()
-        self._span = strip_span(self._ctx)
+        self._focus = event_focus(self._ctx.scenario)
+        self._span = strip_span(self._ctx, self._focus)
         self.endResetModel()
 
     def _on_ctx_display_changed(self) -> None:
