@@ -189,10 +189,11 @@ def test_gigabyte_files_are_rejected_fast_without_reading_them(tmp_path: Path, f
             "1 GB files",
             seconds=result["seconds"],
             **{
-                f"{kind}: load s / wall s / RSS growth MiB": [
+                f"{kind}: load s / child wall s / peak RSS MiB (small.json: baseline)": [
                     round(result["seconds"], 3),
                     round(wall, 2),
-                    round(growth_mib, 1),
+                    round(peak_kib / 1024, 1),
+                    round(baseline_kib / 1024, 1),
                 ]
             },
         )
