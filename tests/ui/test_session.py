@@ -284,3 +284,21 @@ def test_journal_lives_beside_file(window, small_path: Path):
     journal = small_path.with_name(f".{small_path.name}.journal")
     lines = journal.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2 and json.loads(lines[1])["change"]["target"] == "qaim"
+
+
+def test_opening_removes_old_temp_files_of_killed_saves(qtbot, small_path):
+    old = small_path.with_name(f".{small_path.name}.deadbeef.tmp")
+    fresh = small_path.with_name(f".{small_path.name}.cafef00d.tmp")
+    old.write_text("partial")
+    fresh.write_text("partial")
+    os.utime(old, (0, 0))
+    w = MainWindow(small_path)
+    qtbot.addWidget(w)
+    assert not old.exists()
+    assert fresh.exists()  # may belong to a save in progress elsewhere
+
+
+def test_cursor_editor_stays_within_storable_years(window):
+    edit = window.cursor_bar.edit
+    assert edit.minimumDateTime().date().year() >= 1678
+    assert edit.maximumDateTime().date().year() <= 2261

@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import socket
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -139,8 +140,20 @@ class FileStorage:
         with open(self.path, "rb") as fh:  # hashed in chunks: no second copy of a big file in memory
             self._base_sha = hashlib.file_digest(fh, "sha256").hexdigest()
         self._signature = self._disk_signature()
+        self._remove_stale_temp_files()
         stage(1.0, "Loaded")
         return scenario
+
+    def _remove_stale_temp_files(self, older_than_s: float = 3600.0) -> None:
+        """Delete temp files left by saves that were killed midway (they never replaced the
+        file). Only old ones: a fresh one may belong to a save in progress elsewhere."""
+        now = time.time()
+        for tmp in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            try:
+                if now - tmp.stat().st_mtime > older_than_s:
+                    tmp.unlink()
+            except OSError:
+                pass
 
     def _disk_signature(self) -> tuple[int, int] | None:
         try:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.model.timeutil import format_offset, military_dtg
+from monitor.model.timeutil import MAX_YEAR, MIN_YEAR, format_offset, military_dtg
 from monitor.paths import resource_path
 from monitor.ui.context import ScenarioContext
 
@@ -54,6 +54,9 @@ class CursorBar(QToolBar):
         self.edit.setCalendarPopup(True)
         self.edit.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.edit.setToolTip("The moment every panel shows the situation as of (scenario time zone)")
+        # The years the model can store (pandas nanosecond timestamps): 1678..2261.
+        self.edit.setMinimumDateTime(QDateTime(MIN_YEAR, 1, 2, 0, 0, 0))
+        self.edit.setMaximumDateTime(QDateTime(MAX_YEAR, 12, 30, 23, 59, 59))
         self.edit.dateTimeChanged.connect(self._on_edit_changed)
         self.addWidget(self.edit)
 
