@@ -40,8 +40,6 @@ PAGE_SIZES = ("A4", "Letter")
 DEFAULT_MARKING = "UNCLASSIFIED"
 RECENT_HOURS = (24, 72)
 
-# Unicode isolates: keep a right-to-left name from reordering the Latin text around it.
-FSI, PDI = "\u2068", "\u2069"
 
 
 # --------------------------------------------------------------------------- options
@@ -245,16 +243,6 @@ def _clean(text: Any) -> str:
 
 def _one_line(text: Any) -> str:
     return " ".join(_clean(text).split())
-
-
-def isolate(text: str) -> str:
-    """Wrap text that contains right-to-left letters in Unicode isolates (for mixing with Latin)."""
-    return f"{FSI}{text}{PDI}" if any(_is_rtl(ch) for ch in text) else text
-
-
-def _is_rtl(ch: str) -> bool:
-    o = ord(ch)
-    return 0x0590 <= o <= 0x08FF or 0xFB1D <= o <= 0xFDFF or 0xFE70 <= o <= 0xFEFF
 
 
 # --------------------------------------------------------------------------- sources
