@@ -25,7 +25,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 
 
-def _to_ns(value: datetime) -> int:
+def to_ns(value: datetime) -> int:
+    """UTC epoch nanoseconds of an aware datetime (the ``time_ns`` / ``end_ns`` convention)."""
     # Exact integer arithmetic: float timestamps lose microseconds far from
     # 1970, and truncating a negative one moved pre-1970 times forward.
     return (value - _EPOCH) // _MICROSECOND * 1000
@@ -107,7 +108,7 @@ def _events_frame(
     if day.any():
         # A day ends at the next local midnight (23 or 25 hours away on a DST change day).
         where = np.flatnonzero(day)
-        end_ns[where] = [_to_ns(moments[i].end) for i in where.tolist()]
+        end_ns[where] = [to_ns(moments[i].end) for i in where.tolist()]
     del moments
     step("Indexing events: text")
 
@@ -248,10 +249,10 @@ def filter_events(
     if start is not None:
         # Day events overlap the range if their day ends after start; a timed
         # event (end == time) exactly at start is in, as in events_between().
-        s = _to_ns(start)
+        s = to_ns(start)
         mask &= (frame["end_ns"].to_numpy() > s) | (frame["time_ns"].to_numpy() >= s)
     if end is not None:
-        mask &= frame["time_ns"].to_numpy() <= _to_ns(end)
+        mask &= frame["time_ns"].to_numpy() <= to_ns(end)
     return np.flatnonzero(mask)
 
 

@@ -8,7 +8,6 @@ is shown at once.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -24,6 +23,7 @@ from monitor.model.text import isolate_if_needed
 from monitor.model.timeutil import format_utc
 from monitor.paths import resource_path
 from monitor.ui.context import ScenarioContext
+from monitor.ui.text import plain_tooltip
 
 # Unicode isolates: keep a right-to-left run from reordering the Latin text around it.
 FSI = "\u2068"
@@ -79,11 +79,6 @@ def status_color(status: CrossingStatus | None) -> QColor:
 def status_icon(status: CrossingStatus | None) -> QIcon:
     """The icon of a status (shape differs per status, not only colour). Needs a QGuiApplication."""
     return QIcon(str(resource_path("icons", _ICON_FILES[status])))
-
-
-def plain_tooltip(text: str) -> str:
-    """Tooltip markup showing ``text`` literally (never interpreted as HTML), line breaks kept."""
-    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
 
 
 _Index = QModelIndex | QPersistentModelIndex

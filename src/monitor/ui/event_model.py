@@ -8,7 +8,6 @@ positions in display order; filtering (pandas, in the panel) and sorting
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -43,8 +42,10 @@ from monitor.model.entities import (
     Moment,
     Verification,
 )
+from monitor.model.frames import to_ns
 from monitor.model.text import isolate_if_needed, needs_isolation
 from monitor.model.timeutil import format_moment, format_utc
+from monitor.ui.text import plain_tooltip
 
 if TYPE_CHECKING:
     from monitor.ui.context import ScenarioContext
@@ -110,16 +111,6 @@ VERIFICATION_COLOR = {
 FUTURE_NOTE = "After the 'as of' time"
 
 EN_DASH = "\u2013"
-
-
-def to_ns(value: datetime) -> int:
-    """UTC epoch nanoseconds of an aware datetime (same convention as ``frames.events_frame``)."""
-    return int(value.timestamp()) * 1_000_000_000 + value.microsecond * 1000
-
-
-def rich_tooltip(text: str) -> str:
-    """Tooltip HTML that shows ``text`` literally (Qt would otherwise guess it is rich text)."""
-    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
 
 
 # A cell shows a few hundred characters at most, and eliding or wrapping a 100 kB title
@@ -337,7 +328,7 @@ class EventTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return HEADERS[column]
         if role == Qt.ItemDataRole.ToolTipRole and column in HEADER_TIPS:
-            return rich_tooltip(HEADER_TIPS[column])
+            return plain_tooltip(HEADER_TIPS[column])
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
@@ -468,7 +459,7 @@ class EventTableModel(QAbstractTableModel):
             as_of = self._ctx.format_moment(Moment(self._ctx.cursor_time()))
             lines.append(f"{FUTURE_NOTE} ({as_of})")
         lines = [line for line in lines if line]
-        return rich_tooltip("\n".join(lines)) if lines else None
+        return plain_tooltip("\n".join(lines)) if lines else None
 
     def _dim_color(self) -> QColor:
         if self._dim is None:

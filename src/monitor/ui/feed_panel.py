@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.model.entities import RELIABILITY_MEANING, Event, Moment, Verification
-from monitor.model.frames import filter_events
+from monitor.model.frames import filter_events, to_ns
 from monitor.model.timeutil import format_moment, format_utc
 from monitor.ui.context import ScenarioContext
 from monitor.ui.event_model import (
@@ -51,9 +51,8 @@ from monitor.ui.event_model import (
     event_cursor_time,
     grade_meaning,
     isolate,
-    rich_tooltip,
-    to_ns,
 )
+from monitor.ui.text import plain_tooltip
 
 SEARCH_DEBOUNCE_MS = 150
 SEARCH_PLACEHOLDER = "Search title, summary, actors, location  (Ctrl+F)"
@@ -362,7 +361,7 @@ class FeedPanel(QWidget):
             action.setCheckable(True)
             action.setChecked(True)
             action.setData(value)
-            action.setToolTip(rich_tooltip(tip or text))
+            action.setToolTip(plain_tooltip(tip or text))
             action.toggled.connect(self._on_filter_menu_toggled)
         menu.setToolTipsVisible(True)
         all_action.triggered.connect(lambda: self._check_all(menu, True))

@@ -7,7 +7,6 @@ never mutates the scenario.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from datetime import datetime
 from enum import IntEnum
@@ -43,6 +42,7 @@ from monitor.model.changes import Change, ChangeError, delete_entry, edit_entry
 from monitor.model.text import isolate_if_needed
 from monitor.model.timeutil import MAX_YEAR, MIN_YEAR
 from monitor.ui.context import ScenarioContext
+from monitor.ui.text import plain_tooltip
 
 Push = Callable[[Change], None]
 _Index = QModelIndex | QPersistentModelIndex
@@ -165,7 +165,7 @@ class HistoryTableModel(QAbstractTableModel):
                 lines.append(f"Note: {isolate_if_needed(e.note)}")
             if _flags(e):
                 lines.append("Check: " + ", ".join(_flags(e)))
-            return "<p style='white-space:pre-wrap'>" + html.escape("\n".join(lines)) + "</p>"
+            return plain_tooltip("\n".join(lines))
         if role == Qt.ItemDataRole.ForegroundRole and col == HistoryColumn.FLAGS and _flags(e):
             return QBrush(QColor("#b26a00"))
         if role == Qt.ItemDataRole.FontRole and col == HistoryColumn.FLAGS and _flags(e):

@@ -32,13 +32,13 @@ from monitor.model.changes import EXTRA, Change, ChangeError, next_status, statu
 from monitor.model.storage import ConflictError, FileStorage, Recovery
 from monitor.model.timeutil import format_offset, military_dtg
 from monitor.ui import settings as prefs
+from monitor.ui.context import ScenarioContext
 from monitor.ui.crossing_model import CrossingColumn
+from monitor.ui.cursor_bar import CursorBar, icon
 from monitor.ui.history_panel import HistoryPanel
 from monitor.ui.loader import ScenarioLoader
 from monitor.ui.preferences import Preferences, PreferencesDialog
 from monitor.ui.session import Session
-from monitor.ui.context import ScenarioContext
-from monitor.ui.cursor_bar import CursorBar, icon
 
 # Bump when the dock set changes so an old saved layout is not applied to a new window.
 STATE_VERSION = 1
