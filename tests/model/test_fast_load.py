@@ -140,6 +140,8 @@ def test_an_unusual_key_order_is_still_loaded_by_the_strict_path(tmp_path):
         "2024-11-30T14:05:00.123456",
         "2024-11-30T1٤:05:00+03:00",
         "2024-11-30t14:05:00+03:00",
+        "9999-11-30T14:05:00+03:00",  # outside the storable years, after a valid time with that offset
+        "1600-11-30T14:05:00+03:00",
     ],
 )
 def test_odd_date_times_get_the_strict_verdict(tmp_path, when):

@@ -48,7 +48,7 @@ from monitor.model.entities import (
     StatusEntry,
     Verification,
 )
-from monitor.model.timeutil import parse_date, parse_moment
+from monitor.model.timeutil import MAX_YEAR, MIN_YEAR, parse_date, parse_moment
 
 ProgressCallback = Callable[[float, str], None]
 CancelCheck = Callable[[], bool]
@@ -252,9 +252,13 @@ class _Builder:
             offset = self.offsets.get(text[19:])
             if offset is not None:
                 try:  # checks that the rest is digits and a real date and time
-                    return Moment(datetime.fromisoformat(text[:19]).replace(tzinfo=offset), False)
+                    instant = datetime.fromisoformat(text[:19]).replace(tzinfo=offset)
                 except ValueError:
                     raise Fallback from None
+                # The year range too: parse_moment() checked it only for the first time with this offset.
+                if MIN_YEAR <= instant.year <= MAX_YEAR:
+                    return Moment(instant, False)
+                raise Fallback
         try:
             m = parse_moment(text, tz)
         except ValueError:
