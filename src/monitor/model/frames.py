@@ -238,6 +238,18 @@ def filter_events(
     ``text`` matches case-insensitively; several words must all appear.
     A day-precision event is inside [start, end] if any part of its day is.
     """
+    return np.flatnonzero(filter_mask(frame, text, categories, verifications, start, end))
+
+
+def filter_mask(
+    frame: pd.DataFrame,
+    text: str = "",
+    categories: Iterable[str] | None = None,
+    verifications: Iterable[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> np.ndarray:
+    """:func:`filter_events` as a boolean mask over the rows (True: shown)."""
     mask = np.ones(len(frame), dtype=bool)
     # casefold, not lower: "STRASSE" finds "Straße", final sigma matches sigma.
     for word in text.casefold().split():
@@ -253,7 +265,7 @@ def filter_events(
         mask &= (frame["end_ns"].to_numpy() > s) | (frame["time_ns"].to_numpy() >= s)
     if end is not None:
         mask &= frame["time_ns"].to_numpy() <= to_ns(end)
-    return np.flatnonzero(mask)
+    return mask
 
 
 # Word masks of the last frame searched: typing "c", "co", "con" searches "con"
@@ -273,6 +285,16 @@ def _word_mask(frame: pd.DataFrame, word: str) -> np.ndarray:
     got = cache.get(word)
     if got is not None:
         return got
+    from monitor.model.search import index_for
+
+    index = index_for(frame)  # built (monitor.model.search): a lookup instead of a scan
+    if index is not None and index.n_rows == len(frame):
+        mask = index.word_mask(word)
+        if len(cache) >= _MASK_CACHE_WORDS:
+            cache.pop(next(iter(cache)))
+        cache[word] = mask
+        mask.flags.writeable = False
+        return mask
     column = frame["search"]
     # The narrowest earlier result for a part of this word: only its rows can match.
     within = min((m for w, m in cache.items() if w in word), key=np.count_nonzero, default=None)

@@ -1,0 +1,364 @@
+"""Full-text search over the events frame's ``search`` column without scanning it.
+
+A query word (no whitespace in it) occurs in a text exactly when it occurs
+inside one of the text's whitespace-separated tokens: an occurrence cannot
+span whitespace. So the index keeps the *vocabulary* of distinct tokens and,
+per token, the rows that contain it. A word is looked up by a substring scan
+of the vocabulary (a few MB at most, against 230 MB of text for 1M events)
+followed by the union of the rows of the tokens that contain it. The result is
+exact, with no verification pass: the same rows as ``word in text`` for every
+row.
+
+Tokens are split at ASCII whitespace only. Python's ``str.split()`` (which
+splits the query) knows more whitespace characters; a text token that still
+holds one of those is merely longer, and a query word never contains one, so
+the equivalence above still holds.
+
+Storage (compact, no Python objects per row):
+
+* ``vocab``: the distinct tokens, one Arrow string array;
+* tokens found in at least 1/32 of the rows: a bitmap of the rows each
+  (n/8 bytes; smaller than their row lists would be);
+* every other token: an int32 list of its rows, all in one CSR array.
+
+Matching semantics are those of :func:`monitor.model.frames.filter_events`:
+case folding is the caller's business (the ``search`` column is casefolded
+and so must the word be); UTF-8 byte substrings equal character substrings.
+
+No Qt here: the model stays GUI-free. One index is kept per frame (weakly):
+:func:`start_index` builds it in a background thread, :func:`build_index` in the
+calling one (a loader's worker), :func:`index_for` hands it out once it is built.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# Frames smaller than this are scanned: a scan is fast and building costs more.
+MIN_INDEXED_ROWS = 50_000
+
+_CHUNK_ROWS = 1 << 15  # rows tokenised per step (row numbers fit uint16; pyarrow releases the GIL)
+_DENSE_FRACTION = 32  # a token in >= 1/32 of the rows is stored as a bitmap
+_WORD_CACHE = 32  # hit-token arrays remembered per index (typing narrows a word)
+
+
+class SearchIndex:
+    """Inverted index over the tokens of one text column (see the module docstring).
+
+    ``word_rows_mask(word)`` gives a boolean mask over the rows whose text
+    contains ``word`` (already casefolded, without whitespace).
+    """
+
+    def __init__(
+        self,
+        n_rows: int,
+        vocab: pa.Array,
+        dense_slot: np.ndarray,
+        bitmaps: np.ndarray,
+        indptr: np.ndarray,
+        postings: np.ndarray,
+    ) -> None:
+        self.n_rows = n_rows
+        self.vocab = vocab  # distinct tokens (large_string), token id = position
+        self._dense_slot = dense_slot  # int32 per token: row in ``bitmaps`` or -1
+        self._bitmaps = bitmaps  # uint64 [dense tokens, words]; bit i of the rows' bitmap = row i
+        self._indptr = indptr  # int64 per token + 1: slice of ``postings`` (empty for dense tokens)
+        self._postings = postings  # int32 row positions, ascending per token
+        self._hits: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    # -- figures ----------------------------------------------------------------------
+    @property
+    def n_tokens(self) -> int:
+        return len(self.vocab)
+
+    @property
+    def n_dense(self) -> int:
+        return len(self._bitmaps)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the index (arrays and vocabulary)."""
+        return int(
+            self.vocab.nbytes
+            + self._dense_slot.nbytes
+            + self._bitmaps.nbytes
+            + self._indptr.nbytes
+            + self._postings.nbytes
+        )
+
+    # -- building -----------------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        texts: pa.Array | pa.ChunkedArray | pd.Series,
+        cancel: Callable[[], bool] | None = None,
+        dense_rows: int | None = None,
+    ) -> SearchIndex:
+        """Index ``texts`` (one per row; nulls match nothing).
+
+        ``cancel()`` true stops the build early with :class:`BuildCancelled`.
+        ``dense_rows``: tokens in at least this many rows are kept as bitmaps
+        (default: 1/32 of the rows, where a bitmap is smaller than a row list).
+        """
+        column = _arrow_strings(texts)
+        n = len(column)
+        vocab: dict[str, int] = {}
+        # Per chunk of rows: its distinct tokens (ascending ids), how many of the chunk's
+        # rows hold each, and those rows (uint16, relative to the chunk, ascending per token).
+        chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for start in range(0, n, _CHUNK_ROWS):
+            if cancel is not None and cancel():
+                raise BuildCancelled
+            chunks.append(_chunk_pairs(column.slice(start, _CHUNK_ROWS), vocab))
+        n_tokens = len(vocab)
+        vocab_array = pa.array(list(vocab), type=pa.large_string())
+        del vocab
+
+        df = np.zeros(n_tokens, dtype=np.int64)
+        for tokens, counts, _rows in chunks:
+            df[tokens] += counts
+        if dense_rows is None:
+            dense_rows = max(-(-n // _DENSE_FRACTION), 1)
+        dense = df >= dense_rows
+        dense_ids = np.flatnonzero(dense)
+        dense_slot = np.full(n_tokens, -1, dtype=np.int32)
+        dense_slot[dense_ids] = np.arange(len(dense_ids), dtype=np.int32)
+        words = (n + 63) // 64
+        bitmaps = np.zeros((len(dense_ids), words), dtype=np.uint64)
+        bitmap_bytes = bitmaps.view(np.uint8).reshape(len(dense_ids), words * 8)
+
+        indptr = np.zeros(n_tokens + 1, dtype=np.int64)
+        np.cumsum(np.where(dense, 0, df), out=indptr[1:])
+        postings = np.empty(int(indptr[-1]), dtype=np.int32)
+        fill = indptr[:-1].copy()  # next free place of each token's list
+        for c, (tokens, counts, rows) in enumerate(chunks):
+            if cancel is not None and cancel():
+                raise BuildCancelled
+            base = c * _CHUNK_ROWS
+            is_dense = np.repeat(dense[tokens], counts)
+            # Sparse tokens: each token's rows of this chunk are one run, placed after
+            # the rows of earlier chunks (so every list stays ascending).
+            sparse = ~dense[tokens]
+            st, sc = tokens[sparse], counts[sparse]
+            if len(st):
+                run_start = np.cumsum(sc) - sc
+                rank = np.arange(int(sc.sum())) - np.repeat(run_start, sc)
+                postings[np.repeat(fill[st], sc) + rank] = rows[~is_dense].astype(np.int32) + base
+                fill[st] += sc
+            # Dense tokens: set their bits for this chunk's rows (a chunk starts at a multiple of 8).
+            if len(dense_ids):
+                span = min(_CHUNK_ROWS, n - base)
+                local = np.zeros((len(dense_ids), span), dtype=bool)
+                dt, dc = tokens[~sparse], counts[~sparse]
+                local[np.repeat(dense_slot[dt], dc), rows[is_dense]] = True
+                packed = np.packbits(local, axis=1, bitorder="little")
+                bitmap_bytes[:, base // 8 : base // 8 + packed.shape[1]] = packed
+                del local, packed
+            chunks[c] = (tokens[:0], counts[:0], rows[:0])  # free as we go
+        return cls(n, vocab_array, dense_slot, bitmaps, indptr, postings)
+
+    # -- querying -------------------------------------------------------------------------
+    def tokens_containing(self, word: str) -> np.ndarray:
+        """Ids of the vocabulary tokens that contain ``word`` (cached; narrowed from a part of it)."""
+        with self._lock:
+            got = self._hits.get(word)
+            within = None
+            if got is None:
+                parts = [h for w, h in self._hits.items() if w in word]
+                within = min(parts, key=len, default=None)
+        if got is not None:
+            return got
+        if within is None:
+            got = np.flatnonzero(_contains(self.vocab, word))
+        elif len(within):
+            got = within[_contains(self.vocab.take(pa.array(within)), word)]
+        else:
+            got = within
+        got = got.astype(np.int64, copy=False)
+        got.flags.writeable = False
+        with self._lock:
+            if len(self._hits) >= _WORD_CACHE:
+                self._hits.pop(next(iter(self._hits)))
+            self._hits[word] = got
+        return got
+
+    def word_mask(self, word: str) -> np.ndarray:
+        """Boolean mask over the rows: True where the text contains ``word``."""
+        n = self.n_rows
+        if word.split() != [word]:
+            raise ValueError(f"one word without whitespace expected, got {word!r}")
+        hits = self.tokens_containing(word)
+        slots = self._dense_slot[hits]
+        dense = slots[slots >= 0]
+        sparse = hits[slots < 0]
+        if len(dense):
+            bits = self._bitmaps[dense[0]].copy()
+            for s in dense[1:]:
+                np.bitwise_or(bits, self._bitmaps[s], out=bits)
+            mask = np.unpackbits(bits.view(np.uint8), count=n, bitorder="little").view(bool)
+        else:
+            mask = np.zeros(n, dtype=bool)
+        if len(sparse):
+            mask[self._rows_of(sparse)] = True
+        return mask
+
+    def _rows_of(self, tokens: np.ndarray) -> np.ndarray:
+        """The postings of these (sparse) tokens, concatenated (rows may repeat)."""
+        starts = self._indptr[tokens]
+        lengths = self._indptr[tokens + 1] - starts
+        if len(tokens) <= 64:
+            return np.concatenate([self._postings[s : s + k] for s, k in zip(starts, lengths, strict=True)])
+        total = int(lengths.sum())
+        # Positions in ``postings``: run i covers starts[i] .. starts[i] + lengths[i].
+        offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        return self._postings[offsets + np.arange(total)]
+
+
+class BuildCancelled(Exception):
+    """``SearchIndex.build`` was asked to stop."""
+
+
+def _arrow_strings(texts: pa.Array | pa.ChunkedArray | pd.Series) -> pa.Array:
+    if isinstance(texts, pd.Series):
+        array = texts.array
+        arrow = getattr(array, "_pa_array", None)  # pandas' ArrowStringArray
+        texts = arrow if arrow is not None else pa.array(texts.to_numpy(dtype=object), type=pa.large_string())
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks() if texts.num_chunks != 1 else texts.chunk(0)
+    if not pa.types.is_large_string(texts.type):
+        texts = texts.cast(pa.large_string())
+    return texts
+
+
+def _contains(strings: pa.Array, word: str) -> np.ndarray:
+    hit = pc.match_substring(strings, word)
+    return hit.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+
+
+def _chunk_pairs(
+    texts: pa.Array, vocab: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tokens of one slice of rows (at most 65,536): distinct token ids (ascending; new
+    tokens join ``vocab``), the number of rows holding each, and those rows (uint16)."""
+    tokens = pc.ascii_split_whitespace(texts)
+    per_row = np.diff(tokens.offsets.to_numpy()).astype(np.int64)
+    if tokens.null_count:
+        per_row[np.asarray(tokens.is_null())] = 0
+    flat = tokens.flatten()
+    if not len(flat):
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0, dtype=np.uint16)
+    encoded = pc.dictionary_encode(flat)
+    local = encoded.dictionary.to_pylist()
+    to_global = np.fromiter((vocab.setdefault(t, len(vocab)) for t in local), np.int64, len(local))
+    ids = to_global[encoded.indices.to_numpy()]
+    rows = np.repeat(np.arange(len(texts), dtype=np.int64), per_row)
+    keys = np.sort((ids << 16) | rows)  # by token, then row
+    if len(keys) > 1:
+        keep = np.empty(len(keys), dtype=bool)
+        keep[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+        keys = keys[keep]  # a token repeated in a row counts once
+    key_tokens = keys >> 16
+    starts = np.flatnonzero(np.r_[True, key_tokens[1:] != key_tokens[:-1]])
+    counts = np.diff(np.r_[starts, len(keys)])
+    return key_tokens[starts], counts, (keys & 0xFFFF).astype(np.uint16)
+
+
+# ----------------------------------------------------------------------------- per frame
+class _Entry:
+    __slots__ = ("done", "error", "index")
+
+    def __init__(self) -> None:
+        self.index: SearchIndex | None = None
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+
+
+_entries: dict[int, tuple[weakref.ref, _Entry]] = {}
+_entries_lock = threading.Lock()
+
+
+def _entry(frame: pd.DataFrame, create: bool) -> tuple[_Entry | None, bool]:
+    """The frame's entry and whether this call created it."""
+    key = id(frame)
+    with _entries_lock:
+        got = _entries.get(key)
+        if got is not None and got[0]() is frame:
+            return got[1], False
+        if not create:
+            return None, False
+        entry = _Entry()
+
+        def forget(_ref: weakref.ref, key: int = key) -> None:
+            with _entries_lock:
+                held = _entries.get(key)
+                if held is not None and held[0] is _ref:
+                    del _entries[key]
+
+        _entries[key] = (weakref.ref(frame, forget), entry)
+        return entry, True
+
+
+def _run_build(frame: pd.DataFrame, entry: _Entry, column: str) -> None:
+    try:
+        entry.index = SearchIndex.build(frame[column])
+    except BaseException as exc:  # noqa: BLE001 - reported to whoever waits; the scan stays usable
+        entry.error = exc
+    finally:
+        entry.done.set()
+
+
+def start_index(frame: pd.DataFrame, column: str = "search") -> None:
+    """Build the frame's index in a background thread (once; no-op for small frames)."""
+    if len(frame) < MIN_INDEXED_ROWS:
+        return
+    entry, created = _entry(frame, create=True)
+    if created and entry is not None:
+        threading.Thread(
+            target=_run_build, args=(frame, entry, column), name="search-index", daemon=True
+        ).start()
+
+
+def build_index(frame: pd.DataFrame, column: str = "search") -> SearchIndex:
+    """Build the frame's index in this thread (e.g. a loader's worker) and keep it for the frame."""
+    entry, created = _entry(frame, create=True)
+    assert entry is not None
+    if created:
+        _run_build(frame, entry, column)
+    entry.done.wait()
+    if entry.index is None:
+        raise RuntimeError("building the search index failed") from entry.error
+    return entry.index
+
+
+def index_for(frame: pd.DataFrame, *, wait: bool = False) -> SearchIndex | None:
+    """The frame's index once it is built, else None (the caller scans).
+
+    Nothing is built here: :func:`start_index` (background) or :func:`build_index`
+    (this thread) does that. ``wait``: if a build is under way, wait for its end.
+    """
+    entry, _ = _entry(frame, create=False)
+    if entry is None:
+        return None
+    if wait:
+        entry.done.wait()
+    return entry.index if entry.done.is_set() else None
+
+
+__all__ = [
+    "MIN_INDEXED_ROWS",
+    "BuildCancelled",
+    "SearchIndex",
+    "build_index",
+    "index_for",
+    "start_index",
+]
