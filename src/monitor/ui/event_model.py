@@ -1,20 +1,27 @@
 """Read-only table model for the event feed: a window of row positions over the events frame.
 
-The model never copies events into Qt items. It keeps the frame's columns as
-numpy arrays (built once per scenario) and an array ``rows`` of frame
-positions in display order; filtering (pandas, in the panel) and sorting
-(numpy ``lexsort``, here) only replace that array, so 1M events stay fast.
+The model never copies events into Qt items, nor the frame's text into Python
+strings: it reads the frame's Arrow-backed columns for the rows on screen
+only (their cell texts are cached per row) and keeps an array ``rows`` of
+frame positions in display order. Filtering (a mask from the panel) and
+sorting (numpy ``argsort``/``lexsort``, here) only replace that array, so
+1M events stay fast. Moving the "as of" cursor changes no rows unless future
+events are hidden; then, in time order, the shown rows are a slice of the
+sorted matches found by binary search, and the view gets rows inserted or
+removed at one end.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -42,6 +49,7 @@ from monitor.model.entities import (
     Moment,
     Verification,
 )
+from monitor.model import search
 from monitor.model.frames import to_ns
 from monitor.model.text import isolate_if_needed, needs_isolation
 from monitor.model.timeutil import format_moment, format_utc
@@ -82,6 +90,21 @@ HEADER_TIPS = {
 
 # The event id of a row (str), for views and tests.
 EventIdRole = Qt.ItemDataRole.UserRole + 1
+
+# data() runs for every cell and role on each paint: plain ints compare fastest.
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_DECORATION = Qt.ItemDataRole.DecorationRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+_FONT = Qt.ItemDataRole.FontRole.value
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole.value
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole.value
+_EVENT_ID = int(EventIdRole)
+_N_COLUMNS = len(EventColumn)
+_VERIFICATION_COLUMN = EventColumn.VERIFICATION.value
+_GRADE_COLUMN = EventColumn.GRADE.value
+_CENTER = int(Qt.AlignmentFlag.AlignCenter.value)
+_CELL_CACHE_ROWS = 4096  # rows whose cell texts are kept (a screenful is ~50)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 # Verification states in their natural order (also the sort order of the column).
 VERIFICATION_ORDER = (
@@ -185,6 +208,44 @@ def _verification_icon(state: Verification) -> QIcon:
     return QIcon(pix)
 
 
+class _Strings:
+    """One text column of the frame, read a row at a time (no Python string per row up front)."""
+
+    def __init__(self, values: pd.Series):
+        arrow = getattr(values.array, "_pa_array", None)  # pandas' Arrow-backed strings
+        if isinstance(arrow, pa.ChunkedArray) and arrow.num_chunks:
+            self._chunks = list(arrow.chunks)
+            self._starts = np.cumsum([0] + [len(c) for c in self._chunks[:-1]]).tolist()
+            self._plain = None
+        else:  # another storage (small frames made by hand): a plain object array
+            self._chunks = []
+            self._starts = []
+            self._plain = values.to_numpy(dtype=object, na_value="")
+
+    def __getitem__(self, position: int) -> str:
+        if self._plain is not None:
+            return self._plain[position]
+        if len(self._chunks) == 1:
+            value = self._chunks[0][position].as_py()
+        else:
+            i = bisect.bisect_right(self._starts, position) - 1
+            value = self._chunks[i][position - self._starts[i]].as_py()
+        return "" if value is None else value
+
+
+class _Labels:
+    """A categorical column: int codes per row and the category texts."""
+
+    def __init__(self, values: pd.Series):
+        cat = values.astype("category") if not isinstance(values.dtype, pd.CategoricalDtype) else values
+        self.codes = cat.cat.codes.to_numpy(dtype=np.int64)
+        self.categories = [str(c) for c in cat.cat.categories]
+
+    def __getitem__(self, position: int) -> str:
+        code = self.codes[position]
+        return self.categories[code] if code >= 0 else ""
+
+
 class EventTableModel(QAbstractTableModel):
     """Read-only table model for event feed rows over ``ctx.events_frame``.
 
@@ -201,6 +262,11 @@ class EventTableModel(QAbstractTableModel):
         self._icons: dict[tuple[Verification, bool], QIcon] = {}
         self._fonts: dict[Verification, QFont] = {}
         self._dim: QColor | None = None
+        self._flags = (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
         self._load()
         ctx.scenario_replaced.connect(self._on_ctx_scenario_replaced)
         ctx.cursor_changed.connect(self._on_ctx_cursor_changed)
@@ -212,28 +278,34 @@ class EventTableModel(QAbstractTableModel):
         self._frame = frame
         n = len(frame)
         self._n = n
-        self._ids = frame["id"].to_numpy(dtype=object)
+        # Numbers as numpy arrays (no copies for most); text read per shown row.
         self._time_ns = frame["time_ns"].to_numpy(dtype=np.int64)
-        self._end_ns = frame["end_ns"].to_numpy(dtype=np.int64)
-        self._titles = frame["title"].to_numpy(dtype=object)
-        self._categories = frame["category"].astype(object).to_numpy(dtype=object)
-        self._actors = frame["actors"].to_numpy(dtype=object)
-        self._locations = frame["location"].to_numpy(dtype=object)
+        self._day = frame["day"].to_numpy(dtype=bool)
         self._lat = frame["lat"].to_numpy(dtype=float)
         self._lon = frame["lon"].to_numpy(dtype=float)
-        self._grades = frame["grade"].to_numpy(dtype=object)
-        self._reliability = frame["reliability"].astype(object).to_numpy(dtype=object)
         self._credibility = frame["credibility"].to_numpy(dtype=np.int64)
+        self._ids = _Strings(frame["id"])
+        self._titles = _Strings(frame["title"])
+        self._actors = _Strings(frame["actors"])
+        self._locations = _Strings(frame["location"])
+        self._grades = _Strings(frame["grade"])
+        self._categories = _Labels(frame["category"])
+        self._reliability = _Labels(frame["reliability"])
         verif = frame["verification"]
         cats = [Verification(c) for c in verif.cat.categories]
-        self._verif_states = np.array([*cats, None], dtype=object)  # code -1 -> None
+        self._verif_states = [*cats, None]  # code -1 -> None
         self._verif_codes = verif.cat.codes.to_numpy(dtype=np.int64)
+        self._cells: dict[int, tuple[str, ...]] = {}
         self._id_index: pd.Index | None = None
         self._sort_keys: dict[EventColumn, np.ndarray] = {}
         self._matches: np.ndarray | None = None  # bool mask over positions, None = all
         self._cursor_ns = to_ns(self._ctx.cursor_time())
         self._order = self._compute_order()
-        self._rows = self._visible_rows()
+        self._base = self._matching(self._order)
+        self._base_keys: np.ndarray | None = None
+        self._rows, self._span = self._visible_rows()
+        if n >= search.MIN_INDEXED_ROWS:
+            search.start_index(frame)  # the search box's index, built off the GUI thread
 
     # -- public API -----------------------------------------------------------------
     @property
@@ -269,15 +341,23 @@ class EventTableModel(QAbstractTableModel):
         return int(self._rows[row])
 
     def event_id(self, row: int) -> str:
-        return str(self._ids[self._rows[row]])
+        return self._ids[int(self._rows[row])]
 
     def event_at(self, row: int) -> Event:
         return self._ctx.scenario.events[self.position(row)]
 
+    def moment(self, position: int) -> Moment:
+        """The event's time as a Moment, from the frame (no Event object needed)."""
+        instant = _EPOCH + timedelta(microseconds=int(self._time_ns[position]) // 1000)
+        if self._day[position]:
+            # A day's instant is its local midnight: the day is the date there.
+            return Moment(instant.astimezone(self._ctx.tz), True)
+        return Moment(instant, False)
+
     def position_of_id(self, event_id: str) -> int | None:
         """Frame position of the event ``event_id`` (filtered or not), None if unknown."""
         if self._id_index is None:
-            self._id_index = pd.Index(self._ids)
+            self._id_index = pd.Index(self._frame["id"])
         try:
             loc = self._id_index.get_loc(event_id)
         except KeyError:
@@ -296,15 +376,22 @@ class EventTableModel(QAbstractTableModel):
         pos = self.position_of_id(event_id)
         return -1 if pos is None else self.row_of_position(pos)
 
-    def set_matches(self, positions: Iterable[int] | np.ndarray | None) -> None:
-        """Show only these frame positions (the filter result); None shows every event."""
-        if positions is None:
+    def set_matches(self, matches: Iterable[int] | np.ndarray | None) -> None:
+        """Show only these events (the filter result): frame positions, or a boolean
+        mask over the frame's rows; None shows every event."""
+        if matches is None:
             self._matches = None
         else:
-            mask = np.zeros(self._n, dtype=bool)
-            mask[np.asarray(positions, dtype=np.int64)] = True
-            self._matches = mask
-        self._refresh_rows(force=True)
+            array = np.asarray(matches)
+            if array.dtype == bool and len(array) == self._n:
+                self._matches = array
+            else:
+                mask = np.zeros(self._n, dtype=bool)
+                mask[array.astype(np.int64, copy=False)] = True
+                self._matches = mask
+        self._base = self._matching(self._order)
+        self._base_keys = None
+        self._reset_rows()
 
     def reload(self) -> None:
         """Re-read the context's frame (after the scenario was replaced)."""
@@ -317,7 +404,7 @@ class EventTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(EventColumn)
+        return 0 if parent.isValid() else _N_COLUMNS
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -334,48 +421,44 @@ class EventTableModel(QAbstractTableModel):
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+        return self._flags
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if not index.isValid():
-            return None
+        # Called for every cell and role on each paint: no enums, no Event objects.
         row, col = index.row(), index.column()
-        if not (0 <= row < len(self._rows) and 0 <= col < len(EventColumn)):
+        rows = self._rows
+        if not (0 <= row < len(rows) and 0 <= col < _N_COLUMNS):
             return None
-        pos = int(self._rows[row])
-        column = EventColumn(col)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(pos, column)
-        if role == Qt.ItemDataRole.ForegroundRole:
+        pos = int(rows[row])
+        if role == _DISPLAY:
+            cells = self._cells.get(pos)
+            return (cells if cells is not None else self._row_cells(pos))[col]
+        if role == _FOREGROUND:
             if self._time_ns[pos] > self._cursor_ns:
                 return self._dim_color()
-            if column == EventColumn.VERIFICATION:
+            if col == _VERIFICATION_COLUMN:
                 return VERIFICATION_COLOR.get(self._verif_states[self._verif_codes[pos]])
             return None
-        if role == Qt.ItemDataRole.FontRole:
-            if column == EventColumn.VERIFICATION:
+        if role == _FONT:
+            if col == _VERIFICATION_COLUMN:
                 state = self._verif_states[self._verif_codes[pos]]
                 return self._font(state) if state is not None else None
             return None
-        if role == Qt.ItemDataRole.DecorationRole:
-            if column == EventColumn.VERIFICATION:
+        if role == _DECORATION:
+            if col == _VERIFICATION_COLUMN:
                 state = self._verif_states[self._verif_codes[pos]]
                 if state is None:
                     return None
                 return self._icon(state, dimmed=bool(self._time_ns[pos] > self._cursor_ns))
             return None
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(pos, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == EventColumn.GRADE:
-            return int(Qt.AlignmentFlag.AlignCenter)
-        if role == EventIdRole:
-            return str(self._ids[pos])
+        if role == _ALIGNMENT:
+            return _CENTER if col == _GRADE_COLUMN else None
+        if role == _TOOLTIP:
+            return self._tooltip(pos, EventColumn(col))
+        if role == _EVENT_ID:
+            return self._ids[pos]
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -387,7 +470,9 @@ class EventTableModel(QAbstractTableModel):
         self._sort_column = EventColumn(column)
         self._sort_order = order
         self._order = self._compute_order()
-        self._rows = self._visible_rows()
+        self._base = self._matching(self._order)
+        self._base_keys = None
+        self._rows, self._span = self._visible_rows()
         if persistent:
             new_row = np.full(self._n, -1, dtype=np.int64)
             new_row[self._rows] = np.arange(len(self._rows))
@@ -399,26 +484,25 @@ class EventTableModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
     # -- cells ------------------------------------------------------------------------
-    def _event(self, pos: int) -> Event:
-        return self._ctx.scenario.events[pos]
+    def _row_cells(self, pos: int) -> tuple[str, ...]:
+        """The display texts of one row's cells, made once and cached."""
+        if len(self._cells) >= _CELL_CACHE_ROWS:
+            self._cells.clear()
+        state = self._verif_states[self._verif_codes[pos]]
+        cells = (
+            self._ctx.format_moment(self.moment(pos)),
+            cut(self._titles[pos], MAX_CELL_CHARS),
+            self._categories[pos],
+            self._actors_text(pos),
+            self._locations[pos],
+            VERIFICATION_LABEL.get(state, ""),
+            self._grades[pos],
+        )
+        self._cells[pos] = cells
+        return cells
 
     def _display(self, pos: int, column: EventColumn) -> str | None:
-        if column == EventColumn.TIME:
-            return self._ctx.format_moment(self._event(pos).time)
-        if column == EventColumn.TITLE:
-            return cut(self._titles[pos], MAX_CELL_CHARS)
-        if column == EventColumn.CATEGORY:
-            return self._categories[pos]
-        if column == EventColumn.ACTORS:
-            return self._actors_text(pos)
-        if column == EventColumn.LOCATION:
-            return self._locations[pos]
-        if column == EventColumn.VERIFICATION:
-            state = self._verif_states[self._verif_codes[pos]]
-            return VERIFICATION_LABEL.get(state, "")
-        if column == EventColumn.GRADE:
-            return self._grades[pos]
-        return None
+        return self._row_cells(pos)[column]
 
     def _actors_text(self, pos: int) -> str:
         """The actors, each isolated if it could reorder the others (Arabic, U+202E...)."""
@@ -430,7 +514,7 @@ class EventTableModel(QAbstractTableModel):
     def _tooltip(self, pos: int, column: EventColumn) -> str | None:
         lines: list[str] = []
         if column == EventColumn.TIME:
-            m = self._event(pos).time
+            m = self.moment(pos)
             local = format_moment(m, self._ctx.tz, seconds=True)
             if m.day:
                 lines += [f"{local} (whole day; no time of day given)"]
@@ -441,8 +525,9 @@ class EventTableModel(QAbstractTableModel):
         elif column == EventColumn.ACTORS:
             lines.append(self._actors_text(pos))
         elif column == EventColumn.LOCATION:
-            if self._locations[pos]:
-                lines.append(self._locations[pos])
+            location = self._locations[pos]
+            if location:
+                lines.append(location)
             if not np.isnan(self._lat[pos]):
                 lines.append(f"{self._lat[pos]:.4f}, {self._lon[pos]:.4f}")
         elif column == EventColumn.VERIFICATION:
@@ -450,9 +535,10 @@ class EventTableModel(QAbstractTableModel):
             if state is not None:
                 lines.append(f"{VERIFICATION_LABEL[state]}: {VERIFICATION_MEANING[state]}")
         elif column == EventColumn.GRADE:
-            if self._grades[pos]:
+            grade = self._grades[pos]
+            if grade:
                 meaning = grade_meaning(self._reliability[pos], int(self._credibility[pos]))
-                lines.append(f"{self._grades[pos]}: {meaning}")
+                lines.append(f"{grade}: {meaning}")
             else:
                 lines.append("No grade given")
         if self._time_ns[pos] > self._cursor_ns:
@@ -539,22 +625,82 @@ class EventTableModel(QAbstractTableModel):
         # np.lexsort: last key is primary; it is stable, so equal keys keep file order.
         return np.lexsort((-time_key, -key if descending else key))
 
-    def _visible_rows(self) -> np.ndarray:
+    def _matching(self, order: np.ndarray) -> np.ndarray:
+        """``order`` without the positions the filter leaves out."""
         keep = self._matches
-        if self._ctx.hide_future:
-            present = self._time_ns <= self._cursor_ns
-            keep = present if keep is None else keep & present
-        if keep is None:
-            return self._order
-        return self._order[keep[self._order]]
+        return order if keep is None else order[keep[order]]
 
-    def _refresh_rows(self, *, force: bool = False) -> None:
-        rows = self._visible_rows()
-        if not force and np.array_equal(rows, self._rows):
+    def _visible_rows(self) -> tuple[np.ndarray, tuple[int, int] | None]:
+        """The rows to show and, when they are a slice of ``_base``, its bounds."""
+        base = self._base
+        if not self._ctx.hide_future:
+            return base, (0, len(base))
+        if self._sort_column == EventColumn.TIME:
+            lo, hi = self._present_span()
+            return base[lo:hi], (lo, hi)
+        return base[self._time_ns[base] <= self._cursor_ns], None
+
+    def _present_span(self) -> tuple[int, int]:
+        """Bounds, within ``_base`` in time order, of the events at or before the cursor.
+
+        Binary search on the matches' times (sorted once per filter or sort), so
+        a cursor step costs O(log n), not a pass over a million events.
+        """
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        keys = self._base_keys
+        if keys is None:
+            times = self._time_ns[self._base]
+            keys = self._base_keys = -times if descending else times  # ascending either way
+        if descending:  # newest first: the present is the tail
+            return int(np.searchsorted(keys, -self._cursor_ns, side="left")), len(keys)
+        return 0, int(np.searchsorted(keys, self._cursor_ns, side="right"))
+
+    def _reset_rows(self) -> None:
+        rows, span = self._visible_rows()
+        self.beginResetModel()
+        self._rows, self._span = rows, span
+        self.endResetModel()
+
+    def _refresh_rows(self) -> None:
+        """Show what the filter, order and "as of" time give; reset only if that differs."""
+        rows, span = self._visible_rows()
+        if len(rows) == len(self._rows) and np.array_equal(rows, self._rows):
+            self._rows, self._span = rows, span
             return
         self.beginResetModel()
-        self._rows = rows
+        self._rows, self._span = rows, span
         self.endResetModel()
+
+    def _move_present_edge(self) -> None:
+        """After a cursor step with future events hidden: insert or remove the rows that
+        crossed the cursor at one end of the table (selection and scrolling stay put)."""
+        rows, span = self._visible_rows()
+        old = self._span
+        if span is None or old is None:
+            self._refresh_rows()
+            return
+        (lo, hi), (old_lo, old_hi) = span, old
+        if span == old:
+            return
+        root = QModelIndex()
+        if hi == old_hi and lo < old_lo:  # newest first: later events now shown at the top
+            self.beginInsertRows(root, 0, old_lo - lo - 1)
+            self._rows, self._span = rows, span
+            self.endInsertRows()
+        elif hi == old_hi:  # ... or hidden again
+            self.beginRemoveRows(root, 0, lo - old_lo - 1)
+            self._rows, self._span = rows, span
+            self.endRemoveRows()
+        elif lo == old_lo and hi > old_hi:  # oldest first: shown at the bottom
+            self.beginInsertRows(root, old_hi - lo, hi - lo - 1)
+            self._rows, self._span = rows, span
+            self.endInsertRows()
+        elif lo == old_lo:
+            self.beginRemoveRows(root, hi - lo, old_hi - lo - 1)
+            self._rows, self._span = rows, span
+            self.endRemoveRows()
+        else:
+            self._refresh_rows()
 
     def _emit_all_changed(
         self, roles: list[Qt.ItemDataRole], first: int = 0, last: int | None = None
@@ -571,7 +717,7 @@ class EventTableModel(QAbstractTableModel):
     def _on_ctx_cursor_changed(self, when: datetime) -> None:
         self._cursor_ns = to_ns(when)
         if self._ctx.hide_future:
-            self._refresh_rows()
+            self._move_present_edge()
         # Dimming is computed in data(): one dataChanged over the table repaints it.
         self._emit_all_changed(
             [
@@ -583,6 +729,7 @@ class EventTableModel(QAbstractTableModel):
 
     def _on_ctx_display_changed(self) -> None:
         self._dim = None  # the palette may have changed too
+        self._cells.clear()  # 24-hour times or DTG
         self._refresh_rows()  # hide_future may have been switched
         self._emit_all_changed(
             [

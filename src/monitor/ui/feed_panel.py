@@ -3,8 +3,9 @@
 The panel talks to the rest of the window only through the
 :class:`~monitor.ui.context.ScenarioContext`: selecting a row calls
 ``ctx.select_event``; ``ctx.event_selected`` from elsewhere selects the row.
-Filtering runs in pandas (``frames.filter_events``) and hands the model an
-array of row positions, so a keystroke costs one vectorised pass.
+Filtering runs in pandas/numpy (``frames.filter_mask``; words are looked up in
+the frame's search index once it is built) and hands the model a boolean mask,
+so a keystroke costs a few vectorised passes and a repaint of the visible rows.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.model.entities import RELIABILITY_MEANING, Event, Moment, Verification
-from monitor.model.frames import filter_events, to_ns
+from monitor.model.frames import filter_events, filter_mask, to_ns
 from monitor.model.timeutil import format_moment, format_utc
 from monitor.ui.context import ScenarioContext
 from monitor.ui.event_model import (
@@ -258,7 +259,7 @@ class FeedPanel(QWidget):
         timed = np.flatnonzero(~days)
         samples = [ctx.format_moment(Moment.of_day(date(2024, 11, 30), ctx.tz))]
         if len(timed):
-            samples.append(ctx.format_moment(ctx.scenario.events[int(timed[0])].time))
+            samples.append(ctx.format_moment(self.model.moment(int(timed[0]))))
         return max(samples, key=self.fontMetrics().horizontalAdvance)
 
     def _set_column_widths(self) -> None:
@@ -308,6 +309,8 @@ class FeedPanel(QWidget):
         self.view.horizontalHeader().sectionResized.connect(self._on_header_section_resized)
         self.model.modelReset.connect(self._on_model_reset)
         self.model.layoutChanged.connect(self._update_count)
+        self.model.rowsInserted.connect(self._on_model_rows_moved)  # "as of" steps, future hidden
+        self.model.rowsRemoved.connect(self._on_model_rows_moved)
         self.view.selectionModel().selectionChanged.connect(self._on_view_selection_changed)
         self.view.doubleClicked.connect(self._on_view_double_clicked)
         self.view.customContextMenuRequested.connect(self._on_view_context_menu)
@@ -509,8 +512,7 @@ class FeedPanel(QWidget):
         self.note_label.hide()
         args = self._filter_args()
         active = bool(args["text"].split()) or any(args[k] is not None for k in args if k != "text")
-        positions = filter_events(self._ctx.events_frame, **args) if active else None
-        self.model.set_matches(positions)
+        self.model.set_matches(filter_mask(self._ctx.events_frame, **args) if active else None)
 
     def describe_filter(self) -> str:
         """The current filter and sort in words (printed on a feed PDF export)."""
@@ -800,6 +802,9 @@ class FeedPanel(QWidget):
         if self._ctx.selected_event and self._select_row_of(self._ctx.selected_event):
             return
         self.view.scrollToTop()
+
+    def _on_model_rows_moved(self, *_args: object) -> None:
+        self._update_count()
 
     def _on_view_selection_changed(self, *_args: object) -> None:
         if self._syncing:
