@@ -301,6 +301,7 @@ class EventTableModel(QAbstractTableModel):
         self._matches: np.ndarray | None = None  # bool mask over positions, None = all
         self._cursor_ns = to_ns(self._ctx.cursor_time())
         self._order = self._compute_order()
+        self._rank: np.ndarray | None = None  # display rank of each position, made when needed
         self._base = self._matching(self._order)
         self._base_keys: np.ndarray | None = None
         self._rows, self._span = self._visible_rows()
@@ -470,6 +471,7 @@ class EventTableModel(QAbstractTableModel):
         self._sort_column = EventColumn(column)
         self._sort_order = order
         self._order = self._compute_order()
+        self._rank: np.ndarray | None = None  # display rank of each position, made when needed
         self._base = self._matching(self._order)
         self._base_keys = None
         self._rows, self._span = self._visible_rows()
@@ -628,7 +630,16 @@ class EventTableModel(QAbstractTableModel):
     def _matching(self, order: np.ndarray) -> np.ndarray:
         """``order`` without the positions the filter leaves out."""
         keep = self._matches
-        return order if keep is None else order[keep[order]]
+        if keep is None:
+            return order
+        if np.count_nonzero(keep) * 8 < len(order):
+            # Few matches: sorting them by display rank beats a pass over every position.
+            if self._rank is None:
+                self._rank = np.empty(len(order), dtype=np.int64)
+                self._rank[order] = np.arange(len(order))
+            found = np.flatnonzero(keep)
+            return found[np.argsort(self._rank[found])]
+        return order[keep[order]]
 
     def _visible_rows(self) -> tuple[np.ndarray, tuple[int, int] | None]:
         """The rows to show and, when they are a slice of ``_base``, its bounds."""
