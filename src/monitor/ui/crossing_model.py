@@ -8,8 +8,10 @@ is shown at once.
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from enum import IntEnum
 from functools import cache
 from typing import Any
@@ -147,18 +149,29 @@ class StripData:
     end: datetime
     cursor: datetime
     hide_after_cursor: bool  # replay mode: do not reveal changes after the cursor
+    # Identifies what the strip shows apart from the span and the cursor: changes whenever
+    # the crossing's history or the scenario does (the delegate caches a picture per key).
+    key: tuple = ()
 
 
-def event_focus(scenario) -> tuple[datetime, datetime] | None:
+def event_focus(scenario, frame=None) -> tuple[datetime, datetime] | None:
     """First and last instant of the events and territory dates (computed once per scenario:
-    with a million events this walk is the expensive part of :func:`strip_span`)."""
+    with a million events this walk is the expensive part of :func:`strip_span`).
+
+    ``frame``: the scenario's events frame, if built: its ``time_ns``/``end_ns`` columns
+    give the same instants without touching a million event objects.
+    """
     focus_start = focus_end = None
-    for e in scenario.events:
-        t0, t1 = e.time.instant, e.time.end
-        if focus_start is None or t0 < focus_start:
-            focus_start = t0
-        if focus_end is None or t1 > focus_end:
-            focus_end = t1
+    if frame is not None and len(frame):
+        focus_start = from_ns(int(frame["time_ns"].min()))
+        focus_end = from_ns(int(frame["end_ns"].max()))
+    elif frame is None:
+        for e in scenario.events:
+            t0, t1 = e.time.instant, e.time.end
+            if focus_start is None or t0 < focus_start:
+                focus_start = t0
+            if focus_end is None or t1 > focus_end:
+                focus_end = t1
     days = scenario.territory_dates()
     if days:
         tz = scenario.tz
@@ -168,8 +181,23 @@ def event_focus(scenario) -> tuple[datetime, datetime] | None:
     return None if focus_start is None else (focus_start, focus_end)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def from_ns(ns: int) -> datetime:
+    """The aware UTC datetime of epoch nanoseconds (the events frame's time columns)."""
+    return _EPOCH + timedelta(microseconds=ns // 1000)
+
+
+def history_instants(crossing: Crossing) -> list[datetime]:
+    """The instants of ``crossing``'s history, ascending (its cached timeline's order)."""
+    return [entry.time.instant for entry in crossing.timeline()]
+
+
 def strip_span(
-    ctx: ScenarioContext, focus: tuple[datetime, datetime] | None | bool = False
+    ctx: ScenarioContext,
+    focus: tuple[datetime, datetime] | None | bool = False,
+    instants: Callable[[Crossing], list[datetime]] | None = None,
 ) -> tuple[datetime, datetime]:
     """The time span every status strip covers: the scenario's time range plus a margin.
 
@@ -179,22 +207,29 @@ def strip_span(
     so history changes more than one event-period before the first event or
     territory date are left out of the span; the status they set is painted
     from the left edge (marked with a small arrow) and listed in the tooltip.
-    ``focus`` is :func:`event_focus` of the scenario if the caller has it cached.
+    ``focus`` is :func:`event_focus` of the scenario if the caller has it cached;
+    ``instants`` gives a crossing's sorted history instants (:func:`history_instants`, or a
+    cached copy): the span then costs a binary search per crossing, not a walk of every entry.
     """
     scenario = ctx.scenario
     if focus is False:
         focus = event_focus(scenario)
-    history = [h.time.instant for c in scenario.crossings for h in c.history]
-    if focus is None and not history:
+    of = instants or history_instants
+    keys = [k for k in map(of, scenario.crossings) if k]
+    if focus is None and not keys:
         now = ctx.cursor_time()
         return now - timedelta(days=7), now + timedelta(days=1)
     if focus is None:
-        start, end = min(history), max(history)
+        start, end = min(k[0] for k in keys), max(k[-1] for k in keys)
     else:
         first, last = focus
         reach = first - max(last - first, timedelta(days=1))
-        start = min([first, *(t for t in history if t >= reach)])
-        end = max([last, *history])
+        start = first
+        for k in keys:  # each crossing's earliest change at or after ``reach``
+            i = bisect.bisect_left(k, reach)
+            if i < len(k) and k[i] < start:
+                start = k[i]
+        end = max([last, *(k[-1] for k in keys)])
     margin = max((end - start) * 0.03, timedelta(hours=12))
     return start - margin, end + margin
 
@@ -206,8 +241,13 @@ class CrossingTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._ctx = ctx
         self._cursor = ctx.cursor_time()
-        self._focus = event_focus(ctx.scenario)
-        self._span = strip_span(ctx, self._focus)
+        # Per crossing id: (the history tuple they were taken from, its sorted instants).
+        self._instants: dict[str, tuple[tuple, list[datetime]]] = {}
+        # Strip keys: bumped per crossing change, and per scenario (see StripData.key).
+        self._generation = 0
+        self._revisions: dict[str, int] = {}
+        self._focus = event_focus(ctx.scenario, ctx.events_frame)
+        self._span = strip_span(ctx, self._focus, self._history_instants)
         ctx.scenario_replaced.connect(self._on_ctx_scenario_replaced)
         ctx.cursor_changed.connect(self._on_ctx_cursor_changed)
         ctx.crossing_changed.connect(self._on_ctx_crossing_changed)
@@ -235,6 +275,23 @@ class CrossingTableModel(QAbstractTableModel):
     def time_span(self) -> tuple[datetime, datetime]:
         """The span every status strip covers (same for all rows)."""
         return self._span
+
+    def _history_instants(self, crossing: Crossing) -> list[datetime]:
+        cached = self._instants.get(crossing.id)
+        if cached is not None and cached[0] is crossing.history:
+            return cached[1]
+        instants = history_instants(crossing)
+        self._instants[crossing.id] = (crossing.history, instants)
+        return instants
+
+    def strip_key(self, crossing: Crossing) -> tuple:
+        """What identifies the strip's picture apart from span and cursor (see StripData.key)."""
+        return (
+            self._generation,
+            crossing.id,
+            self._revisions.get(crossing.id, 0),
+            id(crossing.history),
+        )
 
     def entry_in_force(self, row: int) -> StatusEntry | None:
         return self.crossing_at(row).entry_at(self._cursor)
@@ -288,7 +345,14 @@ class CrossingTableModel(QAbstractTableModel):
             return crossing.timeline()
         if role == CrossingRole.STRIP and column == CrossingColumn.STRIP:
             start, end = self._span
-            return StripData(crossing.timeline(), start, end, self._cursor, self._ctx.hide_future)
+            return StripData(
+                crossing.timeline(),
+                start,
+                end,
+                self._cursor,
+                self._ctx.hide_future,
+                self.strip_key(crossing),
+            )
         if column == CrossingColumn.STATUS:
             status = crossing.status_at(self._cursor)
             if role == Qt.ItemDataRole.DecorationRole:
@@ -455,7 +519,8 @@ class CrossingTableModel(QAbstractTableModel):
         row = self.row_of(crossing_id)
         if row < 0:
             return
-        span = strip_span(self._ctx, self._focus)
+        self._revisions[crossing_id] = self._revisions.get(crossing_id, 0) + 1
+        span = strip_span(self._ctx, self._focus, self._history_instants)
         if span != self._span:  # a change outside the old span moves every strip
             self._span = span
             self._emit_columns(CrossingColumn.STRIP, CrossingColumn.STRIP)
@@ -464,8 +529,11 @@ class CrossingTableModel(QAbstractTableModel):
     def _on_ctx_scenario_replaced(self) -> None:
         self.beginResetModel()
         self._cursor = self._ctx.cursor_time()
-        self._focus = event_focus(self._ctx.scenario)
-        self._span = strip_span(self._ctx, self._focus)
+        self._instants.clear()
+        self._revisions.clear()
+        self._generation += 1
+        self._focus = event_focus(self._ctx.scenario, self._ctx.events_frame)
+        self._span = strip_span(self._ctx, self._focus, self._history_instants)
         self.endResetModel()
 
     def _on_ctx_display_changed(self) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from PySide6.QtCore import (
     QEvent,
+    QLineF,
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
@@ -23,7 +24,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QAction, QBrush, QColor, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QAction, QBrush, QColor, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -110,15 +111,37 @@ _PATTERN = {
 }
 
 
+_BOUNDARY = QColor(255, 255, 255, 220)
+_FRAME = QColor("#757575")
+_DARK = QColor("#212121")
+_HALO = QColor(255, 255, 255, 200)
+
+
 class StatusStripDelegate(QStyledItemDelegate):
     """Paints a crossing's whole status history as coloured bands, with the cursor as a line.
 
     Reads :data:`CrossingRole.STRIP` (a :class:`StripData` holding the
     crossing's own timeline); every row shares the same time span.
+
+    The bands of a strip are drawn once into a pixmap per crossing and reused
+    on every repaint (a cursor step only moves the cursor line): the pixmap is
+    redrawn when the strip's key (the crossing's history, the scenario), the
+    span, the cell size, the palette or the device pixel ratio changes. In
+    future mode the part after the cursor is taken from a picture of the same
+    strip without its history.
     """
 
     MARGIN_X = 4
     MARGIN_Y = 4
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        # crossing key -> (cache key, full strip, strip without history); one entry per crossing.
+        self._cache: dict[tuple, tuple[tuple, QPixmap, QPixmap | None]] = {}
+        self.renders = 0  # pixmaps drawn so far (tests: the cache is reused, or redrawn)
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
         base = super().sizeHint(option, index)
@@ -138,18 +161,99 @@ class StatusStripDelegate(QStyledItemDelegate):
         finally:
             painter.restore()
 
+    def _bar(self, cell: QRectF) -> QRectF:
+        return cell.adjusted(self.MARGIN_X, self.MARGIN_Y, -self.MARGIN_X, -self.MARGIN_Y)
+
     def _paint_strip(self, painter: QPainter, opt: QStyleOptionViewItem, data: StripData) -> None:
         cell = QRectF(opt.rect)
-        bar = cell.adjusted(self.MARGIN_X, self.MARGIN_Y, -self.MARGIN_X, -self.MARGIN_Y)
+        bar = self._bar(cell)
         if bar.width() < 4 or bar.height() < 2:
             return
         total = (data.end - data.start).total_seconds()
         if total <= 0:
             return
+        full, blank = self._pixmaps(painter, opt, data)
+        origin = QPointF(opt.rect.topLeft())
+        cursor_x = bar.left() + min(max((data.cursor - data.start).total_seconds() / total, 0.0), 1.0) * bar.width()
+        if data.hide_after_cursor and data.cursor < data.end and blank is not None:
+            # Replay mode: nothing after the cursor is revealed.
+            painter.save()
+            painter.setClipRect(QRectF(cell.left(), cell.top(), cursor_x - cell.left(), cell.height()))
+            painter.drawPixmap(origin, full)
+            painter.setClipRect(QRectF(cursor_x, cell.top(), cell.right() + 1 - cursor_x, cell.height()))
+            painter.drawPixmap(origin, blank)
+            painter.restore()
+        else:
+            painter.drawPixmap(origin, full)
 
-        def x_of(when: datetime) -> float:
-            frac = (when - data.start).total_seconds() / total
-            return bar.left() + min(max(frac, 0.0), 1.0) * bar.width()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        # The time cursor: a dark line with a light halo (visible on every colour).
+        if data.start <= data.cursor <= data.end:
+            x = cursor_x
+            painter.setPen(QPen(_HALO, 4))
+            painter.drawLine(QPointF(x, cell.top() + 1), QPointF(x, cell.bottom() - 1))
+            painter.setPen(QPen(_DARK, 2))
+            painter.drawLine(QPointF(x, cell.top() + 1), QPointF(x, cell.bottom() - 1))
+        else:
+            # Cursor outside the span (e.g. Live, long after the scenario): an arrow at that edge.
+            right = data.cursor > data.end
+            edge = cell.right() - 1 if right else cell.left() + 1
+            step = -6 if right else 6
+            mid = cell.center().y()
+            painter.setPen(QPen(_HALO, 1))
+            painter.setBrush(_DARK)
+            painter.drawPolygon(
+                QPolygonF(
+                    [
+                        QPointF(edge, mid),
+                        QPointF(edge + step, mid - 5),
+                        QPointF(edge + step, mid + 5),
+                    ]
+                )
+            )
+
+    def _pixmaps(
+        self, painter: QPainter, opt: QStyleOptionViewItem, data: StripData
+    ) -> tuple[QPixmap, QPixmap | None]:
+        """The strip's cached pictures (drawn now if anything they depend on changed)."""
+        device = painter.device()
+        ratio = device.devicePixelRatioF() if device is not None else 1.0
+        size = opt.rect.size()
+        key = (data.start, data.end, size.width(), size.height(), ratio, opt.palette.cacheKey())
+        slot = data.key or (id(data.entries),)
+        cached = self._cache.get(slot)
+        if cached is not None and cached[0] == key:
+            full, blank = cached[1], cached[2]
+            if data.hide_after_cursor and blank is None:
+                blank = self._render(size, ratio, data, with_history=False)
+                self._cache[slot] = (key, full, blank)
+            return full, blank
+        full = self._render(size, ratio, data, with_history=True)
+        blank = self._render(size, ratio, data, with_history=False) if data.hide_after_cursor else None
+        if not data.key:
+            self._cache.pop(slot, None)  # no stable key: do not keep it
+        else:
+            self._cache[slot] = (key, full, blank)
+        return full, blank
+
+    def _render(self, size: QSize, ratio: float, data: StripData, *, with_history: bool) -> QPixmap:
+        pixmap = QPixmap(QSize(max(1, round(size.width() * ratio)), max(1, round(size.height() * ratio))))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        try:
+            self._draw_bands(painter, QRectF(0, 0, size.width(), size.height()), data, with_history)
+        finally:
+            painter.end()
+        self.renders += 1
+        return pixmap
+
+    def _draw_bands(self, painter: QPainter, cell: QRectF, data: StripData, with_history: bool) -> None:
+        """The strip without the cursor: bands, change boundaries, the early-history chevron
+        and the frame, in cell coordinates (``cell`` at the origin of the pixmap)."""
+        bar = self._bar(cell)
+        total = (data.end - data.start).total_seconds()
+        left, width = bar.left(), bar.width()
 
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -157,36 +261,54 @@ class StatusStripDelegate(QStyledItemDelegate):
         painter.fillRect(bar, _NEUTRAL)
         painter.fillRect(bar, QBrush(_HATCH, Qt.BrushStyle.BDiagPattern))
 
-        entries = data.entries
-        limit = data.cursor if data.hide_after_cursor else data.end
-        boundaries: list[float] = []
+        entries = data.entries if with_history else []
+        # Bands [x0, x1) in time order; a status shorter than a pixel still gets one
+        # (drawn over by the next band where they meet, as a later band covers an earlier one).
+        bands: dict[CrossingStatus, list[QRectF]] = {}
+        boundaries: list[QLineF] = []
+        top, height, bottom = bar.top(), bar.height(), bar.bottom()
+        count = len(entries)
+        run_status = None
+        run_x0 = run_x1 = 0.0
         for i, entry in enumerate(entries):
             begin = entry.time.instant
-            if begin > limit or begin >= data.end:
+            if begin >= data.end:
                 break
-            finish = entries[i + 1].time.instant if i + 1 < len(entries) else data.end
-            finish = min(finish, limit)
+            finish = entries[i + 1].time.instant if i + 1 < count else data.end
+            finish = min(finish, data.end)
             if finish <= data.start:
                 continue
-            x0, x1 = x_of(begin), x_of(finish)
+            x0 = left + min(max((begin - data.start).total_seconds() / total, 0.0), 1.0) * width
+            x1 = left + min(max((finish - data.start).total_seconds() / total, 0.0), 1.0) * width
             if x1 - x0 < 1.0:
-                x1 = min(x0 + 1.0, bar.right())  # a short-lived status stays visible
-            band = QRectF(x0, bar.top(), x1 - x0, bar.height())
-            painter.fillRect(band, status_color(entry.status))
-            pattern = _PATTERN.get(entry.status)
-            if pattern is not None:
-                painter.fillRect(band, QBrush(pattern[1], pattern[0]))
+                x1 = min(x0 + 1.0, bar.right())
             if begin > data.start:
-                boundaries.append(x0)
+                boundaries.append(QLineF(x0, top, x0, bottom))
+            status = entry.status
+            if status == run_status and x0 <= run_x1:
+                run_x1 = max(run_x1, x1)  # same status continues: one wider band
+                continue
+            if run_status is not None:
+                # The earlier band ends where this one starts (this one is drawn over it).
+                bands.setdefault(run_status, []).append(QRectF(run_x0, top, min(run_x1, x0) - run_x0, height))
+            run_status, run_x0, run_x1 = status, x0, x1
+        if run_status is not None:
+            bands.setdefault(run_status, []).append(QRectF(run_x0, top, run_x1 - run_x0, height))
+        for status, rects in bands.items():
+            painter.setBrush(status_color(status))
+            painter.drawRects(rects)
+            pattern = _PATTERN.get(status)
+            if pattern is not None:
+                painter.setBrush(QBrush(pattern[1], pattern[0]))
+                painter.drawRects(rects)
 
         # Change boundaries as thin light lines: adjacent bands stay distinguishable.
-        painter.setPen(QPen(QColor(255, 255, 255, 220), 1))
-        for x in boundaries:
-            painter.drawLine(QPointF(x, bar.top()), QPointF(x, bar.bottom()))
+        if boundaries:
+            painter.setPen(QPen(_BOUNDARY, 1))
+            painter.drawLines(boundaries)
 
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        dark = QColor("#212121")
-        if entries and entries[0].time.instant < data.start:
+        if data.entries and data.entries[0].time.instant < data.start:
             # History goes back further than the strip: a small chevron at the left edge.
             mid = bar.center().y()
             painter.setPen(Qt.PenStyle.NoPen)
@@ -201,33 +323,8 @@ class StatusStripDelegate(QStyledItemDelegate):
                 )
             )
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(QColor("#757575"), 1))
+        painter.setPen(QPen(_FRAME, 1))
         painter.drawRect(bar)
-
-        # The time cursor: a dark line with a light halo (visible on every colour).
-        if data.start <= data.cursor <= data.end:
-            x = x_of(data.cursor)
-            painter.setPen(QPen(QColor(255, 255, 255, 200), 4))
-            painter.drawLine(QPointF(x, cell.top() + 1), QPointF(x, cell.bottom() - 1))
-            painter.setPen(QPen(dark, 2))
-            painter.drawLine(QPointF(x, cell.top() + 1), QPointF(x, cell.bottom() - 1))
-        else:
-            # Cursor outside the span (e.g. Live, long after the scenario): an arrow at that edge.
-            right = data.cursor > data.end
-            edge = cell.right() - 1 if right else cell.left() + 1
-            step = -6 if right else 6
-            mid = cell.center().y()
-            painter.setPen(QPen(QColor(255, 255, 255, 200), 1))
-            painter.setBrush(dark)
-            painter.drawPolygon(
-                QPolygonF(
-                    [
-                        QPointF(edge, mid),
-                        QPointF(edge + step, mid - 5),
-                        QPointF(edge + step, mid + 5),
-                    ]
-                )
-            )
 
 
 class CrossingsPanel(QWidget):
