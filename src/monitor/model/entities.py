@@ -11,6 +11,7 @@ import bisect
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from enum import StrEnum
+from collections.abc import Sequence
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -248,7 +249,8 @@ class Scenario:
     info: ScenarioInfo
     factions: list[Faction] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
+    # A list, or for big files a read-only column-wise sequence (monitor.model.columnar.EventColumns).
+    events: Sequence[Event] = field(default_factory=list)
     crossings: list[Crossing] = field(default_factory=list)
     territory: list[TerritoryShare] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
@@ -279,6 +281,10 @@ class Scenario:
         return next((c for c in self.crossings if c.id == crossing_id), None)
 
     def event(self, event_id: str) -> Event | None:
+        position = getattr(self.events, "position", None)
+        if position is not None:  # column-wise events (monitor.model.columnar): an index lookup
+            i = position(event_id)
+            return self.events[i] if i is not None else None
         return next((e for e in self.events if e.id == event_id), None)
 
     # -- queries -------------------------------------------------------------
@@ -317,7 +323,13 @@ class Scenario:
     def time_range(self) -> tuple[datetime, datetime] | None:
         """Earliest and latest instants in events, crossing histories and territory."""
         tz = self.tz
-        instants = [e.time.instant for e in self.events]
+        frame = getattr(self.events, "frame", None)
+        if frame is not None:  # column-wise events: the earliest and latest from the time column
+            times = frame()["time_ns"].to_numpy()
+            instants = [self.events[int(times.argmin())].time.instant] if len(times) else []
+            instants += [self.events[int(times.argmax())].time.instant] if len(times) else []
+        else:
+            instants = [e.time.instant for e in self.events]
         instants += [h.time.instant for c in self.crossings for h in c.history]
         instants += [Moment.of_day(d, tz).instant for d in self.territory_dates()]
         if not instants:

@@ -67,6 +67,16 @@ class Fallback(Exception):
     """The fast path met something it does not decide: load with the strict path."""
 
 
+class ColumnarFallback(Exception):
+    """The columnar reader does not decide this file: load it the object way."""
+
+
+#: Files at least this big keep their events column by column (monitor.model.columnar):
+#: smaller ones load fast enough as objects, and the app's cold start must not wait for
+#: pyarrow and pandas (imported only when the events of such a file are reached).
+COLUMNAR_MIN_BYTES = 8 * 1024 * 1024
+
+
 _WS = re.compile(r"[ \t\n\r]*")
 _SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _TOP_KEYS = (
@@ -161,6 +171,20 @@ class _Reader:
         self._append(data, final=self.eof)
         return True
 
+    def byte_offset(self) -> int:
+        """The file offset of ``pos`` (the bytes not yet decoded in the decoder counted)."""
+        pending = self.decoder.getstate()[0]
+        return self.read_bytes - len(pending) - len(self.text[self.pos :].encode("utf-8", "surrogatepass"))
+
+    def seek(self, offset: int) -> None:
+        """Go on reading at byte ``offset`` of the file (a character boundary)."""
+        self.fh.seek(offset)
+        self.read_bytes = offset
+        self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self.text = ""
+        self.pos = 0
+        self.eof = False
+
     @property
     def fraction(self) -> float:
         """How much of the file was parsed (the window's unparsed text counted as 1 byte a character)."""
@@ -208,6 +232,8 @@ class _Builder:
         self.day_moments: dict[str, Moment] = {}
         self.offsets: dict[str, tzinfo] = {}  # "+03:00" -> its tzinfo, once seen valid
         self.last_report = time.monotonic()
+        self.tz: tzinfo | None = None
+        self.sources: set[str] = set()
 
     def tick(self, reader: _Reader, message: str) -> None:
         if self.cancel is not None and self.cancel():
@@ -268,6 +294,15 @@ class _Builder:
                 text[19:], m.instant.tzinfo
             )  # validated by parse_moment just now
         return m
+
+    def object_event(self, raw: bytes) -> Event:
+        """One event from its JSON bytes, the object way (for the columnar reader's unusual
+        events; ``self.tz`` and ``self.sources`` set by the loader)."""
+        try:
+            d = _DECODER.decode(raw.decode("utf-8"))
+        except (ValueError, RecursionError):
+            raise Fallback from None
+        return self.event(d, self.tz, self.sources)
 
     # -- events --------------------------------------------------------------------
     def event(self, d: Any, tz: tzinfo, sources: set[str]) -> Event:
@@ -426,17 +461,43 @@ def load_fast(
     fh: BinaryIO,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
+    *,
+    columnar: bool | None = None,
 ) -> Scenario:
     """Load a valid scenario from the binary file ``fh`` quickly; raise
-    :class:`Fallback` if the strict path must decide."""
-    # The strict path's helpers validate the small sections (scenario, factions,
-    # sources, territory) and the crossings' own fields, with the same rules.
-    from monitor.model import io
+    :class:`Fallback` if the strict path must decide.
 
+    ``columnar``: keep the events column-wise (:mod:`monitor.model.columnar`);
+    by default for files of ``COLUMNAR_MIN_BYTES`` and more. A file that path
+    does not decide is read again the object way.
+    """
     try:
         size = os.fstat(fh.fileno()).st_size
     except (OSError, AttributeError, ValueError):
         size = 0
+    if columnar is None:
+        columnar = size >= COLUMNAR_MIN_BYTES
+    if columnar:
+        start = fh.tell()
+        try:
+            return _load_fast(fh, size, progress, cancel, columnar=True)
+        except ColumnarFallback:
+            fh.seek(start)
+    return _load_fast(fh, size, progress, cancel, columnar=False)
+
+
+def _load_fast(
+    fh: BinaryIO,
+    size: int,
+    progress: ProgressCallback | None,
+    cancel: CancelCheck | None,
+    *,
+    columnar: bool,
+) -> Scenario:
+    # The strict path's helpers validate the small sections (scenario, factions,
+    # sources, territory) and the crossings' own fields, with the same rules.
+    from monitor.model import io
+
     head = fh.read(io._SNIFF_BYTES)
     if io._encoding_problem(head) is not None or not head.lstrip(b" \t\r\n").startswith(b"{"):
         raise Fallback
@@ -466,7 +527,10 @@ def load_fast(
         if key == "events":
             if tz is None or source_ids is None:
                 raise Fallback  # unusual order: not worth streaming
-            events = _stream_events(reader, b, tz, source_ids)
+            if columnar and faction_ids is not None:
+                events = _columnar_events(reader, b, tz, source_ids, top)
+            else:
+                events = _stream_events(reader, b, tz, source_ids)
         elif key == "crossings":
             if tz is None or source_ids is None or faction_ids is None:
                 raise Fallback
@@ -508,9 +572,7 @@ def load_fast(
     if not seen.issuperset(_TOP_KEYS) or top.get("scenario") is None:
         raise Fallback
     _check_finite(extra)
-    if len({e.id for e in events}) != len(events) or len({c.id for c in crossings}) != len(
-        crossings
-    ):
+    if not _unique_ids(events) or len({c.id for c in crossings}) != len(crossings):
         raise Fallback
     return Scenario(
         info=top["scenario"],
@@ -522,6 +584,35 @@ def load_fast(
         schema_version=SCHEMA_VERSION,
         extra=extra,
     )
+
+
+def _unique_ids(events: Any) -> bool:
+    frame = getattr(events, "frame", None)
+    if frame is not None:  # columnar
+        return not frame()["id"].duplicated().any()
+    return len({e.id for e in events}) == len(events)
+
+
+def _columnar_events(reader: _Reader, b: _Builder, tz: tzinfo, sources: set[str], top: dict[str, Any]) -> Any:
+    from monitor.model.columnar import read_events
+
+    b.tz, b.sources = tz, sources
+    start = reader.byte_offset()
+    by_id = {s.id: s for s in top["sources"]}
+    names = {f.id: f.name for f in top["factions"]}
+
+    def tick(fraction: float, message: str) -> None:
+        if b.cancel is not None and b.cancel():
+            raise LoadCancelled
+        if b.progress is not None:
+            now = time.monotonic()
+            if now - b.last_report >= PROGRESS_INTERVAL_S:
+                b.last_report = now
+                b.progress(0.9 * fraction, message)
+
+    events, end = read_events(reader.fh, start, b, tz, by_id, names, tick)
+    reader.seek(end)
+    return events
 
 
 def _stream_events(reader: _Reader, b: _Builder, tz: tzinfo, sources: set[str]) -> list[Event]:

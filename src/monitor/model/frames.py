@@ -48,6 +48,11 @@ def events_frame(
     ``cancel``: as for :func:`monitor.model.io.load_scenario` (for building
     the frame in a worker thread; ``cancel()`` true raises ``LoadCancelled``).
     """
+    columns = getattr(scenario.events, "frame", None)
+    if columns is not None:  # a big file's events are kept as this frame already (monitor.model.columnar)
+        if progress is not None:
+            progress(1.0, "Indexing events: done")
+        return columns()
     # Paused: building the columns makes ~10 temporary objects per event and
     # no cycles; a collection in between would hold the GIL (UI thread) for long.
     paused = gc.isenabled()

@@ -1,0 +1,742 @@
+"""Events of big files, stored column by column.
+
+A million ``Event`` objects (each with its ``Moment``, datetime, ``Location``,
+lists and strings) take ~1 KB apiece: a 0.6 GB file became 2.3 GB in memory,
+and building them was most of the loading time. For big files the fast loader
+(:mod:`monitor.model.fast_load`, for files of ``COLUMNAR_MIN_BYTES`` and more) reads the ``events`` array with this module
+instead:
+
+* the array is cut into windows of a few MB at event boundaries and each
+  window is decoded by msgspec straight into typed structs (C speed, types,
+  ranges and non-blank text checked while decoding), then turned into columns:
+  pyarrow strings, numpy numbers, codes for repeated values;
+* those columns *are* the events frame the views use
+  (:func:`monitor.model.frames.events_frame`), so it costs nothing more;
+* :class:`EventColumns` is the ``scenario.events`` sequence: ``len``, index,
+  slice and iteration give ordinary :class:`Event` objects, made on demand and
+  equal to what the object loader builds.
+
+The rules are the strict validator's. What this path does not decide raises
+:class:`ColumnarFallback` (the loader then reads the file the object way, and
+anything invalid still ends with the strict path's full report): an event with
+a field this version does not know goes through the object builder alone,
+while a duplicate key, a lone surrogate or an escaped colon, non-JSON numbers,
+an unusual layout send the whole file back. Duplicate keys, which msgspec
+would silently merge, are found by counting: every key in the raw text has
+exactly one ``:`` outside strings, so the colons of a window must equal the
+keys decoded plus the colons inside decoded strings.
+"""
+
+from __future__ import annotations
+
+import mmap
+import re
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+import msgspec
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from monitor.model.entities import Event, Location, Verification
+from monitor.model.fast_load import ColumnarFallback, Fallback
+from monitor.model.timeutil import MAX_YEAR, MIN_YEAR
+
+#: Bytes decoded per msgspec call: each call holds the GIL (~15-30 ms at this size).
+WINDOW_BYTES = 4 * 1024 * 1024
+_MAX_WINDOW_BYTES = 64 * 1024 * 1024  # one event bigger than this: the object path decides
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+# -- typed decoding ------------------------------------------------------------------------
+# gc=False and plain types: the decoder then runs ~3x faster than with per-value constraints
+# (a pattern is a Python regex call per string); non-blank text, the enumerations and ranges
+# are checked on whole columns afterwards.
+class _Loc(msgspec.Struct, gc=False):
+    name: str
+    lat: int | float | None = None
+    lon: int | float | None = None
+
+
+class _Ev(msgspec.Struct, gc=False):
+    id: str
+    time: str
+    title: str
+    category: str
+    actors: list[str]
+    source_ids: list[str]
+    verification: str
+    summary: str | None = None
+    location: _Loc | None = None
+    credibility: int | None = None
+    reliability: str | None = None
+
+
+_REQUIRED_KEYS = 7  # id, time, title, category, actors, source_ids, verification
+_RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
+_EV_LIST = msgspec.json.Decoder(list[_Ev])
+
+_WS = re.compile(rb"[ \t\n\r]*")
+_BOUNDARY = re.compile(
+    rb"\}[ \t\n\r]*,[ \t\n\r]*\{"
+)  # "}, {" between two events (or nested objects)
+_END = re.compile(rb"\}[ \t\n\r]*\]")  # "} ]": the end of the array (or of a nested one)
+# Lone-surrogate escapes (the strict path words them) and escaped colons (they would upset the count).
+_AWKWARD = re.compile(rb"\\u(?:[dD][89a-fA-F]|003[aA])")
+_GRADES = ("A", "B", "C", "D", "E", "F")
+_GRADE_CODE = {g: i for i, g in enumerate(_GRADES)}
+# The grade text for (reliability + 1) * 7 + credibility (reliability -1: none; credibility 0: none).
+_GRADE_TEXT = pa.array(
+    [f"{r or '?'}{c or '?'}" if (r or c) else "" for r in ("",) + _GRADES for c in range(7)],
+    type=pa.large_string(),
+)
+# The usual way of writing a time: the window's times are parsed in one go.
+_USUAL_TIME = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:[0-5]\d$"
+
+
+def _to_ns(value: datetime) -> int:
+    return (value - _EPOCH) // _MICROSECOND * 1000
+
+
+# -- reading -----------------------------------------------------------------------------------
+def read_events(
+    fh: Any,
+    start: int,
+    builder: Any,
+    tz: tzinfo,
+    sources: dict[str, Any],
+    faction_names: dict[str, str],
+    tick: Callable[[float, str], None],
+) -> tuple[EventColumns, int]:
+    """Read the ``events`` array whose value starts at byte ``start`` of the open file ``fh``.
+
+    ``builder`` is the fast loader's ``_Builder`` (moment parsing, the object
+    path for unusual events); ``sources`` the scenario's sources by id;
+    ``tick(fraction, message)`` reports progress and raises ``LoadCancelled``.
+    Returns the events and the byte offset just after the array's ``]``.
+    Raises ``Fallback`` (invalid: the strict path decides) or :class:`ColumnarFallback`.
+    """
+    try:
+        buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError, AttributeError):
+        raise ColumnarFallback from None
+    with buf:
+        return _Reader(buf, builder, tz, sources, faction_names, tick).read(start)
+
+
+class _Reader:
+    def __init__(self, buf, builder, tz, sources, faction_names, tick):
+        self.buf = buf
+        self.size = len(buf)
+        self.columns = _ColumnBuilder(builder, tz, sources, faction_names)
+        self.builder = builder
+        self.tick = tick
+        self.page = mmap.PAGESIZE
+
+    def read(self, start: int) -> tuple[EventColumns, int]:
+        buf = self.buf
+        p = _WS.match(buf, start).end()
+        if buf[p : p + 1] != b"[":
+            raise ColumnarFallback
+        p = _WS.match(buf, p + 1).end()
+        if buf[p : p + 1] == b"]":
+            return self.columns.finish(), p + 1
+        window = WINDOW_BYTES
+        while True:
+            got = self._next(p, window)
+            if got is None:
+                if window >= _MAX_WINDOW_BYTES or p + window >= self.size:
+                    raise ColumnarFallback  # no decodable cut: broken, or an odd layout
+                window *= 2
+                continue
+            raws, chunk, after, final = got
+            window = WINDOW_BYTES
+            self._decode(raws, chunk)
+            self._drop_pages(p, after)
+            p = after
+            self.tick(p / self.size, f"Reading events ({self.columns.n:,})")
+            if final:
+                return self.columns.finish(), p
+
+    def _next(self, p: int, window: int):
+        """The next run of whole events from ``p``: (raws, bytes, next position, is it the last)."""
+        buf = self.buf
+        end = min(p + window, self.size)
+        # A cut is right exactly when the text up to it decodes as a list: a cut inside a
+        # string or a nested value leaves it unterminated or unbalanced.
+        for tries, m in enumerate(_END.finditer(buf, p, end)):
+            if tries == 3:
+                break
+            chunk = b"[" + buf[p : m.start() + 1] + b"]"
+            raws = self._split(chunk)
+            if raws is not None:
+                return raws, chunk, m.end(), True
+        # The last "}, {" of the window (searched from its end), or the one before, ...
+        tries, cut = 0, end
+        while tries < 3:
+            cut = buf.rfind(b"}", p, cut)
+            if cut < 0:
+                break
+            m = _BOUNDARY.match(buf, cut)
+            if m is None or m.end() > end:
+                continue
+            tries += 1
+            chunk = b"[" + buf[p : cut + 1] + b"]"
+            raws = self._split(chunk)
+            if raws is not None:
+                return raws, chunk, m.end() - 1, False
+        return None
+
+    @staticmethod
+    def _split(chunk: bytes):
+        try:
+            return _RAW_LIST.decode(chunk)
+        except msgspec.DecodeError:
+            return None
+
+    def _drop_pages(self, start: int, end: int) -> None:
+        """Give the mapped pages already read back (they stay in the page cache): the
+        memory of the process then holds the columns, not the file as well."""
+        first = start - start % self.page
+        if end - first >= self.page:
+            try:
+                self.buf.madvise(mmap.MADV_DONTNEED, first, end - first - (end - first) % self.page)
+            except (OSError, ValueError, AttributeError):
+                pass
+
+    def _decode(self, raws: list[msgspec.Raw], chunk: bytes) -> None:
+        if _AWKWARD.search(chunk):
+            raise ColumnarFallback
+        try:
+            rows: list[_Ev] = _EV_LIST.decode(chunk)
+        except msgspec.DecodeError:
+            raise ColumnarFallback from None  # invalid, or NaN, a huge number: the object path decides
+        try:
+            cols, colons = self.columns.columns(rows)
+        except (pa.ArrowException, OverflowError, TypeError, ValueError):
+            raise ColumnarFallback from None  # e.g. an integer beyond int64: the object path decides
+        odd: dict[int, Event] = {}
+        if chunk.count(b":") != int(colons.sum()):
+            # Some event has more keys than decoded: a field this version does not know (msgspec
+            # skipped it) or a duplicate key (msgspec kept the last). Those go the object way,
+            # which keeps unknown fields and refuses duplicates.
+            # The colons of each event: its raw text joined with NULs (which JSON text never
+            # holds raw), then counted between them in one pass.
+            text = np.frombuffer(b"\x00".join(raws), np.uint8)
+            ends = np.append(np.flatnonzero(text == 0), len(text))
+            raw_colons = np.diff(np.searchsorted(np.flatnonzero(text == 58), ends), prepend=0)
+            for i in np.flatnonzero(raw_colons != colons).tolist():
+                odd[i] = self.builder.object_event(bytes(raws[i]))  # raises Fallback if invalid
+        self.columns.add(cols, odd)
+
+
+# -- columns -----------------------------------------------------------------------------------------
+class _Codes:
+    """Codes for a few distinct strings, in order of first appearance."""
+
+    def __init__(self) -> None:
+        self.index: dict[Any, int] = {}
+        self.values: list[Any] = []
+
+    def code(self, value: Any) -> int:
+        got = self.index.get(value)
+        if got is None:
+            got = self.index[value] = len(self.values)
+            self.values.append(value)
+        return got
+
+    def encode(self, values: pa.Array, allowed: frozenset[str] | None = None) -> np.ndarray:
+        """Codes of an array's values (each distinct value looked up once)."""
+        enc = values.dictionary_encode()
+        distinct = enc.dictionary.to_pylist()
+        if allowed is not None and not allowed.issuperset(distinct):
+            raise _fallback()
+        table = np.array([self.code(v) for v in distinct] + [0], np.int32)
+        return table[enc.indices.to_numpy(zero_copy_only=False)]
+
+    def categorical(self, codes: np.ndarray) -> pd.Categorical:
+        """Sorted categories, as ``pd.Categorical(values)`` would have them."""
+        order = sorted(range(len(self.values)), key=lambda i: self.values[i])
+        remap = np.empty(max(len(order), 1), np.int32)
+        remap[order] = np.arange(len(order), dtype=np.int32)
+        return pd.Categorical.from_codes(
+            remap[codes] if len(codes) else codes, categories=[self.values[i] for i in order]
+        )
+
+
+def _strings(values: list[str]) -> pa.Array:
+    return pa.array(values, type=pa.large_string())
+
+
+class _ColumnBuilder:
+    """Columns of the events read so far, one chunk of arrays per window."""
+
+    _TEXT = (
+        "id",
+        "time",
+        "title",
+        "summary",
+        "actors",
+        "location",
+        "grade",
+        "source_ids",
+        "search",
+        "actor_list",
+        "source_list",
+    )
+    _NUM = (
+        "time_ns",
+        "end_ns",
+        "day",
+        "summary_null",
+        "has_location",
+        "lat",
+        "lon",
+        "credibility",
+        "reliability_own",
+        "category",
+        "verification",
+        "reliability",
+    )
+
+    def __init__(
+        self, builder: Any, tz: tzinfo, sources: dict[str, Any], faction_names: dict[str, str]
+    ):
+        self.b = builder
+        self.tz = tz
+        self.sources = sources
+        self.rank = {  # a source's reliability, 0 (A) .. 5 (F); no grade: 99
+            s.id: _GRADE_CODE.get(s.reliability, 99) if s.reliability else 99
+            for s in sources.values()
+        }
+        self.names = faction_names
+        self.n = 0
+        self.text: dict[str, list[pa.Array]] = {k: [] for k in self._TEXT}
+        self.num: dict[str, list[np.ndarray]] = {k: [] for k in self._NUM}
+        self.categories = _Codes()
+        self.verifications = _Codes()
+        self.exact: dict[int, tuple[Any, Any]] = {}  # events whose lat/lon are JSON integers
+        self.odd: dict[int, Event] = {}
+        self.days: dict[str, tuple[int, int, str]] = {}
+        self.offsets: dict[str, int] = {}  # "+03:00" -> seconds, once checked by the strict parser
+        self.actor_text: dict[str, tuple[str, str]] = {}
+
+    # Everything below runs once per window of a few thousand events, in C where it can:
+    # a Python step per event costs ~0.1 s per million.
+    def columns(self, rows: list[_Ev]) -> tuple[dict[str, Any], np.ndarray]:
+        """The window's columns, and the ``:`` each event has in JSON (one per key plus
+        those inside its strings) for the duplicate / unknown key check."""
+        n = len(rows)
+        col: dict[str, Any] = {}
+        colons = np.full(n, _REQUIRED_KEYS, np.int64)
+
+        def counted(values: Any, *, non_blank: bool = False) -> pa.Array:
+            arr = (
+                values if isinstance(values, pa.Array) else pa.array(values, type=pa.large_string())
+            )
+            colons[:] += pc.fill_null(pc.count_substring(arr, ":"), 0).to_numpy(
+                zero_copy_only=False
+            )
+            if non_blank:
+                _check_non_blank(arr)
+            return arr
+
+        col["id"] = counted([r.id for r in rows], non_blank=True)
+        times = counted([r.time for r in rows])
+        col["title"] = counted([r.title for r in rows], non_blank=True)
+        summary = counted([r.summary for r in rows])
+        summary_null = summary.is_null().to_numpy(zero_copy_only=False)
+        colons += ~summary_null
+        col["summary_null"] = summary_null
+        col["summary"] = pc.fill_null(summary, "")
+        category = counted([r.category for r in rows], non_blank=True)
+        col["category"] = self.categories.encode(category)
+        verification = pa.array([r.verification for r in rows], type=pa.string())
+        col["verification"] = self.verifications.encode(verification, allowed=_VERIFICATION_VALUES)
+        given = pa.array([r.credibility for r in rows], type=pa.int64())
+        credibility = pc.fill_null(given, 0).to_numpy(zero_copy_only=False)
+        if n and (
+            credibility.min() < 0
+            or credibility.max() > 6
+            or (credibility == 0).sum() != given.null_count
+        ):
+            raise _fallback()  # 1..6 or nothing
+        col["credibility"] = credibility.astype(np.int8)
+        colons += credibility != 0
+        own = self._own_reliability([r.reliability for r in rows])
+        colons += own >= 0
+        col["reliability_own"] = own
+        self._times(times, col)
+        col["time"] = times
+        self._locations([r.location for r in rows], col, colons, counted)
+        # Actors: raw references joined (kept, to give the lists back), display names per combination.
+        actor_lists = pa.array([r.actors for r in rows], type=pa.list_(pa.large_string()))
+        _check_non_blank(actor_lists.flatten())
+        actor_list = counted(_joined(actor_lists))
+        col["actor_list"] = actor_list
+        shown, actor_search = self._actor_text(actor_list)
+        col["actors"] = shown
+        # Sources: known ids only; the best grade among them stands in for an event without its own.
+        source_lists = pa.array([r.source_ids for r in rows], type=pa.list_(pa.large_string()))
+        flat = source_lists.flatten().dictionary_encode()
+        rank = self.rank
+        try:
+            table = np.array([rank[x] for x in flat.dictionary.to_pylist()] + [99], np.int64)
+        except KeyError:
+            raise _fallback() from None  # a dangling reference: the strict path words it
+        ranks = table[flat.indices.to_numpy(zero_copy_only=False)]
+        counts = pc.list_value_length(source_lists).to_numpy(zero_copy_only=False).astype(np.int64)
+        best = np.full(n, 99, np.int64)
+        has = counts > 0
+        if len(ranks):
+            starts = np.zeros(n, np.int64)
+            np.cumsum(counts[:-1], out=starts[1:])
+            best[has] = np.minimum.reduceat(ranks, starts[has])
+        source_list = counted(_joined(source_lists))
+        col["source_list"] = source_list
+        col["source_ids"] = pc.replace_substring(source_list, "\x1f", " ")
+        derived = np.where(own >= 0, own, np.where(best == 99, -1, best))
+        col["reliability"] = derived.astype(np.int8)
+        col["grade"] = pc.take(_GRADE_TEXT, pa.array((derived + 1) * 7 + col["credibility"]))
+        # The full-text search column: casefold (what the filter compares with), not lower.
+        joined = pc.binary_join_element_wise(
+            col["title"],
+            col["summary"],
+            actor_search,
+            col["location"],
+            pa.scalar("\n", pa.large_string()),
+        )
+        ascii_only = pc.string_is_ascii(joined)
+        lowered = pc.ascii_lower(joined)
+        if not pc.all(ascii_only).as_py():
+            other = pc.invert(ascii_only)
+            folded = [x.casefold() for x in joined.filter(other).to_pylist()]
+            lowered = pc.replace_with_mask(lowered, other, pa.array(folded, type=pa.large_string()))
+        col["search"] = lowered
+        return col, colons
+
+    def _own_reliability(self, values: list[str | None]) -> np.ndarray:
+        enc = pa.array(values, type=pa.string()).dictionary_encode()
+        if not _GRADE_CODE.keys() >= set(enc.dictionary.to_pylist()):
+            raise _fallback()
+        table = np.array([_GRADE_CODE[g] for g in enc.dictionary.to_pylist()] + [-1], np.int8)
+        idx = pc.fill_null(enc.indices, len(table) - 1).to_numpy(zero_copy_only=False)
+        return table[idx]
+
+    def _times(self, times: pa.Array, col: dict[str, Any]) -> None:
+        """Start / end ns and day flags; the canonical text where a time is written otherwise.
+        Checked as the object path checks them (an impossible date, an odd offset: Fallback)."""
+        n = len(times)
+        usual = pc.match_substring_regex(times, _USUAL_TIME).to_numpy(zero_copy_only=False)
+        start = np.zeros(n, np.int64)
+        if usual.any():
+            which = pa.array(usual)
+            local_text = pc.utf8_slice_codeunits(times.filter(which), 0, 19)
+            local = pc.strptime(
+                local_text, format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True
+            )
+            # strptime rolls 30 Feb over to 1 Mar and :60 to the next minute: the same day and
+            # seconds back, or no.
+            if local.null_count or not (
+                pc.all(pc.equal(pc.day(local), _digits(local_text, 8, 10))).as_py()
+                and pc.all(pc.equal(pc.second(local), _digits(local_text, 17, 19))).as_py()
+            ):
+                raise _fallback()
+            years = pc.year(local)
+            if pc.min(years).as_py() < MIN_YEAR or pc.max(years).as_py() > MAX_YEAR:
+                raise _fallback()
+            enc = pc.utf8_slice_codeunits(times.filter(which), 19, 25).dictionary_encode()
+            table = np.array([self._offset(o) for o in enc.dictionary.to_pylist()], np.int64)
+            seconds = (
+                local.cast(pa.int64()).to_numpy(zero_copy_only=False)
+                - table[enc.indices.to_numpy()]
+            )
+            start[usual] = seconds * 1_000_000_000
+        end = start.copy()
+        day = np.zeros(n, bool)
+        canon = None
+        b, tz = self.b, self.tz
+        for i in np.flatnonzero(~usual).tolist():
+            t = times[i].as_py()
+            got = self.days.get(t)
+            if got is None:
+                m = b.moment(t, tz)  # Fallback if invalid
+                got = (_to_ns(m.instant), _to_ns(m.end), m.iso(), m.day)
+                if m.day:
+                    self.days[t] = got
+            start[i], end[i], iso, day[i] = got
+            if iso != t:
+                canon = canon if canon is not None else times.to_pylist()
+                canon[i] = iso
+        col["time_ns"], col["end_ns"], col["day"] = start, end, day
+        if canon is not None:
+            col["time_canon"] = pa.array(canon, type=pa.large_string())
+
+    def _offset(self, text: str) -> int:
+        got = self.offsets.get(text)
+        if got is None:
+            if text == "-00:00":  # written back as +00:00: the object path keeps the text right
+                raise ColumnarFallback
+            m = self.b.moment(f"2000-01-01T00:00:00{text}", self.tz)  # the strict parser's verdict
+            got = self.offsets[text] = int(m.instant.utcoffset().total_seconds())
+        return got
+
+    def _locations(
+        self, locs: list[_Loc | None], col: dict[str, Any], colons: np.ndarray, counted
+    ) -> None:
+        names = counted([loc.name if loc is not None else None for loc in locs], non_blank=True)
+        has = pc.is_valid(names).to_numpy(zero_copy_only=False)
+        col["has_location"] = has
+        col["location"] = pc.fill_null(names, "")
+        colons += 2 * has
+        lats = [loc.lat if loc is not None else None for loc in locs]
+        lons = [loc.lon if loc is not None else None for loc in locs]
+        lat = pa.array(lats, type=pa.float64()).to_numpy(zero_copy_only=False)
+        lon = pa.array(lons, type=pa.float64()).to_numpy(zero_copy_only=False)
+        lat_set, lon_set = ~np.isnan(lat), ~np.isnan(lon)
+        if (lat_set != lon_set).any():
+            raise _fallback()  # both or neither: the strict path words it
+        if lat_set.any() and (np.abs(lat[lat_set]).max() > 90 or np.abs(lon[lon_set]).max() > 180):
+            raise _fallback()
+        colons += lat_set
+        colons += lon_set
+        col["lat"], col["lon"] = lat, lon
+        if int in set(map(type, lats)) | set(map(type, lons)):
+            col["exact"] = {
+                i: (la, lo)
+                for i, (la, lo) in enumerate(zip(lats, lons, strict=True))
+                if type(la) is int or type(lo) is int
+            }
+
+    def _actor_text(self, actor_list: pa.Array) -> tuple[pa.Array, pa.Array]:
+        """Display names ("Syrian government; HTS") and the search words per event, worked
+        out once per distinct combination of actors."""
+        enc = actor_list.dictionary_encode()
+        names = self.names
+        shown, search = [], []
+        for joined in enc.dictionary.to_pylist():
+            got = self.actor_text.get(joined)
+            if got is None:
+                refs = joined.split("\x1f") if joined else []
+                text = "; ".join(names.get(a, a) for a in refs)
+                got = (text, f"{' '.join(refs)} {text}")
+                if len(self.actor_text) < 100_000:
+                    self.actor_text[joined] = got
+            shown.append(got[0])
+            search.append(got[1])
+        idx = enc.indices
+        return (
+            pc.take(pa.array(shown, type=pa.large_string()), idx),
+            pc.take(pa.array(search, type=pa.large_string()), idx),
+        )
+
+    def add(self, col: dict[str, Any], odd: dict[int, Event]) -> None:
+        base = self.n
+        for i, e in odd.items():
+            self.odd[base + i] = e
+        for i, pair in col.pop("exact", {}).items():
+            self.exact[base + i] = pair
+        col["time"] = col.pop("time_canon", col["time"])
+        for k in self._TEXT:
+            self.text[k].append(col[k])
+        for k in self._NUM:
+            self.num[k].append(col[k])
+        self.n += len(col["time_ns"])
+
+    def finish(self) -> EventColumns:
+        num = {k: np.concatenate(v) if v else np.empty(0) for k, v in self.num.items()}
+        text = {k: pa.chunked_array(v, type=pa.large_string()) for k, v in self.text.items()}
+        reliability = num["reliability"].astype(np.int64)
+        present = sorted(set(np.unique(reliability).tolist()))
+        remap = np.zeros(8, np.int64)
+        remap[np.array(present, np.int64) + 1] = np.arange(len(present))
+        frame = pd.DataFrame(
+            {
+                "id": pd.arrays.ArrowStringArray(text["id"]),
+                "time_ns": num["time_ns"].astype(np.int64),
+                "end_ns": num["end_ns"].astype(np.int64),
+                "day": num["day"].astype(bool),
+                "title": pd.arrays.ArrowStringArray(text["title"]),
+                "summary": pd.arrays.ArrowStringArray(text["summary"]),
+                "category": self.categories.categorical(num["category"].astype(np.int64)),
+                "actors": pd.arrays.ArrowStringArray(text["actors"]),
+                "location": pd.arrays.ArrowStringArray(text["location"]),
+                "lat": num["lat"].astype(float),
+                "lon": num["lon"].astype(float),
+                "verification": self.verifications.categorical(
+                    num["verification"].astype(np.int64)
+                ),
+                "reliability": pd.Categorical.from_codes(
+                    remap[reliability + 1] if len(reliability) else reliability,
+                    categories=[(("",) + _GRADES)[c + 1] for c in present],
+                ),
+                "credibility": num["credibility"].astype(np.int8),
+                "grade": pd.arrays.ArrowStringArray(text["grade"]),
+                "source_ids": pd.arrays.ArrowStringArray(text["source_ids"]),
+                "search": pd.arrays.ArrowStringArray(text["search"]),
+            }
+        )
+        return EventColumns(
+            frame=frame,
+            text=text,
+            builder=self.b,
+            tz=self.tz,
+            summary_null=num["summary_null"].astype(bool),
+            has_location=num["has_location"].astype(bool),
+            reliability_own=num["reliability_own"].astype(np.int8),
+            exact=self.exact,
+            odd=self.odd,
+        )
+
+
+_VERIFICATION_VALUES = frozenset(v.value for v in Verification)
+_X1F = pa.scalar("\x1f", pa.large_string())
+
+
+def _joined(lists: pa.ListArray) -> pa.Array:
+    """Each list as one string, items separated by U+001F (an item holding one: ColumnarFallback)."""
+    items = lists.flatten()
+    if len(items) and pc.max(pc.count_substring(items, "\x1f")).as_py():
+        raise ColumnarFallback
+    return pc.binary_join(lists, _X1F)
+
+
+def _digits(text: pa.Array, start: int, stop: int) -> pa.Array:
+    return pc.utf8_slice_codeunits(text, start, stop).cast(pa.int64())
+
+
+def _check_non_blank(arr: pa.Array) -> None:
+    """Every (non-null) string has a character that is not white space, as ``str.isspace``
+    counts it. One printable ASCII character settles it; the rest are asked in Python."""
+    unsure = pc.invert(pc.fill_null(pc.match_substring_regex(arr, "[!-~]"), True))
+    if pc.any(unsure).as_py():
+        for value in arr.filter(unsure).to_pylist():
+            if not value or value.isspace():
+                raise _fallback()
+
+
+def _fallback() -> Exception:
+    return Fallback()
+
+
+# -- the sequence --------------------------------------------------------------------------------------
+class EventColumns(Sequence):
+    """``scenario.events`` of a big file: a read-only sequence of :class:`Event`,
+    each made on demand from the columns (equal to what the object loader makes).
+
+    :meth:`frame` is the events frame (:func:`monitor.model.frames.events_frame`).
+    """
+
+    def __init__(
+        self,
+        *,
+        frame: pd.DataFrame,
+        text: dict[str, pa.ChunkedArray],
+        builder: Any,
+        tz: tzinfo,
+        summary_null: np.ndarray,
+        has_location: np.ndarray,
+        reliability_own: np.ndarray,
+        exact: dict[int, tuple[Any, Any]],
+        odd: dict[int, Event],
+    ):
+        self._frame = frame
+        self._n = len(frame)
+        self._time = text["time"]
+        self._builder = builder
+        builder.progress = builder.cancel = None  # the loading thread's callbacks are done
+        self._tz = tz
+        self._summary_null = summary_null
+        self._has_location = has_location
+        self._reliability = reliability_own
+        self._exact = exact
+        self._odd = odd
+        self._positions: pd.Index | None = None
+        self._columns = {
+            name: text[name]
+            for name in ("id", "title", "summary", "location", "actor_list", "source_list")
+        }
+        self._category = frame["category"].array
+        self._verification = frame["verification"].array
+        self._lat = frame["lat"].to_numpy()
+        self._lon = frame["lon"].to_numpy()
+        self._credibility = frame["credibility"].to_numpy()
+
+    def frame(self) -> pd.DataFrame:
+        """The events frame (shared: treat it as read-only)."""
+        return self._frame
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self._event(i) for i in range(*index.indices(self._n))]
+        i = index.__index__()
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError("event index out of range")
+        return self._event(i)
+
+    def __iter__(self) -> Iterator[Event]:
+        for i in range(self._n):
+            yield self._event(i)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, (list, tuple, EventColumns)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<EventColumns: {self._n:,} events>"
+
+    def position(self, event_id: str) -> int | None:
+        """The index of the event with this id (None if there is none)."""
+        if self._positions is None:
+            self._positions = pd.Index(self._frame["id"])
+        try:
+            got = self._positions.get_loc(event_id)
+        except KeyError:
+            return None
+        return got if isinstance(got, int) else None
+
+    def _event(self, i: int) -> Event:
+        odd = self._odd.get(i)
+        if odd is not None:
+            return odd
+        col = self._columns
+        actors = col["actor_list"][i].as_py()
+        sources = col["source_list"][i].as_py()
+        location = None
+        if self._has_location[i]:
+            lat, lon = self._exact.get(i) or (self._lat[i], self._lon[i])
+            if lat != lat:  # NaN: no coordinates
+                lat = lon = None
+            else:
+                lat = float(lat) if type(lat) is not int else lat
+                lon = float(lon) if type(lon) is not int else lon
+            location = Location(col["location"][i].as_py(), lat, lon, {})
+        credibility = int(self._credibility[i])
+        reliability = int(self._reliability[i])
+        return Event(
+            col["id"][i].as_py(),
+            self._builder.moment(self._time[i].as_py(), self._tz),
+            col["title"][i].as_py(),
+            self._category[i],
+            actors.split("\x1f") if actors else [],
+            sources.split("\x1f") if sources else [],
+            Verification(self._verification[i]),
+            None if self._summary_null[i] else col["summary"][i].as_py(),
+            location,
+            credibility or None,
+            _GRADES[reliability] if reliability >= 0 else None,
+            {},
+        )
