@@ -13,7 +13,14 @@ import pytest
 
 import monitor.model.columnar as columnar
 import monitor.model.fast_load as fast_load
-from monitor.model import LoadCancelled, ScenarioError, dumps_scenario, load_scenario
+from monitor.model import (
+    LoadCancelled,
+    ScenarioError,
+    dumps_scenario,
+    load_scenario,
+    save_scenario,
+    scenario_to_json,
+)
 from monitor.model.columnar import EventColumns
 from monitor.model.frames import _events_frame, events_frame
 from monitor.model.io import read_json, scenario_from_json
@@ -59,7 +66,9 @@ def odd_doc() -> dict:
     ev[11]["source_ids"] = []
     ev[12]["credibility"] = 6
     ev[12]["reliability"] = "F"
-    ev[13]["summary"] = "line\nbreak\ttab \u2028 sep \u202e bidi \x00 nul"
+    ev[13]["summary"] = "line\nbreak\ttab \u2028 sep \u202e bidi \x00 nul \x7f \x1b"
+    ev[14]["location"] = {"name": 'back\\slash "q" \t', "lat": -0.0, "lon": 180}
+    ev[15]["actors"] = ['a "quoted" \\ actor', "al-Bukamal"]
     return doc
 
 
@@ -214,3 +223,17 @@ def test_progress_rises_and_cancel_stops_a_columnar_load(tmp_path, monkeypatch):
 
     with pytest.raises(LoadCancelled):
         columns(path, cancel=cancel)
+
+
+def test_saving_from_the_columns_writes_the_object_paths_bytes(tmp_path):
+    doc = odd_doc()
+    doc["events"][20]["location"] = {"name": "far", "lat": 1e-05, "lon": 2.5}  # json.dumps: 1e-05
+    for name, d in (("plain", bundled_doc()), ("odd", odd_doc()), ("float", doc)):
+        path = write(tmp_path, d, name=f"{name}.json")
+        got, expected = columns(path), strict(path)
+        assert isinstance(got.events, EventColumns)
+        assert dumps_scenario(got) == dumps_scenario(expected), name
+        assert scenario_to_json(got) == scenario_to_json(expected), name
+        out = tmp_path / f"{name}-saved.json"
+        save_scenario(got, out)
+        assert out.read_bytes() == dumps_scenario(expected).encode("utf-8")

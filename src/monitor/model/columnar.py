@@ -29,6 +29,7 @@ keys decoded plus the colons inside decoded strings.
 
 from __future__ import annotations
 
+import json
 import mmap
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -48,6 +49,11 @@ from monitor.model.timeutil import MAX_YEAR, MIN_YEAR
 #: Bytes decoded per msgspec call: each call holds the GIL (~15-30 ms at this size).
 WINDOW_BYTES = 4 * 1024 * 1024
 _MAX_WINDOW_BYTES = 64 * 1024 * 1024  # one event bigger than this: the object path decides
+
+# The system allocator rather than jemalloc: the windows' temporary buffers go back to the
+# system when freed, so the peak memory of a big load is the columns and little more
+# (1M events: 1.0 GB instead of 1.2 GB; no slower).
+pa.set_memory_pool(pa.system_memory_pool())
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -73,6 +79,27 @@ class _Ev(msgspec.Struct, gc=False):
     verification: str
     summary: str | None = None
     location: _Loc | None = None
+    credibility: int | None = None
+    reliability: str | None = None
+
+
+# Saving: the canonical key order of an event (monitor.model.io._event_json), absent = omitted.
+class _LocOut(msgspec.Struct, omit_defaults=True, gc=False):
+    name: str
+    lat: int | float | None = None
+    lon: int | float | None = None
+
+
+class _EvOut(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+    id: str
+    time: str
+    title: str
+    summary: str | None = None
+    category: str
+    actors: list[str]
+    location: _LocOut | None = None
+    source_ids: list[str]
+    verification: str
     credibility: int | None = None
     reliability: str | None = None
 
@@ -647,6 +674,7 @@ class EventColumns(Sequence):
     ):
         self._frame = frame
         self._n = len(frame)
+        self._text = text
         self._time = text["time"]
         self._builder = builder
         builder.progress = builder.cancel = None  # the loading thread's callbacks are done
@@ -666,6 +694,10 @@ class EventColumns(Sequence):
         self._lat = frame["lat"].to_numpy()
         self._lon = frame["lon"].to_numpy()
         self._credibility = frame["credibility"].to_numpy()
+
+    def ids(self) -> pa.ChunkedArray:
+        """The events' ids, in order."""
+        return self._columns["id"]
 
     def frame(self) -> pd.DataFrame:
         """The events frame (shared: treat it as read-only)."""
@@ -708,6 +740,75 @@ class EventColumns(Sequence):
             return None
         return got if isinstance(got, int) else None
 
+    def json_pieces(self) -> list[Any]:
+        """The events' canonical JSON text (see :func:`events_json_pieces`), for saving."""
+        return events_json_pieces(self)
+
+    def json_values(self, odd: list[Any] | None = None) -> list[Any]:
+        """The events as JSON-ready values for saving, in the canonical key order (what
+        ``io._event_json`` gives for each event), straight from the columns: structs that
+        msgspec encodes, dicts for the events kept as objects. With a list ``odd``,
+        floats that msgspec would write differently from ``json.dumps`` are noted in it."""
+        from monitor.model.io import _event_json
+
+        f = self._frame
+        col = self._columns
+        lat = self._lat
+        lon = self._lon
+        located = self._has_location & ~np.isnan(lat)
+        if odd is not None and located.any():
+            a = np.abs(np.concatenate([lat[located], lon[located]]))
+            if not ((a == 0) | ((a >= 1e-4) & (a < 1e16))).all():
+                odd.append("lat/lon")
+        lats = np.where(located, lat, np.nan).tolist()
+        lons = np.where(located, lon, np.nan).tolist()
+        for i, (la, lo) in self._exact.items():
+            lats[i], lons[i] = la, lo
+        names = col["location"].to_pylist()
+        locations = [
+            (_LocOut(name, la, lo) if la == la else _LocOut(name)) if has else None
+            for name, la, lo, has in zip(
+                names, lats, lons, self._has_location.tolist(), strict=True
+            )
+        ]
+        del names, lats, lons
+        summaries = col["summary"].to_pylist()
+        for i in np.flatnonzero(self._summary_null).tolist():
+            summaries[i] = None
+        own = self._reliability.tolist()
+        out = [
+            _EvOut(
+                id=ident,
+                time=when,
+                title=title,
+                summary=summary,
+                category=category,
+                actors=actors.split("\x1f") if actors else [],
+                location=location,
+                source_ids=sources.split("\x1f") if sources else [],
+                verification=verification,
+                credibility=credibility or None,
+                reliability=_GRADES[rel] if rel >= 0 else None,
+            )
+            for ident, when, title, summary, category, actors, location, sources, verification, credibility, rel in zip(
+                col["id"].to_pylist(),
+                self._time.to_pylist(),
+                col["title"].to_pylist(),
+                summaries,
+                f["category"].astype(object).tolist(),
+                col["actor_list"].to_pylist(),
+                locations,
+                col["source_list"].to_pylist(),
+                f["verification"].astype(object).tolist(),
+                self._credibility.tolist(),
+                own,
+                strict=True,
+            )
+        ]
+        for i, event in self._odd.items():
+            out[i] = _event_json(event, odd)
+        return out
+
     def _event(self, i: int) -> Event:
         odd = self._odd.get(i)
         if odd is not None:
@@ -740,3 +841,180 @@ class EventColumns(Sequence):
             _GRADES[reliability] if reliability >= 0 else None,
             {},
         )
+
+
+# -- saving ------------------------------------------------------------------------------------------
+# The canonical bytes of the events (json.dumps(..., ensure_ascii=False, indent=2) of the document,
+# where they sit two levels deep), assembled by Arrow from the columns: no Python object per event.
+_ESCAPES = {chr(c): f"\\u{c:04x}" for c in range(32)} | {
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+_NEEDS_ESCAPE = '["\\\\\\x00-\\x1f]'
+_IN = "\n      "  # an event's keys
+_IN2 = "\n        "  # items of its lists, keys of its location
+
+
+def _lit(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+def _json_strings(arr: pa.Array) -> pa.Array:
+    """Each string as a JSON string literal, escaped as json.dumps(ensure_ascii=False) does."""
+    arr = arr.cast(pa.large_string())
+    if pc.any(pc.match_substring_regex(arr, _NEEDS_ESCAPE)).as_py():
+        for char in ("\\", '"'):  # the backslash first: the others add backslashes
+            if pc.any(pc.match_substring(arr, char)).as_py():
+                arr = pc.replace_substring(arr, char, "\\" + char)
+        controls = pc.replace_substring_regex(arr, "[^\\x00-\\x1f]+", "")
+        for char in set("".join(controls.filter(pc.not_equal(controls, "")).to_pylist())):
+            arr = pc.replace_substring(arr, char, _ESCAPES[char])
+    return pc.binary_join_element_wise(_lit('"'), arr, _lit('"'), _lit(""))
+
+
+def _json_lists(joined: pa.Array) -> pa.Array:
+    """U+001F-joined lists of strings as indented JSON lists ("[]" when empty)."""
+    lists = pc.split_pattern(joined, "\x1f")
+    items = _json_strings(lists.flatten())
+    lists = (
+        pa.LargeListArray.from_arrays(pa.array(lists.offsets, pa.int64()), items)
+        if isinstance(lists, pa.LargeListArray)
+        else pa.ListArray.from_arrays(lists.offsets, items)
+    )
+    body = pc.binary_join(lists, _lit("," + _IN2))
+    text = pc.binary_join_element_wise(_lit("[" + _IN2), body, _lit(_IN + "]"), _lit(""))
+    return pc.if_else(pc.equal(joined, ""), _lit("[]"), text)
+
+
+def _keyed(key: str, values: pa.Array) -> pa.Array:
+    return pc.binary_join_element_wise(_lit(f'"{key}": '), values, _lit(""))
+
+
+_NULL = pa.scalar(None, pa.large_string())
+_RELIABILITY_JSON = pa.array(
+    [f',\n      "reliability": "{g}"' for g in ("A", "B", "C", "D", "E", "F")], pa.large_string()
+)
+SAVE_SLICE = 65_536
+_SEPARATOR = b",\n    "  # events per Arrow pass (bounded memory and GIL holds)
+
+
+def _events_text(ev: EventColumns, start: int, stop: int) -> tuple[pa.Array, dict[int, Event]]:
+    """The canonical text of events ``start:stop``, one string each followed by the
+    separator, indented for their place in the file; and the events kept as objects
+    (their strings are to be replaced by the text of ``io._event_json``)."""
+    text = {k: v.slice(start, stop - start).combine_chunks() for k, v in ev._text.items()}  # noqa: SLF001
+    frame = ev._frame.iloc[start:stop]  # noqa: SLF001
+    summary_null = ev._summary_null[start:stop]  # noqa: SLF001
+    has_location = ev._has_location[start:stop]  # noqa: SLF001
+    lat = ev._lat[start:stop]  # noqa: SLF001
+    lon = ev._lon[start:stop]  # noqa: SLF001
+    credibility = ev._credibility[start:stop]  # noqa: SLF001
+    own = ev._reliability[start:stop]  # noqa: SLF001
+
+    def optional(absent: np.ndarray, value: pa.Array) -> pa.Array:
+        """``value`` after the separator, or nothing where ``absent``."""
+        return pc.if_else(pa.array(absent), _lit(""), value)
+
+    summary = optional(
+        summary_null,
+        pc.binary_join_element_wise(
+            _lit("," + _IN + '"summary": '), _json_strings(text["summary"]), _lit("")
+        ),
+    )
+    coords = has_location & ~np.isnan(lat)
+    lats, lons = lat.tolist(), lon.tolist()
+    for i, (la, lo) in ev._exact.items():  # noqa: SLF001
+        if start <= i < stop:
+            lats[i - start], lons[i - start] = la, lo
+    lat_text = pa.array(list(map(repr, lats)), pa.large_string())
+    lon_text = pa.array(list(map(repr, lons)), pa.large_string())
+    coords_text = optional(
+        ~coords,
+        pc.binary_join_element_wise(
+            _lit("," + _IN2 + '"lat": '), lat_text, _lit("," + _IN2 + '"lon": '), lon_text, _lit("")
+        ),
+    )
+    location = optional(
+        ~has_location,
+        pc.binary_join_element_wise(
+            _lit("," + _IN + '"location": {' + _IN2 + '"name": '),
+            _json_strings(text["location"]),
+            coords_text,
+            _lit(_IN + "}"),
+            _lit(""),
+        ),
+    )
+    credibility_text = optional(
+        credibility == 0,
+        pc.binary_join_element_wise(
+            _lit("," + _IN + '"credibility": '),
+            pa.array(credibility).cast(pa.large_string()),
+            _lit(""),
+        ),
+    )
+    reliability = optional(
+        own < 0, pc.take(_RELIABILITY_JSON, pa.array(np.where(own >= 0, own, 0)))
+    )
+    events = pc.binary_join_element_wise(
+        _lit("{" + _IN + '"id": '),
+        _json_strings(text["id"]),
+        _lit("," + _IN + '"time": '),
+        _json_strings(text["time"]),
+        _lit("," + _IN + '"title": '),
+        _json_strings(text["title"]),
+        summary,
+        _lit("," + _IN + '"category": '),
+        _json_strings(pa.array(frame["category"].array)),
+        _lit("," + _IN + '"actors": '),
+        _json_lists(text["actor_list"]),
+        location,
+        _lit("," + _IN + '"source_ids": '),
+        _json_lists(text["source_list"]),
+        _lit("," + _IN + '"verification": '),
+        _json_strings(pa.array(frame["verification"].array)),
+        credibility_text,
+        reliability,
+        _lit("\n    },\n    "),
+        _lit(""),
+    )
+    odd = {i - start: e for i, e in ev._odd.items() if start <= i < stop}  # noqa: SLF001
+    return events, odd
+
+
+def events_json_pieces(ev: EventColumns) -> list[Any]:
+    """Buffers whose concatenation is the events array as written at its place in a
+    canonical file (``[`` ... ``]``, items indented by four spaces)."""
+    from monitor.model.io import _event_json
+
+    n = len(ev)
+    if not n:
+        return [b"[]"]
+    pieces: list[Any] = [b"[\n    "]
+    for start in range(0, n, SAVE_SLICE):
+        stop = min(n, start + SAVE_SLICE)
+        events, odd = _events_text(ev, start, stop)
+        # The strings end to end are the text: slices of Arrow's buffer, not copies; the
+        # events kept as objects (unknown fields) written by the object path instead.
+        data = memoryview(events.buffers()[2])
+        offsets = np.frombuffer(events.buffers()[1], np.int64)[
+            events.offset : events.offset + len(events) + 1
+        ]
+        at = 0
+        for i in sorted(odd):
+            pieces.append(data[offsets[at] : offsets[i]])
+            dumped = json.dumps(_event_json(odd[i]), ensure_ascii=False, indent=2, allow_nan=False)
+            pieces.append(dumped.replace("\n", "\n    ").encode("utf-8") + b",\n    ")
+            at = i + 1
+        pieces.append(data[offsets[at] : offsets[len(events)]])
+    # Every event's text ends with the separator: not the last one's.
+    while not len(pieces[-1]):
+        pieces.pop()
+    last = bytes(pieces[-1])
+    if not last.endswith(_SEPARATOR):
+        raise AssertionError("events text without its separator")
+    pieces[-1] = last[: -len(_SEPARATOR)]
+    pieces.append(b"\n  ]")
+    return pieces

@@ -10,6 +10,7 @@ without ``\\u`` escapes) so files diff well and round-trip byte for byte.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import errno
 import gc
 import json
@@ -953,7 +954,10 @@ def status_entry_json(h: StatusEntry) -> dict[str, Any]:
 
 def scenario_to_json(s: Scenario) -> dict[str, Any]:
     """The scenario as a JSON-ready dict in canonical key order."""
-    return _scenario_json(s, None)
+    doc = _scenario_json(s, None)
+    if hasattr(s.events, "json_values") and _msgspec is not None:
+        doc["events"] = _msgspec.to_builtins(doc["events"])  # structs from the columns -> dicts
+    return doc
 
 
 def _scenario_json(s: Scenario, odd: list[Any] | None) -> dict[str, Any]:
@@ -987,7 +991,7 @@ def _scenario_json(s: Scenario, odd: list[Any] | None) -> dict[str, Any]:
         "scenario": info,
         "factions": [{"id": f.id, "name": f.name, "color": f.color, **f.extra} for f in s.factions],
         "sources": [source(x) for x in s.sources],
-        "events": [_event_json(e, odd) for e in s.events],
+        "events": _events_json(s.events, odd),
         "crossings": [crossing(c) for c in s.crossings],
         "territory": [
             {"date": t.date.isoformat(), "faction": t.faction, "share_pct": t.share_pct,
@@ -997,6 +1001,13 @@ def _scenario_json(s: Scenario, odd: list[Any] | None) -> dict[str, Any]:
     }
     out.update(s.extra)
     return out
+
+
+def _events_json(events: Any, odd: list[Any] | None) -> list[Any]:
+    json_values = getattr(events, "json_values", None)
+    if json_values is not None:  # column-wise events (monitor.model.columnar): from the columns
+        return json_values(odd)
+    return [_event_json(e, odd) for e in events]
 
 
 def _event_json(e: Event, odd: list[Any] | None = None) -> dict[str, Any]:
@@ -1049,6 +1060,14 @@ def _dumps_bytes(s: Scenario) -> bytes:
     differently (1e-05 vs 1e-5) and NaN/Infinity as null instead of refusing:
     so a scenario holding any such float goes the stdlib way.
     """
+    pieces = getattr(s.events, "json_pieces", None)
+    if pieces is not None:
+        # Column-wise events (monitor.model.columnar) write their own text, assembled by Arrow
+        # from the columns; the rest of the document as usual, the events spliced in.
+        head = _dumps_bytes(dataclasses.replace(s, events=[]))
+        marker = b'\n  "events": [],\n'  # at the top level: strings never hold a raw newline
+        at = head.index(marker)
+        return b"".join([head[:at], b'\n  "events": ', *pieces(), b",\n", head[at + len(marker) :]])
     paused = gc.isenabled()
     gc.disable()  # the document is a tree of ~1M short-lived dicts and lists: no cycles to find
     odd: list[Any] = []
@@ -1062,6 +1081,8 @@ def _dumps_bytes(s: Scenario) -> bytes:
             return _msgspec.json.format(_msgspec.json.encode(doc), indent=2) + b"\n"
         except (TypeError, ValueError, OverflowError, _msgspec.MsgspecError):  # e.g. a lone surrogate
             pass
+    if _msgspec is not None:  # column-wise events are msgspec structs: plain dicts and lists for json
+        doc = _msgspec.to_builtins(doc)
     return (json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
 
 
