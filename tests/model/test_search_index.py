@@ -116,3 +116,12 @@ def test_background_build_becomes_available() -> None:
     small = frame.iloc[:10]
     search.start_index(small)  # too small to be worth an index: scanned instead
     assert search.index_for(small, wait=True) is None
+
+
+def test_a_cancelled_build_leaves_the_frame_scanned() -> None:
+    frame = pd.DataFrame({"search": pd.array(["alpha beta"] * 10, dtype=pd.StringDtype())})
+    with pytest.raises(search.BuildCancelled):
+        search.build_index(frame, cancel=lambda: True)
+    assert search.index_for(frame) is None
+    assert filter_events(frame, "beta").tolist() == list(range(10))
+    assert search.build_index(frame).word_mask("alp").all()  # can be built later

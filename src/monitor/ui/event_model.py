@@ -632,7 +632,7 @@ class EventTableModel(QAbstractTableModel):
         keep = self._matches
         if keep is None:
             return order
-        if np.count_nonzero(keep) * 8 < len(order):
+        if np.count_nonzero(keep) * 32 < len(order):
             # Few matches: sorting them by display rank beats a pass over every position.
             if self._rank is None:
                 self._rank = np.empty(len(order), dtype=np.int64)
