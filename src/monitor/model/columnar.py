@@ -104,7 +104,8 @@ class _EvOut(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     reliability: str | None = None
 
 
-_REQUIRED_KEYS = 7  # id, time, title, category, actors, source_ids, verification
+_REQUIRED_KEYS = 7
+_BLOCK = 256  # events converted to Python values together (EventColumns._block)  # id, time, title, category, actors, source_ids, verification
 _RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 _EV_LIST = msgspec.json.Decoder(list[_Ev])
 
@@ -685,12 +686,16 @@ class EventColumns(Sequence):
         self._exact = exact
         self._odd = odd
         self._positions: pd.Index | None = None
+        self._blocks: dict[int, dict[str, list[Any]]] = {}
         self._columns = {
             name: text[name]
             for name in ("id", "title", "summary", "location", "actor_list", "source_list")
         }
-        self._category = frame["category"].array
-        self._verification = frame["verification"].array
+        # Codes and values, not the pandas arrays: indexing those costs ~60 µs a value.
+        category = frame["category"].array
+        self._category = (category.codes, list(category.categories))
+        verification = frame["verification"].array
+        self._verification = (verification.codes, [Verification(v) for v in verification.categories])
         self._lat = frame["lat"].to_numpy()
         self._lon = frame["lon"].to_numpy()
         self._credibility = frame["credibility"].to_numpy()
@@ -809,33 +814,53 @@ class EventColumns(Sequence):
             out[i] = _event_json(event, odd)
         return out
 
+    def _block(self, b: int) -> dict[str, list[Any]]:
+        """Rows ``b * _BLOCK`` ... as Python values, converted together (one value at a time
+        from Arrow costs microseconds); the last few blocks are kept."""
+        got = self._blocks.get(b)
+        if got is None:
+            start = b * _BLOCK
+            stop = min(self._n, start + _BLOCK)
+            got = {k: v.slice(start, stop - start).to_pylist() for k, v in self._columns.items()}
+            got["time"] = self._time.slice(start, stop - start).to_pylist()
+            got["lat"] = self._lat[start:stop].tolist()
+            got["lon"] = self._lon[start:stop].tolist()
+            got["category"] = self._category[0][start:stop].tolist()
+            got["verification"] = self._verification[0][start:stop].tolist()
+            got["credibility"] = self._credibility[start:stop].tolist()
+            got["reliability"] = self._reliability[start:stop].tolist()
+            got["summary_null"] = self._summary_null[start:stop].tolist()
+            got["has_location"] = self._has_location[start:stop].tolist()
+            if len(self._blocks) >= 4:
+                self._blocks.pop(next(iter(self._blocks)))
+            self._blocks[b] = got
+        return got
+
     def _event(self, i: int) -> Event:
         odd = self._odd.get(i)
         if odd is not None:
             return odd
-        col = self._columns
-        actors = col["actor_list"][i].as_py()
-        sources = col["source_list"][i].as_py()
+        block = self._block(i // _BLOCK)
+        j = i % _BLOCK
+        actors = block["actor_list"][j]
+        sources = block["source_list"][j]
         location = None
-        if self._has_location[i]:
-            lat, lon = self._exact.get(i) or (self._lat[i], self._lon[i])
+        if block["has_location"][j]:
+            lat, lon = self._exact.get(i) or (block["lat"][j], block["lon"][j])
             if lat != lat:  # NaN: no coordinates
                 lat = lon = None
-            else:
-                lat = float(lat) if type(lat) is not int else lat
-                lon = float(lon) if type(lon) is not int else lon
-            location = Location(col["location"][i].as_py(), lat, lon, {})
-        credibility = int(self._credibility[i])
-        reliability = int(self._reliability[i])
+            location = Location(block["location"][j], lat, lon, {})
+        credibility = block["credibility"][j]
+        reliability = block["reliability"][j]
         return Event(
-            col["id"][i].as_py(),
-            self._builder.moment(self._time[i].as_py(), self._tz),
-            col["title"][i].as_py(),
-            self._category[i],
+            block["id"][j],
+            self._builder.moment(block["time"][j], self._tz),
+            block["title"][j],
+            self._category[1][block["category"][j]],
             actors.split("\x1f") if actors else [],
             sources.split("\x1f") if sources else [],
-            Verification(self._verification[i]),
-            None if self._summary_null[i] else col["summary"][i].as_py(),
+            self._verification[1][block["verification"][j]],
+            None if block["summary_null"][j] else block["summary"][j],
             location,
             credibility or None,
             _GRADES[reliability] if reliability >= 0 else None,
