@@ -108,6 +108,7 @@ def test_the_sequence_behaves_like_the_list(tmp_path):
     assert got.event(objects[9].id) == objects[9]
     assert got.event("no such id") is None
     assert got.time_range() == expected.time_range()
+    assert got.events_range() == expected.events_range()
     assert got.events_between() == expected.events_between()
     assert events[4].extra == {"tags": ["kept", {"nested": [1, 2.5, None, True]}]}
     assert events[2].location.lat == 34 and type(events[2].location.lat) is int

@@ -320,16 +320,22 @@ class Scenario:
         chosen = dates[i - 1]
         return {t.faction: t.share_pct for t in self.territory if t.date == chosen}
 
+    def events_range(self) -> tuple[datetime, datetime] | None:
+        """The earliest and latest event instants (None without events)."""
+        if not self.events:
+            return None
+        frame = getattr(self.events, "frame", None)
+        if frame is not None:  # column-wise events: from the time column, not a million objects
+            times = frame()["time_ns"].to_numpy()
+            first, last = self.events[int(times.argmin())], self.events[int(times.argmax())]
+            return first.time.instant, last.time.instant
+        instants = [e.time.instant for e in self.events]
+        return min(instants), max(instants)
+
     def time_range(self) -> tuple[datetime, datetime] | None:
         """Earliest and latest instants in events, crossing histories and territory."""
         tz = self.tz
-        frame = getattr(self.events, "frame", None)
-        if frame is not None:  # column-wise events: the earliest and latest from the time column
-            times = frame()["time_ns"].to_numpy()
-            instants = [self.events[int(times.argmin())].time.instant] if len(times) else []
-            instants += [self.events[int(times.argmax())].time.instant] if len(times) else []
-        else:
-            instants = [e.time.instant for e in self.events]
+        instants = list(self.events_range() or ())
         instants += [h.time.instant for c in self.crossings for h in c.history]
         instants += [Moment.of_day(d, tz).instant for d in self.territory_dates()]
         if not instants:

@@ -165,7 +165,7 @@ def _slider_range(scenario) -> tuple[datetime, datetime] | None:
     years before would squeeze the period analysts work in); the date editor reaches any time."""
     from monitor.model import Moment
 
-    instants = [e.time.instant for e in scenario.events]
+    instants = list(scenario.events_range() or ())  # not a walk over every event
     instants += [Moment.of_day(d, scenario.tz).instant for d in scenario.territory_dates()]
     if not instants:
         return scenario.time_range()
