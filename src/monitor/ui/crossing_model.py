@@ -86,6 +86,22 @@ def status_icon(status: CrossingStatus | None) -> QIcon:
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 
+# The roles a view asks for each painted cell (QStyledItemDelegate.initStyleOption): their
+# values are kept until the cursor, the crossing or a display option changes, so a repaint
+# (a cursor step repaints every visible cell) costs a dictionary look-up per role.
+_PAINT_ROLES = frozenset(
+    int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.CheckStateRole,
+    )
+)
+
 
 class CrossingColumn(IntEnum):
     NAME = 0
@@ -130,6 +146,9 @@ CURSOR_COLUMNS = (
 )
 # Columns whose text or tooltips show times (military time toggle): the same ones.
 TIME_COLUMNS = CURSOR_COLUMNS
+_COLUMNS = tuple(CrossingColumn)
+_COLUMN_COUNT = len(_COLUMNS)
+_FIRST_CURSOR_COLUMN = int(CURSOR_COLUMNS[0])
 
 
 class CrossingRole(IntEnum):
@@ -246,6 +265,14 @@ class CrossingTableModel(QAbstractTableModel):
         # Strip keys: bumped per crossing change, and per scenario (see StripData.key).
         self._generation = 0
         self._revisions: dict[str, int] = {}
+        # Paint-role values: (row, column, role) -> value; cursor columns apart.
+        self._cells: dict[tuple[int, int, int], Any] = {}
+        self._cursor_cells: dict[tuple[int, int, int], Any] = {}
+        self._flags = (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
         self._focus = event_focus(ctx.scenario, ctx.events_frame)
         self._span = strip_span(ctx, self._focus, self._history_instants)
         ctx.scenario_replaced.connect(self._on_ctx_scenario_replaced)
@@ -301,16 +328,23 @@ class CrossingTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._ctx.scenario.crossings)
 
     def columnCount(self, parent: _Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(CrossingColumn)
+        return 0 if parent.isValid() else _COLUMN_COUNT
+
+    def index(self, row: int, column: int, parent: _Index = _ROOT) -> QModelIndex:
+        # One call instead of the base class's rowCount() + columnCount() (the view and
+        # its sorting proxy ask for an index for every role of every painted cell).
+        if (
+            0 <= row < len(self._ctx.scenario.crossings)
+            and 0 <= column < _COLUMN_COUNT
+            and not parent.isValid()
+        ):
+            return self.createIndex(row, column)
+        return QModelIndex()
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+        return self._flags
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -325,12 +359,22 @@ class CrossingTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < self.rowCount():
+        row, col = index.row(), index.column()  # -1 for an invalid index
+        if not (0 <= row < len(self._ctx.scenario.crossings) and 0 <= col < _COLUMN_COUNT):
             return None
-        if not 0 <= index.column() < len(CrossingColumn):
-            return None
-        crossing = self.crossing_at(index.row())
-        column = CrossingColumn(index.column())
+        if role not in _PAINT_ROLES:
+            return self._data(row, col, role)
+        cells = self._cursor_cells if col >= _FIRST_CURSOR_COLUMN else self._cells
+        key = (row, col, role)
+        try:
+            return cells[key]
+        except KeyError:
+            value = cells[key] = self._data(row, col, role)
+            return value
+
+    def _data(self, row: int, col: int, role: int) -> Any:
+        crossing = self._ctx.scenario.crossings[row]
+        column = _COLUMNS[col]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(crossing, column)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -511,12 +555,18 @@ class CrossingTableModel(QAbstractTableModel):
         if rows:
             self.dataChanged.emit(self.index(0, first), self.index(rows - 1, last))
 
+    def _forget_cells(self) -> None:
+        self._cells.clear()
+        self._cursor_cells.clear()
+
     def _on_ctx_cursor_changed(self, when: datetime) -> None:
         self._cursor = when
+        self._cursor_cells.clear()
         self._emit_columns(CURSOR_COLUMNS[0], CURSOR_COLUMNS[-1])
 
     def _on_ctx_crossing_changed(self, crossing_id: str) -> None:
         row = self.row_of(crossing_id)
+        self._forget_cells()
         if row < 0:
             return
         self._revisions[crossing_id] = self._revisions.get(crossing_id, 0) + 1
@@ -528,6 +578,7 @@ class CrossingTableModel(QAbstractTableModel):
 
     def _on_ctx_scenario_replaced(self) -> None:
         self.beginResetModel()
+        self._forget_cells()
         self._cursor = self._ctx.cursor_time()
         self._instants.clear()
         self._revisions.clear()
@@ -537,4 +588,5 @@ class CrossingTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def _on_ctx_display_changed(self) -> None:
+        self._forget_cells()
         self._emit_columns(TIME_COLUMNS[0], TIME_COLUMNS[-1])

@@ -7,7 +7,9 @@ for every other panel.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
 
 from PySide6.QtCore import (
     QEvent,
@@ -111,6 +113,17 @@ _PATTERN = {
 }
 
 
+_STATUS_BY_CODE = tuple(CrossingStatus)
+_STATUS_CODE = {status: code for code, status in enumerate(_STATUS_BY_CODE)}
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _to_us(when: datetime) -> int:
+    """Epoch microseconds of an aware datetime (exact integer arithmetic)."""
+    return (when - _EPOCH) // _MICROSECOND
+
+
 _BOUNDARY = QColor(255, 255, 255, 220)
 _FRAME = QColor("#757575")
 _DARK = QColor("#212121")
@@ -138,10 +151,13 @@ class StatusStripDelegate(QStyledItemDelegate):
         super().__init__(parent)
         # crossing key -> (cache key, full strip, strip without history); one entry per crossing.
         self._cache: dict[tuple, tuple[tuple, QPixmap, QPixmap | None]] = {}
+        # crossing key -> (the entries list, their instants in epoch microseconds, status codes).
+        self._arrays: dict[tuple, tuple[list, np.ndarray, np.ndarray]] = {}
         self.renders = 0  # pixmaps drawn so far (tests: the cache is reused, or redrawn)
 
     def clear_cache(self) -> None:
         self._cache.clear()
+        self._arrays.clear()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
         base = super().sizeHint(option, index)
@@ -236,6 +252,28 @@ class StatusStripDelegate(QStyledItemDelegate):
             self._cache[slot] = (key, full, blank)
         return full, blank
 
+    def _instants_us(self, data: StripData) -> np.ndarray:
+        """The entries' effective instants in epoch microseconds (kept per strip key)."""
+        return self._columns(data)[0]
+
+    def _status_codes(self, data: StripData) -> np.ndarray:
+        return self._columns(data)[1]
+
+    def _columns(self, data: StripData) -> tuple[np.ndarray, np.ndarray]:
+        slot = data.key or (id(data.entries),)
+        cached = self._arrays.get(slot)
+        if cached is None or cached[0] is not data.entries:
+            instants = np.fromiter(
+                (_to_us(e.time.instant) for e in data.entries), np.int64, len(data.entries)
+            )
+            codes = np.fromiter(
+                (_STATUS_CODE[e.status] for e in data.entries), np.int8, len(data.entries)
+            )
+            cached = (data.entries, instants, codes)
+            if data.key:
+                self._arrays[slot] = cached
+        return cached[1], cached[2]
+
     def _render(self, size: QSize, ratio: float, data: StripData, *, with_history: bool) -> QPixmap:
         pixmap = QPixmap(QSize(max(1, round(size.width() * ratio)), max(1, round(size.height() * ratio))))
         pixmap.setDevicePixelRatio(ratio)
@@ -262,39 +300,35 @@ class StatusStripDelegate(QStyledItemDelegate):
         painter.fillRect(bar, QBrush(_HATCH, Qt.BrushStyle.BDiagPattern))
 
         entries = data.entries if with_history else []
-        # Bands [x0, x1) in time order; a status shorter than a pixel still gets one
-        # (drawn over by the next band where they meet, as a later band covers an earlier one).
-        bands: dict[CrossingStatus, list[QRectF]] = {}
-        boundaries: list[QLineF] = []
         top, height, bottom = bar.top(), bar.height(), bar.bottom()
-        count = len(entries)
-        run_status = None
-        run_x0 = run_x1 = 0.0
-        for i, entry in enumerate(entries):
-            begin = entry.time.instant
-            if begin >= data.end:
-                break
-            finish = entries[i + 1].time.instant if i + 1 < count else data.end
-            finish = min(finish, data.end)
-            if finish <= data.start:
-                continue
-            x0 = left + min(max((begin - data.start).total_seconds() / total, 0.0), 1.0) * width
-            x1 = left + min(max((finish - data.start).total_seconds() / total, 0.0), 1.0) * width
-            if x1 - x0 < 1.0:
-                x1 = min(x0 + 1.0, bar.right())
-            if begin > data.start:
-                boundaries.append(QLineF(x0, top, x0, bottom))
-            status = entry.status
-            if status == run_status and x0 <= run_x1:
-                run_x1 = max(run_x1, x1)  # same status continues: one wider band
-                continue
-            if run_status is not None:
-                # The earlier band ends where this one starts (this one is drawn over it).
-                bands.setdefault(run_status, []).append(QRectF(run_x0, top, min(run_x1, x0) - run_x0, height))
-            run_status, run_x0, run_x1 = status, x0, x1
-        if run_status is not None:
-            bands.setdefault(run_status, []).append(QRectF(run_x0, top, run_x1 - run_x0, height))
-        for status, rects in bands.items():
+        bands: list[tuple[CrossingStatus, list[QRectF]]] = []
+        boundaries: list[QLineF] = []
+        if entries and total > 0:
+            # Microseconds, exact as timedelta.total_seconds() is, vectorised over the history.
+            begin_us = self._instants_us(data)
+            start_us, end_us = _to_us(data.start), _to_us(data.end)
+            # Drawn: every entry that starts before the end and is still in force after the start.
+            stop = int(np.searchsorted(begin_us, end_us, side="left"))
+            finish_us = np.minimum(np.append(begin_us[1:stop], end_us), end_us)[:stop]
+            shown = np.flatnonzero(finish_us > start_us)
+            if len(shown):
+                b, f = begin_us[shown], finish_us[shown]
+                x0 = left + np.clip(((b - start_us) / 1e6) / total, 0.0, 1.0) * width
+                x1 = left + np.clip(((f - start_us) / 1e6) / total, 0.0, 1.0) * width
+                # A status shorter than a pixel still gets one ...
+                x1 = np.where(x1 - x0 < 1.0, np.minimum(x0 + 1.0, bar.right()), x1)
+                # ... and the next band is drawn over it: each band ends where the next starts.
+                x1[:-1] = np.minimum(x1[:-1], x0[1:])
+                boundaries = [QLineF(x, top, x, bottom) for x in x0[b > start_us].tolist()]
+                # Consecutive bands of one status as one rectangle (same pixels, fewer calls).
+                codes = self._status_codes(data)[shown]
+                first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+                last = np.r_[first[1:] - 1, len(codes) - 1]
+                by_status: dict[int, list[QRectF]] = {}
+                for code, a, z in zip(codes[first].tolist(), x0[first].tolist(), x1[last].tolist()):
+                    by_status.setdefault(code, []).append(QRectF(a, top, z - a, height))
+                bands = [(_STATUS_BY_CODE[code], rects) for code, rects in by_status.items()]
+        for status, rects in bands:
             painter.setBrush(status_color(status))
             painter.drawRects(rects)
             pattern = _PATTERN.get(status)
