@@ -153,7 +153,7 @@ class SearchIndex:
                 rank = np.arange(int(sc.sum())) - np.repeat(run_start, sc)
                 postings[np.repeat(fill[st], sc) + rank] = rows[~is_dense].astype(np.int32) + base
                 fill[st] += sc
-            # Dense tokens: set their bits for this chunk's rows (a chunk starts at a multiple of 8).
+            # Dense tokens: set their bits for this chunk's rows (chunks start at multiples of 8).
             if len(dense_ids):
                 span = min(_CHUNK_ROWS, n - base)
                 local = np.zeros((len(dense_ids), span), dtype=bool)
@@ -167,7 +167,7 @@ class SearchIndex:
 
     # -- querying -------------------------------------------------------------------------
     def tokens_containing(self, word: str) -> np.ndarray:
-        """Ids of the vocabulary tokens that contain ``word`` (cached; narrowed from a part of it)."""
+        """Ids of the vocabulary tokens containing ``word`` (cached; narrowed from a part of it)."""
         with self._lock:
             got = self._hits.get(word)
             within = None
@@ -215,7 +215,8 @@ class SearchIndex:
         starts = self._indptr[tokens]
         lengths = self._indptr[tokens + 1] - starts
         if len(tokens) <= 64:
-            return np.concatenate([self._postings[s : s + k] for s, k in zip(starts, lengths, strict=True)])
+            runs = zip(starts, lengths, strict=True)
+            return np.concatenate([self._postings[s : s + k] for s, k in runs])
         total = int(lengths.sum())
         # Positions in ``postings``: run i covers starts[i] .. starts[i] + lengths[i].
         offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
@@ -230,7 +231,9 @@ def _arrow_strings(texts: pa.Array | pa.ChunkedArray | pd.Series) -> pa.Array:
     if isinstance(texts, pd.Series):
         array = texts.array
         arrow = getattr(array, "_pa_array", None)  # pandas' ArrowStringArray
-        texts = arrow if arrow is not None else pa.array(texts.to_numpy(dtype=object), type=pa.large_string())
+        if arrow is None:
+            arrow = pa.array(texts.to_numpy(dtype=object), type=pa.large_string())
+        texts = arrow
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks() if texts.num_chunks != 1 else texts.chunk(0)
     if not pa.types.is_large_string(texts.type):
@@ -313,7 +316,7 @@ def _run_build(
 ) -> None:
     try:
         entry.index = SearchIndex.build(frame[column], cancel=cancel)
-    except BaseException as exc:  # noqa: BLE001 - reported to whoever waits; the scan stays usable
+    except BaseException as exc:
         entry.error = exc
     finally:
         entry.done.set()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +42,7 @@ from PySide6.QtGui import (
     QPolygonF,
 )
 
+from monitor.model import search
 from monitor.model.entities import (
     CREDIBILITY_MEANING,
     RELIABILITY_MEANING,
@@ -49,7 +50,6 @@ from monitor.model.entities import (
     Moment,
     Verification,
 )
-from monitor.model import search
 from monitor.model.frames import to_ns
 from monitor.model.text import isolate_if_needed, needs_isolation
 from monitor.model.timeutil import format_moment, format_utc
@@ -104,7 +104,7 @@ _VERIFICATION_COLUMN = EventColumn.VERIFICATION.value
 _GRADE_COLUMN = EventColumn.GRADE.value
 _CENTER = int(Qt.AlignmentFlag.AlignCenter.value)
 _CELL_CACHE_ROWS = 4096  # rows whose cell texts are kept (a screenful is ~50)
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Verification states in their natural order (also the sort order of the column).
 VERIFICATION_ORDER = (
@@ -237,7 +237,7 @@ class _Labels:
     """A categorical column: int codes per row and the category texts."""
 
     def __init__(self, values: pd.Series):
-        cat = values.astype("category") if not isinstance(values.dtype, pd.CategoricalDtype) else values
+        cat = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
         self.codes = cat.cat.codes.to_numpy(dtype=np.int64)
         self.categories = [str(c) for c in cat.cat.categories]
 

@@ -512,7 +512,8 @@ class FeedPanel(QWidget):
         self.note_label.hide()
         args = self._filter_args()
         active = bool(args["text"].split()) or any(args[k] is not None for k in args if k != "text")
-        self.model.set_matches(filter_mask(self._ctx.events_frame, **args) if active else None)
+        frame = self._ctx.events_frame
+        self.model.set_matches(filter_mask(frame, **args) if active else None)
 
     def describe_filter(self) -> str:
         """The current filter and sort in words (printed on a feed PDF export)."""
