@@ -30,7 +30,7 @@ keys decoded plus the colons inside decoded strings.
 from __future__ import annotations
 
 import json
-import mmap
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -120,7 +120,7 @@ _GRADES = ("A", "B", "C", "D", "E", "F")
 _GRADE_CODE = {g: i for i, g in enumerate(_GRADES)}
 # The grade text for (reliability + 1) * 7 + credibility (reliability -1: none; credibility 0: none).
 _GRADE_TEXT = pa.array(
-    [f"{r or '?'}{c or '?'}" if (r or c) else "" for r in ("",) + _GRADES for c in range(7)],
+    [f"{r or '?'}{c or '?'}" if (r or c) else "" for r in ("", *_GRADES) for c in range(7)],
     type=pa.large_string(),
 )
 # The usual way of writing a time: the window's times are parsed in one go.
@@ -149,30 +149,41 @@ def read_events(
     Returns the events and the byte offset just after the array's ``]``.
     Raises ``Fallback`` (invalid: the strict path decides) or :class:`ColumnarFallback`.
     """
-    try:
-        buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError, AttributeError):
-        raise ColumnarFallback from None
-    with buf:
-        return _Reader(buf, builder, tz, sources, faction_names, tick).read(start)
+    # Read window by window with ordinary reads (not a memory map: a file truncated by
+    # someone else meanwhile would kill the process with SIGBUS); the page cache keeps it fast
+    # and the process holds one window of the file at a time.
+    return _Reader(fh, builder, tz, sources, faction_names, tick).read(start)
 
 
 class _Reader:
-    def __init__(self, buf, builder, tz, sources, faction_names, tick):
-        self.buf = buf
-        self.size = len(buf)
+    def __init__(self, fh, builder, tz, sources, faction_names, tick):
+        self.fh = fh
+        try:
+            self.size = max(os.fstat(fh.fileno()).st_size, 1)
+        except (OSError, AttributeError, ValueError):
+            raise ColumnarFallback from None
         self.columns = _ColumnBuilder(builder, tz, sources, faction_names)
         self.builder = builder
         self.tick = tick
-        self.page = mmap.PAGESIZE
+
+    def _bytes(self, at: int, n: int) -> bytes:
+        self.fh.seek(at)
+        return self.fh.read(n)
+
+    def _skip_ws(self, at: int) -> tuple[int, bytes]:
+        """The position of the next non-space byte from ``at``, and that byte."""
+        head = self._bytes(at, 4096)
+        q = _WS.match(head).end()
+        if q == len(head):
+            raise ColumnarFallback  # the end of the file, or pages of white space: not for us
+        return at + q, head[q : q + 1]
 
     def read(self, start: int) -> tuple[EventColumns, int]:
-        buf = self.buf
-        p = _WS.match(buf, start).end()
-        if buf[p : p + 1] != b"[":
+        p, char = self._skip_ws(start)
+        if char != b"[":
             raise ColumnarFallback
-        p = _WS.match(buf, p + 1).end()
-        if buf[p : p + 1] == b"]":
+        p, char = self._skip_ws(p + 1)
+        if char == b"]":
             return self.columns.finish(), p + 1
         window = WINDOW_BYTES
         while True:
@@ -185,39 +196,37 @@ class _Reader:
             raws, chunk, after, final = got
             window = WINDOW_BYTES
             self._decode(raws, chunk)
-            self._drop_pages(p, after)
             p = after
-            self.tick(p / self.size, f"Reading events ({self.columns.n:,})")
+            self.tick(min(p / self.size, 1.0), f"Reading events ({self.columns.n:,})")
             if final:
                 return self.columns.finish(), p
 
     def _next(self, p: int, window: int):
         """The next run of whole events from ``p``: (raws, bytes, next position, is it the last)."""
-        buf = self.buf
-        end = min(p + window, self.size)
+        data = self._bytes(p, window)
         # A cut is right exactly when the text up to it decodes as a list: a cut inside a
         # string or a nested value leaves it unterminated or unbalanced.
-        for tries, m in enumerate(_END.finditer(buf, p, end)):
+        for tries, m in enumerate(_END.finditer(data)):
             if tries == 3:
                 break
-            chunk = b"[" + buf[p : m.start() + 1] + b"]"
+            chunk = b"[" + data[: m.start() + 1] + b"]"
             raws = self._split(chunk)
             if raws is not None:
-                return raws, chunk, m.end(), True
+                return raws, chunk, p + m.end(), True
         # The last "}, {" of the window (searched from its end), or the one before, ...
-        tries, cut = 0, end
+        tries, cut = 0, len(data)
         while tries < 3:
-            cut = buf.rfind(b"}", p, cut)
+            cut = data.rfind(b"}", 0, cut)
             if cut < 0:
                 break
-            m = _BOUNDARY.match(buf, cut)
-            if m is None or m.end() > end:
+            m = _BOUNDARY.match(data, cut)
+            if m is None:
                 continue
             tries += 1
-            chunk = b"[" + buf[p : cut + 1] + b"]"
+            chunk = b"[" + data[: cut + 1] + b"]"
             raws = self._split(chunk)
             if raws is not None:
-                return raws, chunk, m.end() - 1, False
+                return raws, chunk, p + m.end() - 1, False
         return None
 
     @staticmethod
@@ -226,16 +235,6 @@ class _Reader:
             return _RAW_LIST.decode(chunk)
         except msgspec.DecodeError:
             return None
-
-    def _drop_pages(self, start: int, end: int) -> None:
-        """Give the mapped pages already read back (they stay in the page cache): the
-        memory of the process then holds the columns, not the file as well."""
-        first = start - start % self.page
-        if end - first >= self.page:
-            try:
-                self.buf.madvise(mmap.MADV_DONTNEED, first, end - first - (end - first) % self.page)
-            except (OSError, ValueError, AttributeError):
-                pass
 
     def _decode(self, raws: list[msgspec.Raw], chunk: bytes) -> None:
         if _AWKWARD.search(chunk):
@@ -601,7 +600,7 @@ class _ColumnBuilder:
                 ),
                 "reliability": pd.Categorical.from_codes(
                     remap[reliability + 1] if len(reliability) else reliability,
-                    categories=[(("",) + _GRADES)[c + 1] for c in present],
+                    categories=[("", *_GRADES)[c + 1] for c in present],
                 ),
                 "credibility": num["credibility"].astype(np.int8),
                 "grade": pd.arrays.ArrowStringArray(text["grade"]),
@@ -695,7 +694,10 @@ class EventColumns(Sequence):
         category = frame["category"].array
         self._category = (category.codes, list(category.categories))
         verification = frame["verification"].array
-        self._verification = (verification.codes, [Verification(v) for v in verification.categories])
+        self._verification = (
+            verification.codes,
+            [Verification(v) for v in verification.categories],
+        )
         self._lat = frame["lat"].to_numpy()
         self._lon = frame["lon"].to_numpy()
         self._credibility = frame["credibility"].to_numpy()
@@ -930,14 +932,14 @@ def _events_text(ev: EventColumns, start: int, stop: int) -> tuple[pa.Array, dic
     """The canonical text of events ``start:stop``, one string each followed by the
     separator, indented for their place in the file; and the events kept as objects
     (their strings are to be replaced by the text of ``io._event_json``)."""
-    text = {k: v.slice(start, stop - start).combine_chunks() for k, v in ev._text.items()}  # noqa: SLF001
-    frame = ev._frame.iloc[start:stop]  # noqa: SLF001
-    summary_null = ev._summary_null[start:stop]  # noqa: SLF001
-    has_location = ev._has_location[start:stop]  # noqa: SLF001
-    lat = ev._lat[start:stop]  # noqa: SLF001
-    lon = ev._lon[start:stop]  # noqa: SLF001
-    credibility = ev._credibility[start:stop]  # noqa: SLF001
-    own = ev._reliability[start:stop]  # noqa: SLF001
+    text = {k: v.slice(start, stop - start).combine_chunks() for k, v in ev._text.items()}
+    frame = ev._frame.iloc[start:stop]
+    summary_null = ev._summary_null[start:stop]
+    has_location = ev._has_location[start:stop]
+    lat = ev._lat[start:stop]
+    lon = ev._lon[start:stop]
+    credibility = ev._credibility[start:stop]
+    own = ev._reliability[start:stop]
 
     def optional(absent: np.ndarray, value: pa.Array) -> pa.Array:
         """``value`` after the separator, or nothing where ``absent``."""
@@ -951,7 +953,7 @@ def _events_text(ev: EventColumns, start: int, stop: int) -> tuple[pa.Array, dic
     )
     coords = has_location & ~np.isnan(lat)
     lats, lons = lat.tolist(), lon.tolist()
-    for i, (la, lo) in ev._exact.items():  # noqa: SLF001
+    for i, (la, lo) in ev._exact.items():
         if start <= i < stop:
             lats[i - start], lons[i - start] = la, lo
     lat_text = pa.array(list(map(repr, lats)), pa.large_string())
@@ -1005,7 +1007,7 @@ def _events_text(ev: EventColumns, start: int, stop: int) -> tuple[pa.Array, dic
         _lit("\n    },\n    "),
         _lit(""),
     )
-    odd = {i - start: e for i, e in ev._odd.items() if start <= i < stop}  # noqa: SLF001
+    odd = {i - start: e for i, e in ev._odd.items() if start <= i < stop}
     return events, odd
 
 
