@@ -265,9 +265,9 @@ class CrossingTableModel(QAbstractTableModel):
         # Strip keys: bumped per crossing change, and per scenario (see StripData.key).
         self._generation = 0
         self._revisions: dict[str, int] = {}
-        # Paint-role values: (row, column, role) -> value; cursor columns apart.
-        self._cells: dict[tuple[int, int, int], Any] = {}
-        self._cursor_cells: dict[tuple[int, int, int], Any] = {}
+        # Paint-role values: row -> {(column, role): value}; cursor columns apart.
+        self._cells: dict[int, dict[tuple[int, int], Any]] = {}
+        self._cursor_cells: dict[int, dict[tuple[int, int], Any]] = {}
         self._flags = (
             Qt.ItemFlag.ItemIsEnabled
             | Qt.ItemFlag.ItemIsSelectable
@@ -365,11 +365,14 @@ class CrossingTableModel(QAbstractTableModel):
         if role not in _PAINT_ROLES:
             return self._data(row, col, role)
         cells = self._cursor_cells if col >= _FIRST_CURSOR_COLUMN else self._cells
-        key = (row, col, role)
+        row_cells = cells.get(row)
+        if row_cells is None:
+            row_cells = cells[row] = {}
+        key = (col, role)
         try:
-            return cells[key]
+            return row_cells[key]
         except KeyError:
-            value = cells[key] = self._data(row, col, role)
+            value = row_cells[key] = self._data(row, col, role)
             return value
 
     def _data(self, row: int, col: int, role: int) -> Any:
@@ -566,9 +569,10 @@ class CrossingTableModel(QAbstractTableModel):
 
     def _on_ctx_crossing_changed(self, crossing_id: str) -> None:
         row = self.row_of(crossing_id)
-        self._forget_cells()
         if row < 0:
             return
+        self._cells.pop(row, None)
+        self._cursor_cells.pop(row, None)
         self._revisions[crossing_id] = self._revisions.get(crossing_id, 0) + 1
         span = strip_span(self._ctx, self._focus, self._history_instants)
         if span != self._span:  # a change outside the old span moves every strip

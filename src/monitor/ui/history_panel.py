@@ -100,6 +100,10 @@ class HistoryTableModel(QAbstractTableModel):
         self._rows = rows
         self.endResetModel()
 
+    def flagged_count(self) -> int:
+        """How many rows lack a note or a source."""
+        return sum(1 for _c, e, _p in self._rows if not e.note or not e.source_ids)
+
     def entry_at(self, row: int) -> tuple[Crossing, StatusEntry]:
         c, e, _ = self._rows[row]
         return c, e
@@ -308,7 +312,7 @@ class HistoryPanel(QWidget):
         layout.addWidget(self.view)
 
         ctx.crossing_selected.connect(self._on_ctx_crossing_selected)
-        ctx.crossing_changed.connect(lambda _id: self.refresh())
+        ctx.crossing_changed.connect(self._on_ctx_crossing_changed)
         ctx.scenario_replaced.connect(lambda: self._on_ctx_crossing_selected(""))
         ctx.display_changed.connect(self.refresh)
         self._on_ctx_crossing_selected(ctx.selected_crossing)
@@ -316,6 +320,10 @@ class HistoryPanel(QWidget):
     def _on_all_toggled(self, on: bool) -> None:
         self.model.all_crossings = on
         self.refresh()
+
+    def _on_ctx_crossing_changed(self, crossing_id: str) -> None:
+        if self.model.all_crossings or crossing_id == self.model.crossing_id:
+            self.refresh()  # another crossing's change does not show here
 
     def _on_ctx_crossing_selected(self, crossing_id: str) -> None:
         self.model.crossing_id = crossing_id
@@ -328,7 +336,7 @@ class HistoryPanel(QWidget):
         else:
             c = self._ctx.scenario.crossing(self.model.crossing_id)
             text = f"Status history: {c.name}" if c else "Select a crossing to see its status history"
-        flagged = sum(1 for r in range(self.model.rowCount()) if _flags(self.model.entry_at(r)[1]))
+        flagged = self.model.flagged_count()
         if flagged:
             text += f"  ({flagged} without note or source)"
         self.title_label.setText(text)
