@@ -563,8 +563,13 @@ class CrossingTableModel(QAbstractTableModel):
         self._cursor_cells.clear()
 
     def _on_ctx_cursor_changed(self, when: datetime) -> None:
-        self._cursor = when
-        self._cursor_cells.clear()
+        old, self._cursor = self._cursor, when
+        # The status, since and note cells show the entry in force: keep what was worked
+        # out for the rows whose entry did not change (a binary search per crossing).
+        cells = self._cursor_cells
+        for row, crossing in enumerate(self._ctx.scenario.crossings):
+            if row in cells and crossing.entry_at(old) is not crossing.entry_at(when):
+                del cells[row]
         self._emit_columns(CURSOR_COLUMNS[0], CURSOR_COLUMNS[-1])
 
     def _on_ctx_crossing_changed(self, crossing_id: str) -> None:
