@@ -20,6 +20,8 @@ import hashlib
 import json
 import os
 import socket
+import stat
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -132,17 +134,48 @@ class FileStorage:
             if progress is not None:
                 progress(fraction, message)
 
-        # load_scenario polls ``cancelled`` every few thousand events, not only between stages.
-        scenario = load_scenario(
-            self.path, lambda f, msg: stage(0.95 * f, msg) if f < 1.0 else None, cancelled
+        # The file's identity (for "changed on disk?") is hashed in a second thread while the
+        # file is parsed: hashlib lets go of the GIL, so on two cores it costs no time.
+        digest: dict[str, str | BaseException] = {}
+        stop = threading.Event()
+        hasher = threading.Thread(
+            target=self._hash_into, args=(digest, stop), name="monitor-hash", daemon=True
         )
-        stage(0.95, "Checking file identity")
-        with open(self.path, "rb") as fh:  # hashed in chunks: no second copy of a big file in memory
-            self._base_sha = hashlib.file_digest(fh, "sha256").hexdigest()
+        hasher.start()
+        try:
+            # load_scenario polls ``cancelled`` every few thousand events, not only between stages.
+            scenario = load_scenario(
+                self.path, lambda f, msg: stage(0.95 * f, msg) if f < 1.0 else None, cancelled
+            )
+            stage(0.95, "Checking file identity")
+        except BaseException:
+            stop.set()  # a refused or cancelled load: the hash is not wanted (the thread stops soon)
+            raise
+        hasher.join()
+        sha = digest.get("sha")
+        if not isinstance(sha, str):
+            raise ScenarioError(self.path, [Problem("", f"cannot read the file: {sha}")], unreadable=True)
+        self._base_sha = sha
         self._signature = self._disk_signature()
         self._remove_stale_temp_files()
         stage(1.0, "Loaded")
         return scenario
+
+    def _hash_into(self, out: dict, stop: threading.Event) -> None:
+        """SHA-256 of the file into ``out["sha"]`` (or the error), in chunks (no second copy of
+        a big file in memory); only a regular file (a FIFO would block), until ``stop``."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(fd, "rb") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                    out["sha"] = OSError("not a regular file")
+                    return
+                h = hashlib.sha256()
+                while not stop.is_set() and (block := fh.read(1 << 20)):
+                    h.update(block)
+                out["sha"] = h.hexdigest()
+        except OSError as exc:
+            out["sha"] = exc
 
     def _remove_stale_temp_files(self, older_than_s: float = 3600.0) -> None:
         """Delete temp files left by saves that were killed midway (they never replaced the
