@@ -193,9 +193,9 @@ class _Reader:
                     raise ColumnarFallback  # no decodable cut: broken, or an odd layout
                 window *= 2
                 continue
-            raws, chunk, after, final = got
+            rows, chunk, after, final = got
             window = WINDOW_BYTES
-            self._decode(raws, chunk)
+            self._decode(rows, chunk)
             p = after
             self.tick(min(p / self.size, 1.0), f"Reading events ({self.columns.n:,})")
             if final:
@@ -210,9 +210,9 @@ class _Reader:
             if tries == 3:
                 break
             chunk = b"[" + data[: m.start() + 1] + b"]"
-            raws = self._split(chunk)
-            if raws is not None:
-                return raws, chunk, p + m.end(), True
+            rows = self._rows(chunk)
+            if rows is not None:
+                return rows, chunk, p + m.end(), True
         # The last "}, {" of the window (searched from its end), or the one before, ...
         tries, cut = 0, len(data)
         while tries < 3:
@@ -224,25 +224,26 @@ class _Reader:
                 continue
             tries += 1
             chunk = b"[" + data[: cut + 1] + b"]"
-            raws = self._split(chunk)
-            if raws is not None:
-                return raws, chunk, p + m.end() - 1, False
+            rows = self._rows(chunk)
+            if rows is not None:
+                return rows, chunk, p + m.end() - 1, False
         return None
 
     @staticmethod
-    def _split(chunk: bytes):
+    def _rows(chunk: bytes) -> list[_Ev] | None:
+        """The events of a window cut at ``chunk``'s end; None if the cut is not between two."""
         try:
-            return _RAW_LIST.decode(chunk)
+            return _EV_LIST.decode(chunk)
+        except msgspec.ValidationError:
+            # Well-formed (so the cut is right) but not of the expected types: invalid, or
+            # NaN, a huge number...: the object path decides.
+            raise ColumnarFallback from None
         except msgspec.DecodeError:
             return None
 
-    def _decode(self, raws: list[msgspec.Raw], chunk: bytes) -> None:
+    def _decode(self, rows: list[_Ev], chunk: bytes) -> None:
         if _AWKWARD.search(chunk):
             raise ColumnarFallback
-        try:
-            rows: list[_Ev] = _EV_LIST.decode(chunk)
-        except msgspec.DecodeError:
-            raise ColumnarFallback from None  # invalid, or NaN, a huge number: the object path decides
         try:
             cols, colons = self.columns.columns(rows)
         except (pa.ArrowException, OverflowError, TypeError, ValueError):
@@ -254,6 +255,7 @@ class _Reader:
             # which keeps unknown fields and refuses duplicates.
             # The colons of each event: its raw text joined with NULs (which JSON text never
             # holds raw), then counted between them in one pass.
+            raws = _RAW_LIST.decode(chunk)
             text = np.frombuffer(b"\x00".join(raws), np.uint8)
             ends = np.append(np.flatnonzero(text == 0), len(text))
             raw_colons = np.diff(np.searchsorted(np.flatnonzero(text == 58), ends), prepend=0)
