@@ -209,8 +209,10 @@ def from_ns(ns: int) -> datetime:
 
 
 def history_instants(crossing: Crossing) -> list[datetime]:
-    """The instants of ``crossing``'s history, ascending (its cached timeline's order)."""
-    return [entry.time.instant for entry in crossing.timeline()]
+    """The instants of ``crossing``'s history, ascending (its cached timeline's order), in UTC:
+    aware datetimes sharing one tzinfo compare without asking each for its offset."""
+    utc = timezone.utc
+    return [entry.time.instant.astimezone(utc) for entry in crossing.timeline()]
 
 
 def strip_span(
@@ -242,7 +244,7 @@ def strip_span(
         start, end = min(k[0] for k in keys), max(k[-1] for k in keys)
     else:
         first, last = focus
-        reach = first - max(last - first, timedelta(days=1))
+        reach = (first - max(last - first, timedelta(days=1))).astimezone(timezone.utc)
         start = first
         for k in keys:  # each crossing's earliest change at or after ``reach``
             i = bisect.bisect_left(k, reach)
@@ -260,11 +262,14 @@ class CrossingTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._ctx = ctx
         self._cursor = ctx.cursor_time()
+        self._cursor_utc = self._cursor.astimezone(timezone.utc)  # for comparisons
         # Per crossing id: (the history tuple they were taken from, its sorted instants).
         self._instants: dict[str, tuple[tuple, list[datetime]]] = {}
         # Strip keys: bumped per crossing change, and per scenario (see StripData.key).
         self._generation = 0
         self._revisions: dict[str, int] = {}
+        # Per crossing id: (entry in force at the cursor, its start, the next change or None).
+        self._in_force: dict[str, tuple[StatusEntry | None, datetime | None, datetime | None]] = {}
         # Paint-role values: row -> {(column, role): value}; cursor columns apart.
         self._cells: dict[int, dict[tuple[int, int], Any]] = {}
         self._cursor_cells: dict[int, dict[tuple[int, int], Any]] = {}
@@ -320,8 +325,26 @@ class CrossingTableModel(QAbstractTableModel):
             id(crossing.history),
         )
 
+    def _entry_now(self, crossing: Crossing) -> StatusEntry | None:
+        """``crossing.entry_at(cursor)``, kept with the times between which it stays in force
+        (a cursor step then checks two times per crossing instead of searching)."""
+        known = self._in_force.get(crossing.id)
+        if known is not None:
+            return known[0]
+        instants = self._history_instants(crossing)
+        i = bisect.bisect_right(instants, self._cursor_utc)
+        entry = crossing.timeline()[i - 1] if i else None
+        since = instants[i - 1] if i else None
+        until = instants[i] if i < len(instants) else None
+        self._in_force[crossing.id] = (entry, since, until)
+        return entry
+
+    def _status_now(self, crossing: Crossing) -> CrossingStatus | None:
+        entry = self._entry_now(crossing)
+        return entry.status if entry else None
+
     def entry_in_force(self, row: int) -> StatusEntry | None:
-        return self.crossing_at(row).entry_at(self._cursor)
+        return self._entry_now(self.crossing_at(row))
 
     # -- Qt model interface ----------------------------------------------------------
     def rowCount(self, parent: _Index = _ROOT) -> int:
@@ -385,7 +408,7 @@ class CrossingTableModel(QAbstractTableModel):
         if role == CrossingRole.ID:
             return crossing.id
         if role == CrossingRole.STATUS:
-            return crossing.status_at(self._cursor)
+            return self._status_now(crossing)
         if role == CrossingRole.SORT:
             return self._sort_key(crossing, column)
         if role == CrossingRole.TIMELINE:
@@ -401,7 +424,7 @@ class CrossingTableModel(QAbstractTableModel):
                 self.strip_key(crossing),
             )
         if column == CrossingColumn.STATUS:
-            status = crossing.status_at(self._cursor)
+            status = self._status_now(crossing)
             if role == Qt.ItemDataRole.DecorationRole:
                 return status_icon(status)
             if role == Qt.ItemDataRole.BackgroundRole:
@@ -432,7 +455,7 @@ class CrossingTableModel(QAbstractTableModel):
             return crossing.kind.value
         if column == CrossingColumn.HELD_BY:
             return self._held_by(crossing)
-        entry = crossing.entry_at(self._cursor)
+        entry = self._entry_now(crossing)
         if column == CrossingColumn.STATUS:
             return status_word(entry.status if entry else None)
         if column == CrossingColumn.SINCE:
@@ -454,7 +477,7 @@ class CrossingTableModel(QAbstractTableModel):
 
     def _sort_key(self, crossing: Crossing, column: CrossingColumn) -> Any:
         if column in (CrossingColumn.STATUS, CrossingColumn.SINCE, CrossingColumn.STRIP):
-            entry = crossing.entry_at(self._cursor)
+            entry = self._entry_now(crossing)
             if column == CrossingColumn.STATUS:
                 return _STATUS_RANK[entry.status if entry else None]
             if column == CrossingColumn.SINCE:
@@ -488,7 +511,7 @@ class CrossingTableModel(QAbstractTableModel):
         return None
 
     def _status_sentence(self, crossing: Crossing) -> str:
-        entry = crossing.entry_at(self._cursor)
+        entry = self._entry_now(crossing)
         if entry is None:
             timeline = crossing.timeline()
             if timeline and not self._hidden(timeline[0]):
@@ -500,7 +523,7 @@ class CrossingTableModel(QAbstractTableModel):
 
     def _status_details(self, crossing: Crossing) -> str:
         lines = [self._status_sentence(crossing)]
-        entry = crossing.entry_at(self._cursor)
+        entry = self._entry_now(crossing)
         if entry is not None:
             if entry.note:
                 lines.append(f"Note: {isolate_rtl(entry.note)}")
@@ -536,7 +559,7 @@ class CrossingTableModel(QAbstractTableModel):
         name = isolate_rtl(crossing.name)
         if not timeline:
             return f"{name}: no status history"
-        in_force = crossing.entry_at(self._cursor)
+        in_force = self._entry_now(crossing)
         lines = [f"{name}: status history"]
         hidden = 0
         for entry in timeline:
@@ -561,15 +584,23 @@ class CrossingTableModel(QAbstractTableModel):
     def _forget_cells(self) -> None:
         self._cells.clear()
         self._cursor_cells.clear()
+        self._in_force.clear()
 
     def _on_ctx_cursor_changed(self, when: datetime) -> None:
-        old, self._cursor = self._cursor, when
+        self._cursor = when
+        self._cursor_utc = when = when.astimezone(timezone.utc)
         # The status, since and note cells show the entry in force: keep what was worked
-        # out for the rows whose entry did not change (a binary search per crossing).
-        cells = self._cursor_cells
+        # out for the rows whose entry stays in force at the new time.
+        cells, in_force = self._cursor_cells, self._in_force
         for row, crossing in enumerate(self._ctx.scenario.crossings):
-            if row in cells and crossing.entry_at(old) is not crossing.entry_at(when):
-                del cells[row]
+            known = in_force.get(crossing.id)
+            if known is None:
+                cells.pop(row, None)
+                continue
+            _entry, since, until = known
+            if (since is not None and when < since) or (until is not None and when >= until):
+                del in_force[crossing.id]
+                cells.pop(row, None)
         self._emit_columns(CURSOR_COLUMNS[0], CURSOR_COLUMNS[-1])
 
     def _on_ctx_crossing_changed(self, crossing_id: str) -> None:
@@ -578,6 +609,7 @@ class CrossingTableModel(QAbstractTableModel):
             return
         self._cells.pop(row, None)
         self._cursor_cells.pop(row, None)
+        self._in_force.pop(crossing_id, None)
         self._revisions[crossing_id] = self._revisions.get(crossing_id, 0) + 1
         span = strip_span(self._ctx, self._focus, self._history_instants)
         if span != self._span:  # a change outside the old span moves every strip
@@ -589,6 +621,7 @@ class CrossingTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._forget_cells()
         self._cursor = self._ctx.cursor_time()
+        self._cursor_utc = self._cursor.astimezone(timezone.utc)
         self._instants.clear()
         self._revisions.clear()
         self._generation += 1
