@@ -87,3 +87,22 @@ def test_large_file_asks_first(window, tmp_path, small_path, monkeypatch):
     assert window.open_path(path) is False
     assert asked and asked[0] == path.stat().st_size
     assert window.ctx.scenario.info.title == "Small test scenario"
+
+
+def test_a_big_file_is_indexed_for_search_in_the_worker(window, qtbot, tmp_path, small_path, monkeypatch):
+    from monitor.model import fast_load, search
+
+    monkeypatch.setattr(fast_load, "COLUMNAR_MIN_BYTES", 0)  # column-wise, as big files load
+    monkeypatch.setattr(search, "MIN_INDEXED_ROWS", 100)
+    path = _bigger(tmp_path, small_path)
+    seen = []
+    with qtbot.waitSignal(window.open_finished, timeout=30000) as blocker:
+        assert window.open_path(path, background=True)
+        window.loader.progress.connect(lambda f, msg: seen.append((f, msg)))
+    assert blocker.args == [True]
+    assert search.index_for(window.ctx.events_frame) is not None  # typing needs no scan at once
+    assert any("Indexing" in msg for _, msg in seen)
+    assert [f for f, _ in seen] == sorted(f for f, _ in seen) and seen[-1][0] == pytest.approx(1.0)
+    window.feed_panel.search_edit.setText("event 2999")
+    window.feed_panel._apply_filter()
+    assert window.feed_panel.count_label.text() == "1 of 3000 events"
