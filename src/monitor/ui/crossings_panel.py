@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.model import CrossingStatus, Moment
+from monitor.model import CrossingStatus, Moment, StatusEntry
 from monitor.ui.context import ScenarioContext
 from monitor.ui.crossing_model import (
     COLUMN_TITLES,
@@ -115,6 +115,7 @@ _PATTERN = {
 
 _STATUS_BY_CODE = tuple(CrossingStatus)
 _STATUS_CODE = {status: code for code, status in enumerate(_STATUS_BY_CODE)}
+_MAX_KNOWN_ENTRIES = 2_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -153,11 +154,14 @@ class StatusStripDelegate(QStyledItemDelegate):
         self._cache: dict[tuple, tuple[tuple, QPixmap, QPixmap | None]] = {}
         # crossing key -> (the entries list, their instants in epoch microseconds, status codes).
         self._arrays: dict[tuple, tuple[list, np.ndarray, np.ndarray]] = {}
+        # id(entry) -> (entry, its instant in epoch microseconds, its status code).
+        self._entry_values: dict[int, tuple[StatusEntry, int, int]] = {}
         self.renders = 0  # pixmaps drawn so far (tests: the cache is reused, or redrawn)
 
     def clear_cache(self) -> None:
         self._cache.clear()
         self._arrays.clear()
+        self._entry_values.clear()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
         base = super().sizeHint(option, index)
@@ -263,12 +267,19 @@ class StatusStripDelegate(QStyledItemDelegate):
         slot = data.key or (id(data.entries),)
         cached = self._arrays.get(slot)
         if cached is None or cached[0] is not data.entries:
-            instants = np.fromiter(
-                (_to_us(e.time.instant) for e in data.entries), np.int64, len(data.entries)
-            )
-            codes = np.fromiter(
-                (_STATUS_CODE[e.status] for e in data.entries), np.int8, len(data.entries)
-            )
+            # An edit keeps every other entry object of the history: their values are known.
+            known = self._entry_values
+            if len(known) > _MAX_KNOWN_ENTRIES:
+                known.clear()
+            values = []
+            for e in data.entries:
+                hit = known.get(id(e))
+                if hit is None or hit[0] is not e:
+                    hit = known[id(e)] = (e, _to_us(e.time.instant), _STATUS_CODE[e.status])
+                values.append(hit)
+            n = len(values)
+            instants = np.fromiter((v[1] for v in values), np.int64, n)
+            codes = np.fromiter((v[2] for v in values), np.int8, n)
             cached = (data.entries, instants, codes)
             if data.key:
                 self._arrays[slot] = cached
