@@ -386,6 +386,7 @@ class CrossingsPanel(QWidget):
         self._fitting = False
         self._user_sized = False  # once the user drags a column, stop re-fitting on resize
         self._user_columns = False  # once the user picks columns, stop hiding them automatically
+        self._widths: dict[str, tuple] = {}  # crossing id -> (history, options..., widths)
         self.setObjectName("CrossingsPanel")
 
         self.model = CrossingTableModel(ctx, self)
@@ -540,14 +541,29 @@ class CrossingsPanel(QWidget):
         pad = 2 * self.view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 12
         words = [status_word(s) for s in (*CrossingStatus, None)]
         icon = self.view.iconSize().width() if self.view.iconSize().width() > 0 else 16
-        entries = [e for c in self.ctx.scenario.crossings for e in c.history]
-        since = [metrics.horizontalAdvance(self.ctx.format_moment(e.time)) for e in entries]
-        notes = [metrics.horizontalAdvance(e.note) for e in entries if e.note]
+        since = notes = 0
+        for crossing in self.ctx.scenario.crossings:
+            s, n = self._history_widths(crossing, metrics)
+            since, notes = max(since, s), max(notes, n)
         return {
             CrossingColumn.STATUS: max(metrics.horizontalAdvance(w) for w in words) + icon + pad + 4,
-            CrossingColumn.SINCE: max(since, default=0) + pad,
-            CrossingColumn.NOTE: max(notes, default=0) + pad,
+            CrossingColumn.SINCE: since + pad,
+            CrossingColumn.NOTE: notes + pad,
         }
+
+    def _history_widths(self, crossing, metrics) -> tuple[int, int]:
+        """Widest "since" time and note of one crossing's history, kept until its history,
+        the font or the time format changes (a window is fitted on every resize)."""
+        key = (crossing.history, self.ctx.military_time, self.view.font().key(), self.ctx.tz)
+        known = self._widths.get(crossing.id)
+        if known is not None and known[0] is key[0] and known[1:4] == key[1:]:
+            return known[4], known[5]
+        times = {self.ctx.format_moment(e.time) for e in crossing.history}
+        notes = {e.note for e in crossing.history if e.note}
+        since = max((metrics.horizontalAdvance(t) for t in times), default=0)
+        note = max((metrics.horizontalAdvance(n) for n in notes), default=0)
+        self._widths[crossing.id] = (*key, since, note)
+        return since, note
 
     # -- slots -----------------------------------------------------------------------
     def _on_view_selection_changed(
