@@ -241,6 +241,40 @@ class _Reader:
         except msgspec.DecodeError:
             return None
 
+    def _unusual(self, row: _Ev, raw: msgspec.Raw, more: int) -> Event:
+        """An event whose JSON holds ``more`` colons than its known fields explain. If its
+        fields this version does not know explain them, the event with those kept (its known
+        fields were checked with the window's columns); else (a duplicate key) the object
+        path decides, and refuses it."""
+        try:
+            d = msgspec.json.decode(raw)
+        except msgspec.DecodeError:
+            d = None
+        loc = d.get("location") if isinstance(d, dict) else None
+        if isinstance(d, dict) and (loc is None or isinstance(loc, dict)):
+            extra = {k: v for k, v in d.items() if k not in _EVENT_KEYS}
+            loc_extra = {k: v for k, v in loc.items() if k not in _LOCATION_KEYS} if loc else {}
+            if _colons(extra) + _colons(loc_extra) == more:
+                return self._event_of(row, extra, loc_extra)
+        return self.builder.object_event(bytes(raw))  # raises Fallback if invalid
+
+    def _event_of(self, row: _Ev, extra: dict[str, Any], loc_extra: dict[str, Any]) -> Event:
+        loc = row.location
+        return Event(
+            row.id,
+            self.builder.moment(row.time, self.columns.tz),
+            row.title,
+            row.category,
+            row.actors,
+            row.source_ids,
+            Verification(row.verification),
+            row.summary,
+            Location(loc.name, loc.lat, loc.lon, loc_extra) if loc is not None else None,
+            row.credibility,
+            row.reliability,
+            extra,
+        )
+
     def _decode(self, rows: list[_Ev], chunk: bytes) -> None:
         if _AWKWARD.search(chunk):
             raise ColumnarFallback
@@ -260,7 +294,7 @@ class _Reader:
             ends = np.append(np.flatnonzero(text == 0), len(text))
             raw_colons = np.diff(np.searchsorted(np.flatnonzero(text == 58), ends), prepend=0)
             for i in np.flatnonzero(raw_colons != colons).tolist():
-                odd[i] = self.builder.object_event(bytes(raws[i]))  # raises Fallback if invalid
+                odd[i] = self._unusual(rows[i], raws[i], int(raw_colons[i] - colons[i]))
         self.columns.add(cols, odd)
 
 
@@ -647,6 +681,21 @@ def _check_non_blank(arr: pa.Array) -> None:
         for value in arr.filter(unsure).to_pylist():
             if not value or value.isspace():
                 raise _fallback()
+
+
+_EVENT_KEYS = frozenset(_Ev.__struct_fields__)
+_LOCATION_KEYS = frozenset(_Loc.__struct_fields__)
+
+
+def _colons(value: Any) -> int:
+    """The ``:`` of ``value`` written as JSON: one per key, plus those inside strings."""
+    if isinstance(value, str):
+        return value.count(":")
+    if isinstance(value, dict):
+        return sum(1 + k.count(":") + _colons(v) for k, v in value.items())
+    if isinstance(value, list):
+        return sum(_colons(v) for v in value)
+    return 0
 
 
 def _fallback() -> Exception:
