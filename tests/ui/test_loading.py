@@ -94,6 +94,7 @@ def test_a_big_file_is_indexed_for_search_in_the_worker(window, qtbot, tmp_path,
 
     monkeypatch.setattr(fast_load, "COLUMNAR_MIN_BYTES", 0)  # column-wise, as big files load
     monkeypatch.setattr(search, "MIN_INDEXED_ROWS", 100)
+    monkeypatch.setattr("monitor.ui.loader.INDEX_IN_WORKER_ROWS", 100)
     path = _bigger(tmp_path, small_path)
     seen = []
     with qtbot.waitSignal(window.open_finished, timeout=30000) as blocker:
