@@ -29,9 +29,12 @@ keys decoded plus the colons inside decoded strings.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import queue
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -185,21 +188,59 @@ class _Reader:
         p, char = self._skip_ws(p + 1)
         if char == b"]":
             return self.columns.finish(), p + 1
+        # Two stages in two threads: reading and decoding the next window (msgspec) while the
+        # columns of the last one are built (Arrow lets go of the GIL for its work).
+        windows: queue.Queue = queue.Queue(maxsize=2)
+        stop = threading.Event()
+        reader = threading.Thread(
+            target=self._windows, args=(p, windows, stop), name="monitor-read", daemon=True
+        )
+        reader.start()
+        try:
+            while True:
+                kind, got = windows.get()
+                if kind == "error":
+                    raise got
+                rows, chunk, after, final = got
+                self._decode(rows, chunk)
+                del rows, chunk
+                self.tick(min(after / self.size, 1.0), f"Reading events ({self.columns.n:,})")
+                if final:
+                    return self.columns.finish(), after
+        finally:
+            stop.set()
+            while reader.is_alive():
+                with contextlib.suppress(queue.Empty):
+                    windows.get(timeout=0.05)  # let a waiting reader finish
+            reader.join()
+
+    def _windows(self, p: int, out: queue.Queue, stop: threading.Event) -> None:
+        """The reading stage: each window's events decoded, into ``out`` (or the error)."""
+
+        def put(item: tuple[str, Any]) -> bool:
+            while not stop.is_set():
+                try:
+                    out.put(item, timeout=0.05)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
         window = WINDOW_BYTES
-        while True:
-            got = self._next(p, window)
-            if got is None:
-                if window >= _MAX_WINDOW_BYTES or p + window >= self.size:
-                    raise ColumnarFallback  # no decodable cut: broken, or an odd layout
-                window *= 2
-                continue
-            rows, chunk, after, final = got
-            window = WINDOW_BYTES
-            self._decode(rows, chunk)
-            p = after
-            self.tick(min(p / self.size, 1.0), f"Reading events ({self.columns.n:,})")
-            if final:
-                return self.columns.finish(), p
+        try:
+            while not stop.is_set():
+                got = self._next(p, window)
+                if got is None:
+                    if window >= _MAX_WINDOW_BYTES or p + window >= self.size:
+                        raise ColumnarFallback  # no decodable cut: broken, or an odd layout
+                    window *= 2
+                    continue
+                window = WINDOW_BYTES
+                if not put(("ok", got)) or got[3]:
+                    return
+                p = got[2]
+        except BaseException as exc:
+            put(("error", exc))
 
     def _next(self, p: int, window: int):
         """The next run of whole events from ``p``: (raws, bytes, next position, is it the last)."""
@@ -402,9 +443,10 @@ class _ColumnBuilder:
             arr = (
                 values if isinstance(values, pa.Array) else pa.array(values, type=pa.large_string())
             )
-            colons[:] += pc.fill_null(pc.count_substring(arr, ":"), 0).to_numpy(
-                zero_copy_only=False
-            )
+            if _has_colon(arr):  # most columns have none: no count per row needed
+                colons[:] += pc.fill_null(pc.count_substring(arr, ":"), 0).to_numpy(
+                    zero_copy_only=False
+                )
             if non_blank:
                 _check_non_blank(arr)
             return arr
@@ -667,6 +709,20 @@ def _joined(lists: pa.ListArray) -> pa.Array:
     if len(items) and pc.max(pc.count_substring(items, "\x1f")).as_py():
         raise ColumnarFallback
     return pc.binary_join(lists, _X1F)
+
+
+def _has_colon(arr: pa.Array) -> bool:
+    """Does any string of ``arr`` hold a ``:``? (One scan of its bytes.)"""
+    if not len(arr):
+        return False
+    if not pa.types.is_large_string(arr.type):
+        return True  # (only large strings come here; anything else is simply counted)
+    offsets = np.frombuffer(arr.buffers()[1], np.int64)
+    first, last = offsets[arr.offset], offsets[arr.offset + len(arr)]
+    data = arr.buffers()[2]
+    if data is None or last <= first:
+        return False
+    return bool(np.count_nonzero(np.frombuffer(data, np.uint8)[first:last] == 58))
 
 
 def _digits(text: pa.Array, start: int, stop: int) -> pa.Array:
