@@ -95,9 +95,15 @@ _PAINT_ROLES = frozenset(
         Qt.ItemDataRole.DisplayRole,
         Qt.ItemDataRole.DecorationRole,
         Qt.ItemDataRole.BackgroundRole,
-        Qt.ItemDataRole.ForegroundRole,
         Qt.ItemDataRole.TextAlignmentRole,
+    )
+)
+# Asked for every painted cell too, never set by this model.
+_UNUSED_ROLES = frozenset(
+    int(role)
+    for role in (
         Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.ForegroundRole,
         Qt.ItemDataRole.CheckStateRole,
     )
 )
@@ -386,7 +392,7 @@ class CrossingTableModel(QAbstractTableModel):
         if not (0 <= row < len(self._ctx.scenario.crossings) and 0 <= col < _COLUMN_COUNT):
             return None
         if role not in _PAINT_ROLES:
-            return self._data(row, col, role)
+            return None if role in _UNUSED_ROLES else self._data(row, col, role)
         cells = self._cursor_cells if col >= _FIRST_CURSOR_COLUMN else self._cells
         row_cells = cells.get(row)
         if row_cells is None:
