@@ -150,10 +150,43 @@ def test_cursor_steps_without_hiding_change_no_rows(big, qtbot) -> None:
     with (
         qtbot.assertNotEmitted(model.modelReset),
         qtbot.assertNotEmitted(model.rowsRemoved),
-        qtbot.waitSignal(model.dataChanged),
     ):
         ctx.set_cursor(datetime(2023, 1, 1, tzinfo=UTC))
     assert shown(model) == before
+
+
+@pytest.mark.parametrize(
+    ("column", "order"),
+    [
+        (EventColumn.TIME, Qt.SortOrder.DescendingOrder),
+        (EventColumn.TIME, Qt.SortOrder.AscendingOrder),
+        (EventColumn.TITLE, Qt.SortOrder.AscendingOrder),
+    ],
+)
+def test_a_cursor_step_repaints_only_the_rows_it_dims_or_undims(big, column, order) -> None:
+    ctx, model = big
+    model.sort(column, order)
+    model.set_matches(np.random.default_rng(4).random(model.total_count) < 0.5)
+    ctx.set_cursor(datetime(2023, 1, 1, tzinfo=UTC))
+    changed: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda a, b, _roles=(): changed.append((a.row(), b.row())))
+
+    def dimmed() -> np.ndarray:
+        return np.array([model.is_future(model.position(r)) for r in range(model.rowCount())])
+
+    for days in (380, 380, 30, 900, 0):
+        before = dimmed()
+        changed.clear()
+        ctx.set_cursor(datetime(2022, 1, 1, tzinfo=UTC) + timedelta(days=days))
+        flipped = np.flatnonzero(before != dimmed())
+        if len(flipped):
+            assert len(changed) == 1
+            first, last = changed[0]
+            assert first <= flipped[0] and flipped[-1] <= last  # every flipped row is repainted
+            if column == EventColumn.TIME:  # in time order: those rows and no others
+                assert (first, last) == (flipped[0], flipped[-1])
+        else:
+            assert changed == []  # nothing to repaint
 
 
 def test_typing_in_the_feed_uses_the_index_and_finds_the_same_events(qtbot, qapp) -> None:

@@ -726,17 +726,47 @@ class EventTableModel(QAbstractTableModel):
         self.reload()
 
     def _on_ctx_cursor_changed(self, when: datetime) -> None:
-        self._cursor_ns = to_ns(when)
+        old, self._cursor_ns = self._cursor_ns, to_ns(when)
         if self._ctx.hide_future:
+            # Every row shown is at or before the cursor (none dimmed): rows come and go at one end.
             self._move_present_edge()
-        # Dimming is computed in data(): one dataChanged over the table repaints it.
-        self._emit_all_changed(
-            [
-                Qt.ItemDataRole.ForegroundRole,
-                Qt.ItemDataRole.ToolTipRole,
-                Qt.ItemDataRole.DecorationRole,
-            ]
-        )
+            return
+        # Dimming is computed in data(): only the rows whose events the cursor passed change
+        # (none on screen, often: then nothing is repainted).
+        crossed = self._rows_between(old, self._cursor_ns)
+        if crossed is not None:
+            self.dataChanged.emit(
+                self.index(crossed[0], 0),
+                self.index(crossed[1], len(EventColumn) - 1),
+                [
+                    Qt.ItemDataRole.ForegroundRole,
+                    Qt.ItemDataRole.ToolTipRole,
+                    Qt.ItemDataRole.DecorationRole,
+                ],
+            )
+
+    def _rows_between(self, a: int, b: int) -> tuple[int, int] | None:
+        """First and last row whose event time lies between two cursor times (``(lo, hi]``):
+        the rows that turn from past to future or back. Binary search in time order."""
+        lo, hi = min(a, b), max(a, b)
+        if lo == hi or not len(self._rows):
+            return None
+        if self._sort_column == EventColumn.TIME and self._span is not None:
+            descending = self._sort_order == Qt.SortOrder.DescendingOrder
+            keys = self._base_keys
+            if keys is None:
+                times = self._time_ns[self._base]
+                keys = self._base_keys = -times if descending else times  # ascending either way
+            if descending:
+                first, stop = np.searchsorted(keys, [-hi, -lo], side="left")
+            else:
+                first, stop = np.searchsorted(keys, [lo, hi], side="right")
+            start = self._span[0]
+            first, last = max(int(first) - start, 0), min(int(stop) - start, len(self._rows)) - 1
+            return (first, last) if first <= last else None
+        times = self._time_ns[self._rows]
+        hit = np.flatnonzero((times > lo) & (times <= hi))
+        return (int(hit[0]), int(hit[-1])) if len(hit) else None
 
     def _on_ctx_display_changed(self) -> None:
         self._dim = None  # the palette may have changed too
