@@ -99,13 +99,23 @@ def test_status_text_carries_the_word_not_only_colour(panel, ctx):
 def test_cursor_move_updates_cursor_columns_without_reset(panel, ctx, qtbot):
     model = panel.model
     resets: list[bool] = []
+    changed: set[tuple[int, int]] = set()  # (row, column) cells marked changed
     model.modelReset.connect(lambda: resets.append(True))
-    with qtbot.waitSignal(model.dataChanged) as blocker:
-        ctx.set_cursor(AFTER_CLOSURE)
-    top_left, bottom_right = blocker.args[0], blocker.args[1]
-    assert top_left.column() == CrossingColumn.STATUS
-    assert bottom_right.column() == CrossingColumn.STRIP
-    assert (top_left.row(), bottom_right.row()) == (0, model.rowCount() - 1)
+
+    def mark(a, b, _roles=()):
+        changed.update((r, c) for r in range(a.row(), b.row() + 1) for c in range(a.column(), b.column() + 1))
+
+    model.dataChanged.connect(mark)
+    ctx.set_cursor(datetime(2024, 11, 20, tzinfo=BAGHDAD))  # before the closure
+    changed.clear()
+    ctx.set_cursor(AFTER_CLOSURE)
+    rows = model.rowCount()
+    # Every strip shows the cursor line at its new place...
+    assert {(r, CrossingColumn.STRIP) for r in range(rows)} <= changed
+    # ... and the crossing whose status changed has its status, since and note marked too.
+    qaim = next(r for r in range(rows) if model.index(r, 0).data(CrossingRole.ID) == "qaim")
+    assert {(qaim, c) for c in (CrossingColumn.STATUS, CrossingColumn.SINCE, CrossingColumn.NOTE)} <= changed
+    assert text(panel, "qaim", CrossingColumn.STATUS).lower().startswith("closed")
     assert not resets
 
 

@@ -144,6 +144,17 @@ COLUMN_TIPS = {
     CrossingColumn.STRIP: "Whole status history; the vertical line is the time cursor",
 }
 # Columns that depend on the cursor time (contiguous: STATUS..STRIP).
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Ascending row numbers as (first, last) runs of consecutive rows."""
+    out: list[tuple[int, int]] = []
+    for r in rows:
+        if out and out[-1][1] == r - 1:
+            out[-1] = (out[-1][0], r)
+        else:
+            out.append((r, r))
+    return out
+
+
 CURSOR_COLUMNS = (
     CrossingColumn.STATUS,
     CrossingColumn.SINCE,
@@ -598,16 +609,26 @@ class CrossingTableModel(QAbstractTableModel):
         # The status, since and note cells show the entry in force: keep what was worked
         # out for the rows whose entry stays in force at the new time.
         cells, in_force = self._cursor_cells, self._in_force
+        changed: list[int] = []  # rows whose entry in force may be another one now
         for row, crossing in enumerate(self._ctx.scenario.crossings):
             known = in_force.get(crossing.id)
             if known is None:
                 cells.pop(row, None)
+                changed.append(row)
                 continue
             _entry, since, until = known
             if (since is not None and when < since) or (until is not None and when >= until):
                 del in_force[crossing.id]
                 cells.pop(row, None)
-        self._emit_columns(CURSOR_COLUMNS[0], CURSOR_COLUMNS[-1])
+                changed.append(row)
+        # The strips' cursor line moves on every row; status, since and note only where the
+        # entry in force may have changed (the views repaint just those cells).
+        self._emit_columns(CrossingColumn.STRIP, CrossingColumn.STRIP)
+        text_columns = [c for c in CURSOR_COLUMNS if c != CrossingColumn.STRIP]
+        for first, last in _runs(changed):
+            self.dataChanged.emit(
+                self.index(first, min(text_columns)), self.index(last, max(text_columns))
+            )
 
     def _on_ctx_crossing_changed(self, crossing_id: str) -> None:
         row = self.row_of(crossing_id)

@@ -7,15 +7,14 @@ for every other panel.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
-
 from PySide6.QtCore import (
     QEvent,
-    QLineF,
     QItemSelection,
     QItemSelectionModel,
+    QLineF,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -37,7 +36,6 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -55,6 +53,8 @@ from monitor.ui.crossing_model import (
     status_icon,
     status_word,
 )
+from monitor.ui.text import set_text_steady
+from monitor.ui.views import RangeTableView
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -116,7 +116,7 @@ _PATTERN = {
 _STATUS_BY_CODE = tuple(CrossingStatus)
 _STATUS_CODE = {status: code for code, status in enumerate(_STATUS_BY_CODE)}
 _MAX_KNOWN_ENTRIES = 2_000_000
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -395,7 +395,7 @@ class CrossingsPanel(QWidget):
         self.proxy.setSortRole(CrossingRole.SORT)
         self.proxy.setDynamicSortFilter(True)
 
-        self.view = QTableView(self)
+        self.view = RangeTableView(self)  # a cursor step repaints the strips column, not every cell
         self.view.setObjectName("crossingsView")
         self.view.setAccessibleName("Border crossings")
         self.view.setModel(self.proxy)
@@ -619,7 +619,7 @@ class CrossingsPanel(QWidget):
     def _update_as_of(self) -> None:
         when = self.ctx.format_moment(Moment(self.model.cursor_time()))
         prefix = "Live: status now" if self.ctx.is_live else "Status as of"
-        self.as_of_label.setText(f"{prefix} {when}")
+        set_text_steady(self.as_of_label, f"{prefix} {when}")  # no window layout per cursor step
 
     def _on_header_context_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)

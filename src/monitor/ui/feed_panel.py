@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QToolButton,
     QVBoxLayout,
@@ -54,6 +53,7 @@ from monitor.ui.event_model import (
     isolate,
 )
 from monitor.ui.text import plain_tooltip
+from monitor.ui.views import RangeTableView
 
 SEARCH_DEBOUNCE_MS = 150
 SEARCH_PLACEHOLDER = "Search title, summary, actors, location  (Ctrl+F)"
@@ -189,7 +189,7 @@ class FeedPanel(QWidget):
         second.addWidget(self.to_edit)
         second.addStretch(1)
 
-        self.view = QTableView(self)
+        self.view = RangeTableView(self)  # a cursor step passing rows off screen repaints nothing
         self.view.setObjectName("feedTable")
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

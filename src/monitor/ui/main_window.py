@@ -32,6 +32,7 @@ from monitor.model.changes import EXTRA, Change, ChangeError, next_status, statu
 from monitor.model.storage import ConflictError, FileStorage, Recovery
 from monitor.model.timeutil import format_offset, military_dtg
 from monitor.ui import settings as prefs
+from monitor.ui.text import set_text_steady
 from monitor.ui.context import ScenarioContext
 from monitor.ui.crossing_model import CrossingColumn
 from monitor.ui.cursor_bar import CursorBar, icon
@@ -428,7 +429,7 @@ class MainWindow(QMainWindow):
         else:
             text = f"{local:%Y-%m-%d %H:%M} {format_offset(local)}"
         state = "Live" if self.ctx.is_live else "parked"
-        self.cursor_label.setText(f"As of {text} ({state})")
+        set_text_steady(self.cursor_label, f"As of {text} ({state})")  # no window layout per step
 
     # -- actions --------------------------------------------------------------------------
     def focus_search(self) -> None:

@@ -213,7 +213,11 @@ class _LegendEntry(QWidget):
         if with_value:
             self.value = QLabel(self)
             self.value.setTextFormat(Qt.TextFormat.PlainText)
-            self.value.setFixedWidth(self.value.fontMetrics().horizontalAdvance(VALUE_SAMPLE) + 4)
+            # Fixed in both directions: a new value then never makes the window lay out again.
+            self.value.setFixedSize(
+                self.value.fontMetrics().horizontalAdvance(VALUE_SAMPLE) + 4,
+                self.value.sizeHint().height(),
+            )
             layout.addWidget(self.value)
 
 
@@ -773,7 +777,9 @@ class TerritoryPanel(QWidget):
         self.readout.setText(sample)
         height = self.readout.heightForWidth(width)
         self.readout.setText(current)
-        self.readout.setFixedHeight(max(height, self.readout.fontMetrics().lineSpacing() * 2))
+        # Width fixed too: a widget of fixed size does not ask the window to lay out again when
+        # its text changes (on every cursor step).
+        self.readout.setFixedSize(width, max(height, self.readout.fontMetrics().lineSpacing() * 2))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
