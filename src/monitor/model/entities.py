@@ -209,10 +209,21 @@ class Crossing:
 
     def timeline(self) -> list[StatusEntry]:
         """History sorted by effective time (ties: by recorded_at, then file order)."""
-        if self._timeline_of is not self.history:
-            self._timeline = sorted(self.history, key=StatusEntry.sort_key)
-            self._timeline_keys = [e.time.instant for e in self._timeline]
-            self._timeline_of = self.history
+        history = self.history
+        before = self._timeline_of
+        if before is not history:
+            if before is not None and len(history) == len(before) + 1 and history[:-1] == before:
+                # One entry added (a toggle): placed into the sorted list, no full sort.
+                entry = history[-1]
+                timeline = list(self._timeline)
+                at = bisect.bisect_right([e.sort_key() for e in timeline], entry.sort_key())
+                timeline.insert(at, entry)
+                self._timeline = timeline
+                self._timeline_keys = [e.time.instant for e in timeline]
+            else:
+                self._timeline = sorted(history, key=StatusEntry.sort_key)
+                self._timeline_keys = [e.time.instant for e in self._timeline]
+            self._timeline_of = history
         return self._timeline
 
     def entry_at(self, when: datetime) -> StatusEntry | None:

@@ -330,9 +330,26 @@ class StatusStripDelegate(QStyledItemDelegate):
                 x1 = np.where(x1 - x0 < 1.0, np.minimum(x0 + 1.0, bar.right()), x1)
                 # ... and the next band is drawn over it: each band ends where the next starts.
                 x1[:-1] = np.minimum(x1[:-1], x0[1:])
-                boundaries = [QLineF(x, top, x, bottom) for x in x0[b > start_us].tolist()]
-                # Consecutive bands of one status as one rectangle (same pixels, fewer calls).
+                # One line per change, but at most one per pixel column, and none closer than
+                # two pixels to the previous one: a dense history shows its bands, not a
+                # white wall of lines (and a thousand changes cost a few dozen lines).
+                xs = np.unique(np.floor(x0[b > start_us]))
+                if len(xs) > 1:
+                    keep = np.r_[True, np.diff(xs) >= 2.0]
+                    xs = xs[keep]
+                boundaries = [QLineF(x, top, x, bottom) for x in xs.tolist()]
                 codes = self._status_codes(data)[shown]
+                # Several bands starting in one pixel column: the last one shows there (it is
+                # drawn over the others), so only it is drawn, reaching back to where the
+                # first of them began: at most one band per pixel, whatever the history.
+                px = np.floor(x0)
+                keep = np.r_[px[1:] != px[:-1], True]
+                if not keep.all():
+                    begin = x0[0]
+                    x0, x1, codes = x0[keep], x1[keep], codes[keep]
+                    x0[0] = begin
+                    x1[:-1] = np.maximum(x1[:-1], x0[1:])
+                # Consecutive bands of one status as one rectangle (same pixels, fewer calls).
                 first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
                 last = np.r_[first[1:] - 1, len(codes) - 1]
                 by_status: dict[int, list[QRectF]] = {}
