@@ -1060,14 +1060,9 @@ def _dumps_bytes(s: Scenario) -> bytes:
     differently (1e-05 vs 1e-5) and NaN/Infinity as null instead of refusing:
     so a scenario holding any such float goes the stdlib way.
     """
-    pieces = getattr(s.events, "json_pieces", None)
+    pieces = _column_pieces(s)
     if pieces is not None:
-        # Column-wise events (monitor.model.columnar) write their own text, assembled by Arrow
-        # from the columns; the rest of the document as usual, the events spliced in.
-        head = _dumps_bytes(dataclasses.replace(s, events=[]))
-        marker = b'\n  "events": [],\n'  # at the top level: strings never hold a raw newline
-        at = head.index(marker)
-        return b"".join([head[:at], b'\n  "events": ', *pieces(), b",\n", head[at + len(marker) :]])
+        return b"".join(pieces)
     paused = gc.isenabled()
     gc.disable()  # the document is a tree of ~1M short-lived dicts and lists: no cycles to find
     odd: list[Any] = []
@@ -1084,6 +1079,19 @@ def _dumps_bytes(s: Scenario) -> bytes:
     if _msgspec is not None:  # column-wise events are msgspec structs: plain dicts and lists for json
         doc = _msgspec.to_builtins(doc)
     return (json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
+
+
+def _column_pieces(s: Scenario) -> list[Any] | None:
+    """For column-wise events (monitor.model.columnar): the canonical bytes as a list of
+    buffers, the events' text assembled by Arrow from the columns and spliced into the rest
+    of the document (written as usual). None for events kept as objects."""
+    pieces = getattr(s.events, "json_pieces", None)
+    if pieces is None:
+        return None
+    head = _dumps_bytes(dataclasses.replace(s, events=[]))
+    marker = b'\n  "events": [],\n'  # at the top level: strings never hold a raw newline
+    at = head.index(marker)
+    return [head[:at], b'\n  "events": ', *pieces(), b",\n", head[at + len(marker) :]]
 
 
 def _plain_float(x: float) -> bool:
@@ -1152,11 +1160,12 @@ def _create_temp(folder: Path, name: str) -> tuple[int, str]:
     raise FileExistsError(errno.EEXIST, "could not create a unique temporary file", str(folder))
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+def atomic_write_bytes(path: str | Path, data: bytes | list[Any]) -> None:
     """Write ``data`` to ``path`` so that the file is always either old or new.
 
     Temp file in the same folder, flush + fsync, ``os.replace``, then fsync
-    the folder so the rename itself survives a power cut. A symbolic link is
+    the folder so the rename itself survives a power cut. ``data`` is bytes, or a list of
+    buffers written one after the other. A symbolic link is
     followed (the file it points to is replaced, the link stays); an existing
     file keeps its permission bits.
     """
@@ -1175,7 +1184,10 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
             os.close(fd)
             raise
         with fh:
-            fh.write(data)
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                fh.write(data)
+            else:  # buffers written one after the other (no copy of a big file joined first)
+                fh.writelines(data)
             fh.flush()
             os.fsync(fh.fileno())
         if mode is not None:
@@ -1202,4 +1214,4 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 def save_scenario(scenario: Scenario, path: str | Path) -> None:
     """Save atomically in canonical form. Raises ``OSError`` if the write fails;
     the previous file is then left untouched."""
-    atomic_write_bytes(path, _dumps_bytes(scenario))
+    atomic_write_bytes(path, _column_pieces(scenario) or _dumps_bytes(scenario))
