@@ -29,12 +29,9 @@ keys decoded plus the colons inside decoded strings.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import queue
 import re
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -189,59 +186,25 @@ class _Reader:
         p, char = self._skip_ws(p + 1)
         if char == b"]":
             return self.columns.finish(), p + 1
-        # Two stages in two threads: reading and decoding the next window (msgspec) while the
-        # columns of the last one are built (Arrow lets go of the GIL for its work).
-        windows: queue.Queue = queue.Queue(maxsize=2)
-        stop = threading.Event()
-        reader = threading.Thread(
-            target=self._windows, args=(p, windows, stop), name="monitor-read", daemon=True
-        )
-        reader.start()
-        try:
-            while True:
-                kind, got = windows.get()
-                if kind == "error":
-                    raise got
-                rows, chunk, after, final = got
-                self._decode(rows, chunk)
-                del rows, chunk
-                self.tick(min(after / self.size, 1.0), f"Reading events ({self.columns.n:,})")
-                if final:
-                    return self.columns.finish(), after
-        finally:
-            stop.set()
-            while reader.is_alive():
-                with contextlib.suppress(queue.Empty):
-                    windows.get(timeout=0.05)  # let a waiting reader finish
-            reader.join()
-
-    def _windows(self, p: int, out: queue.Queue, stop: threading.Event) -> None:
-        """The reading stage: each window's events decoded, into ``out`` (or the error)."""
-
-        def put(item: tuple[str, Any]) -> bool:
-            while not stop.is_set():
-                try:
-                    out.put(item, timeout=0.05)
-                    return True
-                except queue.Full:
-                    continue
-            return False
-
+        # (Reading the next window in a second thread while these columns are built was
+        # slower: msgspec and the list building both hold the GIL, and the two threads
+        # queued behind each other.)
         window = WINDOW_BYTES
-        try:
-            while not stop.is_set():
-                got = self._next(p, window)
-                if got is None:
-                    if window >= _MAX_WINDOW_BYTES or p + window >= self.size:
-                        raise ColumnarFallback  # no decodable cut: broken, or an odd layout
-                    window *= 2
-                    continue
-                window = WINDOW_BYTES
-                if not put(("ok", got)) or got[3]:
-                    return
-                p = got[2]
-        except BaseException as exc:
-            put(("error", exc))
+        while True:
+            got = self._next(p, window)
+            if got is None:
+                if window >= _MAX_WINDOW_BYTES or p + window >= self.size:
+                    raise ColumnarFallback  # no decodable cut: broken, or an odd layout
+                window *= 2
+                continue
+            rows, chunk, after, final = got
+            window = WINDOW_BYTES
+            self._decode(rows, chunk)
+            del rows, chunk
+            p = after
+            self.tick(min(p / self.size, 1.0), f"Reading events ({self.columns.n:,})")
+            if final:
+                return self.columns.finish(), p
 
     def _next(self, p: int, window: int):
         """The next run of whole events from ``p``: (raws, bytes, next position, is it the last)."""
