@@ -396,10 +396,12 @@ class _ColumnBuilder:
 
     # Everything below runs once per window of a few thousand events, in C where it can:
     # a Python step per event costs ~0.1 s per million.
-    def columns(self, rows: list[_Ev]) -> tuple[dict[str, Any], np.ndarray]:
+    def columns(self, rows: list[_Ev] | dict[str, Any]) -> tuple[dict[str, Any], np.ndarray]:
         """The window's columns, and the ``:`` each event has in JSON (one per key plus
-        those inside its strings) for the duplicate / unknown key check."""
-        n = len(rows)
+        those inside its strings) for the duplicate / unknown key check. ``rows``: the
+        events decoded by msgspec, or the arrays pyarrow's JSON reader made of them."""
+        src = rows if isinstance(rows, dict) else _row_arrays(rows)
+        n = len(src["id"])
         col: dict[str, Any] = {}
         colons = np.full(n, _REQUIRED_KEYS, np.int64)
 
@@ -415,19 +417,19 @@ class _ColumnBuilder:
                 _check_non_blank(arr)
             return arr
 
-        col["id"] = counted([r.id for r in rows], non_blank=True)
-        times = counted([r.time for r in rows])
-        col["title"] = counted([r.title for r in rows], non_blank=True)
-        summary = counted([r.summary for r in rows])
+        col["id"] = counted(src["id"], non_blank=True)
+        times = counted(src["time"])
+        col["title"] = counted(src["title"], non_blank=True)
+        summary = counted(src["summary"])
         summary_null = summary.is_null().to_numpy(zero_copy_only=False)
         colons += ~summary_null
         col["summary_null"] = summary_null
         col["summary"] = pc.fill_null(summary, "")
-        category = counted([r.category for r in rows], non_blank=True)
+        category = counted(src["category"], non_blank=True)
         col["category"] = self.categories.encode(category)
-        verification = pa.array([r.verification for r in rows], type=pa.string())
+        verification = src["verification"]
         col["verification"] = self.verifications.encode(verification, allowed=_VERIFICATION_VALUES)
-        given = pa.array([r.credibility for r in rows], type=pa.int64())
+        given = src["credibility"]
         credibility = pc.fill_null(given, 0).to_numpy(zero_copy_only=False)
         if n and (
             credibility.min() < 0
@@ -437,21 +439,21 @@ class _ColumnBuilder:
             raise _fallback()  # 1..6 or nothing
         col["credibility"] = credibility.astype(np.int8)
         colons += credibility != 0
-        own = self._own_reliability([r.reliability for r in rows])
+        own = self._own_reliability(src["reliability"])
         colons += own >= 0
         col["reliability_own"] = own
         self._times(times, col)
         col["time"] = times
-        self._locations([r.location for r in rows], col, colons, counted)
+        self._locations(src, col, colons, counted)
         # Actors: raw references joined (kept, to give the lists back), display names per combination.
-        actor_lists = pa.array([r.actors for r in rows], type=pa.list_(pa.large_string()))
+        actor_lists = src["actors"]
         _check_non_blank(actor_lists.flatten())
         actor_list = counted(_joined(actor_lists))
         col["actor_list"] = actor_list
         shown, actor_search = self._actor_text(actor_list)
         col["actors"] = shown
         # Sources: known ids only; the best grade among them stands in for an event without its own.
-        source_lists = pa.array([r.source_ids for r in rows], type=pa.list_(pa.large_string()))
+        source_lists = src["source_ids"]
         flat = source_lists.flatten().dictionary_encode()
         rank = self.rank
         try:
@@ -489,8 +491,8 @@ class _ColumnBuilder:
         col["search"] = lowered
         return col, colons
 
-    def _own_reliability(self, values: list[str | None]) -> np.ndarray:
-        enc = pa.array(values, type=pa.string()).dictionary_encode()
+    def _own_reliability(self, values: pa.Array) -> np.ndarray:
+        enc = values.cast(pa.string()).dictionary_encode()
         if not _GRADE_CODE.keys() >= set(enc.dictionary.to_pylist()):
             raise _fallback()
         table = np.array([_GRADE_CODE[g] for g in enc.dictionary.to_pylist()] + [-1], np.int8)
@@ -556,26 +558,25 @@ class _ColumnBuilder:
         return got
 
     def _locations(
-        self, locs: list[_Loc | None], col: dict[str, Any], colons: np.ndarray, counted
+        self, src: dict[str, Any], col: dict[str, Any], colons: np.ndarray, counted
     ) -> None:
-        names = counted([loc.name if loc is not None else None for loc in locs], non_blank=True)
+        names = counted(src["loc_name"], non_blank=True)
         has = pc.is_valid(names).to_numpy(zero_copy_only=False)
         col["has_location"] = has
         col["location"] = pc.fill_null(names, "")
         colons += 2 * has
-        lats = [loc.lat if loc is not None else None for loc in locs]
-        lons = [loc.lon if loc is not None else None for loc in locs]
+        lats, lons = src["lat"], src["lon"]
         lat = pa.array(lats, type=pa.float64()).to_numpy(zero_copy_only=False)
         lon = pa.array(lons, type=pa.float64()).to_numpy(zero_copy_only=False)
         lat_set, lon_set = ~np.isnan(lat), ~np.isnan(lon)
         if (lat_set != lon_set).any():
             raise _fallback()  # both or neither: the strict path words it
-        if lat_set.any() and (np.abs(lat[lat_set]).max() > 90 or np.abs(lon[lon_set]).max() > 180):
-            raise _fallback()
+        if lat_set.any() and not (np.abs(lat[lat_set]).max() <= 90 and np.abs(lon[lon_set]).max() <= 180):
+            raise _fallback()  # (also false for infinities)
         colons += lat_set
         colons += lon_set
         col["lat"], col["lon"] = lat, lon
-        if int in set(map(type, lats)) | set(map(type, lons)):
+        if isinstance(lats, list) and int in set(map(type, lats)) | set(map(type, lons)):
             col["exact"] = {
                 i: (la, lo)
                 for i, (la, lo) in enumerate(zip(lats, lons, strict=True))
@@ -661,6 +662,27 @@ class _ColumnBuilder:
             exact=self.exact,
             odd=self.odd,
         )
+
+
+def _row_arrays(rows: list[_Ev]) -> dict[str, Any]:
+    """The arrays ``_ColumnBuilder.columns`` works from, for events decoded by msgspec."""
+    text = pa.large_string()
+    locs = [r.location for r in rows]
+    return {
+        "id": pa.array([r.id for r in rows], type=text),
+        "time": pa.array([r.time for r in rows], type=text),
+        "title": pa.array([r.title for r in rows], type=text),
+        "summary": pa.array([r.summary for r in rows], type=text),
+        "category": pa.array([r.category for r in rows], type=text),
+        "verification": pa.array([r.verification for r in rows], type=pa.string()),
+        "credibility": pa.array([r.credibility for r in rows], type=pa.int64()),
+        "reliability": pa.array([r.reliability for r in rows], type=pa.string()),
+        "loc_name": pa.array([loc.name if loc is not None else None for loc in locs], type=text),
+        "lat": [loc.lat if loc is not None else None for loc in locs],
+        "lon": [loc.lon if loc is not None else None for loc in locs],
+        "actors": pa.array([r.actors for r in rows], type=pa.list_(text)),
+        "source_ids": pa.array([r.source_ids for r in rows], type=pa.list_(text)),
+    }
 
 
 _VERIFICATION_VALUES = frozenset(v.value for v in Verification)
