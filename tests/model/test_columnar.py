@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import pytest
 
 import monitor.model.columnar as columnar
@@ -238,3 +240,34 @@ def test_saving_from_the_columns_writes_the_object_paths_bytes(tmp_path):
         out = tmp_path / f"{name}-saved.json"
         save_scenario(got, out)
         assert out.read_bytes() == dumps_scenario(expected).encode("utf-8")
+
+
+SCRIPTS = [
+    "مجلس دير الزور",  # Arabic: no case
+    "ΣΊΣΥΦΟΣ ς",  # Greek, final sigma
+    "Straße ẞ ﬁnal",  # casefold differs from lower
+    "Ⓐ Ⅻ ⅻ ͅ",  # circled letters (So), Roman numerals (Nl), U+0345 (Mn)
+    "İstanbul ǅ",  # dotted capital I, titlecase letter
+    "ᎠᏴ ꭰ",  # Cherokee
+    "ԱՐՄԵՆԻԱ և",  # Armenian
+    "ДЕЙР-ЭЗ-ЗОР",  # Cyrillic
+    "中文 日本語 한국어",  # no case
+]
+
+
+@given(words=st.lists(st.sampled_from(SCRIPTS) | st.text(min_size=1, max_size=12), min_size=1, max_size=6))
+@settings(max_examples=40, deadline=None)
+def test_the_search_text_is_casefolded_like_python_does(tmp_path_factory, words):
+    doc = bundled_doc()
+    for i, word in enumerate(words):
+        doc["events"][i]["title"] = f"x {word} X"
+        doc["events"][i]["summary"] = word
+    path = write(tmp_path_factory.mktemp("fold"), doc)
+    try:
+        got = columns(path)
+    except fast_load.Fallback:
+        return  # (a text the strict path refuses, e.g. a lone surrogate)
+    if not isinstance(got.events, EventColumns):
+        return
+    expected = _events_frame(strict(path), None, None)["search"].tolist()
+    assert events_frame(got)["search"].tolist() == expected

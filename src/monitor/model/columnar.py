@@ -105,6 +105,11 @@ class _EvOut(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     reliability: str | None = None
 
 
+# Non-ASCII characters that str.casefold() may change (general categories Lu, Ll, Lt, Nl,
+# So, and U+0345): a row without any is casefolded by lowering its ASCII letters.
+_CASED = r"[\p{Lu}\p{Ll}\p{Lt}\p{Nl}\p{So}\x{0345}]"
+# Between two events in a canonical file (json.dumps indent=2, two levels deep).
+_CANONICAL_SEPARATOR = b"},\n    {"
 _REQUIRED_KEYS = 7
 _BLOCK = 256  # events converted to Python values together (EventColumns._block)  # id, time, title, category, actors, source_ids, verification
 _RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
@@ -294,12 +299,21 @@ class _Reader:
             # which keeps unknown fields and refuses duplicates.
             # The colons of each event: its raw text joined with NULs (which JSON text never
             # holds raw), then counted between them in one pass.
-            raws = _RAW_LIST.decode(chunk)
-            text = np.frombuffer(b"\x00".join(raws), np.uint8)
-            ends = np.append(np.flatnonzero(text == 0), len(text))
-            raw_colons = np.diff(np.searchsorted(np.flatnonzero(text == 58), ends), prepend=0)
-            for i in np.flatnonzero(raw_colons != colons).tolist():
-                odd[i] = self._unusual(rows[i], raws[i], int(raw_colons[i] - colons[i]))
+            parts = chunk.split(_CANONICAL_SEPARATOR)
+            if len(parts) == len(rows):
+                # The canonical layout: the events' texts are the pieces between separators.
+                raw_colons = np.fromiter((part.count(b":") for part in parts), np.int64, len(parts))
+                for i in np.flatnonzero(raw_colons != colons).tolist():
+                    raw = parts[i][1:] if i == 0 else b"{" + parts[i]
+                    raw = raw[:-1] if i == len(parts) - 1 else raw + b"}"
+                    odd[i] = self._unusual(rows[i], raw, int(raw_colons[i] - colons[i]))
+            else:
+                raws = _RAW_LIST.decode(chunk)
+                text = np.frombuffer(b"\x00".join(raws), np.uint8)
+                ends = np.append(np.flatnonzero(text == 0), len(text))
+                raw_colons = np.diff(np.searchsorted(np.flatnonzero(text == 58), ends), prepend=0)
+                for i in np.flatnonzero(raw_colons != colons).tolist():
+                    odd[i] = self._unusual(rows[i], raws[i], int(raw_colons[i] - colons[i]))
         self.columns.add(cols, odd)
 
 
@@ -485,9 +499,16 @@ class _ColumnBuilder:
         ascii_only = pc.string_is_ascii(joined)
         lowered = pc.ascii_lower(joined)
         if not pc.all(ascii_only).as_py():
+            # Python casefolds only the rows with a non-ASCII character that casefolding can
+            # change: all are letters with case, letter numbers (Roman numerals), symbols
+            # (circled letters) or U+0345. Arabic, for one, has no case: lowering its rows'
+            # ASCII is their casefold.
             other = pc.invert(ascii_only)
-            folded = [x.casefold() for x in joined.filter(other).to_pylist()]
-            lowered = pc.replace_with_mask(lowered, other, pa.array(folded, type=pa.large_string()))
+            beyond = pc.replace_substring_regex(joined, r"[\x00-\x7f]+", "")
+            cased = pc.and_(other, pc.match_substring_regex(beyond, _CASED))
+            if pc.any(cased).as_py():
+                folded = [x.casefold() for x in joined.filter(cased).to_pylist()]
+                lowered = pc.replace_with_mask(lowered, cased, pa.array(folded, type=pa.large_string()))
         col["search"] = lowered
         return col, colons
 
