@@ -198,13 +198,51 @@ def test_history_panel_follows_its_crossing_only(qtbot, ctx, small):
     semalka.history = (*semalka.history, StatusEntry(Moment(AFTER_CLOSURE), CrossingStatus.OPEN))
     ctx.notify_crossing_changed("semalka")
     assert not resets and panel.model.rowCount() == rows
+    inserted: list[int] = []
+    panel.model.rowsInserted.connect(lambda *_: inserted.append(1))
     qaim = small.crossing("qaim")
     qaim.history = (*qaim.history, StatusEntry(Moment(AFTER_CLOSURE), CrossingStatus.OPEN))
     ctx.notify_crossing_changed("qaim")
-    assert resets and panel.model.rowCount() == rows + 1
+    assert (resets or inserted) and panel.model.rowCount() == rows + 1
     assert "without note or source" in panel.title_label.text()
     panel.all_check.setChecked(True)
     rows = panel.model.rowCount()
     semalka.history = (*semalka.history, StatusEntry(Moment(BEFORE_CLOSURE), CrossingStatus.CLOSED))
     ctx.notify_crossing_changed("semalka")
     assert panel.model.rowCount() == rows + 1  # all crossings: every change shows
+
+
+@pytest.mark.parametrize("when", ["latest", "middle", "same time as another"])
+def test_a_new_entry_is_inserted_into_the_audit_list_without_a_rebuild(qtbot, ctx, small, when):
+    panel = HistoryPanel(ctx, lambda _change: None)
+    qtbot.addWidget(panel)
+    ctx.select_crossing("qaim")
+    qaim = small.crossing("qaim")
+    timeline = qaim.timeline()
+    at = {
+        "latest": timeline[-1].time.instant + timedelta(days=3),
+        "middle": timeline[0].time.instant + (timeline[1].time.instant - timeline[0].time.instant) / 2,
+        "same time as another": timeline[1].time.instant,
+    }[when]
+    resets: list[bool] = []
+    inserted: list[int] = []
+    panel.model.modelReset.connect(lambda: resets.append(True))
+    panel.model.rowsInserted.connect(lambda _p, first, _last: inserted.append(first))
+    qaim.history = (*qaim.history, StatusEntry(Moment(at), CrossingStatus.RESTRICTED, note="new"))
+    ctx.notify_crossing_changed("qaim")
+
+    def shown() -> list[tuple]:
+        m = panel.model
+        return [tuple(m.index(r, c).data() for c in range(m.columnCount())) for r in range(m.rowCount())]
+
+    got = shown()
+    fresh = HistoryPanel(ctx, lambda _change: None)
+    qtbot.addWidget(fresh)
+    fresh.model.crossing_id = "qaim"
+    fresh.model.refresh()
+    expected = [
+        tuple(fresh.model.index(r, c).data() for c in range(fresh.model.columnCount()))
+        for r in range(fresh.model.rowCount())
+    ]
+    assert got == expected  # the same rows, in the same order, as a rebuild
+    assert inserted and not resets  # one row inserted, no rebuild

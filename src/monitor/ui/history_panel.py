@@ -81,6 +81,7 @@ class HistoryTableModel(QAbstractTableModel):
         self._ctx = ctx
         self._push = push
         self._rows: list[tuple[Crossing, StatusEntry, StatusEntry | None]] = []
+        self._shown_history: tuple[StatusEntry, ...] | None = None  # one crossing's, as shown
         self.crossing_id = ""
         self.all_crossings = False
 
@@ -98,7 +99,50 @@ class HistoryTableModel(QAbstractTableModel):
                 rows.append((c, e, timeline[i - 1] if i else None))
         rows.sort(key=lambda r: r[1].sort_key(), reverse=True)
         self._rows = rows
+        self._shown_history = None if self.all_crossings or not crossings else crossings[0].history
         self.endResetModel()
+
+    def add_entry(self, crossing: Crossing) -> bool:
+        """The shown crossing got one entry more (a toggle): insert its row, no reset (the
+        list of a crossing with a long history is not rebuilt). False if it is not that
+        simple: the caller refreshes."""
+        old, history = self._shown_history, crossing.history
+        if (
+            old is None
+            or crossing.id != self.crossing_id
+            or len(history) != len(old) + 1
+            or history[:-1] != old
+        ):
+            return False
+        entry = history[-1]
+        timeline = crossing.timeline()
+        at = next((i for i in range(len(timeline) - 1, -1, -1) if timeline[i] is entry), None)
+        if at is None:
+            return False
+        before = timeline[at - 1] if at else None
+        after = timeline[at + 1] if at + 1 < len(timeline) else None
+        # Newest first; equal keys keep file order (as refresh() sorts them), so the new
+        # entry goes below the rows whose keys are greater or equal.
+        key, rows = entry.sort_key(), self._rows
+        pos = 0
+        while pos < len(rows) and rows[pos][1].sort_key() >= key:
+            pos += 1
+        # The change after it in time now follows the new entry: its row, above.
+        follower = None
+        if after is not None:
+            follower = next((r for r in range(pos - 1, -1, -1) if rows[r][1] is after), None)
+            if follower is None:
+                return False
+        self.beginInsertRows(QModelIndex(), pos, pos)
+        rows.insert(pos, (crossing, entry, before))
+        self.endInsertRows()
+        if follower is not None:
+            c, e, _ = rows[follower]
+            rows[follower] = (c, e, entry)
+            last = len(HistoryColumn) - 1
+            self.dataChanged.emit(self.index(follower, 0), self.index(follower, last))
+        self._shown_history = history
+        return True
 
     def flagged_count(self) -> int:
         """How many rows lack a note or a source."""
@@ -323,7 +367,11 @@ class HistoryPanel(QWidget):
 
     def _on_ctx_crossing_changed(self, crossing_id: str) -> None:
         if self.model.all_crossings or crossing_id == self.model.crossing_id:
-            self.refresh()  # another crossing's change does not show here
+            crossing = self._ctx.scenario.crossing(crossing_id)
+            if crossing is not None and self.model.add_entry(crossing):
+                self._update_title()  # one row inserted (a toggle): no rebuild
+            else:
+                self.refresh()  # another crossing's change does not show here
 
     def _on_ctx_crossing_selected(self, crossing_id: str) -> None:
         self.model.crossing_id = crossing_id
@@ -331,6 +379,9 @@ class HistoryPanel(QWidget):
 
     def refresh(self) -> None:
         self.model.refresh()
+        self._update_title()
+
+    def _update_title(self) -> None:
         if self.model.all_crossings:
             text = "Status changes of all crossings"
         else:
