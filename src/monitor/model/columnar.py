@@ -34,7 +34,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import tzinfo
 from typing import Any
 
 import msgspec
@@ -45,6 +45,7 @@ import pyarrow.compute as pc
 
 from monitor.model.entities import Event, Location, Verification
 from monitor.model.fast_load import ColumnarFallback, Fallback
+from monitor.model.frames import to_ns
 from monitor.model.timeutil import MAX_YEAR, MIN_YEAR
 
 #: Bytes decoded per msgspec call: each call holds the GIL (~15-30 ms at this size).
@@ -55,9 +56,6 @@ _MAX_WINDOW_BYTES = 64 * 1024 * 1024  # one event bigger than this: the object p
 # system when freed, so the peak memory of a big load is the columns and little more
 # (1M events: 1.0 GB instead of 1.2 GB; no slower).
 pa.set_memory_pool(pa.system_memory_pool())
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 
 
 # -- typed decoding ------------------------------------------------------------------------
@@ -131,10 +129,6 @@ _GRADE_TEXT = pa.array(
 )
 # The usual way of writing a time: the window's times are parsed in one go.
 _USUAL_TIME = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:[0-5]\d$"
-
-
-def _to_ns(value: datetime) -> int:
-    return (value - _EPOCH) // _MICROSECOND * 1000
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -508,7 +502,9 @@ class _ColumnBuilder:
             cased = pc.and_(other, pc.match_substring_regex(beyond, _CASED))
             if pc.any(cased).as_py():
                 folded = [x.casefold() for x in joined.filter(cased).to_pylist()]
-                lowered = pc.replace_with_mask(lowered, cased, pa.array(folded, type=pa.large_string()))
+                lowered = pc.replace_with_mask(
+                    lowered, cased, pa.array(folded, type=pa.large_string())
+                )
         col["search"] = lowered
         return col, colons
 
@@ -558,7 +554,7 @@ class _ColumnBuilder:
             got = self.days.get(t)
             if got is None:
                 m = b.moment(t, tz)  # Fallback if invalid
-                got = (_to_ns(m.instant), _to_ns(m.end), m.iso(), m.day)
+                got = (to_ns(m.instant), to_ns(m.end), m.iso(), m.day)
                 if m.day:
                     self.days[t] = got
             start[i], end[i], iso, day[i] = got
@@ -592,7 +588,9 @@ class _ColumnBuilder:
         lat_set, lon_set = ~np.isnan(lat), ~np.isnan(lon)
         if (lat_set != lon_set).any():
             raise _fallback()  # both or neither: the strict path words it
-        if lat_set.any() and not (np.abs(lat[lat_set]).max() <= 90 and np.abs(lon[lon_set]).max() <= 180):
+        if lat_set.any() and not (
+            np.abs(lat[lat_set]).max() <= 90 and np.abs(lon[lon_set]).max() <= 180
+        ):
             raise _fallback()  # (also false for infinities)
         colons += lat_set
         colons += lon_set

@@ -236,13 +236,18 @@ class _Builder:
         self.sources: set[str] = set()
 
     def tick(self, reader: _Reader, message: str) -> None:
+        self.report(reader.fraction, message)
+
+    def report(self, fraction: float, message: str) -> None:
+        """Poll ``cancel`` and report progress (``fraction`` of the file read), at most
+        every ``PROGRESS_INTERVAL_S``."""
         if self.cancel is not None and self.cancel():
             raise LoadCancelled
         if self.progress is not None:
             now = time.monotonic()
             if now - self.last_report >= PROGRESS_INTERVAL_S:
                 self.last_report = now
-                self.progress(0.9 * reader.fraction, message)
+                self.progress(0.9 * fraction, message)
 
     def moment(self, text: Any, tz: tzinfo) -> Moment:
         if type(text) is not str:
@@ -603,16 +608,7 @@ def _columnar_events(reader: _Reader, b: _Builder, tz: tzinfo, sources: set[str]
     by_id = {s.id: s for s in top["sources"]}
     names = {f.id: f.name for f in top["factions"]}
 
-    def tick(fraction: float, message: str) -> None:
-        if b.cancel is not None and b.cancel():
-            raise LoadCancelled
-        if b.progress is not None:
-            now = time.monotonic()
-            if now - b.last_report >= PROGRESS_INTERVAL_S:
-                b.last_report = now
-                b.progress(0.9 * fraction, message)
-
-    events, end = read_events(reader.fh, start, b, tz, by_id, names, tick)
+    events, end = read_events(reader.fh, start, b, tz, by_id, names, b.report)
     reader.seek(end)
     return events
 
