@@ -82,34 +82,13 @@ class _Ev(msgspec.Struct, gc=False):
     reliability: str | None = None
 
 
-# Saving: the canonical key order of an event (monitor.model.io._event_json), absent = omitted.
-class _LocOut(msgspec.Struct, omit_defaults=True, gc=False):
-    name: str
-    lat: int | float | None = None
-    lon: int | float | None = None
-
-
-class _EvOut(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
-    id: str
-    time: str
-    title: str
-    summary: str | None = None
-    category: str
-    actors: list[str]
-    location: _LocOut | None = None
-    source_ids: list[str]
-    verification: str
-    credibility: int | None = None
-    reliability: str | None = None
-
-
 # Non-ASCII characters that str.casefold() may change (general categories Lu, Ll, Lt, Nl,
 # So, and U+0345): a row without any is casefolded by lowering its ASCII letters.
 _CASED = r"[\p{Lu}\p{Ll}\p{Lt}\p{Nl}\p{So}\x{0345}]"
 # Between two events in a canonical file (json.dumps indent=2, two levels deep).
 _CANONICAL_SEPARATOR = b"},\n    {"
-_REQUIRED_KEYS = 7
-_BLOCK = 256  # events converted to Python values together (EventColumns._block)  # id, time, title, category, actors, source_ids, verification
+_REQUIRED_KEYS = 7  # id, time, title, category, actors, source_ids, verification
+_BLOCK = 256  # events converted to Python values together (EventColumns._block)
 _RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 _EV_LIST = msgspec.json.Decoder(list[_Ev])
 
@@ -862,71 +841,6 @@ class EventColumns(Sequence):
     def json_pieces(self) -> list[Any]:
         """The events' canonical JSON text (see :func:`events_json_pieces`), for saving."""
         return events_json_pieces(self)
-
-    def json_values(self, odd: list[Any] | None = None) -> list[Any]:
-        """The events as JSON-ready values for saving, in the canonical key order (what
-        ``io._event_json`` gives for each event), straight from the columns: structs that
-        msgspec encodes, dicts for the events kept as objects. With a list ``odd``,
-        floats that msgspec would write differently from ``json.dumps`` are noted in it."""
-        from monitor.model.io import _event_json
-
-        f = self._frame
-        col = self._columns
-        lat = self._lat
-        lon = self._lon
-        located = self._has_location & ~np.isnan(lat)
-        if odd is not None and located.any():
-            a = np.abs(np.concatenate([lat[located], lon[located]]))
-            if not ((a == 0) | ((a >= 1e-4) & (a < 1e16))).all():
-                odd.append("lat/lon")
-        lats = np.where(located, lat, np.nan).tolist()
-        lons = np.where(located, lon, np.nan).tolist()
-        for i, (la, lo) in self._exact.items():
-            lats[i], lons[i] = la, lo
-        names = col["location"].to_pylist()
-        locations = [
-            (_LocOut(name, la, lo) if la == la else _LocOut(name)) if has else None
-            for name, la, lo, has in zip(
-                names, lats, lons, self._has_location.tolist(), strict=True
-            )
-        ]
-        del names, lats, lons
-        summaries = col["summary"].to_pylist()
-        for i in np.flatnonzero(self._summary_null).tolist():
-            summaries[i] = None
-        own = self._reliability.tolist()
-        out = [
-            _EvOut(
-                id=ident,
-                time=when,
-                title=title,
-                summary=summary,
-                category=category,
-                actors=actors.split("\x1f") if actors else [],
-                location=location,
-                source_ids=sources.split("\x1f") if sources else [],
-                verification=verification,
-                credibility=credibility or None,
-                reliability=_GRADES[rel] if rel >= 0 else None,
-            )
-            for ident, when, title, summary, category, actors, location, sources, verification, credibility, rel in zip(
-                col["id"].to_pylist(),
-                self._time.to_pylist(),
-                col["title"].to_pylist(),
-                summaries,
-                f["category"].astype(object).tolist(),
-                col["actor_list"].to_pylist(),
-                locations,
-                col["source_list"].to_pylist(),
-                f["verification"].astype(object).tolist(),
-                self._credibility.tolist(),
-                own,
-                strict=True,
-            )
-        ]
-        for i, event in self._odd.items():
-            out[i] = _event_json(event, odd)
-        return out
 
     def _block(self, b: int) -> dict[str, list[Any]]:
         """Rows ``b * _BLOCK`` ... as Python values, converted together (one value at a time

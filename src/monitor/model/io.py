@@ -931,9 +931,7 @@ def _put(d: dict[str, Any], key: str, value: Any) -> None:
 
 def _location_json(loc: Location, *, named: bool) -> dict[str, Any]:
     d: dict[str, Any] = {}
-    if named:
-        d["name"] = loc.name
-    elif loc.name is not None:
+    if named or loc.name is not None:
         d["name"] = loc.name
     _put(d, "lat", loc.lat)
     _put(d, "lon", loc.lon)
@@ -954,10 +952,11 @@ def status_entry_json(h: StatusEntry) -> dict[str, Any]:
 
 def scenario_to_json(s: Scenario) -> dict[str, Any]:
     """The scenario as a JSON-ready dict in canonical key order."""
-    doc = _scenario_json(s, None)
-    if hasattr(s.events, "json_values") and _msgspec is not None:
-        doc["events"] = _msgspec.to_builtins(doc["events"])  # structs from the columns -> dicts
-    return doc
+    if hasattr(s.events, "json_pieces"):
+        # Column-wise events (monitor.model.columnar) write their canonical text, not dicts:
+        # read back, it is the same document (rarely wanted for a big file; saving skips this).
+        return json.loads(_dumps_bytes(s))
+    return _scenario_json(s, None)
 
 
 def _scenario_json(s: Scenario, odd: list[Any] | None) -> dict[str, Any]:
@@ -991,7 +990,7 @@ def _scenario_json(s: Scenario, odd: list[Any] | None) -> dict[str, Any]:
         "scenario": info,
         "factions": [{"id": f.id, "name": f.name, "color": f.color, **f.extra} for f in s.factions],
         "sources": [source(x) for x in s.sources],
-        "events": _events_json(s.events, odd),
+        "events": [_event_json(e, odd) for e in s.events],
         "crossings": [crossing(c) for c in s.crossings],
         "territory": [
             {"date": t.date.isoformat(), "faction": t.faction, "share_pct": t.share_pct,
@@ -1001,13 +1000,6 @@ def _scenario_json(s: Scenario, odd: list[Any] | None) -> dict[str, Any]:
     }
     out.update(s.extra)
     return out
-
-
-def _events_json(events: Any, odd: list[Any] | None) -> list[Any]:
-    json_values = getattr(events, "json_values", None)
-    if json_values is not None:  # column-wise events (monitor.model.columnar): from the columns
-        return json_values(odd)
-    return [_event_json(e, odd) for e in events]
 
 
 def _event_json(e: Event, odd: list[Any] | None = None) -> dict[str, Any]:
