@@ -59,30 +59,35 @@ class _Worker(QObject):
             self.failed.emit(ScenarioError(self._path, [Problem("", f"unexpected error while loading: {exc!r}")]))
             return
         try:
-            self._index(scenario)
-        except Exception as exc:  # noqa: BLE001 - no index: the search box scans instead, slower but right
-            if type(exc).__name__ == "BuildCancelled":
-                self.cancelled.emit()
-                return
+            indexed = self._index(scenario)
+        except Exception:  # noqa: BLE001 - no index: the search box scans instead, slower but right
+            indexed = True
+        if not indexed:
+            self.cancelled.emit()
+            return
         if self._cancel.is_set():
             self.cancelled.emit()
         else:
             self.loaded.emit(scenario, storage)
 
-    def _index(self, scenario) -> None:
+    def _index(self, scenario) -> bool:
         """A big file's search index, built here rather than after the window shows (typing
         in the first seconds would otherwise scan). Column-wise events carry their frame, so
-        the index is found again by the window's feed."""
+        the index is found again by the window's feed. False if Cancel stopped it."""
         frame_of = getattr(scenario.events, "frame", None)
         if frame_of is None:
-            return
+            return True
         from monitor.model import search  # pandas and pyarrow: loaded already for such a file
 
         if len(scenario.events) < max(search.MIN_INDEXED_ROWS, INDEX_IN_WORKER_ROWS):
-            return  # the feed builds it in the background: meanwhile a scan is quick enough
+            return True  # the feed builds it in the background: meanwhile a scan is quick enough
         self.progress.emit(0.92, "Indexing the text for search")
-        search.build_index(frame_of(), cancel=self._cancel.is_set)
+        try:
+            search.build_index(frame_of(), cancel=self._cancel.is_set)
+        except search.BuildCancelled:
+            return False
         self.progress.emit(1.0, "Ready")
+        return True
 
 
 class ScenarioLoader(QObject):
