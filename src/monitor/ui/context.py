@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from monitor.model import Scenario
+from monitor.model.timeutil import format_moment, military_dtg, zone
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,7 +73,9 @@ class ScenarioContext(QObject):
 
     @property
     def tz(self) -> tzinfo:
-        return self._scenario.tz
+        # What Scenario.tz returns, without its function-level import: under PySide6 every
+        # import statement runs Python-level hooks, and this is read for every time shown.
+        return zone(self._scenario.info.timezone)
 
     def replace_scenario(self, scenario: Scenario, path: str | Path | None) -> None:
         self._scenario = scenario
@@ -162,8 +165,6 @@ class ScenarioContext(QObject):
             self.display_changed.emit()
 
     def format_moment(self, moment) -> str:  # Moment -> display text honouring display options
-        from monitor.model.timeutil import format_moment, military_dtg
-
         if self.military_time:
             return military_dtg(moment)
         return format_moment(moment, self.tz)
