@@ -409,10 +409,8 @@ class TerritoryPanel(QWidget):
         self._build_areas()
         self._markers = self._compute_markers()
         self._sorted_xs = None
-        self._update_markers()
-        self._build_legend()
         self._frame_view()
-        self._apply_palette()
+        self._apply_palette()  # sets the markers' data and builds the legend, in its colours
         self._update_cursor_line()
         self._update_edge_hints()
         self._update_highlight()
@@ -516,7 +514,6 @@ class TerritoryPanel(QWidget):
         order = np.lexsort((np.arange(n), t_ns))  # time order, then file order
         days_sorted = days[order]
         starts = np.r_[True, days_sorted[1:] != days_sorted[:-1]]
-        ids = frame["id"].to_numpy(dtype=object)
         if n > MAX_INDIVIDUAL_MARKERS:
             first = order[starts]
             counts = np.diff(np.r_[np.flatnonzero(starts), n])
@@ -524,9 +521,12 @@ class TerritoryPanel(QWidget):
             xs = np.array([self.x_of(date.fromordinal(int(d))) for d in day_vals], dtype=float)
             height = LANE_MIN_HEIGHT
             ys = np.full(len(xs), LANE_TOP - height / 2)
+            # Only the first event of each day: not the whole id column as Python objects.
+            first_ids = frame["id"].take(first).to_numpy(dtype=object)
             return _Markers(
-                xs, ys, [str(ids[i]) for i in first], counts, True, day_vals, LANE_TOP - height
+                xs, ys, [str(i) for i in first_ids], counts, True, day_vals, LANE_TOP - height
             )
+        ids = frame["id"].to_numpy(dtype=object)
         idx = np.arange(n)
         group_start = np.maximum.accumulate(np.where(starts, idx, 0))
         rank_sorted = idx - group_start
