@@ -301,3 +301,16 @@ def test_status_column_fits_every_status_word_whatever_the_cursor(panel, ctx, qt
     assert text(panel, "semalka", CrossingColumn.STATUS) == "restricted"
     needed = panel.view.fontMetrics().horizontalAdvance("restricted") + 16  # text + icon
     assert panel.view.columnWidth(CrossingColumn.STATUS) >= needed
+
+
+def test_columns_are_refitted_to_changed_text(panel, ctx, small, qtbot):
+    """A re-fit (here on resize) measures the cells again after their text changed."""
+    panel.resize(1300, 260)
+    panel.show()
+    qtbot.waitExposed(panel)
+    before = panel.view.columnWidth(CrossingColumn.NAME)
+    assert before < 150
+    small.crossing("qaim").name += " (main border post)"
+    ctx.notify_crossing_changed("qaim")
+    panel.resize(1310, 260)
+    qtbot.waitUntil(lambda: panel.view.columnWidth(CrossingColumn.NAME) > before + 40)

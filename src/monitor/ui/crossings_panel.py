@@ -404,6 +404,7 @@ class CrossingsPanel(QWidget):
         self._user_sized = False  # once the user drags a column, stop re-fitting on resize
         self._user_columns = False  # once the user picks columns, stop hiding them automatically
         self._widths: dict[str, tuple] = {}  # crossing id -> (history, options..., widths)
+        self._natural: tuple | None = None  # (key, {column: content width}), see _content_widths
         self.setObjectName("CrossingsPanel")
 
         self.model = CrossingTableModel(ctx, self)
@@ -440,6 +441,20 @@ class CrossingsPanel(QWidget):
         header.customContextMenuRequested.connect(self._on_header_context_menu)
         header.sectionResized.connect(self._on_header_section_resized)
         self.view.viewport().installEventFilter(self)
+        # Any change of what the view shows invalidates the content widths kept for re-fitting.
+        for signal in (
+            self.proxy.dataChanged,
+            self.proxy.headerDataChanged,
+            self.proxy.layoutChanged,
+            self.proxy.modelReset,
+            self.proxy.rowsInserted,
+            self.proxy.rowsRemoved,
+            self.proxy.rowsMoved,
+            self.proxy.columnsInserted,
+            self.proxy.columnsRemoved,
+            self.proxy.columnsMoved,
+        ):
+            signal.connect(self._on_proxy_changed)
 
         self.as_of_label = QLabel(self)
         self.as_of_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -506,11 +521,11 @@ class CrossingsPanel(QWidget):
         has_local = any(c.name_local for c in self.ctx.scenario.crossings)
         natural: dict[CrossingColumn, int] = {}
         possible = self._possible_widths()
+        content = self._content_widths()
         for column, cap in _MAX_WIDTH.items():
             if column == CrossingColumn.LOCAL_NAME and not has_local:
                 continue
-            hint = max(self.view.sizeHintForColumn(column), header.sectionSizeHint(column))
-            natural[column] = min(max(hint, possible.get(column, 0)), cap)
+            natural[column] = min(max(content[column], possible.get(column, 0)), cap)
         room = self.view.viewport().width() - _STRIP_MIN_WIDTH
 
         # Candidate layouts, best first: hide nothing, then the least important
@@ -547,6 +562,33 @@ class CrossingsPanel(QWidget):
                 header.resizeSection(column, width)
         finally:
             self._fitting = False
+
+    def _content_widths(self) -> dict[CrossingColumn, int]:
+        """Width each fitted column's cells and title ask for, kept until the view's data,
+        rows, font or style change (a window is fitted on every resize; showing the window
+        alone resizes the view twice)."""
+        view, header = self.view, self.view.horizontalHeader()
+        view.ensurePolished()
+        header.ensurePolished()
+        rows = self.proxy.rowCount()
+        key = (
+            view.font().key(),
+            header.font().key(),
+            id(view.style()),
+            rows,
+            header.sortIndicatorSection(),
+            header.sortIndicatorOrder(),
+        )
+        # Past the header's precision Qt measures only the rows around the visible ones.
+        known = self._natural
+        if known is not None and known[0] == key and rows <= header.resizeContentsPrecision():
+            return known[1]
+        widths = {
+            column: max(view.sizeHintForColumn(column), header.sectionSizeHint(column))
+            for column in _MAX_WIDTH
+        }
+        self._natural = (key, widths)
+        return widths
 
     def _possible_widths(self) -> dict[CrossingColumn, int]:
         """Widths the cursor-dependent columns can need at any cursor time.
@@ -621,7 +663,11 @@ class CrossingsPanel(QWidget):
         if not self._fitting and column != CrossingColumn.STRIP and self.isVisible():
             self._user_sized = True
 
+    def _on_proxy_changed(self, *_args) -> None:
+        self._natural = None
+
     def _on_model_reset(self) -> None:
+        self._natural = None
         self.fit_columns()
         self._on_ctx_crossing_selected(self.ctx.selected_crossing)
 
