@@ -35,18 +35,20 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from monitor.model import helpers
 from monitor.model.entities import Event, Location, Verification
 from monitor.model.fast_load import ColumnarFallback, Fallback
-from monitor.model.frames import to_ns
-from monitor.model.timeutil import MAX_YEAR, MIN_YEAR
+from monitor.model.timeutil import MAX_YEAR, MIN_YEAR, to_ns
+
+if TYPE_CHECKING:  # pandas is imported where a frame is made: a helper process reading
+    import pandas as pd  # windows (monitor.model.helpers) does without it
 
 #: Bytes decoded per msgspec call: each call holds the GIL (~15-30 ms at this size).
 WINDOW_BYTES = 4 * 1024 * 1024
@@ -164,12 +166,44 @@ class _Reader:
         p, char = self._skip_ws(p + 1)
         if char == b"]":
             return self.columns.finish(), p + 1
-        # (Reading the next window in a second thread while these columns are built was
-        # slower: msgspec and the list building both hold the GIL, and the two threads
-        # queued behind each other.)
+        # More than one window: a helper process (the second core) takes some of them.
+        # (A second thread in this process was slower: msgspec and the list building both
+        # hold the GIL, and the two threads queued behind each other.)
+        helper = helpers.session(self.fh, self.columns) if self.size - p > WINDOW_BYTES else None
+        try:
+            return self._read(p, helper)
+        finally:
+            if helper is not None:
+                helper.close()
+
+    def _read(self, p: int, helper: helpers.Session | None) -> tuple[EventColumns, int]:
         window = WINDOW_BYTES
+        done: dict[int, tuple[dict[str, Any], dict[int, Event]]] = {}  # by window, not yet added
+        given: dict[int, tuple[int, int]] = {}  # windows with the helper: (offset, length)
+        cut = added = 0  # windows cut so far, and added to the columns (in file order)
+
+        def settle(block: bool) -> None:
+            answers = helper.results(block=block)
+            if block and not answers:
+                raise ColumnarFallback  # (cannot happen: an answer, or "lost", comes back)
+            for i, kind, result in answers:
+                at, length = given.pop(i)
+                if kind == "ok":
+                    done[i] = result
+                elif kind == "columnar":
+                    raise ColumnarFallback
+                elif kind == "fallback":
+                    raise Fallback
+                else:  # the helper failed or is gone: read the window here
+                    chunk = b"[" + self._bytes(at, length) + b"]"
+                    rows = self._rows(chunk)
+                    if rows is None or len(chunk) != length + 2:
+                        raise ColumnarFallback  # (the file changed meanwhile)
+                    done[i] = self.columns.window(rows, chunk)
+
         while True:
-            got = self._next(p, window)
+            to_helper = helper is not None and helper.can_take()
+            got = self._next(p, window, raw=to_helper)
             if got is None:
                 if window >= _MAX_WINDOW_BYTES or p + window >= self.size:
                     raise ColumnarFallback  # no decodable cut: broken, or an odd layout
@@ -177,15 +211,34 @@ class _Reader:
                 continue
             rows, chunk, after, final = got
             window = WINDOW_BYTES
-            self._decode(rows, chunk)
+            if to_helper:
+                given[cut] = (p, len(chunk) - 2)  # (the chunk is the window's events in "[...]")
+                helper.submit(cut, p, len(chunk) - 2)
+            else:
+                done[cut] = self.columns.window(rows, chunk)
             del rows, chunk
+            cut += 1
             p = after
+            if given:
+                settle(block=False)
+            while added in done:
+                self.columns.add(*done.pop(added))
+                added += 1
             self.tick(min(p / self.size, 1.0), f"Reading events ({self.columns.n:,})")
             if final:
-                return self.columns.finish(), p
+                break
+        while given:
+            settle(block=True)
+            while added in done:
+                self.columns.add(*done.pop(added))
+                added += 1
+            self.tick(1.0, f"Reading events ({self.columns.n:,})")
+        return self.columns.finish(), p
 
-    def _next(self, p: int, window: int):
-        """The next run of whole events from ``p``: (raws, bytes, next position, is it the last)."""
+    def _next(self, p: int, window: int, raw: bool = False):
+        """The next run of whole events from ``p``: (events, bytes, next position, is it the
+        last). ``raw``: the events only checked as JSON (msgspec.Raw), for the helper."""
+        rows_of = self._raw_rows if raw else self._rows
         data = self._bytes(p, window)
         # A cut is right exactly when the text up to it decodes as a list: a cut inside a
         # string or a nested value leaves it unterminated or unbalanced.
@@ -193,7 +246,7 @@ class _Reader:
             if tries == 3:
                 break
             chunk = b"[" + data[: m.start() + 1] + b"]"
-            rows = self._rows(chunk)
+            rows = rows_of(chunk)
             if rows is not None:
                 return rows, chunk, p + m.end(), True
         # The last "}, {" of the window (searched from its end), or the one before, ...
@@ -207,7 +260,7 @@ class _Reader:
                 continue
             tries += 1
             chunk = b"[" + data[: cut + 1] + b"]"
-            rows = self._rows(chunk)
+            rows = rows_of(chunk)
             if rows is not None:
                 return rows, chunk, p + m.end() - 1, False
         return None
@@ -224,71 +277,12 @@ class _Reader:
         except msgspec.DecodeError:
             return None
 
-    def _unusual(self, row: _Ev, raw: msgspec.Raw, more: int) -> Event:
-        """An event whose JSON holds ``more`` colons than its known fields explain. If its
-        fields this version does not know explain them, the event with those kept (its known
-        fields were checked with the window's columns); else (a duplicate key) the object
-        path decides, and refuses it."""
+    @staticmethod
+    def _raw_rows(chunk: bytes) -> list[msgspec.Raw] | None:
         try:
-            d = msgspec.json.decode(raw)
+            return _RAW_LIST.decode(chunk)
         except msgspec.DecodeError:
-            d = None
-        loc = d.get("location") if isinstance(d, dict) else None
-        if isinstance(d, dict) and (loc is None or isinstance(loc, dict)):
-            extra = {k: v for k, v in d.items() if k not in _EVENT_KEYS}
-            loc_extra = {k: v for k, v in loc.items() if k not in _LOCATION_KEYS} if loc else {}
-            if _colons(extra) + _colons(loc_extra) == more:
-                return self._event_of(row, extra, loc_extra)
-        return self.builder.object_event(bytes(raw))  # raises Fallback if invalid
-
-    def _event_of(self, row: _Ev, extra: dict[str, Any], loc_extra: dict[str, Any]) -> Event:
-        loc = row.location
-        return Event(
-            row.id,
-            self.builder.moment(row.time, self.columns.tz),
-            row.title,
-            row.category,
-            row.actors,
-            row.source_ids,
-            Verification(row.verification),
-            row.summary,
-            Location(loc.name, loc.lat, loc.lon, loc_extra) if loc is not None else None,
-            row.credibility,
-            row.reliability,
-            extra,
-        )
-
-    def _decode(self, rows: list[_Ev], chunk: bytes) -> None:
-        if _AWKWARD.search(chunk):
-            raise ColumnarFallback
-        try:
-            cols, colons = self.columns.columns(rows)
-        except (pa.ArrowException, OverflowError, TypeError, ValueError):
-            raise ColumnarFallback from None  # e.g. an integer beyond int64: the object path decides
-        odd: dict[int, Event] = {}
-        if chunk.count(b":") != int(colons.sum()):
-            # Some event has more keys than decoded: a field this version does not know (msgspec
-            # skipped it) or a duplicate key (msgspec kept the last). Those go the object way,
-            # which keeps unknown fields and refuses duplicates.
-            # The colons of each event: its raw text joined with NULs (which JSON text never
-            # holds raw), then counted between them in one pass.
-            parts = chunk.split(_CANONICAL_SEPARATOR)
-            if len(parts) == len(rows):
-                # The canonical layout: the events' texts are the pieces between separators.
-                raw_colons = np.fromiter((part.count(b":") for part in parts), np.int64, len(parts))
-                for i in np.flatnonzero(raw_colons != colons).tolist():
-                    raw = parts[i][1:] if i == 0 else b"{" + parts[i]
-                    raw = raw[:-1] if i == len(parts) - 1 else raw + b"}"
-                    odd[i] = self._unusual(rows[i], raw, int(raw_colons[i] - colons[i]))
-            else:
-                raws = _RAW_LIST.decode(chunk)
-                text = np.frombuffer(b"\x00".join(raws), np.uint8)
-                ends = np.append(np.flatnonzero(text == 0), len(text))
-                raw_colons = np.diff(np.searchsorted(np.flatnonzero(text == 58), ends), prepend=0)
-                for i in np.flatnonzero(raw_colons != colons).tolist():
-                    odd[i] = self._unusual(rows[i], raws[i], int(raw_colons[i] - colons[i]))
-        self.columns.add(cols, odd)
-
+            return None
 
 # -- columns -----------------------------------------------------------------------------------------
 class _Codes:
@@ -305,17 +299,10 @@ class _Codes:
             self.values.append(value)
         return got
 
-    def encode(self, values: pa.Array, allowed: frozenset[str] | None = None) -> np.ndarray:
-        """Codes of an array's values (each distinct value looked up once)."""
-        enc = values.dictionary_encode()
-        distinct = enc.dictionary.to_pylist()
-        if allowed is not None and not allowed.issuperset(distinct):
-            raise _fallback()
-        table = np.array([self.code(v) for v in distinct] + [0], np.int32)
-        return table[enc.indices.to_numpy(zero_copy_only=False)]
-
     def categorical(self, codes: np.ndarray) -> pd.Categorical:
         """Sorted categories, as ``pd.Categorical(values)`` would have them."""
+        import pandas as pd
+
         order = sorted(range(len(self.values)), key=lambda i: self.values[i])
         remap = np.empty(max(len(order), 1), np.int32)
         remap[order] = np.arange(len(order), dtype=np.int32)
@@ -324,8 +311,15 @@ class _Codes:
         )
 
 
-def _strings(values: list[str]) -> pa.Array:
-    return pa.array(values, type=pa.large_string())
+def _local_codes(
+    values: pa.Array, allowed: frozenset[str] | None = None
+) -> tuple[list[str], np.ndarray]:
+    """A window's distinct values (in order of first appearance) and each row's index in them."""
+    enc = values.dictionary_encode()
+    distinct = enc.dictionary.to_pylist()
+    if allowed is not None and not allowed.issuperset(distinct):
+        raise _fallback()
+    return distinct, enc.indices.to_numpy(zero_copy_only=False)
 
 
 class _ColumnBuilder:
@@ -413,9 +407,8 @@ class _ColumnBuilder:
         col["summary_null"] = summary_null
         col["summary"] = pc.fill_null(summary, "")
         category = counted(src["category"], non_blank=True)
-        col["category"] = self.categories.encode(category)
-        verification = src["verification"]
-        col["verification"] = self.verifications.encode(verification, allowed=_VERIFICATION_VALUES)
+        col["category"] = _local_codes(category)
+        col["verification"] = _local_codes(src["verification"], allowed=_VERIFICATION_VALUES)
         given = src["credibility"]
         credibility = pc.fill_null(given, 0).to_numpy(zero_copy_only=False)
         if n and (
@@ -476,16 +469,87 @@ class _ColumnBuilder:
             # change: all are letters with case, letter numbers (Roman numerals), symbols
             # (circled letters) or U+0345. Arabic, for one, has no case: lowering its rows'
             # ASCII is their casefold.
-            other = pc.invert(ascii_only)
-            beyond = pc.replace_substring_regex(joined, r"[\x00-\x7f]+", "")
-            cased = pc.and_(other, pc.match_substring_regex(beyond, _CASED))
-            if pc.any(cased).as_py():
+            # (Only those rows are looked at: most are plain ASCII.)
+            other = np.flatnonzero(~ascii_only.to_numpy(zero_copy_only=False))
+            beyond = pc.replace_substring_regex(joined.take(other), r"[\x00-\x7f]+", "")
+            cased = np.zeros(len(joined), bool)
+            cased[other] = pc.match_substring_regex(beyond, _CASED).to_numpy(zero_copy_only=False)
+            if cased.any():
+                cased = pa.array(cased)
                 folded = [x.casefold() for x in joined.filter(cased).to_pylist()]
                 lowered = pc.replace_with_mask(
                     lowered, cased, pa.array(folded, type=pa.large_string())
                 )
         col["search"] = lowered
         return col, colons
+
+    def _unusual(self, row: _Ev, raw: msgspec.Raw, more: int) -> Event:
+        """An event whose JSON holds ``more`` colons than its known fields explain. If its
+        fields this version does not know explain them, the event with those kept (its known
+        fields were checked with the window's columns); else (a duplicate key) the object
+        path decides, and refuses it."""
+        try:
+            d = msgspec.json.decode(raw)
+        except msgspec.DecodeError:
+            d = None
+        loc = d.get("location") if isinstance(d, dict) else None
+        if isinstance(d, dict) and (loc is None or isinstance(loc, dict)):
+            extra = {k: v for k, v in d.items() if k not in _EVENT_KEYS}
+            loc_extra = {k: v for k, v in loc.items() if k not in _LOCATION_KEYS} if loc else {}
+            if _colons(extra) + _colons(loc_extra) == more:
+                return self._event_of(row, extra, loc_extra)
+        return self.b.object_event(bytes(raw))  # raises Fallback if invalid
+
+    def _event_of(self, row: _Ev, extra: dict[str, Any], loc_extra: dict[str, Any]) -> Event:
+        loc = row.location
+        return Event(
+            row.id,
+            self.b.moment(row.time, self.tz),
+            row.title,
+            row.category,
+            row.actors,
+            row.source_ids,
+            Verification(row.verification),
+            row.summary,
+            Location(loc.name, loc.lat, loc.lon, loc_extra) if loc is not None else None,
+            row.credibility,
+            row.reliability,
+            extra,
+        )
+
+    def window(self, rows: list[_Ev], chunk: bytes) -> tuple[dict[str, Any], dict[int, Event]]:
+        """The columns of one window's events (``rows``, decoded from ``chunk``), and its
+        events that are not plain (by position in the window). Runs in the loading process or
+        in a helper process (:mod:`monitor.model.helpers`); ``add`` takes them in file order."""
+        if _AWKWARD.search(chunk):
+            raise ColumnarFallback
+        try:
+            cols, colons = self.columns(rows)
+        except (pa.ArrowException, OverflowError, TypeError, ValueError):
+            raise ColumnarFallback from None  # e.g. an integer beyond int64: the object path decides
+        odd: dict[int, Event] = {}
+        if chunk.count(b":") != int(colons.sum()):
+            # Some event has more keys than decoded: a field this version does not know (msgspec
+            # skipped it) or a duplicate key (msgspec kept the last). Those go the object way,
+            # which keeps unknown fields and refuses duplicates.
+            # The colons of each event: its raw text joined with NULs (which JSON text never
+            # holds raw), then counted between them in one pass.
+            parts = chunk.split(_CANONICAL_SEPARATOR)
+            if len(parts) == len(rows):
+                # The canonical layout: the events' texts are the pieces between separators.
+                raw_colons = np.fromiter((part.count(b":") for part in parts), np.int64, len(parts))
+                for i in np.flatnonzero(raw_colons != colons).tolist():
+                    raw = parts[i][1:] if i == 0 else b"{" + parts[i]
+                    raw = raw[:-1] if i == len(parts) - 1 else raw + b"}"
+                    odd[i] = self._unusual(rows[i], raw, int(raw_colons[i] - colons[i]))
+            else:
+                raws = _RAW_LIST.decode(chunk)
+                text = np.frombuffer(b"\x00".join(raws), np.uint8)
+                ends = np.append(np.flatnonzero(text == 0), len(text))
+                raw_colons = np.diff(np.searchsorted(np.flatnonzero(text == 58), ends), prepend=0)
+                for i in np.flatnonzero(raw_colons != colons).tolist():
+                    odd[i] = self._unusual(rows[i], raws[i], int(raw_colons[i] - colons[i]))
+        return cols, odd
 
     def _own_reliability(self, values: pa.Array) -> np.ndarray:
         enc = values.cast(pa.string()).dictionary_encode()
@@ -604,7 +668,12 @@ class _ColumnBuilder:
         )
 
     def add(self, col: dict[str, Any], odd: dict[int, Event]) -> None:
+        """Append a window's columns (windows in file order)."""
         base = self.n
+        # Codes in order of first appearance in the file (the window's own codes mapped).
+        for key, codes in (("category", self.categories), ("verification", self.verifications)):
+            distinct, indices = col[key]
+            col[key] = np.array([codes.code(v) for v in distinct] + [0], np.int32)[indices]
         for i, e in odd.items():
             self.odd[base + i] = e
         for i, pair in col.pop("exact", {}).items():
@@ -617,6 +686,8 @@ class _ColumnBuilder:
         self.n += len(col["time_ns"])
 
     def finish(self) -> EventColumns:
+        import pandas as pd
+
         num = {k: np.concatenate(v) if v else np.empty(0) for k, v in self.num.items()}
         text = {k: pa.chunked_array(v, type=pa.large_string()) for k, v in self.text.items()}
         reliability = num["reliability"].astype(np.int64)
@@ -715,11 +786,23 @@ def _digits(text: pa.Array, start: int, stop: int) -> pa.Array:
 
 def _check_non_blank(arr: pa.Array) -> None:
     """Every (non-null) string has a character that is not white space, as ``str.isspace``
-    counts it. One printable ASCII character settles it; the rest are asked in Python."""
-    unsure = pc.invert(pc.fill_null(pc.match_substring_regex(arr, "[!-~]"), True))
+    counts it. A printable ASCII first byte settles it; the rest are asked in Python."""
+    n = len(arr)
+    if not n:
+        return
+    if pa.types.is_large_string(arr.type):  # the first bytes, straight from the buffers
+        offsets = np.frombuffer(arr.buffers()[1], np.int64)[arr.offset : arr.offset + n + 1]
+        data = arr.buffers()[2]
+        first = np.zeros(n, np.uint8)
+        filled = offsets[1:] > offsets[:-1]
+        if data is not None and filled.any():
+            first[filled] = np.frombuffer(data, np.uint8)[offsets[:-1][filled]]
+        unsure = pa.array((first < 0x21) | (first > 0x7E))
+    else:
+        unsure = pc.invert(pc.fill_null(pc.match_substring_regex(arr, "[!-~]"), True))
     if pc.any(unsure).as_py():
         for value in arr.filter(unsure).to_pylist():
-            if not value or value.isspace():
+            if value is not None and (not value or value.isspace()):  # (None: not given)
                 raise _fallback()
 
 
@@ -831,6 +914,8 @@ class EventColumns(Sequence):
     def position(self, event_id: str) -> int | None:
         """The index of the event with this id (None if there is none)."""
         if self._positions is None:
+            import pandas as pd
+
             self._positions = pd.Index(self._frame["id"])
         try:
             got = self._positions.get_loc(event_id)

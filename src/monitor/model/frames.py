@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from monitor.model.entities import Scenario
+from monitor.model.timeutil import _EPOCH, _MICROSECOND, to_ns  # to_ns: the views import it from here
 
 EVENT_COLUMNS = (
     "id", "time_ns", "end_ns", "day", "title", "summary", "category", "actors", "location",
@@ -21,15 +22,6 @@ EVENT_COLUMNS = (
 )
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def to_ns(value: datetime) -> int:
-    """UTC epoch nanoseconds of an aware datetime (the ``time_ns`` / ``end_ns`` convention)."""
-    # Exact integer arithmetic: float timestamps lose microseconds far from
-    # 1970, and truncating a negative one moved pre-1970 times forward.
-    return (value - _EPOCH) // _MICROSECOND * 1000
 
 
 def events_frame(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -119,3 +119,14 @@ def military_dtg(m: Moment | datetime) -> str:
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def to_ns(value: datetime) -> int:
+    """UTC epoch nanoseconds of an aware datetime (the ``time_ns`` / ``end_ns`` convention)."""
+    # Exact integer arithmetic: float timestamps lose microseconds far from
+    # 1970, and truncating a negative one moved pre-1970 times forward.
+    return (value - _EPOCH) // _MICROSECOND * 1000
