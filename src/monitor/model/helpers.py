@@ -40,6 +40,7 @@ from typing import Any
 MAX_IN_FLIGHT = 2  # windows given to the helper and not yet back
 _WAIT_S = 60.0  # no answer for this long: the helper is stuck, and is stopped
 _HEADER_BYTES = 4096
+_NOTHING = object()
 
 
 def available() -> bool:
@@ -53,13 +54,14 @@ def available() -> bool:
 
 
 # -- messages ------------------------------------------------------------------------------------
-def _send(sock: socket.socket, header: tuple, payload: bytes | None = None, fds: list[int] = ()) -> None:
+def _send(sock: socket.socket, header: tuple, payload: Any = _NOTHING, fds: list[int] = ()) -> None:
+    """``header`` (small), and ``payload`` pickled into a memfd whose descriptor goes along."""
     fds = list(fds)
     memfd = None
-    if payload is not None:
+    if payload is not _NOTHING:
         memfd = os.memfd_create("monitor-helper", os.MFD_CLOEXEC)
-        with open(memfd, "wb", closefd=False) as f:
-            f.write(payload)
+        with open(memfd, "wb", closefd=False) as f:  # (pickled straight into it: no copy)
+            pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
         fds.append(memfd)
     try:
         socket.send_fds(sock, [pickle.dumps(header)], fds)
@@ -68,17 +70,12 @@ def _send(sock: socket.socket, header: tuple, payload: bytes | None = None, fds:
             os.close(memfd)
 
 
-def _read_fd(fd: int) -> bytes:
-    """All of a memfd (from its start: the writer's offset is shared), and close it."""
+def _load_fd(fd: int) -> Any:
+    """Unpickle a memfd's payload (from its start: the writer's offset is shared), and close it."""
     try:
-        size = os.fstat(fd).st_size
-        data = os.pread(fd, size, 0)
-        while len(data) < size:
-            more = os.pread(fd, size - len(data), len(data))
-            if not more:
-                raise EOFError
-            data += more
-        return data
+        with open(fd, "rb", closefd=False) as f:
+            f.seek(0)
+            return pickle.load(f)
     finally:
         os.close(fd)
 
@@ -221,7 +218,7 @@ class Session:
         _send(
             self.helper.sock,
             ("setup", self.load),
-            pickle.dumps(settings, protocol=pickle.HIGHEST_PROTOCOL),
+            settings,
             [fh.fileno()],
         )
 
@@ -278,7 +275,7 @@ class Session:
         result = None
         if kind == "ok":
             try:
-                result = pickle.loads(_read_fd(fds[0]))
+                result = _load_fd(fds[0])
             except Exception:  # noqa: BLE001 - anything odd: this process reads the window
                 kind = "lost"
         else:
@@ -337,7 +334,7 @@ def _serve(sock: socket.socket) -> None:
             if fd >= 0:
                 os.close(fd)
             fd, settings_fd = fds
-            tz, sources, names, source_ids = pickle.loads(_read_fd(settings_fd))
+            tz, sources, names, source_ids = _load_fd(settings_fd)
             b = _Builder(None, None)
             b.tz, b.sources = tz, source_ids
             builder = columnar._ColumnBuilder(b, tz, sources, names)
@@ -349,18 +346,14 @@ def _serve(sock: socket.socket) -> None:
         if job_load != load or builder is None:
             _send(sock, ("window", job_load, index, "lost"))
             continue
-        payload = None
+        payload = _NOTHING
         try:
-            data = os.pread(fd, length, at)
-            while len(data) < length:
-                more = os.pread(fd, length - len(data), at + len(data))
-                if not more:
-                    raise OSError("the file is shorter than it was")
-                data += more
-            chunk = b"[" + data + b"]"
-            del data
+            chunk = bytearray(length + 2)  # "[" + the window's events + "]", read in place
+            chunk[0], chunk[-1] = ord("["), ord("]")
+            if os.preadv(fd, [memoryview(chunk)[1:-1]], at) != length:
+                raise OSError("the file is shorter than it was")
             rows = columnar._EV_LIST.decode(chunk)
-            payload = pickle.dumps(builder.window(rows, chunk), protocol=pickle.HIGHEST_PROTOCOL)
+            payload = builder.window(rows, chunk)
             del rows, chunk
             kind = "ok"
         except (msgspec.DecodeError, ColumnarFallback):  # (msgspec.ValidationError included)
