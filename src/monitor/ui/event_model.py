@@ -468,9 +468,11 @@ class EventTableModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         old_rows = self._rows
         persistent = self.persistentIndexList()
+        same = (EventColumn(column), order) == (self._sort_column, self._sort_order)
         self._sort_column = EventColumn(column)
         self._sort_order = order
-        self._order = self._compute_order()
+        if not same:  # the same sort again (e.g. the view's setSortingEnabled) keeps the order
+            self._order = self._compute_order()
         self._rank: np.ndarray | None = None  # display rank of each position, made when needed
         self._base = self._matching(self._order)
         self._base_keys = None
