@@ -202,7 +202,10 @@ class _Reader:
                     done[i] = self.columns.window(rows, chunk)
 
         while True:
-            to_helper = helper is not None and helper.can_take()
+            # Near the end, one window at a time: this process would otherwise wait at the
+            # end for a window queued behind the helper's current one.
+            near_end = self.size - p < 3 * WINDOW_BYTES
+            to_helper = helper is not None and helper.can_take(1 if near_end else 2)
             got = self._next(p, window, raw=to_helper)
             if got is None:
                 if window >= _MAX_WINDOW_BYTES or p + window >= self.size:

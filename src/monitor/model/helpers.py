@@ -222,18 +222,20 @@ class Session:
             [fh.fileno()],
         )
 
-    def can_take(self) -> bool:
-        """Is the helper ready for another window? (It may have said it is ready, or
-        answered, meanwhile: answers for this load are kept for :meth:`results`.)"""
+    def can_take(self, queue: int = MAX_IN_FLIGHT) -> bool:
+        """Is the helper ready for another window, with fewer than ``queue`` given to it?
+        (It may have said it is ready, or answered, meanwhile: answers for this load are
+        kept for :meth:`results`.)"""
         h = self.helper
-        while h.alive and (not h.ready or h.in_flight >= MAX_IN_FLIGHT):
+        queue = min(queue, MAX_IN_FLIGHT)
+        while h.alive and (not h.ready or h.in_flight >= queue):
             got = h.receive(0)
             if got is None:
                 break
             answer = self._answer(got)
             if answer is not None:
                 self.early.append(answer)
-        return h.alive and h.ready and h.in_flight < MAX_IN_FLIGHT
+        return h.alive and h.ready and h.in_flight < queue
 
     def submit(self, index: int, at: int, length: int) -> None:
         h = self.helper
@@ -285,6 +287,8 @@ class Session:
         return index, kind, result
 
     def close(self) -> None:
+        with contextlib.suppress(OSError):
+            _send(self.helper.sock, ("rest", self.load))  # the load is over: memory back
         self.helper.busy.release()
 
 
@@ -315,6 +319,17 @@ class _NoPandas:
             raise ImportError("not needed in the helper process")
 
 
+def _give_back_memory() -> None:
+    """Return freed memory to the system (glibc keeps it otherwise): an idle helper stays
+    near its size at start instead of its peak."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def _serve(sock: socket.socket) -> None:
     import msgspec
 
@@ -330,6 +345,11 @@ def _serve(sock: socket.socket) -> None:
         if got is None:
             return
         header, fds = got
+        if header[0] == "rest":
+            if header[1] == load:
+                builder = None
+                _give_back_memory()
+            continue
         if header[0] == "setup":
             if fd >= 0:
                 os.close(fd)
