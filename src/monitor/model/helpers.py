@@ -50,6 +50,7 @@ def available() -> bool:
         and hasattr(socket, "send_fds")
         and os.environ.get("MONITOR_HELPER", "1") != "0"
         and bool(sys.executable)
+        and not getattr(sys, "frozen", False)  # (a frozen app's executable is not Python)
     )
 
 
