@@ -314,3 +314,28 @@ def test_columns_are_refitted_to_changed_text(panel, ctx, small, qtbot):
     ctx.notify_crossing_changed("qaim")
     panel.resize(1310, 260)
     qtbot.waitUntil(lambda: panel.view.columnWidth(CrossingColumn.NAME) > before + 40)
+
+
+def test_note_column_makes_room_for_a_long_note_at_another_time(panel, ctx, small, qtbot):
+    """Sized for the longest note of any time (up to its cap), not only the one in force;
+    measured again when the history changes."""
+    panel.resize(1400, 260)
+    panel.show()
+    qtbot.waitExposed(panel)
+    short = panel.view.columnWidth(CrossingColumn.NOTE)
+    crossing = small.crossing("semalka")
+    later = StatusEntry(
+        Moment(datetime(2025, 6, 1, 8, 0, tzinfo=BAGHDAD)),
+        CrossingStatus.RESTRICTED,
+        note="Convoys only, after inspection by both sides " * 3,
+    )
+    plain = crossing.history
+    crossing.history = (*plain, later)
+    ctx.notify_crossing_changed("semalka")
+    panel.resize(1410, 260)
+    qtbot.waitUntil(lambda: panel.view.columnWidth(CrossingColumn.NOTE) == 200)  # the cap
+    assert text(panel, "semalka", CrossingColumn.NOTE) != later.note  # not the one in force
+    crossing.history = plain
+    ctx.notify_crossing_changed("semalka")
+    panel.resize(1400, 260)
+    qtbot.waitUntil(lambda: panel.view.columnWidth(CrossingColumn.NOTE) == short)

@@ -389,6 +389,23 @@ class StatusStripDelegate(QStyledItemDelegate):
         painter.drawRect(bar)
 
 
+def _widest(texts, metrics, enough: int) -> int:
+    """The largest advance of ``texts``, or the first one at least ``enough`` (each distinct
+    text measured once)."""
+    widest = 0
+    seen: set[str] = set()
+    for text in texts:
+        if text in seen:
+            continue
+        seen.add(text)
+        width = metrics.horizontalAdvance(text)
+        if width > widest:
+            widest = width
+            if widest >= enough:
+                break
+    return widest
+
+
 class CrossingsPanel(QWidget):
     """The crossing-status table.
 
@@ -600,9 +617,17 @@ class CrossingsPanel(QWidget):
         pad = 2 * self.view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 12
         words = [status_word(s) for s in (*CrossingStatus, None)]
         icon = self.view.iconSize().width() if self.view.iconSize().width() > 0 else 16
+        # Past its cap a column's width no longer depends on the texts: measuring stops there.
+        since_enough = _MAX_WIDTH[CrossingColumn.SINCE] - pad
+        note_enough = _MAX_WIDTH[CrossingColumn.NOTE] - pad
         since = notes = 0
         for crossing in self.ctx.scenario.crossings:
-            s, n = self._history_widths(crossing, metrics)
+            s, n = self._history_widths(
+                crossing,
+                metrics,
+                since_enough if since < since_enough else 0,
+                note_enough if notes < note_enough else 0,
+            )
             since, notes = max(since, s), max(notes, n)
         return {
             CrossingColumn.STATUS: max(metrics.horizontalAdvance(w) for w in words) + icon + pad + 4,
@@ -610,17 +635,31 @@ class CrossingsPanel(QWidget):
             CrossingColumn.NOTE: notes + pad,
         }
 
-    def _history_widths(self, crossing, metrics) -> tuple[int, int]:
+    def _history_widths(
+        self, crossing, metrics, since_enough: int, note_enough: int
+    ) -> tuple[int, int]:
         """Widest "since" time and note of one crossing's history, kept until its history,
-        the font or the time format changes (a window is fitted on every resize)."""
-        key = (crossing.history, self.ctx.military_time, self.view.font().key(), self.ctx.tz)
+        the font or the time format changes (a window is fitted on every resize).
+
+        A width is exact below its ``enough``; at or above it, it may be any width at least
+        that large (the texts are measured only until one is that wide).
+        """
+        key = (
+            crossing.history,
+            self.ctx.military_time,
+            self.view.font().key(),
+            self.ctx.tz,
+            since_enough,
+            note_enough,
+        )
         known = self._widths.get(crossing.id)
-        if known is not None and known[0] is key[0] and known[1:4] == key[1:]:
-            return known[4], known[5]
-        times = {self.ctx.format_moment(e.time) for e in crossing.history}
-        notes = {e.note for e in crossing.history if e.note}
-        since = max((metrics.horizontalAdvance(t) for t in times), default=0)
-        note = max((metrics.horizontalAdvance(n) for n in notes), default=0)
+        if known is not None and known[0] is key[0] and known[1:6] == key[1:]:
+            return known[6], known[7]
+        history = crossing.history
+        times = (self.ctx.format_moment(e.time) for e in history) if since_enough > 0 else ()
+        notes = (e.note for e in history if e.note) if note_enough > 0 else ()
+        since = _widest(times, metrics, since_enough)
+        note = _widest(notes, metrics, note_enough)
         self._widths[crossing.id] = (*key, since, note)
         return since, note
 
