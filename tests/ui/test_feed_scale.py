@@ -212,3 +212,23 @@ def test_typing_in_the_feed_uses_the_index_and_finds_the_same_events(qtbot, qapp
     frames._mask_cache = None  # forget the scanned masks
     assert {w: typed(w) for w in words} == scanned
     assert panel.count_label.text() == f"{len(scanned['a'])} of 400 events"
+
+
+def test_the_feed_indexes_a_big_frame_for_search_once_it_is_painted(qtbot, monkeypatch):
+    """The index thread starts after the first paint (it would slow the window's start-up),
+    then the search box uses it."""
+    monkeypatch.setattr(search, "MIN_INDEXED_ROWS", 100)
+    ctx = ScenarioContext(scenario(300, seed=5))
+    panel = FeedPanel(ctx)
+    qtbot.addWidget(panel)
+    frame = ctx.events_frame
+    qtbot.wait(50)
+    assert search.index_for(frame) is None  # not while the window is being built
+    panel.resize(900, 500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    qtbot.waitUntil(lambda: search.index_for(frame) is not None)
+    panel.search_edit.setText("convoy")
+    panel._apply_filter()
+    texts = frame["search"].tolist()
+    assert set(panel.model.rows.tolist()) == {i for i, t in enumerate(texts) if "convoy" in t}

@@ -254,9 +254,14 @@ class EventTableModel(QAbstractTableModel):
     "as of" time are greyed, or left out when ``ctx.hide_future`` is on.
     """
 
-    def __init__(self, ctx: ScenarioContext, parent: QObject | None = None):
+    def __init__(
+        self, ctx: ScenarioContext, parent: QObject | None = None, *, index_search: bool = True
+    ):
         super().__init__(parent)
         self._ctx = ctx
+        # False: the search index waits for start_search_index() (the feed calls it once
+        # painted: a thread building it would slow the window's construction and first paint).
+        self._index_search = index_search
         self._sort_column = EventColumn.TIME
         self._sort_order = Qt.SortOrder.DescendingOrder
         self._icons: dict[tuple[Verification, bool], QIcon] = {}
@@ -305,8 +310,15 @@ class EventTableModel(QAbstractTableModel):
         self._base = self._matching(self._order)
         self._base_keys: np.ndarray | None = None
         self._rows, self._span = self._visible_rows()
-        if n >= search.MIN_INDEXED_ROWS:
-            search.start_index(frame)  # the search box's index, built off the GUI thread
+        if self._index_search:
+            self.start_search_index()
+
+    def start_search_index(self) -> None:
+        """Build the search box's index off the GUI thread (once per frame; small frames
+        are scanned), now and for every later scenario."""
+        self._index_search = True
+        if self._n >= search.MIN_INDEXED_ROWS:
+            search.start_index(self._frame)
 
     # -- public API -----------------------------------------------------------------
     @property

@@ -133,7 +133,9 @@ class FeedPanel(QWidget):
         self._end: datetime | None = None
         self._user_sized_columns = False
         self._fitting_columns = False
-        self.model = EventTableModel(ctx, self)
+        # The search index is started once the table is painted (see eventFilter).
+        self.model = EventTableModel(ctx, self, index_search=False)
+        self._index_scheduled = False
         self._build_ui()
         self._connect_signals()
         self._rebuild_filters()
@@ -753,6 +755,13 @@ class FeedPanel(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_columns()
+        if (
+            not self._index_scheduled
+            and watched is self.view.viewport()
+            and event.type() == QEvent.Type.Paint
+        ):
+            self._index_scheduled = True  # right after the window's first paint
+            QTimer.singleShot(0, self.model, self.model.start_search_index)
         if (
             watched is self.search_edit
             and event.type() == QEvent.Type.KeyPress
