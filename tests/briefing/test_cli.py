@@ -154,3 +154,13 @@ def test_failed_write_keeps_the_existing_file(tmp_path, small_path, capsys, monk
 def test_help_exits_0(capsys):
     assert run_brief(["--help"]) == 0
     assert "--as-of DATETIME" in capsys.readouterr().out
+
+
+def test_dtg_writes_military_date_time_groups(tmp_path, small_path):
+    out = tmp_path / "dtg.pdf"
+    args = [str(small_path), "-o", str(out), "--as-of", "2024-11-29T20:00", "--panels", "crossings"]
+    assert run_brief([*args, "--dtg"]) == 0
+    text = pdf_text(out, layout=True)
+    assert "291700Z NOV 24" in text  # 20:00 in Baghdad (UTC+3) is 17:00Z
+    assert run_brief(args) == 0
+    assert "291700Z" not in pdf_text(out, layout=True)

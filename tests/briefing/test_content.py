@@ -229,3 +229,20 @@ print(json.dumps({{"blocks": len(doc.blocks), "gui": gui}}))
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["blocks"] > 5
     assert result["gui"] == []
+
+
+def test_the_dtg_option_writes_every_time_as_a_date_time_group(small):
+    """An analyst who reads DTGs in the app gets them in the PDF too; days keep no hour."""
+    as_of = datetime(2024, 12, 1, 9, 0, tzinfo=BAGHDAD)
+    local = crossings_document(small, as_of)
+    dtg = crossings_document(small, as_of, BriefingOptions(military_time=True))
+    assert "010600Z DEC 24" in dtg.header_right and "010600Z" not in local.header_right
+    title = dtg.blocks[0]
+    assert dict(title.fields)["Status as of"].startswith("010600Z DEC 24 · 2024-12-01 09:00")
+    since = _row(next(b for b in dtg.blocks if isinstance(b, Table)), "Al-Qaim – Al-Bukamal")[2]
+    assert since.text.endswith("Z NOV 24") and "UTC" not in since.text
+    day = crossings_document(small, Moment.of_day(date(2024, 12, 3), small.tz),
+                             BriefingOptions(military_time=True))
+    assert "03----Z DEC 24" in day.header_right  # a day stays a day
+    # The option does not leak into the next document.
+    assert "UTC+03:00" in crossings_document(small, as_of).header_right

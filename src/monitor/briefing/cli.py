@@ -123,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="analyst name for the title block and PDF author",
     )
+    p.add_argument(
+        "--dtg",
+        action="store_true",
+        help="write times as military date-time groups (301430Z NOV 24)",
+    )
     return p
 
 
@@ -180,6 +185,7 @@ def run_brief(argv: list[str]) -> int:
             since=_to_aware(args.since, tz),
             filter_text=args.filter,
             panels=args.panels,
+            military_time=args.dtg,
         )
         from monitor.briefing.content import resolve_period
 

@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import contextlib
+import contextvars
+import functools
+import inspect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -30,7 +34,7 @@ from monitor.model.entities import (
     Scenario,
     StatusEntry,
 )
-from monitor.model.timeutil import format_moment, format_offset
+from monitor.model.timeutil import format_moment, format_offset, military_dtg
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,6 +67,9 @@ class BriefingOptions:
     produced_at: datetime | None = None
     # Feed export: a human description of the panel's filter and sort, printed in the header.
     filter_description: str = ""
+    # Times as military date-time groups (``301430Z NOV 24``), as the UI shows them when
+    # its DTG option is on; else in the scenario's zone with the offset.
+    military_time: bool = False
 
     def __post_init__(self) -> None:
         self.marking = " ".join((self.marking or "").split()) or DEFAULT_MARKING
@@ -215,23 +222,62 @@ def end_instant(m: Moment) -> datetime:
     return m.end - timedelta(microseconds=1) if m.day else m.instant
 
 
+# Set by each document builder from its options (see ``_times``): the time helpers below
+# write DTGs while it is on.
+_MILITARY: contextvars.ContextVar[bool] = contextvars.ContextVar("military_time", default=False)
+
+
+@contextlib.contextmanager
+def _times(options: BriefingOptions):
+    token = _MILITARY.set(bool(options.military_time))
+    try:
+        yield
+    finally:
+        _MILITARY.reset(token)
+
+
+def _in_time_style(build):
+    """A document builder run with its options' time style (``_times``)."""
+    signature = inspect.signature(build)
+
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs):
+        options = signature.bind(*args, **kwargs).arguments.get("options") or BriefingOptions()
+        with _times(options):
+            return build(*args, **kwargs)
+
+    return wrapper
+
+
+def when(m: Moment, tz: tzinfo) -> str:
+    """A moment as the document writes it: a DTG, or local time with the offset."""
+    return military_dtg(m) if _MILITARY.get() else format_moment(m, tz)
+
+
 def describe_as_of(m: Moment, tz: tzinfo, zone_name: str) -> str:
     """``2024-11-29 (end of day, UTC+03:00 Asia/Baghdad)``, or with a time:
-    ``2024-11-30 14:05 UTC+03:00 (Asia/Baghdad)``."""
+    ``2024-11-30 14:05 UTC+03:00 (Asia/Baghdad)``; as DTGs, the local time follows."""
     if m.day:
         offset = format_offset(m.instant.astimezone(tz))
-        return f"{m.date.isoformat()} (end of day, {offset} {zone_name})"
-    return f"{format_moment(m, tz)} ({zone_name})"
+        local = f"{m.date.isoformat()} (end of day, {offset} {zone_name})"
+    else:
+        local = f"{format_moment(m, tz)} ({zone_name})"
+    return f"{military_dtg(m)} · {local}" if _MILITARY.get() else local
 
 
-def describe_produced(when: datetime, tz: tzinfo) -> str:
-    local = when.astimezone(tz).replace(microsecond=0)
-    utc = when.astimezone(UTC)
+def describe_produced(when_: datetime, tz: tzinfo) -> str:
+    local = when_.astimezone(tz).replace(microsecond=0)
+    utc = when_.astimezone(UTC)
+    if _MILITARY.get():
+        return f"{military_dtg(when_)} ({local.strftime('%Y-%m-%d %H:%M')} {format_offset(local)})"
     return f"{local.strftime('%Y-%m-%d %H:%M')} {format_offset(local)} ({utc.strftime('%H:%MZ')})"
 
 
 def short_time(m: Moment, tz: tzinfo) -> str:
-    """Table form: the date, and under it the time with its UTC offset (days stay days)."""
+    """Table form: the date, and under it the time with its UTC offset (days stay days);
+    or the DTG."""
+    if _MILITARY.get():
+        return military_dtg(m)
     text = format_moment(m, tz)
     return text if m.day else text.replace(" ", "\n", 1)
 
@@ -682,6 +728,7 @@ def briefing_events(
     return [scenario.events[i] for i in rows[order]]
 
 
+@_in_time_style
 def briefing_document(
     scenario: Scenario, options: BriefingOptions | None = None, frame: pd.DataFrame | None = None
 ) -> Document:
@@ -692,13 +739,13 @@ def briefing_document(
     as_of, as_of_at, since, since_at = resolve_period(scenario, options)
     as_of_text = describe_as_of(as_of, tz, scenario.info.timezone)
     doc = _base_document(scenario, options, "Situation briefing", as_of_text)
-    doc.header_right = f"Situation as of {format_moment(as_of, tz)}"
+    doc.header_right = f"Situation as of {when(as_of, tz)}"
     sources = SourceIndex(scenario)
     panels = options.panels
     period_text = (
-        f"{format_moment(since, tz)} to {format_moment(as_of, tz)}"
+        f"{when(since, tz)} to {when(as_of, tz)}"
         if since
-        else f"up to {format_moment(as_of, tz)}"
+        else f"up to {when(as_of, tz)}"
     )
     fields = [("Situation as of", as_of_text), ("Period", period_text)]
     if options.filter_text.strip() and "feed" in panels:
@@ -720,7 +767,7 @@ def briefing_document(
     if "crossings" in panels:
         blocks.append(Heading("Border crossings"))
         blocks.append(
-            Paragraph(f"Status of each crossing as of {format_moment(as_of, tz)}.", "muted")
+            Paragraph(f"Status of each crossing as of {when(as_of, tz)}.", "muted")
         )
         blocks.append(crossings_table(scenario, as_of_at, sources))
 
@@ -777,6 +824,7 @@ def briefing_document(
     return doc
 
 
+@_in_time_style
 def feed_document(
     scenario: Scenario, rows: Sequence[int], options: BriefingOptions | None = None
 ) -> Document:
@@ -807,6 +855,7 @@ def feed_document(
     return doc
 
 
+@_in_time_style
 def crossings_document(
     scenario: Scenario, as_of: datetime | Moment, options: BriefingOptions | None = None
 ) -> Document:
@@ -818,7 +867,7 @@ def crossings_document(
     as_of_text = describe_as_of(m, tz, scenario.info.timezone)
     sources = SourceIndex(scenario)
     doc = _base_document(scenario, options, "Border crossings", as_of_text)
-    doc.header_right = f"Border crossings · as of {format_moment(m, tz)}"
+    doc.header_right = f"Border crossings · as of {when(m, tz)}"
     doc.blocks = [
         TitleBlock(
             "BORDER CROSSINGS",
@@ -832,6 +881,7 @@ def crossings_document(
     return doc
 
 
+@_in_time_style
 def territory_document(
     scenario: Scenario,
     options: BriefingOptions | None = None,
