@@ -5,13 +5,41 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtSvg import QSvgRenderer
 
 from monitor.briefing import chart
 from monitor.briefing.content import territory_series
 
 BAGHDAD = timezone(timedelta(hours=3))
+
+
+def _light(hex_colour: str) -> str:
+    """An estimated stretch's fill: the faction's colour blended half-way to white."""
+    c = QColor("#" + hex_colour)
+    return QColor.fromRgbF(
+        *(v + (1 - v) * chart.ESTIMATE_MIX for v in (c.redF(), c.greenF(), c.blueF()))
+    ).name()[1:]
+
+
+def test_estimated_stretches_are_lighter_with_a_dashed_top_edge(app, small_scenario):
+    series = territory_series(small_scenario)
+    for f in series.factions:  # measured on the first two dates, estimated from the second
+        f.values.append(f.values[-1])
+        f.estimated[:] = [False, False, True]
+    series.dates.append(series.dates[-1] + timedelta(days=9))
+    data = chart.territory_svg(series, 480, 200, QFont("DejaVu Sans"))
+    for colour in ("c0392b", "27ae60", "f1c40f"):
+        full = re.findall(rb'<g fill="#' + colour.encode() + rb'"', data)
+        light = re.findall(rb'<g fill="#' + _light(colour).encode() + rb'"', data)
+        assert len(full) == 1 and len(light) == 1, colour
+    # A dashed top edge over each estimated band (no marker line in this chart).
+    assert len(re.findall(rb"stroke-dasharray", data)) == 3
+    measured_only = territory_series(small_scenario)
+    for f in measured_only.factions:
+        f.estimated[:] = [False] * len(f.estimated)
+    plain = chart.territory_svg(measured_only, 480, 200, QFont("DejaVu Sans"))
+    assert b"stroke-dasharray" not in plain
 
 
 def test_close_path_tokens_survive_the_round_trip():
@@ -65,14 +93,22 @@ def test_x_range_cuts_the_areas_to_the_visible_window(app, small_scenario):
     labels = re.findall(rb"<text[^>]*>([^<]+)</text>", data)
     assert b"28 Nov 2024" in labels and b"26 Nov 2024" not in labels
     assert b"<clipPath" not in data
-    fills = re.findall(rb'<g fill="#(?:c0392b|27ae60|f1c40f)"[^>]*>\s*<path[^>]* d="([^"]*)"', data)
+    # (The small scenario's second date is an estimate: the whole stretch is drawn lighter.)
+    colours = "|".join(_light(c) for c in ("c0392b", "27ae60", "f1c40f")).encode()
+    fills = re.findall(rb'<g fill="#(?:' + colours + rb')"[^>]*>\s*<path[^>]* d="([^"]*)"', data)
     assert len(fills) == 3
     xs = sorted(float(x) for p in fills for x in re.findall(rb"[ML]?(-?[\d.]+),-?[\d.]+", p))
     # The plot spans 28 Nov .. 2 Dec; the dashed as-of line (1 Dec) sits 3/4 of the way along.
     left, right = xs[0], xs[-1]
     assert 20 < left < 60 and 400 < right <= 480
-    dashed = re.search(rb'stroke-dasharray[^>]*>\s*<path[^>]* d="M(-?[\d.]+),', data)
-    assert dashed and abs(float(dashed.group(1)) - (left + 0.75 * (right - left))) < 1.0
+    vertical = [
+        float(a)
+        for a, b in re.findall(
+            rb'stroke-dasharray[^>]*>\s*<path[^>]* d="M(-?[\d.]+),-?[\d.]+ L(-?[\d.]+),', data
+        )
+        if a == b
+    ]
+    assert len(vertical) == 1 and abs(vertical[0] - (left + 0.75 * (right - left))) < 1.0
 
 
 def test_the_reused_plot_carries_nothing_between_charts(app, small_scenario):

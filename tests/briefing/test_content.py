@@ -246,3 +246,13 @@ def test_the_dtg_option_writes_every_time_as_a_date_time_group(small):
     assert "03----Z DEC 24" in day.header_right  # a day stays a day
     # The option does not leak into the next document.
     assert "UTC+03:00" in crossings_document(small, as_of).header_right
+
+
+def test_the_chart_caption_says_how_estimates_are_drawn(small):
+    doc = briefing_document(small, BriefingOptions(as_of=datetime(2024, 12, 6, tzinfo=BAGHDAD)))
+    chart = next(b for b in doc.blocks if isinstance(b, Chart))
+    assert "dashed top edge are estimates" in chart.caption
+    for t in small.territory:
+        t.estimated = False
+    doc = briefing_document(small, BriefingOptions(as_of=datetime(2024, 12, 6, tzinfo=BAGHDAD)))
+    assert "estimates" not in next(b for b in doc.blocks if isinstance(b, Chart)).caption

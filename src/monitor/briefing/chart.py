@@ -98,8 +98,11 @@ AXIS_COLOR = "#8a8f98"
 GRID_COLOR = QColor(255, 255, 255, 150)
 
 
-def _stack(series: TerritorySeries) -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
-    """Axis x of each date (plus the carried-forward point) and each non-empty faction's values."""
+def _stack(
+    series: TerritorySeries,
+) -> tuple[np.ndarray, list[tuple[str, np.ndarray, np.ndarray]]]:
+    """Axis x of each date (plus the carried-forward point), and each non-empty faction's
+    colour, values and estimate flags."""
     x = [series.x_seconds(d) for d in series.dates]
     extra = 0
     if series.hold_to is not None and series.x_seconds(series.hold_to) > x[-1]:
@@ -109,11 +112,22 @@ def _stack(series: TerritorySeries) -> tuple[np.ndarray, list[tuple[str, np.ndar
         x = [x[0] - 43200.0, x[0] + 43200.0]
         extra = 1
     stacks = [
-        (f.color, np.asarray(f.values + f.values[-1:] * extra, dtype=float))
+        (
+            f.color,
+            np.asarray(f.values + f.values[-1:] * extra, dtype=float),
+            np.asarray(list(f.estimated) + list(f.estimated[-1:]) * extra, dtype=bool),
+        )
         for f in series.factions
         if any(f.values)
     ]
     return np.asarray(x, dtype=float), stacks
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int, bool]]:
+    """Runs of equal flags: (first, last + 1, flag)."""
+    edges = np.flatnonzero(np.diff(flags.astype(np.int8))) + 1
+    bounds = [0, *edges.tolist(), len(flags)]
+    return [(a, b, bool(flags[a])) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def _clip_grid(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -145,10 +159,14 @@ def _line_item(
     return item
 
 
+ESTIMATE_MIX = 0.5  # as the panel: an estimated fill is blended this far towards white
+
+
 def _band_item(
-    x: np.ndarray, lower: np.ndarray, upper: np.ndarray, color: str
+    x: np.ndarray, lower: np.ndarray, upper: np.ndarray, color: str, estimated: bool = False
 ) -> QGraphicsPathItem:
-    """One faction's stacked band as a filled polygon (view coordinates)."""
+    """One faction's stacked band as a filled polygon (view coordinates); an estimated
+    stretch lighter."""
     path = QPainterPath()
     path.moveTo(QPointF(float(x[0]), float(upper[0])))
     for xi, yi in zip(x[1:], upper[1:], strict=True):
@@ -158,11 +176,29 @@ def _band_item(
     path.closeSubpath()
     item = QGraphicsPathItem(path)
     fill = QColor(color)
+    if estimated:
+        fill = QColor.fromRgbF(
+            *(c + (1.0 - c) * ESTIMATE_MIX for c in (fill.redF(), fill.greenF(), fill.blueF()))
+        )
     fill.setAlphaF(0.88)
     item.setBrush(fill)
     pen = QPen(QColor("#ffffff"))
     pen.setCosmetic(True)
     pen.setWidthF(0.8)
+    item.setPen(pen)
+    return item
+
+
+def _edge_item(x: np.ndarray, y: np.ndarray, color: str) -> QGraphicsPathItem:
+    """The dashed top edge of an estimated stretch."""
+    path = QPainterPath(QPointF(float(x[0]), float(y[0])))
+    for xi, yi in zip(x[1:], y[1:], strict=True):
+        path.lineTo(QPointF(float(xi), float(yi)))
+    item = QGraphicsPathItem(path)
+    pen = QPen(QColor(color).darker(140))
+    pen.setCosmetic(True)
+    pen.setWidthF(1.4)
+    pen.setStyle(Qt.PenStyle.DashLine)
     item.setPen(pen)
     return item
 
@@ -253,11 +289,24 @@ def territory_svg(series: TerritorySeries, width: float, height: float, font: QF
         x, stacks = _stack(series)
         grid = _clip_grid(x, lo, hi)
         if grid.size:
+            # Each piece of the grid lies in one interval between two dates; a stretch is an
+            # estimate when either of its dates is (as in the panel).
+            mids = (grid[:-1] + grid[1:]) / 2
+            k = np.clip(np.searchsorted(x, mids, side="right") - 1, 0, max(len(x) - 2, 0))
             lower = np.zeros(grid.size)
-            for color, vals in stacks:
+            edges = []
+            for color, vals, est in stacks:
                 upper = lower + np.interp(grid, x, vals)
-                plot.addItem(_band_item(days(grid), lower, upper, color))
+                pieces = est[k] | est[np.minimum(k + 1, len(est) - 1)]
+                for a, b, estimated in _runs(pieces) if len(pieces) else [(0, 0, False)]:
+                    sl = slice(a, b + 1)
+                    gx = days(grid[sl])
+                    plot.addItem(_band_item(gx, lower[sl], upper[sl], color, estimated))
+                    if estimated and (upper[sl] - lower[sl]).max() > 0.05:  # (not along a 0 % band)
+                        edges.append(_edge_item(gx, upper[sl], color))
                 lower = upper
+            for edge in edges:  # over every band
+                plot.addItem(edge)
         span = days(hi)
         for level in (
             25,

@@ -564,6 +564,12 @@ def territory_series(
     return TerritorySeries(dates, factions, scenario.tz, x_range, marker, marker_label)
 
 
+def _estimate_note(series: TerritorySeries) -> str:
+    if any(any(f.estimated) for f in series.factions):
+        return " Lighter stretches with a dashed top edge are estimates (either end estimated)."
+    return ""
+
+
 def _date_on_or_before(dates: list[date], day: date) -> date | None:
     i = bisect.bisect_right(dates, day)
     return dates[i - 1] if i else None
@@ -780,7 +786,7 @@ def briefing_document(
             last = datetime.combine(series.dates[-1], datetime.min.time(), tz)
             lo = max(since_at, first) if since_at is not None and since_at < last else first
             hi = last
-            caption = "Share of territory controlled, percent (stacked)."
+            caption = "Share of territory controlled, percent (stacked)." + _estimate_note(series)
             # Carry the latest figures forward to the as-of time when it is near the data
             # (a briefing "as of now" on an old scenario would otherwise be mostly flat).
             if as_of_at > last and as_of_at - last <= max(timedelta(days=14), (last - first) / 4):
@@ -915,7 +921,12 @@ def territory_document(
         )
     ]
     if series.dates:
-        blocks.append(Chart(series, caption="Share of territory controlled, percent (stacked)."))
+        blocks.append(
+            Chart(
+                series,
+                caption="Share of territory controlled, percent (stacked)." + _estimate_note(series),
+            )
+        )
         if x_range is not None:
             start_day, end_day = (x.astimezone(tz).date() for x in x_range)
         else:
