@@ -72,3 +72,13 @@ def test_briefing_carries_key_judgements_which_are_undoable_and_saved(window, tm
     window.redo_action.trigger()
     assert window.save()
     assert "keep the border closed" in load_scenario(small_path).extra["key_judgements"]
+
+
+def test_with_the_dtg_option_on_exports_write_dtgs_too(window, tmp_path):
+    window.ctx.set_cursor(datetime(2024, 11, 29, 12, tzinfo=BAGHDAD))
+    window.military_time_action.setChecked(True)
+    text = pdf_text(window.export_panel("crossings", tmp_path / "dtg.pdf"))
+    assert "290900Z NOV 24" in text  # 12:00 in Baghdad
+    window.military_time_action.setChecked(False)
+    text = pdf_text(window.export_panel("crossings", tmp_path / "local.pdf"))
+    assert "290900Z" not in text and "2024-11-29 12:00 UTC+03:00" in text

@@ -107,3 +107,36 @@ def test_a_big_file_is_indexed_for_search_in_the_worker(window, qtbot, tmp_path,
     window.feed_panel.search_edit.setText("event 2999")
     window.feed_panel._apply_filter()
     assert window.feed_panel.count_label.text() == "1 of 3000 events"
+
+
+def test_the_open_dialog_readies_the_helper_and_a_big_file_loads_with_it(
+    window, qtbot, tmp_path, small_path, monkeypatch
+):
+    """While the analyst picks a file, the helper process for big files starts; the load
+    then shares the windows of the events with it and shows the same scenario."""
+    from monitor.model import columnar, fast_load, helpers
+
+    if not helpers.available():
+        pytest.skip("no helper process here")
+    helpers.stop()
+    path = _bigger(tmp_path, small_path, n=6000)
+
+    def pick(*_args, **_kw):
+        assert helpers.helper_pid() is not None  # started before the dialog shows
+        assert helpers.wait_ready(30)
+        return str(path), ""
+
+    monkeypatch.setattr("monitor.ui.main_window.QFileDialog.getOpenFileName", pick)
+    monkeypatch.setattr(fast_load, "COLUMNAR_MIN_BYTES", 0)
+    monkeypatch.setattr(columnar, "WINDOW_BYTES", 32_768)
+    given = []
+    submit = helpers.Session.submit
+    monkeypatch.setattr(
+        helpers.Session, "submit", lambda self, *a: (given.append(a[0]), submit(self, *a))
+    )
+    with qtbot.waitSignal(window.open_finished, timeout=30000) as blocker:
+        window.open_action.trigger()
+    assert blocker.args == [True]
+    assert given  # the helper read part of it
+    assert window.feed_panel.count_label.text() == "6000 of 6000 events"
+    assert window.ctx.scenario.events[5999].title == "Generated event 5999"

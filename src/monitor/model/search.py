@@ -32,6 +32,7 @@ calling one (a loader's worker), :func:`index_for` hands it out once it is built
 
 from __future__ import annotations
 
+import atexit
 import threading
 import weakref
 from collections.abc import Callable
@@ -327,15 +328,33 @@ def _run_build(
         entry.done.set()
 
 
+# Background builds stop (between slices) when the interpreter exits: a daemon thread
+# still inside Arrow or numpy while Python finalises can crash the process at exit.
+_exiting = threading.Event()
+_background: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_background_builds() -> None:
+    _exiting.set()
+    for thread in list(_background):
+        thread.join(timeout=10)
+
+
 def start_index(frame: pd.DataFrame, column: str = "search") -> None:
     """Build the frame's index in a background thread (once; no-op for small frames)."""
-    if len(frame) < MIN_INDEXED_ROWS:
+    if len(frame) < MIN_INDEXED_ROWS or _exiting.is_set():
         return
     entry, created = _entry(frame, create=True)
     if created and entry is not None:
-        threading.Thread(
-            target=_run_build, args=(frame, entry, column), name="search-index", daemon=True
-        ).start()
+        thread = threading.Thread(
+            target=_run_build,
+            args=(frame, entry, column, _exiting.is_set),
+            name="search-index",
+            daemon=True,
+        )
+        _background.add(thread)
+        thread.start()
 
 
 def build_index(

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.briefing import BriefingOptions
-from monitor.model import CrossingStatus, Moment, Scenario, ScenarioError
+from monitor.model import CrossingStatus, Moment, Scenario, ScenarioError, helpers
 from monitor.model.changes import EXTRA, Change, ChangeError, next_status, status_change
 from monitor.model.storage import ConflictError, FileStorage, Recovery
 from monitor.model.timeutil import format_offset, military_dtg
@@ -333,6 +333,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.recent_menu.aboutToShow.connect(helpers.start)  # (as for the Open dialog)
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.save_as_action)
@@ -439,6 +440,7 @@ class MainWindow(QMainWindow):
         self.feed_panel.search_edit.selectAll()
 
     def _on_open_triggered(self) -> None:
+        helpers.start()  # the helper for big files gets ready while the analyst picks one
         start = str(self.ctx.path.parent) if self.ctx.path else ""
         path, _ = QFileDialog.getOpenFileName(self, "Open scenario", start, "Scenario files (*.json);;All files (*)")
         if path:
@@ -837,6 +839,7 @@ class MainWindow(QMainWindow):
             "page_size": self.prefs.page_size,
             "analyst": self.prefs.analyst,
             "as_of": self.ctx.cursor_time(),
+            "military_time": self.ctx.military_time,  # times as the window shows them
         }
         fields.update(overrides)
         return BriefingOptions(**fields)
