@@ -89,6 +89,7 @@ class _Ev(msgspec.Struct, gc=False):
 _CASED = r"[\p{Lu}\p{Ll}\p{Lt}\p{Nl}\p{So}\x{0345}]"
 # Between two events in a canonical file (json.dumps indent=2, two levels deep).
 _CANONICAL_SEPARATOR = b"},\n    {"
+_CANONICAL_END = b"}\n  ]"  # the end of a top-level array of objects, canonical layout
 _REQUIRED_KEYS = 7  # id, time, title, category, actors, source_ids, verification
 _BLOCK = 256  # events converted to Python values together (EventColumns._block)
 _RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
@@ -146,6 +147,7 @@ class _Reader:
         self.columns = _ColumnBuilder(builder, tz, sources, faction_names)
         self.builder = builder
         self.tick = tick
+        self._buf: bytearray | None = None
 
     def _bytes(self, at: int, n: int) -> bytes:
         self.fh.seek(at)
@@ -212,11 +214,11 @@ class _Reader:
                     raise ColumnarFallback  # no decodable cut: broken, or an odd layout
                 window *= 2
                 continue
-            rows, chunk, after, final = got
+            rows, chunk, length, after, final = got
             window = WINDOW_BYTES
             if to_helper:
-                given[cut] = (p, len(chunk) - 2)  # (the chunk is the window's events in "[...]")
-                helper.submit(cut, p, len(chunk) - 2)
+                given[cut] = (p, length)
+                helper.submit(cut, p, length)
             else:
                 done[cut] = self.columns.window(rows, chunk)
             del rows, chunk
@@ -239,34 +241,67 @@ class _Reader:
         return self.columns.finish(), p
 
     def _next(self, p: int, window: int, raw: bool = False):
-        """The next run of whole events from ``p``: (events, bytes, next position, is it the
-        last). ``raw``: the events only checked as JSON (msgspec.Raw), for the helper."""
-        rows_of = self._raw_rows if raw else self._rows
-        data = self._bytes(p, window)
+        """The next run of whole events from ``p``: (events, their text as ``[...]`` bytes,
+        its length without the brackets, next position, is it the last). ``raw``: the
+        events only checked as JSON (msgspec.Raw), for the helper; no bytes then."""
+        # The window is read into a buffer kept between windows (no fresh 4 MB per window),
+        # after a "[" at index 0; a cut is tried by writing "]" after it.
+        if self._buf is None or len(self._buf) < window + 2:
+            self._buf = bytearray(window + 2)
+        buf = self._buf
+        buf[0] = 0x5B  # "["
+        self.fh.seek(p)
+        n = self.fh.readinto(memoryview(buf)[1 : window + 1])
         # A cut is right exactly when the text up to it decodes as a list: a cut inside a
         # string or a nested value leaves it unterminated or unbalanced.
-        for tries, m in enumerate(_END.finditer(data)):
-            if tries == 3:
-                break
-            chunk = b"[" + data[: m.start() + 1] + b"]"
-            rows = rows_of(chunk)
-            if rows is not None:
-                return rows, chunk, p + m.end(), True
+        for end_brace, after in self._ends(buf, 1 + n):
+            got = self._try_cut(buf, end_brace, raw)
+            if got is not None:
+                return (*got, p + after - 1, True)
         # The last "}, {" of the window (searched from its end), or the one before, ...
-        tries, cut = 0, len(data)
+        tries, cut = 0, 1 + n
         while tries < 3:
-            cut = data.rfind(b"}", 0, cut)
+            cut = buf.rfind(b"}", 1, cut)
             if cut < 0:
                 break
-            m = _BOUNDARY.match(data, cut)
+            m = _BOUNDARY.match(buf, cut, 1 + n)
             if m is None:
                 continue
             tries += 1
-            chunk = b"[" + data[: cut + 1] + b"]"
-            rows = rows_of(chunk)
-            if rows is not None:
-                return rows, chunk, p + m.end() - 1, False
+            got = self._try_cut(buf, cut, raw)
+            if got is not None:
+                return (*got, p + m.end() - 2, False)
         return None
+
+    @staticmethod
+    def _ends(buf: bytearray, stop: int) -> list[tuple[int, int]]:
+        """Where the events array may end in the window: ("}" of the last event, just after
+        the "]"), at most three tries. A window in the canonical layout is searched for its
+        "}\n  ]" alone (a plain search, not a regular expression over 4 MB)."""
+        if buf.find(_CANONICAL_SEPARATOR, 1, stop) >= 0:
+            i = buf.find(_CANONICAL_END, 1, stop)
+            return [] if i < 0 else [(i, i + len(_CANONICAL_END))]
+        out = []
+        for m in _END.finditer(buf, 1, stop):
+            out.append((m.start(), m.end()))
+            if len(out) == 3:
+                break
+        return out
+
+    def _try_cut(self, buf: bytearray, brace: int, raw: bool):
+        """(events, bytes, length) of the window cut just after ``brace``; None if that is
+        not between two events."""
+        kept = buf[brace + 1]
+        buf[brace + 1] = 0x5D  # "]"
+        try:
+            if raw:
+                rows = self._raw_rows(memoryview(buf)[: brace + 2])
+                return None if rows is None else (rows, None, brace)
+            chunk = bytes(memoryview(buf)[: brace + 2])
+        finally:
+            buf[brace + 1] = kept
+        rows = self._rows(chunk)
+        return None if rows is None else (rows, chunk, brace)
 
     @staticmethod
     def _rows(chunk: bytes) -> list[_Ev] | None:
@@ -537,13 +572,17 @@ class _ColumnBuilder:
             # which keeps unknown fields and refuses duplicates.
             # The colons of each event: its raw text joined with NULs (which JSON text never
             # holds raw), then counted between them in one pass.
-            parts = chunk.split(_CANONICAL_SEPARATOR)
-            if len(parts) == len(rows):
-                # The canonical layout: the events' texts are the pieces between separators.
-                raw_colons = np.fromiter((part.count(b":") for part in parts), np.int64, len(parts))
+            seps = _separators(chunk)
+            if len(seps) + 1 == len(rows):
+                # The canonical layout: the events' texts are the pieces between separators
+                # (found and counted in the bytes with numpy, not split into 7,000 objects).
+                text = np.frombuffer(chunk, np.uint8)
+                starts = np.concatenate(([1], seps + len(_CANONICAL_SEPARATOR) - 1))
+                stops = np.concatenate((seps + 1, [len(chunk) - 1]))
+                where = np.flatnonzero(text == 0x3A)  # ":"
+                raw_colons = np.searchsorted(where, stops) - np.searchsorted(where, starts)
                 for i in np.flatnonzero(raw_colons != colons).tolist():
-                    raw = parts[i][1:] if i == 0 else b"{" + parts[i]
-                    raw = raw[:-1] if i == len(parts) - 1 else raw + b"}"
+                    raw = bytes(chunk[starts[i] : stops[i]])  # "{...}"
                     odd[i] = self._unusual(rows[i], raw, int(raw_colons[i] - colons[i]))
             else:
                 raws = _RAW_LIST.decode(chunk)
@@ -767,6 +806,17 @@ def _joined(lists: pa.ListArray) -> pa.Array:
     if len(items) and pc.max(pc.count_substring(items, "\x1f")).as_py():
         raise ColumnarFallback
     return pc.binary_join(lists, _X1F)
+
+
+def _separators(chunk: bytes) -> np.ndarray:
+    """Where "},\n    {" (the canonical separator between events) starts in ``chunk``."""
+    text = np.frombuffer(chunk, np.uint8)
+    if len(text) < len(_CANONICAL_SEPARATOR):
+        return np.empty(0, np.int64)
+    at = np.flatnonzero(text[: len(text) - len(_CANONICAL_SEPARATOR) + 1] == 0x7D)
+    for k, byte in enumerate(_CANONICAL_SEPARATOR[1:], 1):
+        at = at[text[at + k] == byte]
+    return at
 
 
 def _has_colon(arr: pa.Array) -> bool:
