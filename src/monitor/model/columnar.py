@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # pandas is imported where a frame is made: a helper process 
 
 #: Bytes decoded per msgspec call: each call holds the GIL (~15-30 ms at this size).
 WINDOW_BYTES = 4 * 1024 * 1024
+OWN_SHARE = 2  # with a helper, this process's windows are WINDOW_BYTES / OWN_SHARE
 _MAX_WINDOW_BYTES = 64 * 1024 * 1024  # one event bigger than this: the object path decides
 
 # The system allocator rather than jemalloc: the windows' temporary buffers go back to the
@@ -179,7 +180,6 @@ class _Reader:
                 helper.close()
 
     def _read(self, p: int, helper: helpers.Session | None) -> tuple[EventColumns, int]:
-        window = WINDOW_BYTES
         done: dict[int, tuple[dict[str, Any], dict[int, Event]]] = {}  # by window, not yet added
         given: dict[int, tuple[int, int]] = {}  # windows with the helper: (offset, length)
         cut = added = 0  # windows cut so far, and added to the columns (in file order)
@@ -203,19 +203,24 @@ class _Reader:
                         raise ColumnarFallback  # (the file changed meanwhile)
                     done[i] = self.columns.window(rows, chunk)
 
+        grow = 1
         while True:
             # Near the end, one window at a time: this process would otherwise wait at the
             # end for a window queued behind the helper's current one.
             near_end = self.size - p < 3 * WINDOW_BYTES
             to_helper = helper is not None and helper.can_take(1 if near_end else 2)
+            # With a helper, this process reads half windows: msgspec holds the GIL while it
+            # decodes one (~10 ms per MB), and the window's thread waits that long to paint.
+            base = WINDOW_BYTES if to_helper or helper is None else max(WINDOW_BYTES // OWN_SHARE, 1)
+            window = base * grow
             got = self._next(p, window, raw=to_helper)
             if got is None:
                 if window >= _MAX_WINDOW_BYTES or p + window >= self.size:
                     raise ColumnarFallback  # no decodable cut: broken, or an odd layout
-                window *= 2
+                grow *= 2
                 continue
             rows, chunk, length, after, final = got
-            window = WINDOW_BYTES
+            grow = 1
             if to_helper:
                 given[cut] = (p, length)
                 helper.submit(cut, p, length)

@@ -388,6 +388,9 @@ def _serve(sock: socket.socket) -> None:
 
 def main(argv: list[str]) -> int:
     sys.meta_path.insert(0, _NoPandas())
+    # Below the app's own threads: when the cores are busy, the window's thread wins.
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(5)
     sock = socket.socket(fileno=int(argv[0]))
     try:
         _serve(sock)
