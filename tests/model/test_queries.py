@@ -323,3 +323,36 @@ def test_format_moment_day_precision_has_no_hour() -> None:
     m = parse_moment("2024-12-02", BAGHDAD)
     assert format_moment(m, BAGHDAD) == "2024-12-02"
     assert ":" not in format_utc(m)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 40), st.integers(0, 3), st.sampled_from(list(CrossingStatus))),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_entries_added_one_by_one_give_the_timeline_of_a_full_sort(spec) -> None:
+    """A toggle adds one entry and the timeline takes it in place: the same order and the
+    same answers as sorting the whole history (ties on time broken by recorded time, then
+    by order of entry)."""
+    start = datetime(2024, 12, 1, tzinfo=UTC)
+    entries = [
+        StatusEntry(
+            Moment(start + timedelta(hours=h)),
+            status,
+            recorded_at=Moment(start + timedelta(days=r)) if r else None,
+            note=str(i),
+        )
+        for i, (h, r, status) in enumerate(spec)
+    ]
+    grown = crossing(entries[0])
+    grown.timeline()
+    for k in range(2, len(entries) + 1):
+        grown.history = tuple(entries[:k])
+        whole = crossing(*entries[:k])
+        assert [e.note for e in grown.timeline()] == [e.note for e in whole.timeline()]
+        for h in range(-1, 42):
+            t = start + timedelta(hours=h)
+            assert grown.entry_at(t) is whole.entry_at(t)

@@ -216,10 +216,12 @@ class Crossing:
                 # One entry added (a toggle): placed into the sorted list, no full sort.
                 entry = history[-1]
                 timeline = list(self._timeline)
-                at = bisect.bisect_right([e.sort_key() for e in timeline], entry.sort_key())
+                at = bisect.bisect_right(timeline, entry.sort_key(), key=StatusEntry.sort_key)
                 timeline.insert(at, entry)
+                keys = list(self._timeline_keys)
+                keys.insert(at, entry.time.instant)
                 self._timeline = timeline
-                self._timeline_keys = [e.time.instant for e in timeline]
+                self._timeline_keys = keys
             else:
                 self._timeline = sorted(history, key=StatusEntry.sort_key)
                 self._timeline_keys = [e.time.instant for e in self._timeline]
