@@ -542,9 +542,6 @@ class _Heartbeat:
         self.timer.stop()
 
 
-_PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
 _SAMPLER = """
 import os, select, sys
 page = os.sysconf("SC_PAGE_SIZE")
