@@ -10,7 +10,8 @@ columns. The loading process does the other windows meanwhile and adds all of th
 in file order.
 
 * One helper per process, started in the background (:func:`start`: the app does it
-  after its first paint; a load starts it otherwise, and uses it once it is ready).
+  when the Open dialog or the recent-files menu shows; a load starts it otherwise, and
+  uses it once it is ready). It runs at nice 5, below the app's own threads.
   It imports only what reading needs (no pandas, no Qt) and exits when this process
   closes its end of the socket (including when this process is killed).
 * Messages are a small pickled header on a Unix socket, with a file descriptor where
@@ -103,6 +104,9 @@ class _Helper:
                 stdout=subprocess.DEVNULL,
                 close_fds=True,
             )
+        except BaseException:
+            parent.close()
+            raise
         finally:
             child.close()
         self.sock = parent
@@ -279,7 +283,7 @@ class Session:
         if kind == "ok":
             try:
                 result = _load_fd(fds[0])
-            except Exception:  # noqa: BLE001 - anything odd: this process reads the window
+            except Exception:  # anything odd: this process reads the window
                 kind = "lost"
         else:
             for fd in fds:
@@ -381,7 +385,7 @@ def _serve(sock: socket.socket) -> None:
             kind = "columnar"
         except Fallback:
             kind = "fallback"
-        except Exception:  # noqa: BLE001 - this process reads the window instead
+        except Exception:  # anything else: this process reads the window instead
             kind = "lost"
         _send(sock, ("window", load, index, kind), payload)
 
