@@ -827,15 +827,24 @@ def worker_session_1m() -> list[dict]:
         typed[:i] for i in range(len(typed) - 1, 0, -1)
     ]
     keys += ["clash ", "clash al", "clash al-q", ""]
-    times, counts = [], []
+    times, counts, twice = [], [], []
     for text in keys:
         t0 = time.perf_counter()
         panel.search_edit.setText(text)
         panel._apply_filter()  # what the search box's debounce timer calls
-        panel.count_label.repaint()
+        # One synchronous repaint paints everything waiting in the window: the table and
+        # the "N of M" label (Qt's repaint() flushes all dirty regions of the window).
         panel.view.viewport().repaint()
         times.append(time.perf_counter() - t0)
         counts.append(panel.count_label.text())
+        app.processEvents()
+    for text in keys:  # as measured before: label and table repainted one after the other
+        t0 = time.perf_counter()
+        panel.search_edit.setText(text)
+        panel._apply_filter()
+        panel.count_label.repaint()  # (this already paints the table: it flushes the window)
+        panel.view.viewport().repaint()  # ... and this paints the table a second time
+        twice.append(time.perf_counter() - t0)
         app.processEvents()
     m = median(times)
     rows.append(
@@ -845,9 +854,12 @@ def worker_session_1m() -> list[dict]:
             "s",
             target="<= 50 ms",
             holds=m <= 0.05,
-            note=f"max {max(times) * 1000:.0f} ms; search box debounce (not counted) is separate",
+            note=f"max {max(times) * 1000:.0f} ms; search box debounce (not counted) is separate;"
+            f" with the label and the table each forced to repaint (the table painted twice, as"
+            f" measured before): {median(twice) * 1000:.1f} ms",
             keys=keys,
             samples_s=times,
+            painted_twice_s=twice,
             counts=counts,
         )
     )

@@ -52,7 +52,7 @@ from monitor.ui.event_model import (
     grade_meaning,
     isolate,
 )
-from monitor.ui.text import plain_tooltip
+from monitor.ui.text import plain_tooltip, set_text_steady
 from monitor.ui.views import RangeTableView
 
 SEARCH_DEBOUNCE_MS = 150
@@ -542,7 +542,10 @@ class FeedPanel(QWidget):
         return f"{self.count_label.text()} — {filt}; sorted by {column}, {order}"
 
     def _update_count(self) -> None:
-        self.count_label.setText(f"{self.model.rowCount()} of {self.model.total_count} events")
+        # Steady: a count of another length would make the whole window lay out and repaint.
+        set_text_steady(
+            self.count_label, f"{self.model.rowCount()} of {self.model.total_count} events"
+        )
 
     # -- selection --------------------------------------------------------------------
     def selected_row(self) -> int:
