@@ -14,7 +14,8 @@ from PySide6.QtGui import QTextDocument
 from monitor.model import Event, Moment, Scenario, ScenarioInfo, Verification
 from monitor.model.frames import EVENT_COLUMNS, filter_events
 from monitor.ui.context import ScenarioContext
-from monitor.ui.event_model import EventColumn, EventIdRole, EventTableModel
+from monitor.ui.feed.columns import EventColumn, EventIdRole
+from monitor.ui.feed.model import EventTableModel
 
 BAGHDAD = timezone(timedelta(hours=3))
 

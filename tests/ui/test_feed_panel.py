@@ -11,8 +11,10 @@ from PySide6.QtWidgets import QAbstractItemView
 
 from monitor.model import Scenario, Verification, load_scenario
 from monitor.ui.context import ScenarioContext
-from monitor.ui.event_model import EventColumn, EventIdRole
-from monitor.ui.feed_panel import SEARCH_DEBOUNCE_MS, DetailBrowser, FeedPanel
+from monitor.ui.feed import FeedPanel
+from monitor.ui.feed.columns import EventColumn, EventIdRole
+from monitor.ui.feed.details import DetailBrowser
+from monitor.ui.feed.filters import SEARCH_DEBOUNCE_MS
 
 BAGHDAD = timezone(timedelta(hours=3))
 HOSTILE = '<img src="file:///etc/hostname"><a href="http://x">y</a>'

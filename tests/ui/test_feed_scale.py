@@ -21,8 +21,9 @@ from monitor.model import (
 )
 from monitor.model.timeutil import zone
 from monitor.ui.context import ScenarioContext
-from monitor.ui.event_model import EventColumn, EventIdRole, EventTableModel
-from monitor.ui.feed_panel import FeedPanel
+from monitor.ui.feed import FeedPanel
+from monitor.ui.feed.columns import EventColumn, EventIdRole
+from monitor.ui.feed.model import EventTableModel
 
 DAMASCUS = zone("Asia/Damascus")  # DST changes at midnight: day events must keep their date
 WORDS = ["convoy", "clash", "al-qaim", "ربيعة", "border", "Straße", "shelling", "مجلس"]

@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
         if self._panels:
             return
         from monitor.ui.crossings_panel import CrossingsPanel
-        from monitor.ui.feed_panel import FeedPanel
+        from monitor.ui.feed import FeedPanel
         from monitor.ui.territory_panel import TerritoryPanel
 
         self._panels["feed"] = FeedPanel(self.ctx, self)
