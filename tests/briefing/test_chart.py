@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
+from pdfcheck import scenario_from, small_json
+
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtSvg import QSvgRenderer
 
 from monitor.briefing import chart
-from monitor.briefing.content import territory_series
+from monitor.briefing.content import Chart
+from monitor.model.series import territory_series
 
 BAGHDAD = timezone(timedelta(hours=3))
 
@@ -22,23 +25,41 @@ def _light(hex_colour: str) -> str:
     ).name()[1:]
 
 
-def test_estimated_stretches_are_lighter_with_a_dashed_top_edge(app, small_scenario):
-    series = territory_series(small_scenario)
-    for f in series.factions:  # measured on the first two dates, estimated from the second
-        f.values.append(f.values[-1])
-        f.estimated[:] = [False, False, True]
-    series.dates.append(series.dates[-1] + timedelta(days=9))
-    data = chart.territory_svg(series, 480, 200, QFont("DejaVu Sans"))
+def _chart(scenario, **kw) -> Chart:
+    return Chart(territory_series(scenario), **kw)
+
+
+def _with_territory(rows: list[tuple[str, list[float], bool]]):
+    obj = small_json()
+    obj["territory"] = [
+        {"date": day, "faction": f, "share_pct": v, "source_ids": [], "estimated": est}
+        for day, values, est in rows
+        for f, v in zip(("gov", "reb", "kur"), values, strict=True)
+    ]
+    return scenario_from(obj)
+
+
+def test_estimated_stretches_are_lighter_with_a_dashed_top_edge(app):
+    # Measured on the first two dates, estimated on the third: one measured stretch and one
+    # estimated stretch per faction.
+    three = _with_territory(
+        [
+            ("2024-11-26", [63.38, 10.98, 25.64], False),
+            ("2024-12-05", [55, 20, 25], False),
+            ("2024-12-14", [55, 20, 25], True),
+        ]
+    )
+    data = chart.territory_svg(_chart(three), 480, 200, QFont("DejaVu Sans"))
     for colour in ("c0392b", "27ae60", "f1c40f"):
         full = re.findall(rb'<g fill="#' + colour.encode() + rb'"', data)
         light = re.findall(rb'<g fill="#' + _light(colour).encode() + rb'"', data)
         assert len(full) == 1 and len(light) == 1, colour
     # A dashed top edge over each estimated band (no marker line in this chart).
     assert len(re.findall(rb"stroke-dasharray", data)) == 3
-    measured_only = territory_series(small_scenario)
-    for f in measured_only.factions:
-        f.estimated[:] = [False] * len(f.estimated)
-    plain = chart.territory_svg(measured_only, 480, 200, QFont("DejaVu Sans"))
+    measured_only = _with_territory(
+        [("2024-11-26", [63.38, 10.98, 25.64], False), ("2024-12-05", [55, 20, 25], False)]
+    )
+    plain = chart.territory_svg(_chart(measured_only), 480, 200, QFont("DejaVu Sans"))
     assert b"stroke-dasharray" not in plain
 
 
@@ -57,8 +78,7 @@ def test_patch_is_applied_once_and_export_keeps_closed_paths(app, small_scenario
     chart.patch_svg_exporter()
     assert sys.modules["pyqtgraph.exporters.SVGExporter"].correctCoordinates is patched
 
-    series = territory_series(small_scenario)
-    data = chart.territory_svg(series, 480, 200, QFont("DejaVu Sans"))
+    data = chart.territory_svg(_chart(small_scenario), 480, 200, QFont("DejaVu Sans"))
     paths = re.findall(rb' d="([^"]*)"', data)
     assert paths and any(p.rstrip().endswith(b"Z") for p in paths)
     # Every band is in the visible plot (x between the axis and the right edge).
@@ -84,12 +104,12 @@ def test_date_ticks_name_the_year_once_and_fit_the_width():
 
 def test_x_range_cuts_the_areas_to_the_visible_window(app, small_scenario):
     """QSvgRenderer ignores clip paths: the areas themselves must stay inside the plot."""
-    series = territory_series(
+    c = _chart(
         small_scenario,
         x_range=(datetime(2024, 11, 28, tzinfo=BAGHDAD), datetime(2024, 12, 2, tzinfo=BAGHDAD)),
+        marker=datetime(2024, 12, 1, tzinfo=BAGHDAD),
     )
-    series.marker = datetime(2024, 12, 1, tzinfo=BAGHDAD)
-    data = chart.territory_svg(series, 480, 200, QFont("DejaVu Sans"))
+    data = chart.territory_svg(c, 480, 200, QFont("DejaVu Sans"))
     labels = re.findall(rb"<text[^>]*>([^<]+)</text>", data)
     assert b"28 Nov 2024" in labels and b"26 Nov 2024" not in labels
     assert b"<clipPath" not in data
@@ -112,12 +132,12 @@ def test_x_range_cuts_the_areas_to_the_visible_window(app, small_scenario):
 
 
 def test_the_reused_plot_carries_nothing_between_charts(app, small_scenario):
-    first = chart.territory_svg(territory_series(small_scenario), 480, 200, QFont("DejaVu Sans"))
-    other = territory_series(
+    first = chart.territory_svg(_chart(small_scenario), 480, 200, QFont("DejaVu Sans"))
+    other = _chart(
         small_scenario,
         x_range=(datetime(2024, 11, 30, tzinfo=BAGHDAD), datetime(2024, 12, 1, tzinfo=BAGHDAD)),
     )
     middle = chart.territory_svg(other, 300, 150, QFont("DejaVu Sans"))
-    again = chart.territory_svg(territory_series(small_scenario), 480, 200, QFont("DejaVu Sans"))
+    again = chart.territory_svg(_chart(small_scenario), 480, 200, QFont("DejaVu Sans"))
     assert b'viewBox ="0 0 300 150"' in middle
     assert again == first

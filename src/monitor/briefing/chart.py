@@ -18,7 +18,7 @@ import functools
 import importlib
 import re
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from xml.dom import minidom
 
 import numpy as np
@@ -26,7 +26,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
-from monitor.briefing.content import TerritorySeries
+from monitor.briefing.content import Chart
 
 # --------------------------------------------------------------------------- pyqtgraph SVG patch
 # pyqtgraph 0.14.0's SVGExporter.correctCoordinates splits every <path d="..."> on spaces and
@@ -98,29 +98,38 @@ AXIS_COLOR = "#8a8f98"
 GRID_COLOR = QColor(255, 255, 255, 150)
 
 
+def x_seconds(when: date | datetime, tz: tzinfo) -> float:
+    """Axis coordinate: wall-clock time in the scenario zone, counted as if UTC (a date: its
+    midnight). The date axis then labels ticks with the scenario's dates on any machine."""
+    if isinstance(when, datetime):
+        local = when.astimezone(tz).replace(tzinfo=None)
+        return calendar.timegm(local.timetuple()) + local.microsecond / 1e6
+    return float(calendar.timegm(when.timetuple()))
+
+
 def _stack(
-    series: TerritorySeries,
-) -> tuple[np.ndarray, list[tuple[str, np.ndarray, np.ndarray]]]:
-    """Axis x of each date (plus the carried-forward point), and each non-empty faction's
-    colour, values and estimate flags."""
-    x = [series.x_seconds(d) for d in series.dates]
-    extra = 0
-    if series.hold_to is not None and series.x_seconds(series.hold_to) > x[-1]:
-        x.append(series.x_seconds(series.hold_to))
-        extra = 1
+    c: Chart,
+) -> tuple[np.ndarray, list[tuple[str, np.ndarray]], np.ndarray]:
+    """Axis x of each date (plus the carried-forward point), each drawn faction's colour and
+    values, and per stretch between two x (rows) and drawn faction (columns) whether it is an
+    estimate (the model's rule: either end estimated; a carried-forward stretch as the last
+    date)."""
+    s = c.series
+    x = [x_seconds(d, s.tz) for d in s.dates]
+    shares, intervals = s.shares, s.interval_estimated()
+    extra = False
+    if c.hold_to is not None and x_seconds(c.hold_to, s.tz) > x[-1]:
+        x.append(x_seconds(c.hold_to, s.tz))
+        extra = True
     elif len(x) == 1:  # a single date and nothing to carry it to: a narrow column
         x = [x[0] - 43200.0, x[0] + 43200.0]
-        extra = 1
-    stacks = [
-        (
-            f.color,
-            np.asarray(f.values + f.values[-1:] * extra, dtype=float),
-            np.asarray(list(f.estimated) + list(f.estimated[-1:]) * extra, dtype=bool),
-        )
-        for f in series.factions
-        if any(f.values)
-    ]
-    return np.asarray(x, dtype=float), stacks
+        extra = True
+    if extra:
+        shares = np.vstack([shares, shares[-1:]])
+        intervals = np.vstack([intervals, s.estimated[-1:]])
+    drawn = c.drawn()
+    stacks = [(s.factions[j].color, shares[:, j].astype(float)) for j in drawn]
+    return np.asarray(x, dtype=float), stacks, intervals[:, drawn]
 
 
 def _runs(flags: np.ndarray) -> list[tuple[int, int, bool]]:
@@ -253,8 +262,8 @@ def _secs(d: date) -> float:
     return float(calendar.timegm(d.timetuple()))
 
 
-def territory_svg(series: TerritorySeries, width: float, height: float, font: QFont) -> bytes:
-    """SVG of the stacked chart, ``width`` × ``height`` user units (draw it at that many points).
+def territory_svg(c: Chart, width: float, height: float, font: QFont) -> bytes:
+    """SVG of the stacked chart ``c``, ``width`` × ``height`` user units (draw it at that many points).
 
     A QApplication must exist (pyqtgraph's scene is a QGraphicsScene).
     """
@@ -267,15 +276,12 @@ def territory_svg(series: TerritorySeries, width: float, height: float, font: QF
         view.resize(round(width), round(height))
         view.resizeEvent(None)  # lay the plot out now: the widget is never shown
 
-        if series.x_range is not None:
-            lo, hi = (series.x_seconds(v) for v in series.x_range)
+        tz = c.series.tz
+        if c.x_range is not None:
+            lo, hi = (x_seconds(v, tz) for v in c.x_range)
         else:
-            lo = series.x_seconds(series.dates[0])
-            hi = (
-                series.x_seconds(series.hold_to)
-                if series.hold_to
-                else series.x_seconds(series.dates[-1])
-            )
+            lo = x_seconds(c.series.dates[0], tz)
+            hi = x_seconds(c.hold_to or c.series.dates[-1], tz)
         if hi <= lo:
             lo, hi = lo - 86400.0, hi + 86400.0
 
@@ -286,18 +292,18 @@ def territory_svg(series: TerritorySeries, width: float, height: float, font: QF
 
         # QSvgRenderer ignores SVG clip paths, so nothing may reach outside the plot:
         # the bands are cut to the visible range here, by interpolation at its edges.
-        x, stacks = _stack(series)
+        x, stacks, intervals = _stack(c)
         grid = _clip_grid(x, lo, hi)
         if grid.size:
-            # Each piece of the grid lies in one interval between two dates; a stretch is an
-            # estimate when either of its dates is (as in the panel).
+            # Each piece of the grid lies in one interval between two dates, whose estimate
+            # flag the model gives (as in the panel).
             mids = (grid[:-1] + grid[1:]) / 2
             k = np.clip(np.searchsorted(x, mids, side="right") - 1, 0, max(len(x) - 2, 0))
             lower = np.zeros(grid.size)
             edges = []
-            for color, vals, est in stacks:
+            for j, (color, vals) in enumerate(stacks):
                 upper = lower + np.interp(grid, x, vals)
-                pieces = est[k] | est[np.minimum(k + 1, len(est) - 1)]
+                pieces = intervals[k, j]
                 for a, b, estimated in _runs(pieces) if len(pieces) else [(0, 0, False)]:
                     sl = slice(a, b + 1)
                     gx = days(grid[sl])
@@ -314,8 +320,8 @@ def territory_svg(series: TerritorySeries, width: float, height: float, font: QF
             75,
         ):  # faint gridlines over the bands (the axis grid would hide edge labels)
             plot.addItem(_line_item(0.0, level, span, level, GRID_COLOR, 0.6))
-        if series.marker is not None and lo <= series.x_seconds(series.marker) <= hi:
-            at = days(series.x_seconds(series.marker))
+        if c.marker is not None and lo <= x_seconds(c.marker, tz) <= hi:
+            at = days(x_seconds(c.marker, tz))
             plot.addItem(_line_item(at, 0, at, 100, QColor("#1b1f24"), 1.0, Qt.PenStyle.DashLine))
         plot.getAxis("bottom").setTicks(
             [[(days(sec), label) for sec, label in date_ticks(lo, hi, width)]]

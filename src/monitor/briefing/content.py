@@ -14,7 +14,6 @@ plain text and the renderer paints it as plain text (never HTML).
 from __future__ import annotations
 
 import bisect
-import calendar
 import contextlib
 import contextvars
 import functools
@@ -34,6 +33,7 @@ from monitor.model.entities import (
     Scenario,
     StatusEntry,
 )
+from monitor.model.series import TerritorySeries, territory_series
 from monitor.model.timeutil import format_moment, format_offset, military_dtg
 
 if TYPE_CHECKING:
@@ -143,45 +143,25 @@ class TitleBlock:
 
 
 @dataclass(slots=True)
-class FactionSeries:
-    id: str
-    name: str
-    color: str
-    values: list[float]  # percent, one per date
-    estimated: list[bool]
+class Chart:
+    """The stacked territory chart.
 
-
-@dataclass(slots=True)
-class TerritorySeries:
-    """Stacked territory shares for the chart.
-
-    ``dates`` ascending; ``x_range`` is the visible range (aware datetimes) or
-    ``None`` for the dates' own extent; ``marker`` an instant to mark (as-of).
+    ``series`` is the model's :class:`~monitor.model.series.TerritorySeries` (the same data
+    the dashboard's panel draws); ``x_range`` the visible range (aware datetimes) or ``None``
+    for the dates' own extent; ``marker`` an instant to mark with a dashed line (as-of);
+    ``hold_to`` carries the last date's shares forward to that instant.
     """
 
-    dates: list[date]
-    factions: list[FactionSeries]
-    tz: tzinfo
-    x_range: tuple[datetime, datetime] | None = None
-    marker: datetime | None = None
-    marker_label: str = ""
-    hold_to: datetime | None = None  # carry the last date's shares forward to this instant
-
-    def x_seconds(self, when: date | datetime) -> float:
-        """Axis coordinate: wall-clock time in the scenario zone, counted as if UTC.
-
-        The chart's date axis then labels ticks with the scenario's dates on any machine.
-        """
-        if isinstance(when, datetime):
-            local = when.astimezone(self.tz).replace(tzinfo=None)
-            return calendar.timegm(local.timetuple()) + local.microsecond / 1e6
-        return float(calendar.timegm(when.timetuple()))
-
-
-@dataclass(slots=True)
-class Chart:
     series: TerritorySeries
     caption: str = ""
+    x_range: tuple[datetime, datetime] | None = None
+    marker: datetime | None = None
+    hold_to: datetime | None = None
+
+    def drawn(self) -> list[int]:
+        """Columns of ``series`` the chart draws: factions with a non-zero share somewhere
+        (the legend lists the same ones)."""
+        return [j for j in range(len(self.series.factions)) if self.series.shares[:, j].any()]
 
 
 @dataclass(slots=True)
@@ -530,42 +510,8 @@ def changes_table(
     )
 
 
-def territory_series(
-    scenario: Scenario,
-    x_range: tuple[datetime, datetime] | None = None,
-    until: date | None = None,
-    marker: datetime | None = None,
-    marker_label: str = "",
-) -> TerritorySeries:
-    """Shares per faction per date (dates up to ``until`` if given), for the stacked chart."""
-    dates = [d for d in scenario.territory_dates() if until is None or d <= until]
-    index = {d: i for i, d in enumerate(dates)}
-    known = [f.id for f in scenario.factions]
-    ids = known + sorted({t.faction for t in scenario.territory if t.faction not in known})
-    values = {fid: [0.0] * len(dates) for fid in ids}
-    est = {fid: [False] * len(dates) for fid in ids}
-    for t in scenario.territory:
-        i = index.get(t.date)
-        if i is not None:
-            values[t.faction][i] = float(t.share_pct)
-            est[t.faction][i] = bool(t.estimated)
-    factions = []
-    for fid in ids:
-        f = scenario.faction(fid)
-        factions.append(
-            FactionSeries(
-                fid,
-                _one_line(f.name) if f else fid,
-                f.color if f else "#888888",
-                values[fid],
-                est[fid],
-            )
-        )
-    return TerritorySeries(dates, factions, scenario.tz, x_range, marker, marker_label)
-
-
 def _estimate_note(series: TerritorySeries) -> str:
-    if any(any(f.estimated) for f in series.factions):
+    if series.estimated.any():
         return " Lighter stretches with a dashed top edge are estimates (either end estimated)."
     return ""
 
@@ -781,16 +727,17 @@ def briefing_document(
         blocks.append(Heading("Controlled territory"))
         until = as_of_at.astimezone(tz).date()
         series = territory_series(scenario, until=until)
-        if series.dates:
+        if not series.empty:
             first = datetime.combine(series.dates[0], datetime.min.time(), tz)
             last = datetime.combine(series.dates[-1], datetime.min.time(), tz)
             lo = max(since_at, first) if since_at is not None and since_at < last else first
             hi = last
             caption = "Share of territory controlled, percent (stacked)." + _estimate_note(series)
+            hold: datetime | None = None
             # Carry the latest figures forward to the as-of time when it is near the data
             # (a briefing "as of now" on an old scenario would otherwise be mostly flat).
             if as_of_at > last and as_of_at - last <= max(timedelta(days=14), (last - first) / 4):
-                series.hold_to = series.marker = as_of_at
+                hold = as_of_at
                 hi = as_of_at + (as_of_at - lo) * 0.025  # a sliver of blank future shows the marker
                 latest = series.dates[-1].isoformat()
                 caption += (
@@ -798,8 +745,7 @@ def briefing_document(
                 )
             if hi <= lo:  # a single date: show a little width around it
                 lo, hi = lo - timedelta(days=1), hi + timedelta(days=1)
-            series.x_range = (lo, hi)
-            blocks.append(Chart(series, caption=caption))
+            blocks.append(Chart(series, caption, x_range=(lo, hi), marker=hold, hold_to=hold))
             table = shares_table(
                 scenario, since_at.astimezone(tz).date() if since_at else None, until, sources
             )
@@ -898,7 +844,7 @@ def territory_document(
     options = options or BriefingOptions()
     tz = scenario.tz
     sources = SourceIndex(scenario)
-    series = territory_series(scenario, x_range=x_range)
+    series = territory_series(scenario)
     doc = _base_document(scenario, options, "Controlled territory", "")
     fields: list[tuple[str, str]] = []
     if x_range is not None:
@@ -909,7 +855,7 @@ def territory_document(
                 f"{lo:%Y-%m-%d} to {hi:%Y-%m-%d} ({scenario.info.timezone})",
             )
         )
-    elif series.dates:
+    elif not series.empty:
         fields.append(
             ("Range shown", f"{series.dates[0].isoformat()} to {series.dates[-1].isoformat()}")
         )
@@ -920,13 +866,9 @@ def territory_document(
             _title_fields(scenario, options, fields),
         )
     ]
-    if series.dates:
-        blocks.append(
-            Chart(
-                series,
-                caption="Share of territory controlled, percent (stacked)." + _estimate_note(series),
-            )
-        )
+    if not series.empty:
+        caption = "Share of territory controlled, percent (stacked)." + _estimate_note(series)
+        blocks.append(Chart(series, caption, x_range=x_range))
         if x_range is not None:
             start_day, end_day = (x.astimezone(tz).date() for x in x_range)
         else:

@@ -658,10 +658,9 @@ class Renderer:
         entries = []
         x = y = 0.0
         line_h = 0.0
-        for f in c.series.factions:
-            if not any(f.values):  # nothing drawn for it: keep the legend true to the chart
-                continue
-            t = self.text(f.name, self.f_cell, self.body_w * 0.45)
+        for j in c.drawn():  # nothing drawn for the others: keep the legend true to the chart
+            f = c.series.factions[j]
+            t = self.text(" ".join(f.name.split()), self.f_cell, self.body_w * 0.45)
             w = 12 * k + t.natural_width() + 14 * k
             if x > 0 and x + w > self.body_w:
                 x = 0.0
@@ -676,7 +675,7 @@ class Renderer:
         w_pt = self.body_w / k
         h_pt = self._chart_pt_height()
         self.ensure(self._chart_height(c))
-        svg = chart_mod.territory_svg(c.series, w_pt, h_pt, self.f_cell.font)
+        svg = chart_mod.territory_svg(c, w_pt, h_pt, self.f_cell.font)
         renderer = QSvgRenderer(svg)
         entries, legend_h = self._legend(c)
         y = self.y + 4 * k
