@@ -33,7 +33,8 @@ from monitor.model import (
     load_scenario,
     save_scenario,
 )
-from monitor.model.changes import apply_change, status_change
+from monitor.model.changelog import apply_change
+from monitor.model.changes import status_change
 from monitor.model.entities import Event, Verification
 from monitor.model.storage import FileStorage
 

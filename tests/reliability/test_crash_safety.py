@@ -33,7 +33,9 @@ from pathlib import Path
 import pytest
 
 from monitor.model import load_scenario
-from monitor.model.changes import Change, apply_change
+from monitor.model.changelog import apply_change
+from monitor.model.changes import Change
+from monitor.model.journal import Journal
 from monitor.model.storage import FileStorage
 
 HERE = Path(__file__).resolve().parent
@@ -165,13 +167,13 @@ _SEQ_RE = re.compile(r"seq (\d+) \|")
 
 
 def _seqs(changes: list[Change]) -> list[int]:
-    return [int(_SEQ_RE.match(c.after.note).group(1)) for c in changes]
+    return [int(_SEQ_RE.match(c.after["note"]).group(1)) for c in changes]
 
 
 def _fresh_copy(tmp_path: Path) -> Path:
     target = tmp_path / "scenario.json"
     target.write_bytes((HERE.parent / "data" / "small.json").read_bytes())
-    for side in (FileStorage(target).journal_path, FileStorage(target).lock_path):
+    for side in [FileStorage(target).lock_path, *tmp_path.glob(f".{target.name}.*journal")]:
         side.unlink(missing_ok=True)
     return target
 
@@ -240,7 +242,7 @@ def test_killed_session_with_saves_loses_and_repeats_nothing(
         storage = FileStorage(target)
         scenario = storage.load()  # the file is complete whatever the moment of the kill
         file_sha = hashlib.sha256(target.read_bytes()).hexdigest()
-        journal = storage.journal_path.read_bytes() if storage.journal_path.exists() else b""
+        journal = b"".join(p.read_bytes() for p in tmp_path.glob(f".{target.name}.*.journal"))
         if f'"saving_sha256": "{file_sha}"'.encode() in journal:
             after_rename += 1  # killed between the save's rename and the journal's removal
         recovery = storage.pending_recovery(scenario)
@@ -294,7 +296,7 @@ def test_journal_line_with_unicode_line_separators_is_not_split(tmp_path: Path) 
         fh.write(json.dumps({"seq": 5, "change": {"note": "ق"}}, ensure_ascii=False).encode()[:-4])
     survivor = FileStorage(target)
     recovery = survivor.pending_recovery(survivor.load())
-    assert [c.after.note for c in recovery.changes] == notes
+    assert [c.after["note"] for c in recovery.changes] == notes
     assert recovery.skipped_lines == 1
 
 
@@ -319,14 +321,14 @@ def test_death_between_rename_and_journal_removal_replays_nothing(
     apply_change(scenario, change)
     storage.append_change(change)
 
-    def die(self) -> None:
+    def die(self, sha) -> None:
         raise _Killed
 
-    monkeypatch.setattr(FileStorage, "_restart_journal", die)
+    monkeypatch.setattr(Journal, "saved", die)
     with pytest.raises(_Killed):
         storage.save(scenario)  # the file is replaced, the journal is still there
     assert storage.journal_path.exists()
-    storage._journal.close()
+    storage.close()  # the journal holds an unsaved change: it stays
 
     survivor = FileStorage(target)
     reopened = survivor.load()

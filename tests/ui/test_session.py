@@ -184,14 +184,24 @@ def test_reload_from_disk_takes_their_version(window, small_path, qtbot):
     assert "Edited by a colleague" in window.windowTitle()
 
 
+HOLD_LOCK = textwrap.dedent(
+    """
+    import fcntl, json, os, socket, sys, time
+    fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "user": "colleague",
+                             "since": "2024-12-01T10:00:00+00:00"}).encode())
+    print("locked", flush=True)
+    time.sleep(60)
+    """
+)
+
+
 def test_second_writer_is_warned_and_stale_lock_is_taken_over(qtbot, small_path):
     lock = small_path.with_name(f".{small_path.name}.lock")
-    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(lock)], stdout=subprocess.PIPE, text=True)
     try:
-        import socket
-
-        lock.write_text(json.dumps({"pid": holder.pid, "host": socket.gethostname(), "user": "colleague",
-                                    "since": "2024-12-01T10:00:00+00:00"}))
+        assert holder.stdout.readline().strip() == "locked"
         w = MainWindow(small_path)
         qtbot.addWidget(w)
         assert w.session.lock_holder is not None and w.session.lock_holder.user == "colleague"
@@ -201,7 +211,8 @@ def test_second_writer_is_warned_and_stale_lock_is_taken_over(qtbot, small_path)
     finally:
         holder.kill()
         holder.wait()
-    # The holder is gone: its lock is stale and the next window takes it over silently.
+    # The holder is gone (its lock went with it): the next window takes the lock silently,
+    # whatever the old lock file says.
     w2 = MainWindow(small_path)
     qtbot.addWidget(w2)
     assert w2.session.lock_holder is None
@@ -281,9 +292,12 @@ def test_quit_with_unsaved_changes_asks(window, monkeypatch):
 
 def test_journal_lives_beside_file(window, small_path: Path):
     window.set_crossing_status("qaim", CrossingStatus.OPEN)
-    journal = small_path.with_name(f".{small_path.name}.journal")
+    (journal,) = small_path.parent.glob(f".{small_path.name}.*.journal")
+    assert journal == window.session.storage.journal_path
     lines = journal.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 2 and json.loads(lines[1])["change"]["target"] == "qaim"
+    change = json.loads(lines[1])["change"]
+    assert len(lines) == 2 and change["entity"] == "status" and change["key"] == "qaim"
+    assert change["author"] == "Analyst One" and change["after"]["status"] == "open"
 
 
 def test_opening_removes_old_temp_files_of_killed_saves(qtbot, small_path):

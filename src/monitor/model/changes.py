@@ -1,138 +1,289 @@
-"""Edits to a scenario as plain, invertible, JSON-serialisable values.
+"""The change log's unit: one edit of a scenario, as a plain, addressable, JSON value.
 
-Every mutation of a loaded scenario is a :class:`Change`. Applying a change and
-then its :meth:`~Change.inverse` restores the exact previous state, which is
-what undo does; the journal stores changes so a crashed session can be
-replayed. Pure Python, no Qt.
+Every edit of a scenario — a crossing status entry, an event, a source, a faction, a
+crossing, a territory share, the key judgements — is a :class:`Change`:
+
+* a stable ``id`` (a UUID), its ``author`` and when it was ``recorded`` (UTC);
+* a target addressed by entity and id (``entity``, ``key``), never by list position:
+  ``("event", "ev-12")``, ``("status", "qaim")`` (an entry of crossing ``qaim``'s
+  history, identified by its content), ``("territory", "2024-12-01/sdf")``,
+  ``("scenario", "key_judgements")``;
+* ``before`` and ``after``: the entity's JSON as in the scenario file (``None`` = it does
+  not exist). For an update of an event, source, faction or crossing only the fields that
+  differ between ``before`` and ``after`` are changed, so two analysts' edits of different
+  fields of one event both survive a merge.
+
+A change is checked against the scenario file's contract before it is applied (see
+:mod:`monitor.model.changelog`); undo is a new change (:meth:`Change.inverse`) that points
+back at the one it reverts. :meth:`Change.to_json` / :meth:`Change.from_json` are the
+journal's (and later the team store's) line format; ``from_json`` refuses anything that is
+not exactly a change (wrong types, unknown entities, non-finite numbers, lone surrogates,
+nesting deeper than :data:`MAX_DEPTH`), with a reason.
+
+Pure Python, no Qt.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import tzinfo
+import math
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from typing import Any
 
 from monitor.model.entities import CrossingStatus, Moment, Scenario, StatusEntry
 from monitor.model.io import status_entry_json
 from monitor.model.text import isolate_if_needed
-from monitor.model.timeutil import MAX_YEAR, MIN_YEAR, parse_moment
+from monitor.model.timeutil import MAX_YEAR, MIN_YEAR
 
-HISTORY = "history"
-EXTRA = "extra"
+EVENT = "event"
+SOURCE = "source"
+FACTION = "faction"
+CROSSING = "crossing"
+STATUS = "status"
+TERRITORY = "territory"
+SCENARIO = "scenario"
+# The first change format's names for the same targets (callers still being moved over).
+HISTORY = STATUS
+EXTRA = SCENARIO
+ENTITIES = (EVENT, SOURCE, FACTION, CROSSING, STATUS, TERRITORY, SCENARIO)
+
+#: Scenario-level fields a change may set (anything else in the file is structure, not a
+#: field an edit may replace: a change to ``events`` or ``schema_version`` is refused).
+SCENARIO_FIELDS = ("key_judgements",)
+KEY_JUDGEMENTS = "key_judgements"
+
+#: Deeper JSON than this in a change is refused (the file format never needs it).
+MAX_DEPTH = 64
+MAX_LABEL = 500
 
 STATUS_CYCLE = (CrossingStatus.OPEN, CrossingStatus.CLOSED)
 
+_CHANGE_KEYS = frozenset(
+    {"id", "author", "recorded", "entity", "key", "before", "after", "label", "reverts"}
+)
+
 
 class ChangeError(ValueError):
-    """A change does not fit the scenario (unknown crossing, entry not found)."""
+    """A change is malformed or does not fit the scenario (says why)."""
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """Replace ``before`` by ``after`` in one place of the scenario.
+    """One edit: ``entity``/``key`` goes from ``before`` to ``after`` (JSON values)."""
 
-    kind ``"history"``: in crossing ``target``'s history (``before=None`` adds
-    an entry, ``after=None`` deletes one). kind ``"extra"``: the scenario-level
-    field ``target`` (e.g. ``key_judgements``); ``None`` means absent.
-    ``position``: where in the history list the entry is (or, for a deletion, was),
-    so that an edit or its undo changes that entry even if another one is equal, and
-    undoing a deletion puts the entry back in its place (file order breaks ties
-    between entries with the same time); an add without it appends.
-    """
-
-    kind: str
-    target: str
+    entity: str
+    key: str
     before: Any
     after: Any
     label: str = ""
-    position: int | None = None
+    id: str = field(default_factory=new_id)
+    author: str = ""
+    recorded: str = field(default_factory=utc_now)
+    reverts: str | None = None
 
-    def inverse(self) -> Change:
-        return Change(self.kind, self.target, self.after, self.before, self.label, self.position)
+    # -- derived changes -------------------------------------------------------------
+    def inverse(self, author: str | None = None) -> Change:
+        """The change that undoes this one (a new change: the log is append-only)."""
+        return Change(
+            self.entity,
+            self.key,
+            self.after,
+            self.before,
+            label=self.label,
+            author=self.author if author is None else author,
+            reverts=self.id,
+        )
 
-    # -- JSON ------------------------------------------------------------------
+    def again(self, author: str | None = None) -> Change:
+        """The same edit as a new change (redo after an undo)."""
+        return replace(
+            self, id=new_id(), recorded=utc_now(), author=self.author if author is None else author
+        )
+
+    def stamped(self, author: str) -> Change:
+        """This change with its author set (the session stamps what the analyst records)."""
+        return self if self.author == author else replace(self, author=author)
+
+    @property
+    def fields(self) -> list[str]:
+        """The fields an update changes (all of them for a creation or deletion)."""
+        b, a = self.before, self.after
+        if isinstance(b, dict) and isinstance(a, dict):
+            return sorted(k for k in b.keys() | a.keys() if b.get(k, _ABSENT) != a.get(k, _ABSENT))
+        return sorted((a if isinstance(a, dict) else b if isinstance(b, dict) else {}).keys())
+
+    # -- JSON ------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
-        def enc(value: Any) -> Any:
-            return status_entry_json(value) if isinstance(value, StatusEntry) else value
-
-        d = {
-            "kind": self.kind,
-            "target": self.target,
-            "before": enc(self.before),
-            "after": enc(self.after),
+        d: dict[str, Any] = {
+            "id": self.id,
+            "author": self.author,
+            "recorded": self.recorded,
+            "entity": self.entity,
+            "key": self.key,
+            "before": self.before,
+            "after": self.after,
             "label": self.label,
         }
-        if self.position is not None:
-            d["position"] = self.position
+        if self.reverts is not None:
+            d["reverts"] = self.reverts
         return d
 
     @classmethod
-    def from_json(cls, d: dict[str, Any], tz: tzinfo) -> Change:
-        kind = d["kind"]
-        if kind == HISTORY:
-            dec = lambda v: None if v is None else entry_from_json(v, tz)  # noqa: E731
-            pos = d.get("position")
-            if pos is not None and (isinstance(pos, bool) or not isinstance(pos, int)):
-                raise ChangeError(f"bad position {pos!r}")
-            before, after = dec(d["before"]), dec(d["after"])
-            return cls(kind, d["target"], before, after, d.get("label", ""), pos)
-        if kind == EXTRA:
-            return cls(kind, d["target"], d["before"], d["after"], d.get("label", ""))
-        raise ChangeError(f"unknown change kind {kind!r}")
+    def from_json(cls, d: Any) -> Change:
+        """A change from its JSON form; :class:`ChangeError` says what is wrong with it."""
+        if not isinstance(d, dict):
+            raise ChangeError(f"a change must be a JSON object, not {_kind(d)}")
+        unknown = sorted(set(d) - _CHANGE_KEYS)
+        if unknown:
+            raise ChangeError(f"unknown field {unknown[0]!r} in a change")
+        for name in ("id", "author", "recorded", "entity", "key", "label"):
+            if name not in d:
+                raise ChangeError(f'missing field "{name}"')
+            if not isinstance(d[name], str):
+                raise ChangeError(f'"{name}" must be text, not {_kind(d[name])}')
+        for name in ("before", "after"):
+            if name not in d:
+                raise ChangeError(f'missing field "{name}"')
+        reverts = d.get("reverts")
+        if reverts is not None and not isinstance(reverts, str):
+            raise ChangeError(f'"reverts" must be text, not {_kind(reverts)}')
+        change = cls(
+            entity=d["entity"],
+            key=d["key"],
+            before=d["before"],
+            after=d["after"],
+            label=d["label"],
+            id=d["id"],
+            author=d["author"],
+            recorded=d["recorded"],
+            reverts=reverts,
+        )
+        check_shape(change)
+        return change
 
 
-_ENTRY_KEYS = {"time", "recorded_at", "status", "note", "source_ids", "by"}
+_ABSENT = object()
 
 
-def entry_from_json(d: dict[str, Any], tz: tzinfo) -> StatusEntry:
-    return StatusEntry(
-        time=parse_moment(d["time"], tz),
-        status=CrossingStatus(d["status"]),
-        source_ids=tuple(d.get("source_ids", ())),
-        recorded_at=parse_moment(d["recorded_at"], tz) if d.get("recorded_at") else None,
-        note=d.get("note"),
-        by=d.get("by"),
-        extra=tuple((k, v) for k, v in d.items() if k not in _ENTRY_KEYS),
-    )
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
 
 
-def apply_change(scenario: Scenario, change: Change) -> None:
-    """Apply ``change`` to ``scenario`` in place; raises :class:`ChangeError` if it does not fit."""
-    if change.kind == EXTRA:
-        current = scenario.extra.get(change.target)
-        if current != change.before:
-            raise ChangeError(f"{change.target} is not what the change expects")
-        if change.after is None:
-            scenario.extra.pop(change.target, None)
-        else:
-            scenario.extra[change.target] = change.after
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def check_plain(value: Any, where: str) -> None:
+    """Refuse what a scenario file cannot hold: non-JSON types, NaN/infinity, lone
+    surrogates (they make every save fail), nesting deeper than :data:`MAX_DEPTH`.
+    Iterative, so no depth can exhaust the interpreter's stack."""
+    stack: list[tuple[Any, str, int]] = [(value, where, 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ChangeError(f"{path}: nested more than {MAX_DEPTH} levels deep")
+        if node is None or isinstance(node, bool):
+            continue
+        if isinstance(node, str):
+            if _has_lone_surrogate(node):
+                raise ChangeError(f"{path}: text holds an unpaired surrogate (not valid Unicode)")
+            continue
+        if isinstance(node, int):
+            continue
+        if isinstance(node, float):
+            if not math.isfinite(node):
+                raise ChangeError(f"{path}: {node!r} is not a JSON number")
+            continue
+        if isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(node))
+            continue
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if not isinstance(k, str):
+                    raise ChangeError(f"{path}: an object key must be text")
+                if _has_lone_surrogate(k):
+                    raise ChangeError(f"{path}: a key holds an unpaired surrogate")
+                stack.append((v, f"{path}.{k}", depth + 1))
+            continue
+        raise ChangeError(f"{path}: {_kind(node)} cannot be stored in a scenario file")
+
+
+def check_shape(change: Change) -> None:
+    """Everything about a change that does not depend on the scenario it is applied to."""
+    if change.entity not in ENTITIES:
+        raise ChangeError(f"unknown entity {change.entity!r} (expected one of {', '.join(ENTITIES)})")
+    for name in ("id", "key"):
+        value = getattr(change, name)
+        if not isinstance(value, str) or not value.strip() or len(value) > 1000:
+            raise ChangeError(f"the change's {name} must be non-empty text of at most 1000 characters")
+    for name in ("id", "author", "recorded", "key", "label"):
+        value = getattr(change, name)
+        if not isinstance(value, str):
+            raise ChangeError(f"the change's {name} must be text")
+        if _has_lone_surrogate(value):
+            raise ChangeError(f"the change's {name} holds an unpaired surrogate")
+    if len(change.label) > MAX_LABEL:
+        raise ChangeError(f"the change's label is longer than {MAX_LABEL} characters")
+    if change.reverts is not None and not isinstance(change.reverts, str):
+        raise ChangeError("the change's reverts must be text")
+    try:
+        datetime.fromisoformat(change.recorded)
+    except (TypeError, ValueError):
+        raise ChangeError(f"recorded time {change.recorded!r} is not an ISO 8601 time") from None
+    if change.before is None and change.after is None:
+        raise ChangeError("a change needs a before or an after value")
+    check_plain(change.before, "before")
+    check_plain(change.after, "after")
+    if change.entity == SCENARIO:
+        if change.key not in SCENARIO_FIELDS:
+            raise ChangeError(
+                f"scenario field {change.key!r} cannot be changed (only {', '.join(SCENARIO_FIELDS)})"
+            )
         return
-    if change.kind != HISTORY:
-        raise ChangeError(f"unknown change kind {change.kind!r}")
-    crossing = scenario.crossing(change.target)
-    if crossing is None:
-        raise ChangeError(f'unknown crossing id "{change.target}"')
-    history = list(crossing.history)
-    if change.before is None:
-        if change.position is None:
-            history.append(change.after)
-        else:
-            history.insert(max(0, min(change.position, len(history))), change.after)
-    else:
-        p = change.position
-        try:
-            at_position = p is not None and 0 <= p < len(history) and history[p] == change.before
-            i = p if at_position else history.index(change.before)
-        except ValueError:
-            raise ChangeError(f'entry not found in crossing "{change.target}" history') from None
-        if change.after is None:
-            del history[i]
-        else:
-            history[i] = change.after
-    crossing.history = tuple(history)
+    for name in ("before", "after"):
+        value = getattr(change, name)
+        if value is not None and not isinstance(value, dict):
+            raise ChangeError(f"{name}: a {change.entity} must be an object, not {_kind(value)}")
+    if change.entity == STATUS:
+        return
+    for name in ("before", "after"):
+        value = getattr(change, name)
+        if value is None:
+            continue
+        if change.entity == TERRITORY:
+            k = f"{value.get('date')}/{value.get('faction')}"
+            if k != change.key:
+                raise ChangeError(f"{name}: a territory share keyed {change.key!r} is for {k!r}")
+        elif value.get("id") != change.key:
+            raise ChangeError(f"{name}: the {change.entity} id must be {change.key!r} (ids do not change)")
 
 
-# -- building changes --------------------------------------------------------------------
+# -- building changes ------------------------------------------------------------------
 def _check_years(*moments: Moment | None) -> None:
     """Refuse times a saved file could not hold (the loader rejects other years)."""
     for m in moments:
@@ -182,7 +333,7 @@ def status_change(
         by=(by or None),
     )
     label = f"{isolate_if_needed(crossing.name)}: {status.value}"
-    return Change(HISTORY, crossing_id, None, entry, label)
+    return Change(STATUS, crossing_id, None, status_entry_json(entry), label, author=by or "")
 
 
 def edit_entry(
@@ -194,20 +345,34 @@ def edit_entry(
 ) -> Change:
     """A change that edits fields of one history entry (time, note, status, source_ids...).
 
-    Give the entry's ``position`` in the history: if the edited entry equals another
-    one, undo must change this one back, not the first equal entry.
-    """
+    The entry is addressed by its content; ``position`` is accepted for callers that still
+    pass it and ignored (two equal entries are interchangeable)."""
+    del position
     new = replace(old, **fields)
     _check_years(new.time, new.recorded_at)
     what = ", ".join(sorted(fields))
     label = f"{isolate_if_needed(crossing_name)}: edit {what}"
-    return Change(HISTORY, crossing_id, old, new, label, position)
+    return Change(STATUS, crossing_id, status_entry_json(old), status_entry_json(new), label)
 
 
 def delete_entry(
     crossing_name: str, crossing_id: str, old: StatusEntry, position: int | None = None
 ) -> Change:
-    """A change that deletes ``old``; give its ``position`` in the history so that undo
-    puts it back in the same place."""
+    """A change that deletes the history entry ``old`` (addressed by its content)."""
+    del position
     label = f"{isolate_if_needed(crossing_name)}: delete entry"
-    return Change(HISTORY, crossing_id, old, None, label, position)
+    return Change(STATUS, crossing_id, status_entry_json(old), None, label)
+
+
+def scenario_field_change(scenario: Scenario, name: str, after: Any, label: str = "") -> Change:
+    """A change that sets (``after``) or removes (``None``) a scenario-level field."""
+    return Change(SCENARIO, name, scenario.extra.get(name), after, label or f"Edit {name.replace('_', ' ')}")
+
+
+def entity_change(entity: str, key: str, before: Any, after: Any, label: str = "") -> Change:
+    """A change of an event, source, faction, crossing or territory share (JSON values as
+    in the file; ``before=None`` creates, ``after=None`` deletes)."""
+    if not label:
+        verb = "Add" if before is None else "Delete" if after is None else "Edit"
+        label = f"{verb} {entity} {isolate_if_needed(key)}"
+    return Change(entity, key, before, after, label)

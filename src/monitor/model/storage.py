@@ -1,20 +1,28 @@
-"""Where a scenario lives: load, save, append a change, notice outside changes.
+"""Where a scenario lives: load, save, journal each change, notice outside changes.
 
-:class:`FileStorage` is the single-file implementation. The UI only talks to
-this interface, so a shared store for a team can replace it later.
+:class:`Storage` is the one small interface the UI uses; :class:`FileStorage` keeps a
+scenario in one JSON file (a team store implements the same interface later).
 
-Beside ``scenario.json`` it keeps:
+Beside ``scenario.json`` a file storage keeps (never through a symlink, see
+:mod:`monitor.model.sidecar`):
 
-* ``.scenario.json.journal`` — every unsaved change, one JSON line each,
-  flushed and fsynced as it happens; after a crash the session is rebuilt by
-  replaying it on the file it was based on (identified by a SHA-256).
-* ``.scenario.json.lock`` — who has the file open for writing (pid, host,
-  user, time); a lock whose process is gone is stale and taken over.
+* ``.scenario.json.<session>.journal`` — this session's unsaved changes, one fsynced JSON
+  line each (:mod:`monitor.model.journal`); another session's journal is never touched
+  while that session runs, and a dead session's is offered for recovery;
+* ``.scenario.json.lock`` — who has the file open for writing (user, host, pid, since),
+  held with ``flock`` for the session's life, so a lock whose owner died is free at once.
+
+The file's identity (size, mtime, inode, SHA-256) is taken from the bytes actually read: a
+file rewritten by another program while it is read is refused ("changed while being
+read"), and a file changed after it was read is never overwritten without consent.
+Read-only files and folders are found at open (:attr:`FileStorage.read_only`): nothing is
+then overwritten in place.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import getpass
 import hashlib
 import json
@@ -23,38 +31,41 @@ import socket
 import stat
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
-from monitor.model.changes import Change, ChangeError, apply_change
+from monitor.model.changelog import ChangeLog
+from monitor.model.changes import Change, ChangeError
 from monitor.model.entities import Scenario
 from monitor.model.errors import Problem, ScenarioError
-from monitor.model.io import (
-    LoadCancelled,
-    atomic_write_bytes,
-    dumps_scenario,
-    load_scenario,
+from monitor.model.io import LoadCancelled, atomic_write_bytes, dumps_scenario, load_scenario
+from monitor.model.journal import Journal, JournalError, Recovery, find_recoveries
+from monitor.model.sidecar import (
+    close_quietly,
+    create_exclusive,
+    describe_os_error,
+    file_read_only,
+    folder_read_only,
+    open_existing,
+    read_all,
+    same_file,
+    try_flock,
+    unlink_if_same,
+    write_all,
 )
 
-JOURNAL_VERSION = 1
+Progress = Callable[[float, str], None]
 
 
 class ConflictError(Exception):
     """The file changed on disk since it was loaded or last saved."""
 
 
-@dataclass(frozen=True, slots=True)
-class Recovery:
-    """Unsaved changes found in a journal left by an earlier session."""
-
-    changes: list[Change]
-    base_matches: bool  # the file on disk is the one the changes were made on
-    started: str  # when the earlier session began (ISO text)
-    by: str
-    skipped_lines: int = 0
+class InUseError(OSError):
+    """Save As onto a file that another running session has open for writing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +76,19 @@ class LockInfo:
     since: str
 
     def describe(self) -> str:
-        return f"{self.user} on {self.host} (process {self.pid}) since {self.since}"
+        who = self.user or "another analyst"
+        where = f" on {self.host}" if self.host else ""
+        pid = f" (process {self.pid})" if self.pid else ""
+        since = f" since {self.since}" if self.since else ""
+        return f"{who}{where}{pid}{since}"
 
 
 class Storage(Protocol):
     """What the UI needs from wherever scenarios are kept."""
 
-    def load(self) -> Scenario: ...
+    read_only: str | None
+
+    def load(self, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> Scenario: ...
 
     def save(self, scenario: Scenario, *, force: bool = False) -> None: ...
 
@@ -79,57 +96,89 @@ class Storage(Protocol):
 
     def changed_on_disk(self) -> bool: ...
 
+    def pending_recovery(self, scenario: Scenario) -> Recovery | None: ...
+
+    def close(self) -> None: ...
+
 
 _HASH_BLOCK = 8 << 20
+Signature = tuple[int, int, int, int]  # (device, inode, size, mtime_ns)
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def _signature_of(st: os.stat_result) -> Signature:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
+def _sha256_file(path: Path) -> tuple[str, Signature]:
+    """SHA-256 of the file and the signature of exactly the file that was hashed."""
+    fd = open_existing(path)
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
+        before = _signature_of(os.fstat(fd))
+        h = hashlib.sha256()
+        block = bytearray(_HASH_BLOCK)
+        view = memoryview(block)
+        with os.fdopen(os.dup(fd), "rb", buffering=0) as fh:
+            while n := fh.readinto(block):
+                h.update(view[:n])
+        if _signature_of(os.fstat(fd)) != before:
+            raise OSError(errno.EAGAIN, "the file changed while it was being read")
+        return h.hexdigest(), before
+    finally:
+        os.close(fd)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "analyst"
 
 
 class FileStorage:
-    """A scenario kept in one JSON file, with a journal and a lock beside it."""
+    """A scenario kept in one JSON file, with per-session journals and a lock beside it."""
 
     def __init__(self, path: str | Path, *, user: str | None = None):
         self.path = Path(path).absolute()
-        self.user = user or _user()
+        self._user = user or _user()
         self._base_sha: str | None = None
-        self._signature: tuple[int, int] | None = None
-        self._journal: Any = None
-        self._seq = 0
-        self._lock_held = False
+        self._signature: Signature | None = None
+        self._journal = Journal(self.path, user=self._user, base_sha256=None)
+        self._lock_fd: int | None = None
+        self.read_only: str | None = None  # why Save cannot write this file in place
+        self.lock_problem: str = ""  # why no lock could be taken (nothing else depends on it)
 
-    # -- side files ---------------------------------------------------------------
+    # -- identity ------------------------------------------------------------------------
+    @property
+    def user(self) -> str:
+        return self._user
+
+    @user.setter
+    def user(self, name: str) -> None:
+        self._user = name
+        self._journal.user = name
+
     @property
     def journal_path(self) -> Path:
-        return self.path.with_name(f".{self.path.name}.journal")
+        return self._journal.path
 
     @property
     def lock_path(self) -> Path:
         return self.path.with_name(f".{self.path.name}.lock")
 
-    # -- load / save ---------------------------------------------------------------
-    def load(
-        self,
-        progress: Callable[[float, str], None] | None = None,
-        cancelled: Callable[[], bool] | None = None,
-    ) -> Scenario:
+    @property
+    def journal_error(self) -> str:
+        """Why the last journal write failed ("" when every change is on disk)."""
+        return self._journal.error
+
+    @property
+    def protected(self) -> bool:
+        """Are all unsaved changes in the journal?"""
+        return self._journal.protected
+
+    # -- load --------------------------------------------------------------------------------
+    def load(self, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> Scenario:
         """Read and validate the file. ``progress(fraction, message)`` is told how far it
-        got; ``cancelled()`` is polled between stages and stops with :class:`LoadCancelled`."""
+        got; ``cancelled()`` is polled and stops the load with :class:`LoadCancelled`."""
 
         def stage(fraction: float, message: str) -> None:
             if cancelled is not None and cancelled():
@@ -137,50 +186,46 @@ class FileStorage:
             if progress is not None:
                 progress(fraction, message)
 
-        # The file's identity (for "changed on disk?") is hashed in a second thread while the
-        # file is parsed: hashlib lets go of the GIL, so on two cores it costs no time.
-        digest: dict[str, str | BaseException] = {}
-        stop = threading.Event()
-        hasher = threading.Thread(
-            target=self._hash_into, args=(digest, stop), name="monitor-hash", daemon=True
-        )
+        try:
+            before = _signature_of(os.stat(self.path))
+        except OSError as exc:
+            raise ScenarioError(self.path, [Problem("", f"cannot read the file: {describe_os_error(exc)}")],
+                                unreadable=True) from None
+        # The hash is taken in a second thread while the file is parsed (hashlib lets go of
+        # the GIL); both must have seen the same file, which the signatures show.
+        digest: dict[str, object] = {}
+        hasher = threading.Thread(target=self._hash_into, args=(digest,), name="monitor-hash", daemon=True)
         hasher.start()
         try:
-            # load_scenario polls ``cancelled`` every few thousand events, not only between stages.
             scenario = load_scenario(
                 self.path, lambda f, msg: stage(0.95 * f, msg) if f < 1.0 else None, cancelled
             )
             stage(0.95, "Checking file identity")
-        except BaseException:
-            stop.set()  # a refused or cancelled load: the hash is not wanted (the thread stops soon)
-            raise
-        hasher.join()
-        sha = digest.get("sha")
-        if not isinstance(sha, str):
-            raise ScenarioError(self.path, [Problem("", f"cannot read the file: {sha}")], unreadable=True)
-        self._base_sha = sha
-        self._signature = self._disk_signature()
+        finally:
+            hasher.join()
+        result = digest.get("sha")
+        try:
+            after = _signature_of(os.stat(self.path))
+        except OSError:
+            after = None
+        if not isinstance(result, tuple) or after != before or result[1] != before:
+            reason = (
+                "the file changed while it was being read (another program is writing it); "
+                "open it again when that program has finished"
+            )
+            if isinstance(result, OSError) and result.errno != errno.EAGAIN:
+                reason = f"cannot read the file: {describe_os_error(result)}"
+            raise ScenarioError(self.path, [Problem("", reason)], unreadable=True)
+        self._base_sha, self._signature = result
+        self._journal.base_sha256 = self._base_sha
+        self.read_only = file_read_only(self.path)
         self._remove_stale_temp_files()
         stage(1.0, "Loaded")
         return scenario
 
-    def _hash_into(self, out: dict, stop: threading.Event) -> None:
-        """SHA-256 of the file into ``out["sha"]`` (or the error), in chunks (no second copy of
-        a big file in memory); only a regular file (a FIFO would block), until ``stop``."""
+    def _hash_into(self, out: dict[str, object]) -> None:
         try:
-            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-            with os.fdopen(fd, "rb") as fh:
-                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                    out["sha"] = OSError("not a regular file")
-                    return
-                # Big blocks into one buffer: each block is a moment this thread needs the GIL
-                # back, which slows the parsing thread; eight per 64 MB is next to nothing.
-                h = hashlib.sha256()
-                block = bytearray(_HASH_BLOCK)
-                view = memoryview(block)
-                while not stop.is_set() and (n := fh.readinto(block)):
-                    h.update(view[:n])
-                out["sha"] = h.hexdigest()
+            out["sha"] = _sha256_file(self.path)
         except OSError as exc:
             out["sha"] = exc
 
@@ -189,232 +234,212 @@ class FileStorage:
         file). Only old ones: a fresh one may belong to a save in progress elsewhere."""
         now = time.time()
         for tmp in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-            try:
-                if now - tmp.stat().st_mtime > older_than_s:
+            with contextlib.suppress(OSError):
+                st = tmp.lstat()
+                if stat.S_ISREG(st.st_mode) and now - st.st_mtime > older_than_s:
                     tmp.unlink()
-            except OSError:
-                pass
 
-    def _disk_signature(self) -> tuple[int, int] | None:
+    # -- outside changes ------------------------------------------------------------------------
+    def _disk_signature(self) -> Signature | None:
         try:
-            st = os.stat(self.path)
+            return _signature_of(os.stat(self.path))
         except OSError:
             return None
-        return (st.st_mtime_ns, st.st_size)
 
     def changed_on_disk(self) -> bool:
         """True if the file is no longer the version loaded or last saved by us."""
         if self._signature is None:
             return False
-        sig = self._disk_signature()
-        if sig == self._signature:
+        if self._disk_signature() == self._signature:
             return False
         try:
-            return _sha256(self.path.read_bytes()) != self._base_sha
+            return _sha256_file(self.path)[0] != self._base_sha
         except OSError:
             return True
 
-    def save(self, scenario: Scenario, *, force: bool = False, path: str | Path | None = None) -> None:
-        """Write atomically. Refuses (:class:`ConflictError`) to overwrite a version
-        changed on disk by someone else unless ``force``. ``path`` = Save As."""
-        target = Path(path).absolute() if path is not None else self.path
-        if target == self.path and not force and self.changed_on_disk():
-            raise ConflictError(f"{self.path} was changed on disk since it was opened")
-        data = dumps_scenario(scenario).encode("utf-8")
-        sha = _sha256(data)
-        if target == self.path and self._journal is not None:
-            # Stopped between the rename and the journal's removal, the journal must not
-            # replay changes the file already holds (twice): say what is being written.
-            self._journal.write(json.dumps({"saving_sha256": sha}) + "\n")
-            self._journal.flush()
-            os.fsync(self._journal.fileno())
-        atomic_write_bytes(target, data)
-        if target != self.path:
-            self.close()
-            self.path = target
-        self._base_sha = sha
-        self._signature = self._disk_signature()
-        self._restart_journal()
-
     def adopt_disk_version(self) -> None:
         """Accept the file now on disk as the base (after the user chose to keep theirs)."""
+        with contextlib.suppress(OSError):
+            self._base_sha, self._signature = _sha256_file(self.path)
+
+    # -- save ------------------------------------------------------------------------------------
+    def save(self, scenario: Scenario, *, force: bool = False, path: str | Path | None = None) -> None:
+        """Write atomically. Refuses (:class:`ConflictError`) to overwrite a version changed on
+        disk by someone else unless ``force``; ``path`` = Save As. Any failure raises
+        :class:`OSError` with the reason, and the file on disk is then unchanged."""
+        target = Path(path).absolute() if path is not None else self.path
+        same = target == self.path
+        if same:
+            if self.read_only:
+                raise PermissionError(errno.EACCES, f"{self.read_only}; use Save As to save a copy")
+            if not force and self.changed_on_disk():
+                raise ConflictError(f"{self.path} was changed on disk since it was opened")
+        else:
+            holder = _live_holder(target.with_name(f".{target.name}.lock"))
+            if holder is not None:
+                raise InUseError(errno.EBUSY, f"{target.name} is open for writing by {holder.describe()}")
+            why = file_read_only(target) if target.exists() else folder_read_only(target.parent)
+            if why:
+                raise PermissionError(errno.EACCES, why)
         try:
-            self._base_sha = _sha256(self.path.read_bytes())
-        except OSError:
-            return
+            data = dumps_scenario(scenario).encode("utf-8")
+        except (ValueError, UnicodeError) as exc:
+            raise OSError(errno.EINVAL, f"the scenario cannot be written as JSON: {exc}") from None
+        sha = hashlib.sha256(data).hexdigest()
+        if same:
+            self._journal.mark_saving(sha)
+        atomic_write_bytes(target, data)
+        # Written: from here on nothing may report the save as failed.
+        if not same:
+            self.release_lock()
+            self._journal.remove()
+            self.path = target
+            self._journal = Journal(target, user=self._user, base_sha256=sha)
+        self._base_sha = sha
         self._signature = self._disk_signature()
+        self.read_only = file_read_only(self.path)
+        self._journal.saved(sha)
 
-    # -- journal ---------------------------------------------------------------------
-    def _open_journal(self) -> None:
-        if self._journal is not None:
-            return
-        fh = open(self.journal_path, "w", encoding="utf-8")  # noqa: SIM115 - kept open for the session
-        header = {
-            "journal": JOURNAL_VERSION,
-            "file": self.path.name,
-            "base_sha256": self._base_sha,
-            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "by": self.user,
-            "pid": os.getpid(),
-        }
-        fh.write(json.dumps(header, ensure_ascii=False) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-        self._journal = fh
-        self._seq = 0
-
+    # -- journal ---------------------------------------------------------------------------------
     def append_change(self, change: Change) -> None:
-        """Record one applied change; it is on disk when this returns."""
-        self._open_journal()
-        self._seq += 1
-        line = json.dumps({"seq": self._seq, "change": change.to_json()}, ensure_ascii=False)
-        self._journal.write(line + "\n")
-        self._journal.flush()
-        os.fsync(self._journal.fileno())
-
-    def _restart_journal(self) -> None:
-        self.discard_journal()
+        """Record one applied change; it is on disk when this returns, or
+        :class:`JournalError` (an OSError) says why it is not (see :attr:`journal_error`)."""
+        self._journal.append(change)
 
     def discard_journal(self) -> None:
-        """Forget unsaved changes (after a save, or when the user discards them)."""
-        if self._journal is not None:
-            self._journal.close()
-            self._journal = None
-        with contextlib.suppress(FileNotFoundError):
-            self.journal_path.unlink()
+        """Forget this session's unsaved changes (the analyst discarded them)."""
+        self._journal.saved(self._base_sha or "")
 
-    def pending_recovery(self, scenario: Scenario) -> Recovery | None:
-        """Unsaved changes left by a session that did not end cleanly, if any."""
-        if self._journal is not None:
-            return None
-        try:
-            raw = self.journal_path.read_bytes()
-        except OSError:
-            return None
-        # Split on b"\n" only: str.splitlines() also breaks at U+2028, U+2029 and U+0085,
-        # which json.dumps(ensure_ascii=False) writes raw inside a note, and the change
-        # was then lost. Lines are decoded one by one (json.loads takes UTF-8 bytes), so
-        # a last line cut inside a multi-byte character by a crash loses only itself.
-        lines = [line for line in raw.split(b"\n") if line.strip()]
-        if not lines:
-            return None
-        try:
-            header = json.loads(lines[0])
-        except ValueError:
-            return None
-        if not isinstance(header, dict) or header.get("journal") != JOURNAL_VERSION:
-            return None
-        changes: list[Change] = []
-        skipped = 0
-        saved = False
-        for line in lines[1:]:
-            try:
-                entry = json.loads(line)
-                if isinstance(entry, dict) and "saving_sha256" in entry:
-                    if entry["saving_sha256"] == self._base_sha:
-                        # The save finished (the file is what it wrote): the changes
-                        # so far are in the file; the session died before the cleanup.
-                        changes, skipped, saved = [], 0, True
-                    continue
-                changes.append(Change.from_json(entry["change"], scenario.tz))
-            except (ValueError, KeyError, TypeError, ChangeError):
-                skipped += 1  # a line cut short by the crash, or damaged
-        if not changes:
-            return None
-        return Recovery(
-            changes=changes,
-            base_matches=saved or header.get("base_sha256") == self._base_sha,
-            started=str(header.get("started", "")),
-            by=str(header.get("by", "")),
-            skipped_lines=skipped,
-        )
+    def pending_recoveries(self) -> list[Recovery]:
+        return find_recoveries(self.path, self._base_sha)
 
-    def recover(self, scenario: Scenario, recovery: Recovery) -> list[str]:
-        """Replay ``recovery`` onto ``scenario`` and re-journal it; returns problems (changes that
-        no longer fit and were skipped)."""
+    def pending_recovery(self, scenario: Scenario | None = None) -> Recovery | None:
+        """The oldest journal left by a session on this file that is no longer running."""
+        del scenario
+        found = self.pending_recoveries()
+        for extra in found[1:]:
+            extra.release()
+        return found[0] if found else None
+
+    def recover(self, scenario: Scenario, recovery: Recovery, log: ChangeLog | None = None) -> list[str]:
+        """Replay ``recovery`` onto ``scenario`` without a window: each change validated and
+        applied in order, stopping at the first that does not fit; what was applied becomes
+        this session's journal and the dead session's journal is deleted. Returns what was
+        not recovered (empty: everything)."""
+        log = log or ChangeLog(scenario)
         problems = []
-        applied = []
+        applied = 0
         for i, change in enumerate(recovery.changes):
             try:
-                apply_change(scenario, change)
-                applied.append(change)
+                if log.apply(change) is not None:
+                    self.append_change(change)
             except ChangeError as exc:
-                problems.append(f"change {i + 1} ({change.label}): {exc}")
-        # The old journal is replaced by one holding exactly what was applied.
-        old = self.journal_path.with_suffix(".journal.recovered")
-        with contextlib.suppress(OSError):
-            os.replace(self.journal_path, old)
-        for change in applied:
-            self.append_change(change)
-        with contextlib.suppress(OSError):
-            old.unlink()
+                rest = len(recovery.changes) - i
+                problems.append(f"change {i + 1} ({change.label or change.entity}) no longer fits: "
+                                f"{exc}; {rest} change(s) not recovered")
+                break
+            except JournalError:
+                pass  # applied in memory; :attr:`journal_error` says it is not protected
+            applied += 1
+        if recovery.problem:
+            problems.append(f"{recovery.problem}; {recovery.lost} later line(s) not recovered")
+        if self.protected:
+            recovery.delete()
+        else:
+            recovery.release()
         return problems
 
-    # -- lock ---------------------------------------------------------------------------
+    # -- lock --------------------------------------------------------------------------------------
     def acquire_lock(self) -> LockInfo | None:
-        """Take the write lock. Returns the other holder's info if someone live holds it
-        (the lock is then not taken); stale locks are taken over."""
-        info = {
+        """Take the write lock. Returns the holder if another running session has it (the
+        lock is then not taken). A lock that cannot be taken at all (read-only folder, odd
+        file at its place, full disk) is not an error: :attr:`lock_problem` says why."""
+        if self._lock_fd is not None:
+            return None
+        self.lock_problem = ""
+        info = json.dumps({
             "pid": os.getpid(),
             "host": socket.gethostname(),
-            "user": self.user,
+            "user": self._user,
             "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }
-        for _ in range(2):
+        }).encode("utf-8")
+        for _ in range(3):
+            created = False
             try:
-                fd = os.open(self.lock_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            except FileExistsError:
-                holder = self.lock_holder()
-                if holder is not None and not self._is_stale(holder):
-                    if holder.pid == os.getpid() and holder.host == info["host"]:
-                        self._lock_held = True
-                        return None
+                try:
+                    fd = create_exclusive(self.lock_path, 0o644)
+                    created = True
+                except FileExistsError:
+                    fd = open_existing(self.lock_path, write=True)
+            except OSError as exc:
+                self.lock_problem = f"cannot lock {self.lock_path.name}: {describe_os_error(exc)}"
+                return None
+            try:
+                if not try_flock(fd):
+                    holder = _read_lock(fd)
+                    close_quietly(fd)
                     return holder
-                with contextlib.suppress(FileNotFoundError):
-                    self.lock_path.unlink()
-                continue
-            except OSError:
-                return None  # read-only folder: nothing to lock against
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(info, fh)
-            self._lock_held = True
+                if not same_file(fd, self.lock_path):
+                    close_quietly(fd)  # the holder removed it as we opened it: try again
+                    continue
+                os.ftruncate(fd, 0)
+                os.lseek(fd, 0, os.SEEK_SET)
+                write_all(fd, info)
+            except OSError as exc:
+                if created:
+                    unlink_if_same(fd, self.lock_path)  # no empty lock left behind
+                close_quietly(fd)
+                self.lock_problem = f"cannot lock {self.lock_path.name}: {describe_os_error(exc)}"
+                return None
+            self._lock_fd = fd
             return None
         return None
 
     def lock_holder(self) -> LockInfo | None:
-        try:
-            d = json.loads(self.lock_path.read_text(encoding="utf-8"))
-            return LockInfo(int(d["pid"]), str(d["host"]), str(d["user"]), str(d["since"]))
-        except (OSError, ValueError, KeyError, TypeError):
+        """Who else has the file open for writing now (None: nobody running)."""
+        if self._lock_fd is not None:
             return None
-
-    @staticmethod
-    def _is_stale(holder: LockInfo) -> bool:
-        if holder.host != socket.gethostname():
-            return False  # cannot check another machine's processes: trust it
-        return not _pid_alive(holder.pid)
+        return _live_holder(self.lock_path)
 
     def release_lock(self) -> None:
-        if self._lock_held:
-            holder = self.lock_holder()
-            if holder is not None and holder.pid == os.getpid():
-                with contextlib.suppress(FileNotFoundError):
-                    self.lock_path.unlink()
-            self._lock_held = False
+        fd, self._lock_fd = self._lock_fd, None
+        if fd is not None:
+            unlink_if_same(fd, self.lock_path)
+            close_quietly(fd)
 
     def close(self) -> None:
-        """End the session cleanly: the journal stays only if changes were never saved."""
-        if self._journal is not None:
+        """End the session: the journal stays only if it holds unsaved changes."""
+        if self._journal.unsaved:
             self._journal.close()
-            self._journal = None
+        else:
+            self._journal.remove()
         self.release_lock()
 
 
-def _user() -> str:
+def _read_lock(fd: int) -> LockInfo:
     try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "analyst"
+        os.lseek(fd, 0, os.SEEK_SET)
+        d = json.loads(read_all(fd, 1 << 16))
+        pid = d.get("pid")
+        pid = pid if isinstance(pid, int) and not isinstance(pid, bool) and 0 < pid < 1 << 31 else 0
+        return LockInfo(pid, str(d.get("host", ""))[:200], str(d.get("user", ""))[:200],
+                        str(d.get("since", ""))[:40])
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return LockInfo(0, "", "", "")
+
+
+def _live_holder(lock_path: Path) -> LockInfo | None:
+    """The running session holding ``lock_path`` (None if nobody holds it)."""
+    try:
+        fd = open_existing(lock_path)
+    except OSError:
+        return None
+    try:
+        if try_flock(fd):
+            return None
+        return _read_lock(fd)
+    finally:
+        close_quietly(fd)
 
 
 def load_with_storage(path: str | Path) -> tuple[Scenario, FileStorage]:
@@ -425,6 +450,8 @@ def load_with_storage(path: str | Path) -> tuple[Scenario, FileStorage]:
 __all__ = [
     "ConflictError",
     "FileStorage",
+    "InUseError",
+    "JournalError",
     "LoadCancelled",
     "LockInfo",
     "Problem",

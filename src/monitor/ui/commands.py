@@ -1,57 +1,54 @@
 """Undo commands: the only way the UI changes a scenario.
 
-Each command wraps one pure :class:`~monitor.model.changes.Change`; redo applies
-it, undo applies its inverse. Both are journalled at once (crash recovery) and
-announced through the context so every view updates.
+Each command wraps one :class:`~monitor.model.changes.Change`. Redo applies it (the first
+time) or the same edit again as a new change; undo applies its inverse, also a new change:
+the change log only grows, as a shared log must. Nothing raised while applying ever leaves
+``redo``/``undo`` (an exception inside a Qt virtual aborts the process): a change that no
+longer fits marks the command obsolete and says why in the session's ``last_error``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QUndoCommand
 
-from monitor.model.changes import EXTRA, HISTORY, Change, apply_change
-from monitor.ui.context import ScenarioContext
+from monitor.model.changes import Change
 
-Journal = Callable[[Change], None]
+if TYPE_CHECKING:
+    from monitor.ui.session import Session
 
 
 class ChangeCommand(QUndoCommand):
-    """Apply a :class:`Change` (redo) or its inverse (undo)."""
+    """Apply a :class:`Change` (redo) or its inverse (undo) through the session."""
 
-    def __init__(self, ctx: ScenarioContext, change: Change, journal: Journal | None = None):
+    def __init__(self, session: Session, change: Change):
         label = change.label or "Edit"
         # Before the newline: the Undo History entry (text()); after it: the menu text
         # (actionText(), "Undo …", with '&' doubled so data never becomes a mnemonic).
         super().__init__(f"{label}\n{label.replace('&', '&&')}")
-        self._ctx = ctx
-        self.change = change
-        self._journal = journal
+        self._session = session
+        self.change = change  # the edit as first recorded
+        self._last: Change | None = None  # the forward change applied most recently
 
-    def _do(self, change: Change) -> None:
-        apply_change(self._ctx.scenario, change)
-        if self._journal is not None:
-            self._journal(change)
-        if change.kind == HISTORY:
-            self._ctx.notify_crossing_changed(change.target)
-        elif change.kind == EXTRA:
-            self._ctx.notify_extra_changed(change.target)
+    def _run(self, change: Change) -> bool:
+        try:
+            self._session.apply(change)
+        except Exception as exc:  # noqa: BLE001 - must never propagate into Qt
+            self._session.last_error = f"{change.label or 'Edit'}: {exc}"
+            return False
+        self._session.last_error = ""
+        return True
 
     def redo(self) -> None:
-        self._do(self.change)
+        change = self.change if self._last is None else self._last.again(self._session.author)
+        if self._run(change):
+            self._last = change
+        else:
+            self.setObsolete(True)
 
     def undo(self) -> None:
-        self._do(self.change.inverse())
-
-
-class ToggleCrossingCommand(ChangeCommand):
-    """A status change recorded by the analyst (toggle or explicit status)."""
-
-
-class EditEntryCommand(ChangeCommand):
-    """An edit to, or deletion of, one history entry."""
-
-
-class SetExtraCommand(ChangeCommand):
-    """A scenario-level text such as the key judgements."""
+        if self._last is None:
+            return
+        if not self._run(self._last.inverse(self._session.author)):
+            self.setObsolete(True)

@@ -27,6 +27,9 @@ class ScenarioContext(QObject):
       scenario_replaced(): a new scenario was loaded (models reset).
       crossing_changed(str): one crossing's data changed (id).
       extra_changed(str): a scenario-level field changed (e.g. "key_judgements").
+      entity_changed(str, str): any entity changed (entity kind as in
+        :mod:`monitor.model.changes`, id); emitted after the specific signals.
+      events_changed(str): an event was added, edited or deleted (id).
       cursor_changed(object): the "as of" time moved; argument is the
         effective aware datetime (for Live: the present moment).
       live_changed(bool): the cursor switched between Live and parked.
@@ -38,6 +41,8 @@ class ScenarioContext(QObject):
     scenario_replaced = Signal()
     crossing_changed = Signal(str)
     extra_changed = Signal(str)
+    entity_changed = Signal(str, str)
+    events_changed = Signal(str)
     cursor_changed = Signal(object)
     live_changed = Signal(bool)
     event_selected = Signal(str)
@@ -105,6 +110,19 @@ class ScenarioContext(QObject):
 
     def notify_extra_changed(self, key: str) -> None:
         self.extra_changed.emit(key)
+
+    def notify_changed(self, entity: str, key: str) -> None:
+        """One entity changed (after a change was applied or undone): tell the views."""
+        from monitor.model.changes import CROSSING, EVENT, SCENARIO, STATUS
+
+        if entity in (STATUS, CROSSING):
+            self.notify_crossing_changed(key)
+        elif entity == SCENARIO:
+            self.notify_extra_changed(key)
+        elif entity == EVENT:
+            self._frame = None  # rebuilt from the event table on next use
+            self.events_changed.emit(key)
+        self.entity_changed.emit(entity, key)
 
     # -- time cursor ---------------------------------------------------------------
     @property

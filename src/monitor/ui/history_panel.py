@@ -20,6 +20,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
     QTime,
+    Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
@@ -74,7 +75,11 @@ EntryRole = Qt.ItemDataRole.UserRole + 1
 
 
 class HistoryTableModel(QAbstractTableModel):
-    """Rows are (crossing, entry) pairs, newest effective time first."""
+    """Rows are (crossing, entry) pairs, newest effective time first.
+
+    ``refused(str)``: an edit was not taken (the reason, for the status bar)."""
+
+    refused = Signal(str)
 
     def __init__(self, ctx: ScenarioContext, push: Push, parent: Any = None):
         super().__init__(parent)
@@ -231,7 +236,7 @@ class HistoryTableModel(QAbstractTableModel):
             note = str(value).strip() or None
             if note == e.note:
                 return False
-            self._push(edit_entry(c.name, c.id, e, _position(c, e), note=note))
+            return self._apply(edit_entry(c.name, c.id, e, note=note))
         elif col == HistoryColumn.CHANGE:
             try:
                 status = CrossingStatus(str(value))
@@ -239,7 +244,7 @@ class HistoryTableModel(QAbstractTableModel):
                 return False
             if status == e.status:
                 return False
-            self._push(edit_entry(c.name, c.id, e, _position(c, e), status=status))
+            return self._apply(edit_entry(c.name, c.id, e, status=status))
         elif col == HistoryColumn.TIME:
             if not isinstance(value, QDateTime) or not value.isValid():
                 return False
@@ -248,21 +253,23 @@ class HistoryTableModel(QAbstractTableModel):
             if not e.time.day and when == e.time.instant:
                 return False
             try:  # a time outside the supported years is refused
-                change = edit_entry(c.name, c.id, e, _position(c, e), time=Moment(when, False))
+                change = edit_entry(c.name, c.id, e, time=Moment(when, False))
             except ChangeError:
                 return False
-            self._push(change)
+            return self._apply(change)
         else:
             return False
         return True
 
-
-def _position(c: Crossing, e: StatusEntry) -> int:
-    """Where this very entry object is in the crossing's history (equal entries may repeat)."""
-    for i, x in enumerate(c.history):
-        if x is e:
-            return i
-    return c.history.index(e)
+    def _apply(self, change: Change) -> bool:
+        """Push ``change``; a change the scenario's rules refuse is not an error here (Qt
+        called us: nothing may propagate) — the edit is simply not taken."""
+        try:
+            self._push(change)
+        except ChangeError as exc:
+            self.refused.emit(str(exc))
+            return False
+        return True
 
 
 def _flags(e: StatusEntry) -> list[str]:
@@ -399,5 +406,7 @@ class HistoryPanel(QWidget):
         if not rows:
             return
         c, e = self.model.entry_at(rows[0].row())
-        # The position lets undo put the entry back where it was (file order breaks ties).
-        self._push(delete_entry(c.name, c.id, e, position=_position(c, e)))
+        try:
+            self._push(delete_entry(c.name, c.id, e))
+        except ChangeError as exc:
+            self.model.refused.emit(str(exc))

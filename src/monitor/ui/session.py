@@ -1,33 +1,60 @@
-"""An editing session on one scenario: undo stack, journal, saving, outside changes.
+"""An editing session on one scenario: change log, undo stack, journal, saving, outside changes.
 
-The window owns one :class:`Session`. Every edit goes through :meth:`push`
-(an undoable command that is journalled at once); :meth:`save` writes
-atomically and refuses to overwrite a file changed on disk by someone else.
+The window owns one :class:`Session`. Every edit goes through :meth:`Session.push`: the
+change is checked against the scenario's rules first (a refused change raises
+:class:`~monitor.model.changes.ChangeError` to the caller and never reaches Qt's undo
+stack), then applied as an undoable command and journalled at once. Undo and redo apply
+new changes (the inverse, or the same edit again), so the log and the journal only grow.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from monitor.model import Scenario
+from monitor.model.changelog import ChangeLog
 from monitor.model.changes import Change, ChangeError
+from monitor.model.journal import JournalError
 from monitor.model.storage import FileStorage, LockInfo, Recovery
 from monitor.ui.commands import ChangeCommand
 from monitor.ui.context import ScenarioContext
 
 
+@dataclass(frozen=True, slots=True)
+class RecoveryReport:
+    """What a recovery did: ``recovered`` changes applied in order; ``problem`` says why the
+    rest (``not_recovered``) could not be used ("" if none was left out)."""
+
+    recovered: int
+    not_recovered: int
+    problem: str = ""
+
+    def describe(self) -> str:
+        text = f"Recovered {self.recovered} change{'s' if self.recovered != 1 else ''}."
+        if self.not_recovered:
+            text += (
+                f" {self.not_recovered} change{'s were' if self.not_recovered != 1 else ' was'} "
+                f"not recovered: {self.problem}."
+            )
+        return text
+
+
 class Session(QObject):
-    """Signals: ``disk_changed()`` — the file was changed on disk by someone else."""
+    """Signals: ``disk_changed()`` — the file was changed on disk by someone else;
+    ``protection_changed(str)`` — the journal stopped working (the reason) or works again ("")."""
 
     disk_changed = Signal()
+    protection_changed = Signal(str)
 
     def __init__(self, ctx: ScenarioContext, storage: FileStorage, parent: QObject | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.storage = storage
+        self._log = ChangeLog(ctx.scenario)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(0)  # unlimited: a day of toggles is small
         self._watcher = QFileSystemWatcher(self)
@@ -38,21 +65,55 @@ class Session(QObject):
         self._check_timer.setInterval(200)
         self._check_timer.timeout.connect(self.check_disk)
         self._disk_notified = False
-        self.lock_holder: LockInfo | None = storage.acquire_lock()
+        self._offered: Recovery | None = None
+        self.last_error = ""  # why the last undo/redo could not be applied
+        self.lock_holder: LockInfo | None = None if storage.read_only else storage.acquire_lock()
         self._watch()
 
     # -- editing ---------------------------------------------------------------------
-    def push(self, change: Change) -> None:
-        """Apply ``change`` as an undoable, journalled command."""
-        self.undo_stack.push(ChangeCommand(self.ctx, change, self._journal))
+    @property
+    def log(self) -> ChangeLog:
+        """The change log of the scenario now shown (a new one when the scenario is replaced)."""
+        if self._log.scenario is not self.ctx.scenario:
+            self._log = ChangeLog(self.ctx.scenario)
+        return self._log
 
-    def _journal(self, change: Change) -> None:
+    @property
+    def author(self) -> str:
+        return self.storage.user
+
+    def push(self, change: Change) -> None:
+        """Apply ``change`` as an undoable, journalled command. Raises ChangeError (and
+        changes nothing) if the scenario's rules refuse it."""
+        change = change.stamped(change.author or self.author)
+        if change.id in self.log:
+            return  # already applied (a replayed or re-sent change): nothing to undo either
+        self.log.check(change)
+        self.undo_stack.push(ChangeCommand(self, change))
+
+    def apply(self, change: Change) -> None:
+        """Apply one change now (the undo commands call this); journal it; tell the views.
+        Raises ChangeError if it does not fit (nothing changed then)."""
+        if self.log.apply(change) is None:
+            return
+        was = self.storage.journal_error
         try:
             self.storage.append_change(change)
-        except OSError as exc:  # the edit stays in memory; the user is told in the status bar
-            self.journal_error = str(exc)
+        except JournalError:
+            pass  # the edit stays in memory; the window says that changes are unprotected
+        now = self.storage.journal_error
+        if now != was:
+            self.protection_changed.emit(now)
+        self.ctx.notify_changed(change.entity, change.key)
 
-    journal_error = ""
+    @property
+    def journal_error(self) -> str:
+        """Why unsaved changes are not all on disk ("" when they are)."""
+        return self.storage.journal_error
+
+    @property
+    def protected(self) -> bool:
+        return self.storage.protected
 
     @property
     def dirty(self) -> bool:
@@ -60,30 +121,62 @@ class Session(QObject):
 
     # -- recovery --------------------------------------------------------------------------
     def pending_recovery(self) -> Recovery | None:
-        return self.storage.pending_recovery(self.ctx.scenario)
+        """Unsaved changes of a session on this file that is no longer running (the oldest)."""
+        if self._offered is not None:
+            self._offered.release()
+        self._offered = self.storage.pending_recovery(self.ctx.scenario)
+        return self._offered
 
     def recover(self, recovery: Recovery) -> list[str]:
-        """Replay a crashed session's changes as undoable commands; returns changes that no
-        longer fit (skipped)."""
-        self.storage.discard_journal()
-        problems = []
+        """Replay a dead session's changes, in order, as one undoable step; stops at the
+        first that does not fit. Returns what could not be recovered (empty: everything);
+        :attr:`last_recovery` has the whole report."""
+        applied = 0
+        problem = ""
         self.undo_stack.beginMacro("Recover unsaved changes")
-        for i, change in enumerate(recovery.changes):
-            try:
-                self.push(change)
-            except ChangeError as exc:
-                problems.append(f"change {i + 1} ({change.label}): {exc}")
-        self.undo_stack.endMacro()
-        return problems
+        try:
+            for i, change in enumerate(recovery.changes):
+                try:
+                    self.push(change)
+                except ChangeError as exc:
+                    problem = f"change {i + 1} ({change.label or change.entity}) no longer fits: {exc}"
+                    break
+                applied += 1
+        finally:
+            self.undo_stack.endMacro()
+        not_recovered = len(recovery.changes) - applied
+        if recovery.problem:
+            not_recovered += recovery.lost + 1
+            problem = problem or f"{recovery.problem} ({recovery.lost} later line(s) not read)"
+        self.last_recovery = RecoveryReport(applied, not_recovered, problem)
+        # The recovered changes are in this session's journal now: the old one can go.
+        if self.storage.protected:
+            recovery.delete()
+        else:
+            recovery.release()
+        self._offered = None
+        return [problem] if problem else []
 
-    def discard_recovery(self) -> None:
+    last_recovery: RecoveryReport | None = None
+
+    def discard_recovery(self, recovery: Recovery | None = None) -> None:
+        """Delete a dead session's journal that the analyst chose not to recover (by default
+        the one last offered). This session's own changes are not touched."""
+        recovery = recovery or self._offered
+        if recovery is not None:
+            recovery.delete()
+        if recovery is self._offered:
+            self._offered = None
+
+    def discard_changes(self) -> None:
+        """The analyst discarded this session's unsaved changes: forget its journal."""
         self.storage.discard_journal()
 
     # -- saving ----------------------------------------------------------------------------
     def save(self, *, force: bool = False, path: str | Path | None = None) -> None:
         """Save (or Save As). Raises ConflictError if the file changed on disk (unless
         ``force``) and OSError if writing fails; in both cases nothing on disk changed and the
-        edits stay unsaved in memory."""
+        edits stay unsaved in memory (and in the journal, if :attr:`protected`)."""
         self._unwatch()
         try:
             self.storage.save(self.ctx.scenario, force=force, path=path)
@@ -91,12 +184,14 @@ class Session(QObject):
             self._watch()
         if path is not None:
             self.ctx.set_path(self.storage.path)
-            self.storage.acquire_lock()
+            self.lock_holder = self.storage.acquire_lock()
         self.undo_stack.setClean()
         self._disk_notified = False
+        self.protection_changed.emit(self.storage.journal_error)
 
     def reload(self) -> Scenario:
-        """Drop in-memory edits and load the file as it is on disk now."""
+        """Drop in-memory edits and load the file as it is on disk now (raises ScenarioError
+        and changes nothing if the file cannot be loaded)."""
         scenario = self.storage.load()
         self.storage.discard_journal()
         self.undo_stack.clear()
@@ -107,15 +202,21 @@ class Session(QObject):
     def switch_storage(self, storage: FileStorage) -> None:
         """Start editing another file (the old session must be closed first)."""
         self._unwatch()
+        if self._offered is not None:
+            self._offered.release()
+            self._offered = None
         self.storage = storage
         self.undo_stack.clear()
         self._disk_notified = False
-        self.lock_holder = storage.acquire_lock()
+        self.lock_holder = None if storage.read_only else storage.acquire_lock()
         self._watch()
 
     def close(self, *, keep_journal: bool) -> None:
         if not keep_journal:
             self.storage.discard_journal()
+        if self._offered is not None:
+            self._offered.release()
+            self._offered = None
         self.storage.close()
         self._unwatch()
 

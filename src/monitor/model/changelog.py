@@ -1,0 +1,414 @@
+"""The change log of one scenario: every change checked against the contract, then applied.
+
+:class:`ChangeLog` owns the rule "a change is validated before it is applied, on replay
+too": the entity a change produces is read back through the scenario file's own validator
+(:func:`monitor.model.io.scenario_from_json`, the one set of rules for files and edits),
+with the references it makes (sources, factions) checked against the scenario; a change
+that would make the file unopenable is refused with the contract's reason. Applying a
+change whose id the log has already applied does nothing (replays, re-sends and merges
+are idempotent).
+
+Strict application (the default; the local undo stack and journal replay) also requires
+``before`` to be what the scenario holds now, field by field for updates. Two analysts'
+logs merge with :meth:`ChangeLog.merge`: changes are applied in (recorded time, id) order,
+updates field by field, and a change made on an outdated view of its entity is applied
+and reported as concurrent instead of refused.
+
+Pure Python, no Qt.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from monitor.model.changes import (
+    CROSSING,
+    EVENT,
+    FACTION,
+    KEY_JUDGEMENTS,
+    SCENARIO,
+    SOURCE,
+    STATUS,
+    TERRITORY,
+    Change,
+    ChangeError,
+    check_shape,
+)
+from monitor.model.entities import Scenario
+from monitor.model.errors import ScenarioError
+from monitor.model.io import scenario_from_json, scenario_to_json, status_entry_json
+
+_LISTS = {SOURCE: "sources", FACTION: "factions", CROSSING: "crossings", TERRITORY: "territory"}
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What applying one change did: ``concurrent`` lists the fields (or ``"*"``) whose
+    value was not the change's ``before`` (only in merge mode; strict mode refuses)."""
+
+    change: Change
+    concurrent: tuple[str, ...] = ()
+
+
+class ChangeLog:
+    """The changes applied to ``scenario`` in this session, in order (append-only)."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.entries: list[Change] = []
+        self._ids: set[str] = set()
+
+    def __contains__(self, change_id: object) -> bool:
+        return change_id in self._ids
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    # -- applying ---------------------------------------------------------------------
+    def check(self, change: Change) -> None:
+        """Raise :class:`ChangeError` if ``change`` cannot be applied strictly now (a change
+        already in the log can: applying it again does nothing)."""
+        if change.id in self._ids:
+            return
+        _Plan(self.scenario, change, strict=True)
+
+    def apply(self, change: Change, *, strict: bool = True) -> Applied | None:
+        """Validate and apply ``change``; ``None`` if the log already has it (a no-op).
+
+        Raises :class:`ChangeError` (nothing changed) if it does not fit."""
+        if change.id in self._ids:
+            return None
+        plan = _Plan(self.scenario, change, strict=strict)
+        plan.commit()
+        self._ids.add(change.id)
+        self.entries.append(change)
+        return Applied(change, plan.concurrent)
+
+    def merge(self, changes: Iterable[Change]) -> list[Applied]:
+        """Apply another log's changes not yet here, in (recorded, id) order, field by field;
+        changes that no longer fit at all (e.g. an update of a deleted event) are skipped."""
+        out = []
+        for change in sorted(changes, key=lambda c: (c.recorded, c.id)):
+            try:
+                applied = self.apply(change, strict=False)
+            except ChangeError:
+                continue
+            if applied is not None:
+                out.append(applied)
+        return out
+
+
+def apply_change(scenario: Scenario, change: Change) -> None:
+    """Validate and apply one change strictly (no log kept: for scripts and tests)."""
+    _Plan(scenario, change, strict=True).commit()
+
+
+# -- one change, checked and ready to commit ---------------------------------------------------
+def entity_json(scenario: Scenario, entity: str, key: str) -> Any:
+    """The current JSON of an entity (``None`` if absent), as the file writes it."""
+    if entity == SCENARIO:
+        return copy.deepcopy(scenario.extra.get(key))
+    if entity == EVENT:
+        event = scenario.event(key)
+        if event is None:
+            return None
+        return scenario_to_json(Scenario(info=scenario.info, events=[event]))["events"][0]
+    if entity == STATUS:
+        raise ChangeError("status entries are addressed by their content, not by a key")
+    doc = _structure(scenario)
+    for item in doc[_LISTS[entity]]:
+        if _key_of(entity, item) == key:
+            if entity == CROSSING:
+                item.pop("history", None)
+            return item
+    return None
+
+
+def _structure(scenario: Scenario) -> dict[str, Any]:
+    """The scenario's document without its events (small even for a million events)."""
+    bare = Scenario(
+        info=scenario.info,
+        factions=scenario.factions,
+        sources=scenario.sources,
+        events=[],
+        crossings=scenario.crossings,
+        territory=scenario.territory,
+    )
+    return scenario_to_json(bare)
+
+
+def _key_of(entity: str, item: dict[str, Any]) -> str:
+    if entity == TERRITORY:
+        return f"{item.get('date')}/{item.get('faction')}"
+    return str(item.get("id"))
+
+
+def _merged(current: dict[str, Any], before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, list[str]]:
+    """``current`` with the fields that differ between ``before`` and ``after`` set to
+    ``after``'s; also the fields whose current value was not ``before``'s."""
+    out = dict(current)
+    stale = []
+    missing = object()
+    for name in before.keys() | after.keys():
+        b, a = before.get(name, missing), after.get(name, missing)
+        if b == a:
+            continue
+        if current.get(name, missing) != b:
+            stale.append(name)
+        if a is missing:
+            out.pop(name, None)
+        else:
+            out[name] = copy.deepcopy(a)
+    return out, sorted(stale)
+
+
+class _Plan:
+    """Works out what ``change`` does to ``scenario`` and checks it, changing nothing until
+    :meth:`commit`."""
+
+    def __init__(self, scenario: Scenario, change: Change, *, strict: bool):
+        check_shape(change)
+        self.scenario = scenario
+        self.change = change
+        self.strict = strict
+        self.concurrent: tuple[str, ...] = ()
+        self._commit = getattr(self, f"_plan_{change.entity}")()
+
+    def commit(self) -> None:
+        self._commit()
+
+    # -- helpers ---------------------------------------------------------------------
+    def _stale(self, fields: list[str]) -> None:
+        if not fields:
+            return
+        what = self.change.entity
+        if self.strict:
+            names = ", ".join(fields)
+            raise ChangeError(
+                f'{what} "{self.change.key}" is not what the change expects ({names} changed since)'
+            )
+        self.concurrent = tuple(fields)
+
+    def _validate(self, doc: dict[str, Any]) -> Scenario:
+        try:
+            return scenario_from_json(doc, f"change {self.change.id}")
+        except ScenarioError as exc:
+            reasons = "; ".join(str(p) for p in exc.problems[:5])
+            raise ChangeError(f"refused by the scenario rules: {reasons}") from None
+
+    def _result(self, current: Any) -> Any:
+        """The entity's JSON after the change (``None``: deleted)."""
+        c = self.change
+        if c.after is None:
+            if current is None:
+                raise ChangeError(f'{c.entity} "{c.key}" does not exist')
+            if current != c.before:
+                self._stale(["*"])
+            return None
+        if c.before is None:
+            if current is not None:
+                if self.strict:
+                    raise ChangeError(f'{c.entity} "{c.key}" already exists')
+                merged, stale = _merged(current, current, c.after)
+                self.concurrent = ("*",)
+                return merged
+            return copy.deepcopy(c.after)
+        if current is None:
+            raise ChangeError(f'{c.entity} "{c.key}" does not exist')
+        merged, stale = _merged(current, c.before, c.after)
+        self._stale(stale)
+        return merged
+
+    # -- per entity -----------------------------------------------------------------------
+    def _plan_scenario(self):
+        c = self.change
+        current = self.scenario.extra.get(c.key)
+        if current != c.before:
+            self._stale(["*"])
+        value = c.after
+        if c.key == KEY_JUDGEMENTS and value is not None:
+            ok = isinstance(value, str) or (
+                isinstance(value, list) and all(isinstance(v, str) for v in value)
+            )
+            if not ok:
+                raise ChangeError("key_judgements must be text or a list of texts")
+        extra = self.scenario.extra
+
+        def commit() -> None:
+            if value is None:
+                extra.pop(c.key, None)
+            else:
+                extra[c.key] = copy.deepcopy(value)
+
+        return commit
+
+    def _plan_event(self):
+        c = self.change
+        scenario = self.scenario
+        result = self._result(entity_json(scenario, EVENT, c.key))
+        if result is None:
+            return lambda: _remove_event(scenario, c.key)
+        doc = _structure(scenario)
+        doc["crossings"], doc["territory"] = [], []
+        doc["events"] = [result]
+        event = self._validate(doc).events[0]
+        exists = scenario.event(c.key) is not None
+        return lambda: _put_event(scenario, event, exists)
+
+    def _plan_list(self, entity: str):
+        c = self.change
+        scenario = self.scenario
+        doc = _structure(scenario)
+        items = doc[_LISTS[entity]]
+        at = next((i for i, x in enumerate(items) if _key_of(entity, x) == c.key), None)
+        current = None
+        history: list[Any] = []
+        if at is not None:
+            current = dict(items[at])
+            if entity == CROSSING:
+                history = current.pop("history", [])
+        result = self._result(current)
+        if result is None:
+            if entity == CROSSING and history:
+                raise ChangeError(
+                    f'crossing "{c.key}" still has {len(history)} status entries: delete them first'
+                )
+            del items[at]
+            if entity in (SOURCE, FACTION):
+                self._check_unreferenced(entity)
+        else:
+            if entity == CROSSING:
+                result = {**result, "history": history}
+            if at is None:
+                items.append(result)
+            else:
+                items[at] = result
+        checked = self._validate(doc)
+        new_list = getattr(checked, _LISTS[entity])
+
+        def commit() -> None:
+            if entity == CROSSING:
+                _update_crossings(scenario, new_list)
+            else:
+                setattr(scenario, _LISTS[entity], new_list)
+
+        return commit
+
+    def _plan_source(self):
+        return self._plan_list(SOURCE)
+
+    def _plan_faction(self):
+        return self._plan_list(FACTION)
+
+    def _plan_crossing(self):
+        return self._plan_list(CROSSING)
+
+    def _plan_territory(self):
+        return self._plan_list(TERRITORY)
+
+    def _check_unreferenced(self, entity: str) -> None:
+        """A source still cited by an event (the rest is checked by the validator)."""
+        if entity != SOURCE:
+            return
+        key = self.change.key
+        for event in self.scenario.events:
+            if key in event.source_ids:
+                raise ChangeError(f'source "{key}" is still cited by event "{event.id}"')
+
+    def _plan_status(self):
+        c = self.change
+        scenario = self.scenario
+        crossing = scenario.crossing(c.key)
+        if crossing is None:
+            raise ChangeError(f'unknown crossing id "{c.key}"')
+        history = [status_entry_json(e) for e in crossing.history]
+        if c.before is None:
+            at = None
+        else:
+            at = next((i for i, e in enumerate(history) if e == c.before), None)
+            if at is None:
+                if self.strict or c.after is None:
+                    raise ChangeError(f'entry not found in crossing "{c.key}" history')
+                self.concurrent = ("*",)
+        if c.after is None:
+            del history[at]  # type: ignore[arg-type]
+        elif at is None:
+            history.append(copy.deepcopy(c.after))
+        else:
+            history[at] = copy.deepcopy(c.after)
+        doc = _structure(scenario)
+        doc["territory"] = []
+        for item in doc["crossings"]:
+            if item["id"] == c.key:
+                item["history"] = history
+        new_history = self._validate(doc).crossing(c.key).history  # type: ignore[union-attr]
+
+        def commit() -> None:
+            crossing.history = new_history
+
+        return commit
+
+
+def _update_crossings(scenario: Scenario, checked: list[Any]) -> None:
+    """Take the checked crossings' fields into the scenario's own objects (views keep
+    references to them), adding new ones and dropping deleted ones."""
+    by_id = {c.id: c for c in scenario.crossings}
+    out = []
+    for new in checked:
+        old = by_id.get(new.id)
+        if old is None:
+            out.append(new)
+            continue
+        for name in ("name", "sides", "location", "kind", "name_local", "controlled_by", "extra"):
+            setattr(old, name, getattr(new, name))
+        out.append(old)
+    scenario.crossings[:] = out
+
+
+def _put_event(scenario: Scenario, event: Any, exists: bool) -> None:
+    events: Any = scenario.events
+    if hasattr(events, "replace") and hasattr(events, "add"):
+        (events.replace if exists else events.add)(event)
+        return
+    if not isinstance(events, list):
+        raise ChangeError("this scenario's events cannot be edited")
+    for i, e in enumerate(events):
+        if e.id == event.id:
+            events[i] = event
+            return
+    events.append(event)
+
+
+def _remove_event(scenario: Scenario, event_id: str) -> None:
+    events: Any = scenario.events
+    if hasattr(events, "remove") and not isinstance(events, list):
+        events.remove(event_id)
+        return
+    for i, e in enumerate(events):
+        if e.id == event_id:
+            del events[i]
+            return
+
+
+def legacy_change(d: Any, change_id: str) -> Change:
+    """A change from the first journal format (``kind`` "history" / "extra", addressed by
+    list position), so that a journal left by an older version is still recovered."""
+    if not isinstance(d, dict):
+        raise ChangeError("a change must be a JSON object")
+    kind, target = d.get("kind"), d.get("target")
+    if not isinstance(target, str):
+        raise ChangeError("the change's target must be text")
+    label = d.get("label", "")
+    if not isinstance(label, str):
+        raise ChangeError("the change's label must be text")
+    if kind == "history":
+        change = Change(STATUS, target, d.get("before"), d.get("after"), label, id=change_id)
+    elif kind == "extra":
+        change = Change(SCENARIO, target, d.get("before"), d.get("after"), label, id=change_id)
+    else:
+        raise ChangeError(f"unknown change kind {kind!r}")
+    check_shape(change)
+    return change
