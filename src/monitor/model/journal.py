@@ -7,8 +7,9 @@ change, each fsynced before the edit counts as protected.
 
 The journal on disk always holds a *prefix* of the session's unsaved changes, in order:
 when a write fails (a full disk), the partial line is cut off and later changes are not
-appended after the gap (that would recover a state that never existed); every later change
-first rewrites the whole journal, and protection is back only when that succeeds.
+appended after the gap (that would recover a state that never existed): the next write
+puts every change not yet on disk, in order, behind the last one that is, and protection
+is back only when that succeeds.
 
 Recovery (:func:`find_recoveries`) reads only journals whose owner is gone (their lock can
 be taken), and stops at the first line it cannot use, saying which line and why.
@@ -64,6 +65,7 @@ class Journal:
         self._fd: int | None = None
         self._good = 0  # bytes on disk that are whole, fsynced lines
         self._unsaved: list[Change] = []
+        self._written = 0  # how many of the unsaved changes those lines hold
         self.error: str = ""  # the last write failure, until a write works again
 
     @property
@@ -107,39 +109,38 @@ class Journal:
             raise
         self._fd = fd
         self._good = 0
+        self._written = 0
 
-    def _sync(self, data: bytes, *, rewrite: bool) -> None:
+    def _write_at_end(self, data: bytes) -> None:
+        """Append ``data`` after the whole lines already on disk, fsynced; on failure cut off
+        whatever part got out (so the file stays whole lines)."""
         assert self._fd is not None
         fd = self._fd
-        if rewrite:
-            os.ftruncate(fd, 0)
-            os.lseek(fd, 0, os.SEEK_SET)
-            self._good = 0
-        else:
-            os.lseek(fd, self._good, os.SEEK_SET)
+        os.lseek(fd, self._good, os.SEEK_SET)
         try:
             write_all(fd, data)
             os.fsync(fd)
         except OSError:
-            with contextlib.suppress(OSError):  # no half line left behind
+            with contextlib.suppress(OSError):
                 os.ftruncate(fd, self._good)
             raise
         self._good += len(data)
 
     def append(self, change: Change) -> None:
         """Record one applied change; on return it is on disk, or :class:`JournalError`
-        says why not (the change still counts as unsaved and is retried with the next)."""
+        says why not. After a failure the change still counts as unsaved: the next call
+        writes every change not yet on disk, in order, behind the last one that is (what
+        the file holds is always the first N changes, never a later one after a gap)."""
         self._unsaved.append(change)
         try:
-            if self._fd is None or self.error:
-                self._open()
-                body = b"".join(self._line(c) for c in self._unsaved)
-                self._sync(self._header() + body, rewrite=True)
-            else:
-                self._sync(self._line(change), rewrite=False)
+            self._open()
+            data = b"" if self._good else self._header()
+            data += b"".join(self._line(c) for c in self._unsaved[self._written:])
+            self._write_at_end(data)
         except OSError as exc:
             self.error = describe_os_error(exc)
             raise JournalError(exc.errno or 0, self.error) from None
+        self._written = len(self._unsaved)
         self.error = ""
 
     def mark_saving(self, sha256: str) -> None:
@@ -149,11 +150,12 @@ class Journal:
             return
         line = (json.dumps({"saving_sha256": sha256}) + "\n").encode("utf-8")
         with contextlib.suppress(OSError):
-            self._sync(line, rewrite=False)
+            self._write_at_end(line)
 
     def saved(self, base_sha256: str) -> None:
         """All changes are in the file now: start again with none."""
         self._unsaved.clear()
+        self._written = 0
         self.base_sha256 = base_sha256
         self.error = ""
         self.remove()
@@ -165,6 +167,7 @@ class Journal:
             unlink_if_same(fd, self.path)
             close_quietly(fd)
         self._good = 0
+        self._written = 0
 
     def close(self) -> None:
         """End the session; the journal stays on disk (it holds unsaved changes)."""
