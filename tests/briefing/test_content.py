@@ -17,7 +17,6 @@ from monitor.briefing.content import (
     briefing_document,
     crossings_document,
     crossings_table,
-    event_grade,
     feed_document,
     recent_window,
     resolve_period,
@@ -89,12 +88,31 @@ def test_sources_are_numbered_in_order_of_first_citation(small):
     assert table.rows[0][2].text == "C" and table.rows[0][2].detail == "fairly reliable"
 
 
-def test_event_grades_combine_source_reliability_and_credibility(small):
-    src = SourceIndex(small)
-    grades = {e.id: event_grade(e, src) for e in small.events}
+def _grades(doc) -> dict[str, tuple[str, str]]:
+    table = next(b for b in doc.blocks if isinstance(b, Table) and b.columns[3].title == "Grade")
+    return {r[1].text: (r[3].text, r[3].detail) for r in table.rows}
+
+
+def test_event_grades_are_the_models_and_combine_source_reliability_and_credibility(small):
+    from monitor.model.frames import events_frame
+
+    doc = feed_document(small, range(len(small.events)))
+    grades = {title: g for title, (g, _) in _grades(doc).items()}
+    by_id = dict(zip([e.title for e in small.events], [e.id for e in small.events], strict=True))
     # e1: source s1 is B, credibility 1; e2: best of B and C; e3 grades itself D5;
     # e4 has no credibility.
-    assert grades == {"e1": "B1", "e2": "B2", "e3": "D5", "e4": "B?"}
+    assert {by_id[t]: g for t, g in grades.items()} == {
+        "e1": "B1",
+        "e2": "B2",
+        "e3": "D5",
+        "e4": "B?",
+    }
+    assert _grades(doc)[small.events[0].title][1] == "confirmed by other sources"
+    # The very column the feed shows: a frame passed in is what the PDF prints.
+    frame = events_frame(small)
+    frame["grade"] = ["X1", "X2", "", "X4"]
+    printed = _grades(feed_document(small, range(4), frame=frame))
+    assert [printed[e.title][0] for e in small.events] == ["X1", "X2", "–", "X4"]
 
 
 def test_full_briefing_sections_in_order_with_key_judgements(small):

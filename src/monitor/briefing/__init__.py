@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from monitor.briefing.content import DEFAULT_MARKING, PAGE_SIZES, PANELS, BriefingOptions
+from monitor.briefing.options import DEFAULT_MARKING, PAGE_SIZES, PANELS, BriefingOptions
 
 if TYPE_CHECKING:
     from monitor.briefing.pdf import (

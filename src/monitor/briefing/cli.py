@@ -15,7 +15,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from monitor.briefing.content import DEFAULT_MARKING, PANELS, BriefingOptions, normalise_page_size
+from monitor.briefing.options import DEFAULT_MARKING, PANELS, BriefingOptions, normalise_page_size
 
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -187,7 +187,7 @@ def run_brief(argv: list[str]) -> int:
             panels=args.panels,
             military_time=args.dtg,
         )
-        from monitor.briefing.content import resolve_period
+        from monitor.briefing.documents import resolve_period
 
         resolve_period(scenario, options)  # reject an impossible period before starting Qt
     except ValueError as exc:

@@ -1,0 +1,115 @@
+"""A briefing's content as plain data: blocks in page order and the document around them.
+
+The builders (:mod:`.sections`, :mod:`.documents`) make these; the renderer
+(:mod:`.layout`) lays them out. Every string taken from the scenario file is untrusted:
+blocks carry it as plain text and the renderer paints it as plain text (never HTML).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from monitor.model.series import TerritorySeries
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One table cell: a main line, optional smaller detail lines, optional decoration.
+
+    ``tone`` names a status colour (``open``/``closed``/``restricted``/
+    ``unknown``) or a highlight (``recent24``/``recent72``); ``swatch`` is a
+    ``#rrggbb`` colour square drawn before the text.
+    """
+
+    text: str
+    detail: str = ""
+    tone: str | None = None
+    swatch: str | None = None
+    bold: bool = False
+    mono: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    title: str
+    width: float  # relative; the renderer scales widths to the page
+    align: str = "left"  # left | right | center
+
+
+@dataclass(slots=True)
+class Table:
+    columns: list[Column]
+    rows: list[list[Cell]]
+    empty_text: str = "None."
+    note: str = ""  # small print under the table
+
+
+@dataclass(slots=True)
+class Heading:
+    text: str
+    level: int = 1
+    # A heading is kept with the first lines of what follows it.
+
+
+@dataclass(slots=True)
+class Paragraph:
+    text: str
+    style: str = "body"  # body | muted | small | bullet
+    keep_together: bool = False
+
+
+@dataclass(slots=True)
+class TitleBlock:
+    kind: str  # e.g. "SITUATION BRIEFING"
+    title: str
+    fields: list[tuple[str, str]]
+    description: str = ""
+
+
+@dataclass(slots=True)
+class Chart:
+    """The stacked territory chart.
+
+    ``series`` is the model's :class:`~monitor.model.series.TerritorySeries` (the same data
+    the dashboard's panel draws); ``x_range`` the visible range (aware datetimes) or ``None``
+    for the dates' own extent; ``marker`` an instant to mark with a dashed line (as-of);
+    ``hold_to`` carries the last date's shares forward to that instant.
+    """
+
+    series: TerritorySeries
+    caption: str = ""
+    x_range: tuple[datetime, datetime] | None = None
+    marker: datetime | None = None
+    hold_to: datetime | None = None
+
+    def drawn(self) -> list[int]:
+        """Columns of ``series`` the chart draws: factions with a non-zero share somewhere
+        (the legend lists the same ones)."""
+        return [j for j in range(len(self.series.factions)) if self.series.shares[:, j].any()]
+
+
+@dataclass(slots=True)
+class PageBreak:
+    pass
+
+
+Block = TitleBlock | Heading | Paragraph | Table | Chart | PageBreak
+
+
+@dataclass(slots=True)
+class Document:
+    """Everything the renderer needs: metadata, header text and the blocks in order."""
+
+    title: str
+    subject: str
+    author: str
+    marking: str
+    page_size: str
+    produced_at: datetime
+    header_left: str
+    header_right: str
+    blocks: list[Block] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)

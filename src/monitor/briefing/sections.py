@@ -1,0 +1,343 @@
+"""The sections of a briefing, each built as a block (tables, judgements) from a scenario."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from monitor.briefing.blocks import Block, Cell, Column, Paragraph, Table
+from monitor.briefing.text import clean, one_line
+from monitor.briefing.timefmt import short_time
+from monitor.model.entities import (
+    CREDIBILITY_MEANING,
+    RELIABILITY_MEANING,
+    Crossing,
+    CrossingStatus,
+    Scenario,
+    StatusEntry,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from monitor.model.series import TerritorySeries
+
+RECENT_HOURS = (24, 72)
+
+
+class SourceIndex:
+    """Numbers sources in order of first citation: ``[1]``, ``[2]`` ..."""
+
+    def __init__(self, scenario: Scenario):
+        self._by_id = scenario.sources_by_id()
+        self._numbers: dict[str, int] = {}
+
+    def number(self, source_id: str) -> int:
+        n = self._numbers.get(source_id)
+        if n is None:
+            n = self._numbers[source_id] = len(self._numbers) + 1
+        return n
+
+    def cite(self, source_ids: Iterable[str]) -> str:
+        nums = sorted({self.number(s) for s in source_ids})
+        return " ".join(f"[{n}]" for n in nums)
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    def table(self) -> Table:
+        rows = []
+        for sid, n in sorted(self._numbers.items(), key=lambda kv: kv[1]):
+            s = self._by_id.get(sid)
+            if s is None:  # a dangling reference (the validator normally rejects these)
+                rows.append([Cell(f"[{n}]", bold=True), Cell(f"Unknown source {sid!r}"), Cell("–")])
+                continue
+            detail = " · ".join(
+                x for x in (one_line(s.publisher), one_line(s.published), one_line(s.url)) if x
+            )
+            grade = s.reliability or "–"
+            meaning = RELIABILITY_MEANING.get(s.reliability or "", "not graded")
+            rows.append(
+                [
+                    Cell(f"[{n}]", bold=True),
+                    Cell(one_line(s.title), detail=detail, bold=True),
+                    Cell(grade, detail=meaning, bold=True),
+                ]
+            )
+        return Table(
+            [Column("No.", 0.6, "left"), Column("Source", 6.4), Column("Reliability", 1.7)],
+            rows,
+            empty_text="No sources cited.",
+            note="Admiralty grades: letter = source reliability"
+            " (A completely reliable … F cannot be judged); "
+            "digit = credibility of the information (1 confirmed … 6 cannot be judged).",
+        )
+
+
+# --------------------------------------------------------------------------- section builders
+STATUS_WORD = {
+    CrossingStatus.OPEN: "OPEN",
+    CrossingStatus.CLOSED: "CLOSED",
+    CrossingStatus.RESTRICTED: "RESTRICTED",
+}
+
+
+def _status_cell(status: CrossingStatus | None, detail: str = "") -> Cell:
+    if status is None:
+        return Cell("UNKNOWN", detail=detail or "no report yet", tone="unknown", bold=True)
+    return Cell(STATUS_WORD[status], detail=detail, tone=status.value, bold=True)
+
+
+def _crossing_name_cell(c: Crossing) -> Cell:
+    lines = []
+    if c.name_local:
+        lines.append(one_line(c.name_local))
+    sides = " ↔ ".join(f"{one_line(s.country)}: {one_line(s.place)}" for s in c.sides)
+    if sides:
+        lines.append(sides)
+    return Cell(one_line(c.name), detail="\n".join(lines), bold=True)
+
+
+def recent_window(entry_time: datetime, as_of: datetime) -> int | None:
+    """24 or 72 if a change at ``entry_time`` happened within that many hours before ``as_of``."""
+    age = as_of - entry_time
+    for hours in RECENT_HOURS:
+        if timedelta(0) <= age <= timedelta(hours=hours):
+            return hours
+    return None
+
+
+def crossings_table(scenario: Scenario, as_of: datetime, sources: SourceIndex) -> Table:
+    tz = scenario.tz
+    rows = []
+    for c in scenario.crossings:
+        entry = c.entry_at(as_of)
+        prev = c.previous_entry(entry) if entry else None
+        was = f"was {prev.status.value}" if prev and prev.status != entry.status else ""
+        status = _status_cell(entry.status if entry else None, was)
+        if entry is None:
+            since_cell = Cell("–")
+            changed = Cell("")
+        else:
+            recent = recent_window(entry.time.instant, as_of)
+            since_cell = Cell(
+                short_time(entry.time, tz), detail=f"by {one_line(entry.by)}" if entry.by else ""
+            )
+            changed = (
+                Cell(f"< {recent} h", tone=f"recent{recent}", bold=True) if recent else Cell("")
+            )
+        note = clean(entry.note) if entry else ""
+        cites = sources.cite(entry.source_ids) if entry else ""
+        controlled = scenario.faction_name(c.controlled_by) if c.controlled_by else "–"
+        rows.append(
+            [
+                _crossing_name_cell(c),
+                status,
+                since_cell,
+                changed,
+                Cell(one_line(controlled), detail=c.kind.value),
+                Cell(note, detail=cites) if note else Cell(cites),
+            ]
+        )
+    return Table(
+        [
+            Column("Crossing", 2.5),
+            Column("Status", 1.45),
+            Column("In force since", 1.55),
+            Column("Recent", 0.9),
+            Column("Control", 1.65),
+            Column("Note · sources", 1.95),
+        ],
+        rows,
+        empty_text="The scenario lists no crossings.",
+        note="Recent: the status in force took effect within the last 24 h (red)"
+        " or 72 h (amber) before the as-of time.",
+    )
+
+
+def events_table(
+    scenario: Scenario, rows: Sequence[int], frame: pd.DataFrame, sources: SourceIndex
+) -> Table:
+    """The events ``scenario.events[i]`` for each position ``i`` in ``rows``, in that order.
+
+    ``frame`` is the scenario's events frame (:func:`monitor.model.frames.events_frame`): the
+    Admiralty grade printed is the model's ``grade`` column, the one the feed shows.
+    """
+    tz = scenario.tz
+    positions = [int(i) for i in rows]
+    grades = frame["grade"].take(positions).tolist() if positions else []
+    cells = []
+    for i, grade in zip(positions, grades, strict=True):
+        e = scenario.events[i]
+        where = one_line(e.location.name) if e.location and e.location.name else ""
+        actors = "; ".join(one_line(scenario.faction_name(a)) for a in e.actors)
+        context = " · ".join(x for x in (where, actors) if x)
+        summary = clean(e.summary)
+        detail = "\n".join(x for x in (summary, context) if x)
+        c = e.credibility
+        meaning = CREDIBILITY_MEANING.get(c, "") if c is not None else ""
+        cells.append(
+            [
+                Cell(short_time(e.time, tz)),
+                Cell(one_line(e.title), detail=detail, bold=True),
+                Cell(one_line(e.category), detail=e.verification.value),
+                Cell(grade or "–", detail=meaning, bold=bool(grade)),
+                Cell(sources.cite(e.source_ids) or "–"),
+            ]
+        )
+    return Table(
+        [
+            Column("Time", 1.75),
+            Column("Event", 5.0),
+            Column("Category", 1.3),
+            Column("Grade", 1.3),
+            Column("Sources", 0.95),
+        ],
+        cells,
+        empty_text="No events match.",
+    )
+
+
+def changes_table(
+    scenario: Scenario, start: datetime | None, end: datetime, sources: SourceIndex
+) -> Table:
+    """Every crossing status change that took effect in [start, end], in time order."""
+    tz = scenario.tz
+    found: list[tuple[datetime, int, Crossing, StatusEntry]] = []
+    for ci, c in enumerate(scenario.crossings):
+        for h in c.timeline():
+            t = h.time.instant
+            if t <= end and (start is None or h.time.end > start):
+                found.append((t, ci, c, h))
+    found.sort(key=lambda x: (x[0], x[1]))
+    rows = []
+    for _t, _ci, c, h in found:
+        prev = c.previous_entry(h)
+        change = (
+            f"{prev.status.value} → {h.status.value}" if prev else f"first report: {h.status.value}"
+        )
+        recorded = f"recorded {short_time(h.recorded_at, tz)}" if h.recorded_at else ""
+        rows.append(
+            [
+                Cell(short_time(h.time, tz), detail=recorded),
+                Cell(
+                    one_line(c.name),
+                    detail=one_line(c.name_local) if c.name_local else "",
+                    bold=True,
+                ),
+                Cell(change, tone=h.status.value, bold=True),
+                Cell(one_line(h.by) if h.by else "–"),
+                Cell(clean(h.note) or "–"),
+                Cell(sources.cite(h.source_ids) or "–"),
+            ]
+        )
+    return Table(
+        [
+            Column("When", 1.75),
+            Column("Crossing", 2.4),
+            Column("Change", 1.9),
+            Column("By", 1.2),
+            Column("Note", 2.3),
+            Column("Sources", 0.9),
+        ],
+        rows,
+        empty_text="No crossing status changed in this period.",
+    )
+
+
+def estimate_note(series: TerritorySeries) -> str:
+    if series.estimated.any():
+        return " Lighter stretches with a dashed top edge are estimates (either end estimated)."
+    return ""
+
+
+def _date_on_or_before(dates: list[date], day: date) -> date | None:
+    i = bisect.bisect_right(dates, day)
+    return dates[i - 1] if i else None
+
+
+def shares_table(
+    scenario: Scenario, start_day: date | None, end_day: date, sources: SourceIndex
+) -> Table | None:
+    """Share per faction on the territory dates in force at ``start_day`` and ``end_day``,
+    and the change."""
+    dates = scenario.territory_dates()
+    end_d = _date_on_or_before(dates, end_day)
+    if end_d is None:
+        return None
+    start_d = _date_on_or_before(dates, start_day) if start_day else None
+    if start_d is None:
+        start_d = dates[0]
+    at_end = {t.faction: t for t in scenario.territory if t.date == end_d}
+    at_start = {t.faction: t for t in scenario.territory if t.date == start_d}
+    known = [f.id for f in scenario.factions]
+    ids = known + sorted(set(at_end) - set(known))
+    rows = []
+    for fid in ids:
+        if fid not in at_end and fid not in at_start:
+            continue
+        f = scenario.faction(fid)
+        end_share = at_end[fid].share_pct if fid in at_end else 0.0
+        start_share = at_start[fid].share_pct if fid in at_start else 0.0
+        delta = end_share - start_share
+        est = fid in at_end and at_end[fid].estimated
+        rows.append(
+            [
+                Cell(
+                    one_line(f.name) if f else fid, swatch=f.color if f else "#888888", bold=True
+                ),
+                Cell(f"{start_share:.1f} %"),
+                Cell(f"{end_share:.1f} %", detail="estimated" if est else ""),
+                Cell(
+                    f"{delta:+.1f} pp" if start_d != end_d else "–",
+                    bold=abs(delta) >= 0.05 and start_d != end_d,
+                ),
+                Cell(sources.cite(at_end[fid].source_ids) if fid in at_end else "", detail=""),
+            ]
+        )
+    return Table(
+        [
+            Column("Faction", 3.0),
+            Column(f"Share {start_d.isoformat()}", 1.6, "right"),
+            Column(f"Share {end_d.isoformat()}", 1.6, "right"),
+            Column("Change", 1.3, "right"),
+            Column("Sources", 1.4),
+        ],
+        rows,
+        empty_text="No shares recorded.",
+        note="pp = percentage points. Shares on the latest territory date"
+        " at or before each date shown.",
+    )
+
+
+def judgement_blocks(value: Any) -> list[Block]:
+    """Key judgements from ``scenario.extra["key_judgements"]``: a string (blank lines split
+    paragraphs, lines starting with '-', '*' or '•' are bullets) or a list of strings."""
+    items: list[Block] = []
+    if isinstance(value, list | tuple):
+        for v in value:
+            text = clean(v)
+            if text:
+                items.append(Paragraph(text, "bullet"))
+        return items
+    text = clean(value)
+    for para in text.split("\n\n"):
+        lines = [ln.strip() for ln in para.split("\n") if ln.strip()]
+        buffer: list[str] = []
+        for ln in lines:
+            if ln[:1] in "-*•" and len(ln) > 1 and ln[1:2] in " \t":
+                if buffer:
+                    items.append(Paragraph(" ".join(buffer)))
+                    buffer = []
+                items.append(Paragraph(ln[2:].strip(), "bullet"))
+            else:
+                buffer.append(ln)
+        if buffer:
+            items.append(Paragraph(" ".join(buffer)))
+    return items
+
+
+def key_judgements(scenario: Scenario) -> Any:
+    return scenario.extra.get("key_judgements")
