@@ -20,6 +20,7 @@ Pure Python, no Qt.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -335,10 +336,10 @@ class _Plan:
                 self.concurrent = ("*",)
         if c.after is None:
             del history[at]  # type: ignore[arg-type]
-        elif at is None:
-            history.append(copy.deepcopy(c.after))
         else:
-            history[at] = copy.deepcopy(c.after)
+            if at is not None:
+                del history[at]
+            history.insert(_entry_position(history, c.after), copy.deepcopy(c.after))
         doc = _structure(scenario)
         doc["territory"] = []
         for item in doc["crossings"]:
@@ -350,6 +351,34 @@ class _Plan:
             crossing.history = new_history
 
         return commit
+
+
+def _entry_sort_key(entry: dict[str, Any]) -> tuple[str, str, str]:
+    """Effective time, then recorded time, then the entry's text: the same order whichever
+    analyst's change arrived first (times compared as instants, see below)."""
+    from monitor.model.timeutil import parse_moment
+    from datetime import timezone
+
+    def instant(text: Any) -> str:
+        if not isinstance(text, str):
+            return ""
+        try:
+            return parse_moment(text, timezone.utc).utc.isoformat()
+        except ValueError:
+            return text
+
+    return (instant(entry.get("time")), instant(entry.get("recorded_at")), json.dumps(entry, sort_keys=True))
+
+
+def _entry_position(history: list[dict[str, Any]], entry: dict[str, Any]) -> int:
+    """Where a new or edited entry goes: after the last entry that sorts before it (a file's
+    history may be in any order; entries added by changes keep a canonical order, so two
+    analysts' logs merged in either order give the same list)."""
+    key = _entry_sort_key(entry)
+    for i in range(len(history) - 1, -1, -1):
+        if _entry_sort_key(history[i]) <= key:
+            return i + 1
+    return 0
 
 
 def _update_crossings(scenario: Scenario, checked: list[Any]) -> None:
