@@ -345,3 +345,25 @@ def test_a_save_succeeds_even_if_its_journal_was_replaced_by_a_directory(target:
     storage.save(scenario)  # no "Save failed" for a save that worked
     assert load_scenario(target).crossing("qaim").history[-1].note == "edit"
     assert storage.journal_path.is_dir()  # not ours any more: left alone
+
+
+def test_a_journal_left_by_the_previous_version_is_still_recovered(target: Path) -> None:
+    """Journals of the first format (one per file, changes addressed by list position)."""
+    scenario = load_scenario(target)
+    entry = status_change(scenario, "qaim", CrossingStatus.OPEN, Moment.now(scenario.tz), note="old app").after
+    storage, _, _ = _open(target)
+    header = {"journal": 1, "file": target.name, "base_sha256": storage._base_sha,
+              "started": "2024-12-01T10:00:00+00:00", "by": "old", "pid": 1}
+    lines = [header, {"seq": 1, "change": {"kind": "history", "target": "qaim", "before": None,
+                                           "after": entry, "label": "Qaim: open"}},
+             {"seq": 2, "change": {"kind": "extra", "target": "key_judgements", "before": None,
+                                   "after": "- Border stays shut", "label": "Edit key judgements"}}]
+    legacy = target.with_name(f".{target.name}.journal")
+    legacy.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    storage, scenario, log = _open(target)
+    recovery = storage.pending_recovery()
+    assert [c.entity for c in recovery.changes] == ["status", "scenario"]
+    assert storage.recover(scenario, recovery, log) == []
+    assert scenario.crossing("qaim").history[-1].note == "old app"
+    assert scenario.extra["key_judgements"] == "- Border stays shut"
+    assert not legacy.exists()
