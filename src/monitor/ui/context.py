@@ -36,6 +36,8 @@ class ScenarioContext(QObject):
       event_selected(str): an event was selected (id, "" for none).
       crossing_selected(str): a crossing was selected (id, "" for none).
       display_changed(): a display option (DTG, future-event mode) changed.
+      filter_changed(): the events the feed shows changed (search, category,
+        verification or date filters): read :attr:`shown_events`.
     """
 
     scenario_replaced = Signal()
@@ -48,6 +50,7 @@ class ScenarioContext(QObject):
     event_selected = Signal(str)
     crossing_selected = Signal(str)
     display_changed = Signal()
+    filter_changed = Signal()
 
     # While Live, the cursor follows the clock: tick once a minute.
     LIVE_TICK_MS = 60_000
@@ -60,6 +63,7 @@ class ScenarioContext(QObject):
         self._parked: datetime | None = None  # None means Live
         self._selected_event = ""
         self._selected_crossing = ""
+        self._shown: object = None  # event positions the feed's filters let through (None: all)
         self.military_time = False
         self.hide_future = False
         self._live_timer = QTimer(self)
@@ -88,6 +92,7 @@ class ScenarioContext(QObject):
         self._frame = None
         self._selected_event = ""
         self._selected_crossing = ""
+        self._shown = None
         self.scenario_replaced.emit()
         self.cursor_changed.emit(self.cursor_time())
 
@@ -170,6 +175,20 @@ class ScenarioContext(QObject):
         if crossing_id != self._selected_crossing:
             self._selected_crossing = crossing_id
             self.crossing_selected.emit(crossing_id)
+
+    # -- the feed's filters ---------------------------------------------------------
+    @property
+    def shown_events(self):  # -> numpy.ndarray | None
+        """Positions (rows of :attr:`events_frame`, int64, ascending) of the events that the
+        feed's search, category, verification and date filters let through; ``None`` when no
+        filter is set (every event). The time cursor is not applied here: each view applies
+        it (hidden or dimmed future events) as the display options say."""
+        return self._shown
+
+    def set_shown_events(self, positions) -> None:
+        """The feed calls this whenever its filters change what it shows."""
+        self._shown = positions
+        self.filter_changed.emit()
 
     # -- display options -----------------------------------------------------------
     def set_military_time(self, on: bool) -> None:
