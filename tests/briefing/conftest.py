@@ -6,6 +6,7 @@ import copy
 from pathlib import Path
 
 import pytest
+
 from pdfcheck import scenario_from, small_json
 
 

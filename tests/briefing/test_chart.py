@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from pdfcheck import scenario_from, small_json
-
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtSvg import QSvgRenderer
 
 from monitor.briefing import chart
 from monitor.briefing.content import Chart
 from monitor.model.series import territory_series
+
+from pdfcheck import scenario_from, small_json
 
 BAGHDAD = timezone(timedelta(hours=3))
 

@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from pdfcheck import DEFAULT_SCENARIO, line_with, page_count, pdf_info, pdf_text, small_json
 
 from monitor.briefing.cli import run_brief
+
+from pdfcheck import DEFAULT_SCENARIO, line_with, page_count, pdf_info, pdf_text, small_json
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 QAIM = "Al-Qaim – Al-Bukamal"

@@ -9,6 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
+
+from monitor.briefing import BriefingOptions
+
 from pdfcheck import (
     DEFAULT_SCENARIO,
     HOSTILE_IMG,
@@ -24,8 +27,6 @@ from pdfcheck import (
     small_json,
     with_events,
 )
-
-from monitor.briefing import BriefingOptions
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 

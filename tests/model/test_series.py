@@ -105,7 +105,8 @@ def test_linear_read_out_between_dates_held_after_the_last_and_none_before_the_f
     assert est.tolist() == [False] * 3
     # 3 of the 9 days from 26 Nov to 5 Dec (Baghdad has no DST: days are equal).
     values, est = s.at_day(first + timedelta(days=3))
-    np.testing.assert_allclose(values, [63.38 + (55 - 63.38) / 3, 10.98 + 9.02 / 3, 25.64 - 0.64 / 3])
+    expected = [63.38 + (55 - 63.38) / 3, 10.98 + (20 - 10.98) / 3, 25.64 + (25 - 25.64) / 3]
+    np.testing.assert_allclose(values, expected)
     assert est.tolist() == [True] * 3
     values, est = s.at_day(last + timedelta(days=40))
     np.testing.assert_allclose(values, [55, 20, 25])

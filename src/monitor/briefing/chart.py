@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar
 import functools
 import importlib
+import itertools
 import re
 import sys
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -136,7 +137,7 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int, bool]]:
     """Runs of equal flags: (first, last + 1, flag)."""
     edges = np.flatnonzero(np.diff(flags.astype(np.int8))) + 1
     bounds = [0, *edges.tolist(), len(flags)]
-    return [(a, b, bool(flags[a])) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [(a, b, bool(flags[a])) for a, b in itertools.pairwise(bounds)]
 
 
 def _clip_grid(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -263,7 +264,8 @@ def _secs(d: date) -> float:
 
 
 def territory_svg(c: Chart, width: float, height: float, font: QFont) -> bytes:
-    """SVG of the stacked chart ``c``, ``width`` × ``height`` user units (draw it at that many points).
+    """SVG of the stacked chart ``c``, ``width`` × ``height`` user units (draw it at that
+    many points).
 
     A QApplication must exist (pyqtgraph's scene is a QGraphicsScene).
     """

@@ -19,7 +19,14 @@ from monitor.briefing.sections import (
     shares_table,
 )
 from monitor.briefing.text import clean, one_line
-from monitor.briefing.timefmt import describe_as_of, describe_produced, end_instant, in_time_style, to_moment, when
+from monitor.briefing.timefmt import (
+    describe_as_of,
+    describe_produced,
+    end_instant,
+    in_time_style,
+    to_moment,
+    when,
+)
 from monitor.model.entities import Moment, Scenario
 from monitor.model.series import territory_series
 

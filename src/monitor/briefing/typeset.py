@@ -22,6 +22,7 @@ from PySide6.QtGui import (
 )
 
 from monitor.briefing.blocks import Cell
+from monitor.paths import resource_path
 
 RESOLUTION = 288  # device units per inch: 4 per point, fine enough for exact text placement
 FONT_FAMILIES = ["DejaVu Sans", "Noto Sans Arabic"]
@@ -52,6 +53,19 @@ TONES = {  # tone -> (text colour, background tint)
 _fonts_loaded = False
 
 
+def load_bundled_fonts() -> list[str]:
+    """Register the OFL fonts shipped in resources/fonts (Arabic coverage on any machine);
+    returns the families added. (Here, below the app layer, so the renderer can use it.)"""
+    families: list[str] = []
+    folder = resource_path("fonts")
+    if folder.is_dir():
+        for f in sorted(folder.glob("*.[ot]tf")):
+            fid = QFontDatabase.addApplicationFont(str(f))
+            if fid >= 0:
+                families += QFontDatabase.applicationFontFamilies(fid)
+    return families
+
+
 def ensure_app():
     """The running QApplication, created (headless-capable) if there is none.
 
@@ -69,8 +83,6 @@ def ensure_app():
         raise RuntimeError("PDF briefings need a QApplication (pyqtgraph draws the chart)")
     if not _fonts_loaded:
         if "Noto Sans Arabic" not in QFontDatabase.families():
-            from monitor.app import load_bundled_fonts
-
             load_bundled_fonts()
         _fonts_loaded = True
     return app

@@ -90,7 +90,10 @@ class TerritorySeries:
 
     def any_estimated(self) -> BoolArray:
         """(``k``): some figure of the faction is an estimate."""
-        return self.estimated.any(axis=0) if len(self.dates) else np.zeros(len(self.factions), bool)
+        flags: BoolArray = np.zeros(len(self.factions), dtype=bool)
+        if len(self.dates):
+            flags |= self.estimated.any(axis=0)
+        return flags
 
     def at(self, x: float) -> tuple[FloatArray, BoolArray] | None:
         """Shares and estimate flags (each ``k``) at epoch second ``x``.
