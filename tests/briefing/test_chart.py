@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtSvg import QSvgRenderer
 
@@ -141,3 +142,37 @@ def test_the_reused_plot_carries_nothing_between_charts(app, small_scenario):
     again = chart.territory_svg(_chart(small_scenario), 480, 200, QFont("DejaVu Sans"))
     assert b'viewBox ="0 0 300 150"' in middle
     assert again == first
+
+
+def _fill_xs(data: bytes, colour: str) -> list[float]:
+    fill = rb'<g fill="#' + colour.encode() + rb'"[^>]*>\s*<path[^>]* d="([^"]*)"'
+    paths = re.findall(fill, data)
+    return [float(x) for p in paths for x in re.findall(rb"[ML]?(-?[\d.]+),-?[\d.]+", p)]
+
+
+def test_carried_forward_figures_reach_the_hold_time_as_the_last_dates_stretch(app, small_scenario):
+    lo = datetime(2024, 11, 26, tzinfo=BAGHDAD)
+    last = datetime(2024, 12, 5, tzinfo=BAGHDAD)
+    hold = last + timedelta(days=9)  # half-way along a 26 Nov .. 23 Dec axis
+    c = _chart(small_scenario, x_range=(lo, hold + timedelta(days=9)), hold_to=hold)
+    data = chart.territory_svg(c, 480, 200, QFont("DejaVu Sans"))
+    # The last date is an estimate, so the carried stretch is drawn light like the one before.
+    light = _fill_xs(data, _light("c0392b"))
+    plain = _fill_xs(data, "c0392b")
+    assert light and not plain  # (the only stretch is estimated at its right end)
+    left, right = min(light), max(light)
+    assert right - left == pytest.approx((480 - left) * 2 / 3, rel=0.1)  # 18 of 27 days shown
+    not_held = _chart(small_scenario, x_range=(lo, hold + timedelta(days=9)))
+    without = chart.territory_svg(not_held, 480, 200, QFont("DejaVu Sans"))
+    assert max(_fill_xs(without, _light("c0392b"))) < right
+
+
+def test_a_single_date_is_a_narrow_column(app):
+    one = _with_territory([("2024-11-26", [50, 30, 20], False)])
+    c = _chart(one)
+    assert c.series.dates == (one.territory[0].date,)
+    data = chart.territory_svg(c, 480, 200, QFont("DejaVu Sans"))
+    for colour in ("c0392b", "27ae60", "f1c40f"):
+        xs = _fill_xs(data, colour)
+        assert xs and max(xs) > min(xs), colour
+    assert QSvgRenderer(data).isValid()

@@ -274,3 +274,28 @@ def test_the_chart_caption_says_how_estimates_are_drawn(small):
         t.estimated = False
     doc = briefing_document(small, BriefingOptions(as_of=datetime(2024, 12, 6, tzinfo=BAGHDAD)))
     assert "estimates" not in next(b for b in doc.blocks if isinstance(b, Chart)).caption
+
+
+def test_the_chart_draws_the_models_series_up_to_the_as_of_day_and_carries_it_forward(small):
+    from monitor.model.series import territory_series
+
+    as_of = datetime(2024, 12, 7, 12, 0, tzinfo=BAGHDAD)  # two days after the last date
+    doc = briefing_document(small, BriefingOptions(as_of=as_of))
+    chart = next(b for b in doc.blocks if isinstance(b, Chart))
+    model = territory_series(small)
+    assert chart.series.dates == model.dates and chart.series.faction_ids == model.faction_ids
+    assert chart.series.shares.tolist() == model.shares.tolist()
+    assert chart.hold_to == chart.marker == as_of
+    assert "carried forward" in chart.caption
+    assert chart.x_range[0] == datetime(2024, 11, 26, tzinfo=BAGHDAD) and chart.x_range[1] > as_of
+    # As of the first date's evening: the later date is not drawn, and the first date's
+    # figures are carried from its start (00:00) to 18:00.
+    evening = datetime(2024, 11, 26, 18, 0, tzinfo=BAGHDAD)
+    chart = next(
+        b for b in briefing_document(small, BriefingOptions(as_of=evening)).blocks
+        if isinstance(b, Chart)
+    )
+    assert chart.series.dates == (date(2024, 11, 26),)
+    assert chart.series.faction_ids == ("gov", "reb", "kur")
+    assert chart.hold_to == evening
+    assert "carried forward" in chart.caption
