@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import copy
 import errno
 import json
@@ -15,11 +17,17 @@ from typing import Any
 import pytest
 
 import monitor.model.io as model_io
+import monitor.model.jsontext as model_jsontext
 from monitor.model import ScenarioError, dumps_scenario, load_scenario, save_scenario
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "small.json"
 BASE: dict[str, Any] = json.loads(DATA.read_text(encoding="utf-8"))
 NAME = "scenario-under-test.json"
+
+def _edit(scenario, i, **changes):
+    """Change event ``i`` (events are views of the table: edited through it)."""
+    scenario.events.replace(dataclasses.replace(scenario.events[i], **changes))
+
 
 
 def write_bytes(tmp_path: Path, data: bytes) -> Path:
@@ -83,7 +91,7 @@ def test_permission_error_while_opening_is_unreadable(tmp_path: Path, monkeypatc
     def denied(*args: Any, **kwargs: Any):
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
-    monkeypatch.setattr(model_io, "open", denied, raising=False)
+    monkeypatch.setattr(model_jsontext, "open", denied, raising=False)
     err = error_for(path)
     assert err.unreadable
     assert "permission denied" in str(err)
@@ -506,7 +514,7 @@ def test_failed_save_leaves_previous_file_untouched(
 ) -> None:
     before = saved.read_bytes()
     names = _listing(tmp_path)
-    small.events[0].title = "Changed title that must not reach the disk"
+    _edit(small, 0, title="Changed title that must not reach the disk")
 
     def disk_full(*args: Any, **kwargs: Any):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -564,7 +572,7 @@ def test_interrupted_save_leaves_no_temp_file(
 
 
 def test_save_replaces_content_and_leaves_only_the_file(tmp_path: Path, small, saved: Path) -> None:
-    small.events[0].title = "New title"
+    _edit(small, 0, title="New title")
     save_scenario(small, saved)
     assert load_scenario(saved).events[0].title == "New title"
     assert _listing(tmp_path) == ["saved.json", "small.json"]
@@ -598,7 +606,7 @@ def test_new_file_gets_the_usual_permissions(tmp_path: Path, small) -> None:
 def test_save_through_a_symlink_keeps_the_link(tmp_path: Path, small, saved: Path) -> None:
     link = tmp_path / "link.json"
     link.symlink_to(saved)
-    small.events[0].title = "Through the link"
+    _edit(small, 0, title="Through the link")
     save_scenario(small, link)
     assert link.is_symlink()
     assert load_scenario(saved).events[0].title == "Through the link"

@@ -58,16 +58,6 @@ from monitor.model.io import read_json
 MANIFEST = json.loads((BAD / "MANIFEST.json").read_text(encoding="utf-8"))["cases"]
 
 
-@pytest.fixture(scope="module", autouse=True, params=["objects", "columns"])
-def event_storage(request):
-    """Every case twice: as small files load (event objects) and as big files load (the
-    columnar reader, monitor.model.columnar, forced for any size)."""
-    with pytest.MonkeyPatch.context() as mp:
-        if request.param == "columns":
-            mp.setattr("monitor.model.fast_load.COLUMNAR_MIN_BYTES", 0)
-        yield request.param
-
-
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("fuzz")

@@ -22,15 +22,10 @@ from monitor.model.entities import (
     Verification,
 )
 from monitor.model.errors import Problem, ScenarioError
-from monitor.model.io import (
-    LoadCancelled,
-    dumps_scenario,
-    load_scenario,
-    save_scenario,
-    scenario_from_json,
-    scenario_to_json,
-    validate_file,
-)
+from monitor.model.errors import LoadCancelled
+from monitor.model.loader import FileIdentity, load_identified, load_scenario, validate_file
+from monitor.model.sections import scenario_from_json
+from monitor.model.writer import dumps_scenario, save_scenario, scenario_to_json
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -38,6 +33,7 @@ __all__ = [
     "CrossingKind",
     "CrossingStatus",
     "Event",
+    "FileIdentity",
     "Faction",
     "LoadCancelled",
     "Location",
@@ -52,6 +48,7 @@ __all__ = [
     "TerritoryShare",
     "Verification",
     "dumps_scenario",
+    "load_identified",
     "load_scenario",
     "save_scenario",
     "scenario_from_json",

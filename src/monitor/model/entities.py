@@ -1,260 +1,50 @@
-"""Typed scenario objects (schema_version 1).
+"""Typed scenario objects (schema_version 1): the :class:`Scenario` and its parts.
 
-Pure Python: no Qt, no pandas at import time. Every object keeps the fields of
-the file that this version does not know in ``extra`` so that saving never
-drops data written by a newer version of the app.
+Pure Python: no Qt. Every object keeps the fields of the file that this version does
+not know in ``extra`` so that saving never drops data written by a newer version of the
+app. A scenario's events are one :class:`~monitor.model.events.EventTable` (column by
+column; a list given to the constructor is turned into one).
 """
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from enum import StrEnum
-from collections.abc import Sequence
-from typing import Any
+from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING, Any
 
-SCHEMA_VERSION = 1
+from monitor.model.parts import (
+    CREDIBILITY_MEANING,
+    RELIABILITY_GRADES,
+    RELIABILITY_MEANING,
+    SCHEMA_VERSION,
+    Crossing,
+    CrossingKind,
+    CrossingStatus,
+    Event,
+    Faction,
+    Location,
+    Moment,
+    ScenarioInfo,
+    Side,
+    Source,
+    StatusEntry,
+    TerritoryShare,
+    Verification,
+)
+from monitor.model.timeutil import zone
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-class Verification(StrEnum):
-    REPORTED = "reported"
-    CONFIRMED = "confirmed"
-    DISPUTED = "disputed"
-    DENIED = "denied"
+    from monitor.model.events import EventTable
 
-
-class CrossingStatus(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-    RESTRICTED = "restricted"
-
-
-class CrossingKind(StrEnum):
-    OFFICIAL = "official"
-    INFORMAL = "informal"
-
-
-RELIABILITY_GRADES = ("A", "B", "C", "D", "E", "F")
-RELIABILITY_MEANING = {
-    "A": "completely reliable",
-    "B": "usually reliable",
-    "C": "fairly reliable",
-    "D": "not usually reliable",
-    "E": "unreliable",
-    "F": "reliability cannot be judged",
-}
-CREDIBILITY_MEANING = {
-    1: "confirmed by other sources",
-    2: "probably true",
-    3: "possibly true",
-    4: "doubtful",
-    5: "improbable",
-    6: "truth cannot be judged",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Moment:
-    """A point in time as written in the file.
-
-    ``instant`` is timezone-aware. A day-precision value (``"2024-11-27"``)
-    has ``day=True`` and ``instant`` at the start of that day in the
-    scenario's timezone; it must never be shown with an hour.
-    """
-
-    instant: datetime
-    day: bool = False
-
-    @classmethod
-    def of_day(cls, d: date, tz: tzinfo) -> Moment:
-        return cls(datetime.combine(d, time(0, 0), tzinfo=tz), True)
-
-    @classmethod
-    def now(cls, tz: tzinfo | None = None) -> Moment:
-        now = datetime.now(timezone.utc).replace(microsecond=0)
-        return cls(now.astimezone(tz) if tz is not None else now, False)
-
-    @property
-    def date(self) -> date:
-        return self.instant.date()
-
-    @property
-    def utc(self) -> datetime:
-        return self.instant.astimezone(timezone.utc)
-
-    @property
-    def end(self) -> datetime:
-        """The end of the period this moment names (a whole day for day precision)."""
-        return self.instant + timedelta(days=1) if self.day else self.instant
-
-    def iso(self) -> str:
-        """Canonical text, as written to the file."""
-        if self.day:
-            return self.date.isoformat()
-        text = self.instant.isoformat()
-        if text[-6] in "+-":  # "...+03:00": an offset in whole minutes (nearly always; checked first for speed)
-            return text
-        offset = self.instant.utcoffset()
-        if offset is not None and offset.total_seconds() % 60:
-            # Local mean time (most zones before ~1920) has offsets with seconds, e.g.
-            # +02:57:36 in Asia/Baghdad; files only allow +hh:mm, so write that instant in UTC.
-            return self.instant.astimezone(timezone.utc).isoformat()
-        return self.instant.isoformat()
-
-    def __lt__(self, other: Moment) -> bool:
-        return self.instant < other.instant
-
-    def __le__(self, other: Moment) -> bool:
-        return self.instant <= other.instant
-
-
-@dataclass(slots=True)
-class ScenarioInfo:
-    id: str
-    title: str
-    timezone: str
-    description: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class Faction:
-    id: str
-    name: str
-    color: str
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class Source:
-    id: str
-    title: str
-    publisher: str
-    url: str
-    published: str | None = None
-    reliability: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class Location:
-    name: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class Event:
-    id: str
-    time: Moment
-    title: str
-    category: str
-    actors: list[str]
-    source_ids: list[str]
-    verification: Verification
-    summary: str | None = None
-    location: Location | None = None
-    credibility: int | None = None
-    reliability: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class Side:
-    country: str
-    place: str
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class StatusEntry:
-    """One change of a crossing's status. Immutable: edits replace the entry."""
-
-    time: Moment
-    status: CrossingStatus
-    source_ids: tuple[str, ...] = ()
-    recorded_at: Moment | None = None
-    note: str | None = None
-    by: str | None = None
-    extra: tuple[tuple[str, Any], ...] = ()
-
-    def sort_key(self) -> tuple[datetime, datetime]:
-        recorded = self.recorded_at.instant if self.recorded_at else _MIN_INSTANT
-        return (self.time.instant, recorded)
-
-
-_MIN_INSTANT = datetime(1, 1, 2, tzinfo=timezone.utc)
-
-
-@dataclass(slots=True)
-class Crossing:
-    id: str
-    name: str
-    sides: list[Side]
-    location: Location
-    kind: CrossingKind
-    history: tuple[StatusEntry, ...] = ()
-    name_local: str | None = None
-    controlled_by: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    _timeline_of: tuple[StatusEntry, ...] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
-    _timeline: list[StatusEntry] = field(default_factory=list, init=False, repr=False, compare=False)
-    _timeline_keys: list[datetime] = field(
-        default_factory=list, init=False, repr=False, compare=False
-    )
-
-    def timeline(self) -> list[StatusEntry]:
-        """History sorted by effective time (ties: by recorded_at, then file order)."""
-        history = self.history
-        before = self._timeline_of
-        if before is not history:
-            if before is not None and len(history) == len(before) + 1 and history[:-1] == before:
-                # One entry added (a toggle): placed into the sorted list, no full sort.
-                entry = history[-1]
-                timeline = list(self._timeline)
-                at = bisect.bisect_right(timeline, entry.sort_key(), key=StatusEntry.sort_key)
-                timeline.insert(at, entry)
-                keys = list(self._timeline_keys)
-                keys.insert(at, entry.time.instant)
-                self._timeline = timeline
-                self._timeline_keys = keys
-            else:
-                self._timeline = sorted(history, key=StatusEntry.sort_key)
-                self._timeline_keys = [e.time.instant for e in self._timeline]
-            self._timeline_of = history
-        return self._timeline
-
-    def entry_at(self, when: datetime) -> StatusEntry | None:
-        """The last history entry whose time is at or before ``when`` (any list order)."""
-        timeline = self.timeline()
-        i = bisect.bisect_right(self._timeline_keys, when)
-        return timeline[i - 1] if i else None
-
-    def status_at(self, when: datetime) -> CrossingStatus | None:
-        entry = self.entry_at(when)
-        return entry.status if entry else None
-
-    def previous_entry(self, entry: StatusEntry) -> StatusEntry | None:
-        """The entry in force just before ``entry`` took effect."""
-        timeline = self.timeline()
-        for i, e in enumerate(timeline):
-            if e is entry:
-                return timeline[i - 1] if i else None
-        return None
-
-
-@dataclass(slots=True)
-class TerritoryShare:
-    date: date
-    faction: str
-    share_pct: float
-    source_ids: list[str]
-    estimated: bool
-    extra: dict[str, Any] = field(default_factory=dict)
+__all__ = [
+    "CREDIBILITY_MEANING", "RELIABILITY_GRADES", "RELIABILITY_MEANING", "SCHEMA_VERSION", "Crossing",
+    "CrossingKind", "CrossingStatus", "Event", "Faction", "Location", "Moment", "Scenario",
+    "ScenarioInfo", "Side", "Source", "StatusEntry", "TerritoryShare", "Verification",
+]
 
 
 @dataclass(slots=True)
@@ -262,19 +52,37 @@ class Scenario:
     info: ScenarioInfo
     factions: list[Faction] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
-    # A list, or for big files a read-only column-wise sequence (monitor.model.columnar.EventColumns).
-    events: Sequence[Event] = field(default_factory=list)
+    # Always an EventTable; any other sequence of Event given here is turned into one.
+    events: EventTable = field(default_factory=list)  # type: ignore[assignment]
     crossings: list[Crossing] = field(default_factory=list)
     territory: list[TerritoryShare] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # (Imported here: importing the model stays light; pyarrow comes with the first events.)
+        from monitor.model.events import EventTable
+
+        if not isinstance(self.events, EventTable):
+            self.events = self.table_of(self.events)
+
+    def table_of(self, events: Iterable[Event]) -> EventTable:
+        """An :class:`EventTable` of ``events`` for this scenario (its zone, sources and
+        factions give the derived columns)."""
+        from monitor.model.events import EventTable
+
+        return EventTable.of_events(
+            list(events), tz=self.tz, sources={s.id: s for s in self.sources},
+            faction_names={f.id: f.name for f in self.factions},
+        )
+
     # -- lookups -------------------------------------------------------------
     @property
     def tz(self) -> tzinfo:
-        from monitor.model.timeutil import zone
-
-        return zone(self.info.timezone)
+        try:
+            return zone(self.info.timezone)
+        except ValueError:  # (a scenario made in memory; files are checked on load)
+            return zone("UTC")
 
     def faction(self, faction_id: str) -> Faction | None:
         return next((f for f in self.factions if f.id == faction_id), None)
@@ -294,11 +102,7 @@ class Scenario:
         return next((c for c in self.crossings if c.id == crossing_id), None)
 
     def event(self, event_id: str) -> Event | None:
-        position = getattr(self.events, "position", None)
-        if position is not None:  # column-wise events (monitor.model.columnar): an index lookup
-            i = position(event_id)
-            return self.events[i] if i is not None else None
-        return next((e for e in self.events if e.id == event_id), None)
+        return self.events.get(event_id)
 
     # -- queries -------------------------------------------------------------
     def events_between(self, start: datetime | None = None, end: datetime | None = None) -> list[Event]:
@@ -335,15 +139,7 @@ class Scenario:
 
     def events_range(self) -> tuple[datetime, datetime] | None:
         """The earliest and latest event instants (None without events)."""
-        if not self.events:
-            return None
-        frame = getattr(self.events, "frame", None)
-        if frame is not None:  # column-wise events: from the time column, not a million objects
-            times = frame()["time_ns"].to_numpy()
-            first, last = self.events[int(times.argmin())], self.events[int(times.argmax())]
-            return first.time.instant, last.time.instant
-        instants = [e.time.instant for e in self.events]
-        return min(instants), max(instants)
+        return self.events.time_range()
 
     def time_range(self) -> tuple[datetime, datetime] | None:
         """Earliest and latest instants in events, crossing histories and territory."""
@@ -355,7 +151,8 @@ class Scenario:
             return None
         return min(instants), max(instants)
 
-    def events_frame(self):  # -> pandas.DataFrame (lazy import keeps start-up fast)
-        from monitor.model.frames import events_frame
-
-        return events_frame(self)
+    def events_frame(self) -> pd.DataFrame:
+        """The events frame (:meth:`EventTable.frame`; row i is ``events[i]``), its derived
+        columns from the scenario's current sources and factions."""
+        self.events.refresh(self.sources_by_id(), {f.id: f.name for f in self.factions})
+        return self.events.frame()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,16 @@ def visible(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+#: ``progress(fraction, message)``: how far a load has got (fraction 0..1 rising).
+ProgressCallback = Callable[[float, str], None]
+#: ``cancel()``: true when a load should stop (it then raises :class:`LoadCancelled`).
+CancelCheck = Callable[[], bool]
+
+
+class LoadCancelled(Exception):
+    """Loading was cancelled (the ``cancel`` check returned true); nothing was changed."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,599 @@
+"""Events as columns: the one place where an event's columns and derived values are made.
+
+Events are kept column by column (:class:`monitor.model.events.EventTable`): pyarrow
+strings, numpy numbers, codes for repeated values. :class:`ColumnBuilder` makes those
+columns for a run of events, wherever the events come from:
+
+* a window of a file's ``events`` array, decoded by msgspec straight into typed structs
+  (:func:`decode_window`; types checked while decoding, non-blank text, enumerations,
+  ranges and references checked on whole columns afterwards, with the contract's values
+  from :mod:`monitor.model.schema`);
+* :class:`~monitor.model.entities.Event` objects (an edit, a scenario built in memory):
+  :func:`rows_of_events`.
+
+The derived columns the views use -- display names of the actors, the Admiralty grade,
+the full-text search text (casefolded), start and end in UTC nanoseconds -- are computed
+here and nowhere else. What the column checks do not decide raises :class:`Undecided`:
+the loader then reads the file with the strict reader, which words every problem.
+
+Duplicate keys, which msgspec would silently merge, are found by counting: every key in
+the raw text has exactly one ``:`` outside strings, so the colons of a window must equal
+the keys decoded plus the colons inside decoded strings; an event with more is decoded
+again by the stdlib parser (duplicate keys refused, unknown fields kept and checked).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import tzinfo
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from monitor.model.parts import Event, Location, Moment, Verification
+from monitor.model.schema import (
+    CREDIBILITY_RANGE,
+    EVENT_KEYS,
+    GRADES,
+    LAT_RANGE,
+    LOCATION_KEYS,
+    LON_RANGE,
+    VERIFICATIONS,
+    Validator,
+    admiralty_grade,
+    has_duplicates,
+    pairs_hook,
+    unknown_fields_ok,
+)
+from monitor.model.timeutil import MAX_YEAR, MIN_YEAR, MomentParser, to_ns
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The system allocator rather than jemalloc: the windows' temporary buffers go back to the
+# system when freed, so the peak memory of a big load is the columns and little more.
+pa.set_memory_pool(pa.system_memory_pool())
+
+
+class Undecided(Exception):
+    """The column checks do not decide these events (invalid, or unusual): the strict
+    reader must (:mod:`monitor.model.sections`)."""
+
+
+# -- typed decoding ------------------------------------------------------------------------
+# gc=False and plain types: the decoder then runs ~3x faster than with per-value constraints
+# (a pattern is a Python regex call per string); non-blank text, the enumerations and ranges
+# are checked on whole columns afterwards.
+class _Loc(msgspec.Struct, gc=False):
+    name: str
+    lat: int | float | None = None
+    lon: int | float | None = None
+
+
+class _Ev(msgspec.Struct, gc=False):
+    id: str
+    time: str
+    title: str
+    category: str
+    actors: list[str]
+    source_ids: list[str]
+    verification: str
+    summary: str | None = None
+    location: _Loc | None = None
+    credibility: int | None = None
+    reliability: str | None = None
+
+
+# Non-ASCII characters that str.casefold() may change (general categories Lu, Ll, Lt, Nl,
+# So, and U+0345): a row without any is casefolded by lowering its ASCII letters.
+
+# The contract's fields, as declared in monitor.model.schema (checked at import).
+assert frozenset(_Ev.__struct_fields__) == EVENT_KEYS
+assert frozenset(_Loc.__struct_fields__) == LOCATION_KEYS
+
+_CASED = r"[\p{Lu}\p{Ll}\p{Lt}\p{Nl}\p{So}\x{0345}]"
+# Between two events in a canonical file (json.dumps indent=2, two levels deep).
+REQUIRED_KEYS = 7  # id, time, title, category, actors, source_ids, verification
+EV_LIST = msgspec.json.Decoder(list[_Ev])
+RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
+CANONICAL_SEPARATOR = b"},\n    {"  # between two events in a canonical file
+# Escaped colons would upset the count of keys (msgspec refuses lone surrogates itself).
+_AWKWARD = re.compile(rb"\\u003[aA]")
+GRADE_CODE = {g: i for i, g in enumerate(GRADES)}
+# The grade text for (reliability + 1) * 7 + credibility (reliability -1: none; credibility 0: none).
+_GRADE_TEXT = pa.array(
+    [admiralty_grade(r or None, c or None) for r in ("", *GRADES) for c in range(7)],
+    type=pa.large_string(),
+)
+# The usual way of writing a time: the window's times are parsed in one go.
+_USUAL_TIME = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:[0-5]\d$"
+
+# -- columns -----------------------------------------------------------------------------------------
+class Codes:
+    """Codes for a few distinct strings, in order of first appearance."""
+
+    def __init__(self, values: list[Any] | None = None) -> None:
+        self.values: list[Any] = list(values or ())
+        self.index: dict[Any, int] = {v: i for i, v in enumerate(self.values)}
+
+    def code(self, value: Any) -> int:
+        got = self.index.get(value)
+        if got is None:
+            got = self.index[value] = len(self.values)
+            self.values.append(value)
+        return got
+
+    def categorical(self, codes: np.ndarray) -> pd.Categorical:
+        """Sorted categories, as ``pd.Categorical(values)`` would have them."""
+        import pandas as pd
+
+        order = sorted(range(len(self.values)), key=lambda i: self.values[i])
+        remap = np.empty(max(len(order), 1), np.int32)
+        remap[order] = np.arange(len(order), dtype=np.int32)
+        return pd.Categorical.from_codes(
+            remap[codes] if len(codes) else codes, categories=[self.values[i] for i in order]
+        )
+
+
+def _local_codes(values: pa.Array, allowed: frozenset[str] | None = None) -> tuple[list[str], np.ndarray]:
+    """A window's distinct values (in order of first appearance) and each row's index in them."""
+    enc = values.dictionary_encode()
+    distinct = enc.dictionary.to_pylist()
+    if allowed is not None and not allowed.issuperset(distinct):
+        raise Undecided
+    return distinct, enc.indices.to_numpy(zero_copy_only=False)
+
+
+#: The columns of a run of events: strings (Arrow) ...
+TEXT_COLUMNS = ("id", "time", "title", "summary", "actors", "location", "grade", "source_ids", "search",
+                "actor_list", "source_list")
+#: ... and numbers (numpy); "category" and "verification" are codes.
+NUMBER_COLUMNS = ("time_ns", "end_ns", "day", "summary_null", "has_location", "lat", "lon", "credibility",
+                  "reliability_own", "category", "verification", "reliability")
+
+
+class ColumnBuilder:
+    """The columns of runs of events of one scenario (``sources``: the scenario's sources
+    by id; ``faction_names``: display names by faction id).
+
+    ``strict``: the values come from a file and are checked against the contract (what
+    the checks do not decide raises :class:`Undecided`); not strict, they are
+    :class:`Event` objects made by the program, taken as they are.
+    """
+
+    def __init__(self, tz: tzinfo, sources: dict[str, Any], faction_names: dict[str, str], *, strict: bool = True,
+                 check_events: Callable[..., list[tuple[int, Event]]] | None = None):
+        self.tz = tz
+        self.check_events = check_events  # monitor.model.sections.events_of, for unusual events
+        self.moments = MomentParser(tz)
+        self.sources = sources
+        self.rank = {  # a source's reliability, 0 (A) .. 5 (F); no grade: 99
+            s.id: GRADE_CODE.get(s.reliability, 99) if s.reliability else 99 for s in sources.values()
+        }
+        self.names = faction_names
+        self.strict = strict
+        self.days: dict[str, tuple[int, int, str, bool]] = {}
+        self.offsets: dict[str, int] = {}  # "+03:00" -> seconds, once checked by the strict parser
+        self.actor_text: dict[str, tuple[str, str]] = {}
+
+    def same_context(self, sources: dict[str, Any], faction_names: dict[str, str]) -> bool:
+        """Were these columns made with these sources' grades and these factions' names?"""
+        rank = {s.id: GRADE_CODE.get(s.reliability, 99) if s.reliability else 99 for s in sources.values()}
+        return rank == self.rank and faction_names == self.names
+
+    def moment(self, text: str) -> Moment:
+        try:
+            return self.moments(text)
+        except ValueError:
+            raise Undecided from None
+
+    # Everything below runs once per window of a few thousand events, in C where it can:
+    # a Python step per event costs ~0.1 s per million.
+    def columns(self, rows: list[_Ev], moments: list[Moment] | None = None) -> tuple[dict[str, Any], np.ndarray]:
+        """The columns of ``rows``, and the ``:`` each event has in JSON (one per key plus
+        those inside its strings) for the duplicate / unknown key check. ``moments``: the
+        rows' times already known (events made by the program)."""
+        strict = self.strict
+        src = _row_arrays(rows)
+        n = len(src["id"])
+        col: dict[str, Any] = {}
+        colons = np.full(n, REQUIRED_KEYS, np.int64)
+
+        def counted(values: Any, *, non_blank: bool = False) -> pa.Array:
+            arr = values if isinstance(values, pa.Array) else pa.array(values, type=pa.large_string())
+            if strict and _has_colon(arr):  # most columns have none: no count per row needed
+                colons[:] += pc.fill_null(pc.count_substring(arr, ":"), 0).to_numpy(zero_copy_only=False)
+            if non_blank and strict:
+                _check_non_blank(arr)
+            return arr
+
+        col["id"] = counted(src["id"], non_blank=True)
+        times = counted(src["time"])
+        col["title"] = counted(src["title"], non_blank=True)
+        summary = counted(src["summary"])
+        summary_null = summary.is_null().to_numpy(zero_copy_only=False)
+        colons += ~summary_null
+        col["summary_null"] = summary_null
+        col["summary"] = pc.fill_null(summary, "")
+        category = counted(src["category"], non_blank=True)
+        col["category"] = _local_codes(category)
+        col["verification"] = _local_codes(src["verification"], allowed=VERIFICATIONS if strict else None)
+        given = src["credibility"]
+        credibility = pc.fill_null(given, 0).to_numpy(zero_copy_only=False)
+        lo, hi = CREDIBILITY_RANGE
+        if strict and n and (credibility.min() < lo - 1 or credibility.max() > hi
+                             or (credibility == 0).sum() != given.null_count):
+            raise Undecided  # 1..6 or nothing
+        col["credibility"] = credibility.astype(np.int8)
+        colons += credibility != 0
+        own = self._own_reliability(src["reliability"])
+        colons += own >= 0
+        col["reliability_own"] = own
+        if moments is None:
+            self._times(times, col)
+            col["time"] = col.pop("time_canon", times)
+        else:
+            col["time_ns"] = np.fromiter((to_ns(m.instant) for m in moments), np.int64, n)
+            col["end_ns"] = np.fromiter((to_ns(m.end) for m in moments), np.int64, n)
+            col["day"] = np.fromiter((m.day for m in moments), bool, n)
+            col["time"] = times
+        self._locations(src, col, colons, counted)
+        # Actors: raw references joined (kept, to give the lists back), display names per combination.
+        actor_lists = src["actors"]
+        if strict:
+            _check_non_blank(actor_lists.flatten())
+        actor_list = counted(_joined(actor_lists))
+        col["actor_list"] = actor_list
+        shown, actor_search = self._actor_text(actor_list)
+        col["actors"] = shown
+        # Sources: known ids only; the best grade among them stands in for an event without its own.
+        source_lists = src["source_ids"]
+        flat = source_lists.flatten().dictionary_encode()
+        rank = self.rank
+        if strict and not rank.keys() >= set(flat.dictionary.to_pylist()):
+            raise Undecided  # a dangling reference: the strict reader words it
+        table = np.array([rank.get(x, 99) for x in flat.dictionary.to_pylist()] + [99], np.int64)
+        ranks = table[flat.indices.to_numpy(zero_copy_only=False)]
+        counts = pc.list_value_length(source_lists).to_numpy(zero_copy_only=False).astype(np.int64)
+        best = np.full(n, 99, np.int64)
+        has = counts > 0
+        if len(ranks):
+            starts = np.zeros(n, np.int64)
+            np.cumsum(counts[:-1], out=starts[1:])
+            best[has] = np.minimum.reduceat(ranks, starts[has])
+        source_list = counted(_joined(source_lists))
+        col["source_list"] = source_list
+        col["source_ids"] = pc.replace_substring(source_list, "\x1f", " ")
+        derived = np.where(own >= 0, own, np.where(best == 99, -1, best))
+        col["reliability"] = derived.astype(np.int8)
+        col["grade"] = pc.take(_GRADE_TEXT, pa.array((derived + 1) * 7 + col["credibility"]))
+        col["search"] = _search_text(col["title"], col["summary"], actor_search, col["location"])
+        return col, colons
+
+    def window(self, rows: list[_Ev], chunk: bytes) -> tuple[dict[str, Any], dict[int, Event]]:
+        """The columns of one window of a file's events (``rows``, decoded from ``chunk``),
+        and its events that are not plain (unknown fields kept), by position in the window."""
+        if _AWKWARD.search(chunk):
+            raise Undecided
+        try:
+            cols, colons = self.columns(rows)
+        except (pa.ArrowException, OverflowError, TypeError, ValueError):
+            raise Undecided from None  # e.g. an integer beyond int64: the strict reader decides
+        odd: dict[int, Event] = {}
+        if chunk.count(b":") != int(colons.sum()):
+            # Some event has more keys than decoded: a field this version does not know (msgspec
+            # skipped it) or a duplicate key (msgspec kept the last). Those are decoded again.
+            seps = separators(chunk)
+            if len(seps) + 1 == len(rows):
+                # The canonical layout: the events' texts are the pieces between separators
+                # (found and counted in the bytes with numpy, not split into 7,000 objects).
+                text = np.frombuffer(chunk, np.uint8)
+                starts = np.concatenate(([1], seps + len(CANONICAL_SEPARATOR) - 1))
+                stops = np.concatenate((seps + 1, [len(chunk) - 1]))
+                where = np.flatnonzero(text == 0x3A)  # ":"
+                raw_colons = np.searchsorted(where, stops) - np.searchsorted(where, starts)
+                for i in np.flatnonzero(raw_colons != colons).tolist():
+                    odd[i] = self.unusual(bytes(chunk[starts[i] : stops[i]]))
+            else:
+                try:
+                    raws = RAW_LIST.decode(chunk)
+                except (msgspec.DecodeError, RecursionError):
+                    raise Undecided from None
+                text = np.frombuffer(b"\x00".join(raws), np.uint8)
+                ends = np.append(np.flatnonzero(text == 0), len(text))
+                raw_colons = np.diff(np.searchsorted(np.flatnonzero(text == 58), ends), prepend=0)
+                for i in np.flatnonzero(raw_colons != colons).tolist():
+                    odd[i] = self.unusual(bytes(raws[i]))
+        return cols, odd
+
+    def unusual(self, raw: bytes) -> Event:
+        """An event with more keys than its known fields, decoded by the stdlib parser and
+        checked by the contract's builder (:func:`monitor.model.sections.events_of`):
+        unknown fields kept; a duplicate key, a value too deep or any problem: Undecided."""
+        try:
+            d = json.loads(raw.decode("utf-8"), object_pairs_hook=pairs_hook, parse_constant=_undecided)
+        except (ValueError, RecursionError):
+            raise Undecided from None
+        if has_duplicates(d) or not isinstance(d, dict) or not unknown_fields_ok(d):
+            raise Undecided
+        if self.check_events is None:
+            raise Undecided
+        v = Validator()
+        got = self.check_events(v, [d], self.tz, self.sources.keys())
+        if v.problems or not got:
+            raise Undecided
+        return got[0][1]
+
+    def events(self, events: list[Event]) -> tuple[dict[str, Any], dict[int, Event]]:
+        """The columns of events made by the program, and those of them kept as objects
+        (unknown fields, or values the columns cannot give back as they are)."""
+        rows, moments, odd = [], [], {}
+        for i, e in enumerate(events):
+            row, plain = _row_of(e, self.moments)
+            rows.append(row)
+            moments.append(e.time)
+            if not plain:
+                odd[i] = e
+        col, _ = self.columns(rows, moments)
+        return col, odd
+
+    def _own_reliability(self, values: pa.Array) -> np.ndarray:
+        enc = values.cast(pa.string()).dictionary_encode()
+        distinct = enc.dictionary.to_pylist()
+        if self.strict and not GRADE_CODE.keys() >= set(distinct):
+            raise Undecided
+        table = np.array([GRADE_CODE.get(g, -1) for g in distinct] + [-1], np.int8)
+        idx = pc.fill_null(enc.indices, len(table) - 1).to_numpy(zero_copy_only=False)
+        return table[idx]
+
+    def _times(self, times: pa.Array, col: dict[str, Any]) -> None:
+        """Start / end ns and day flags; the canonical text where a time is written otherwise.
+        Checked as the strict parser checks them (an impossible date, an odd offset: Undecided)."""
+        n = len(times)
+        usual = pc.match_substring_regex(times, _USUAL_TIME).to_numpy(zero_copy_only=False)
+        start = np.zeros(n, np.int64)
+        if usual.any():
+            which = pa.array(usual)
+            local_text = pc.utf8_slice_codeunits(times.filter(which), 0, 19)
+            local = pc.strptime(local_text, format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True)
+            # strptime rolls 30 Feb over to 1 Mar and :60 to the next minute: the same day and
+            # seconds back, or no.
+            if local.null_count or not (
+                pc.all(pc.equal(pc.day(local), _digits(local_text, 8, 10))).as_py()
+                and pc.all(pc.equal(pc.second(local), _digits(local_text, 17, 19))).as_py()
+            ):
+                raise Undecided
+            years = pc.year(local)
+            if pc.min(years).as_py() < MIN_YEAR or pc.max(years).as_py() > MAX_YEAR:
+                raise Undecided
+            enc = pc.utf8_slice_codeunits(times.filter(which), 19, 25).dictionary_encode()
+            table = np.array([self._offset(o) for o in enc.dictionary.to_pylist()], np.int64)
+            seconds = local.cast(pa.int64()).to_numpy(zero_copy_only=False) - table[enc.indices.to_numpy()]
+            start[usual] = seconds * 1_000_000_000
+        end = start.copy()
+        day = np.zeros(n, bool)
+        canon = None
+        for i in np.flatnonzero(~usual).tolist():
+            t = times[i].as_py()
+            got = self.days.get(t)
+            if got is None:
+                m = self.moment(t)
+                got = (to_ns(m.instant), to_ns(m.end), m.iso(), m.day)
+                if m.day:
+                    self.days[t] = got
+            start[i], end[i], iso, day[i] = got
+            if iso != t:
+                canon = canon if canon is not None else times.to_pylist()
+                canon[i] = iso
+        col["time_ns"], col["end_ns"], col["day"] = start, end, day
+        if canon is not None:
+            col["time_canon"] = pa.array(canon, type=pa.large_string())
+
+    def _offset(self, text: str) -> int:
+        got = self.offsets.get(text)
+        if got is None:
+            m = self.moment(f"2000-01-01T00:00:00{text}")  # the strict parser's verdict
+            if m.iso()[19:] != text:  # e.g. -00:00, written back as +00:00
+                self.offsets[text] = got = -1 << 40
+            else:
+                got = self.offsets[text] = int(m.instant.utcoffset().total_seconds())  # type: ignore[union-attr]
+        if got == -1 << 40:
+            raise Undecided  # (the canonical text differs: the object path writes it)
+        return got
+
+    def _locations(self, src: dict[str, Any], col: dict[str, Any], colons: np.ndarray, counted: Any) -> None:
+        names = counted(src["loc_name"], non_blank=True)
+        has = pc.is_valid(names).to_numpy(zero_copy_only=False)
+        col["has_location"] = has
+        col["location"] = pc.fill_null(names, "")
+        colons += 2 * has
+        lats, lons = src["lat"], src["lon"]
+        lat = pa.array(lats, type=pa.float64()).to_numpy(zero_copy_only=False)
+        lon = pa.array(lons, type=pa.float64()).to_numpy(zero_copy_only=False)
+        lat_set, lon_set = ~np.isnan(lat), ~np.isnan(lon)
+        if self.strict:
+            if (lat_set != lon_set).any():
+                raise Undecided  # both or neither: the strict reader words it
+            if lat_set.any() and not (
+                np.abs(lat[lat_set]).max() <= LAT_RANGE[1] and np.abs(lon[lon_set]).max() <= LON_RANGE[1]
+            ):
+                raise Undecided  # (also false for infinities)
+        colons += lat_set
+        colons += lon_set
+        col["lat"], col["lon"] = lat, lon
+        if int in set(map(type, lats)) | set(map(type, lons)):
+            col["exact"] = {
+                i: (la, lo) for i, (la, lo) in enumerate(zip(lats, lons, strict=True))
+                if type(la) is int or type(lo) is int
+            }
+
+    def _actor_text(self, actor_list: pa.Array) -> tuple[pa.Array, pa.Array]:
+        """Display names ("Syrian government; HTS") and the search words per event, worked
+        out once per distinct combination of actors."""
+        enc = actor_list.dictionary_encode()
+        names = self.names
+        shown, search = [], []
+        for joined in enc.dictionary.to_pylist():
+            got = self.actor_text.get(joined)
+            if got is None:
+                refs = joined.split("\x1f") if joined else []
+                text = "; ".join(names.get(a, a) for a in refs)
+                got = (text, f"{' '.join(refs)} {text}")
+                if len(self.actor_text) < 100_000:
+                    self.actor_text[joined] = got
+            shown.append(got[0])
+            search.append(got[1])
+        idx = enc.indices
+        return (
+            pc.take(pa.array(shown, type=pa.large_string()), idx),
+            pc.take(pa.array(search, type=pa.large_string()), idx),
+        )
+
+
+def _undecided(_name: str) -> Any:
+    raise Undecided
+
+
+def _search_text(title: pa.Array, summary: pa.Array, actors: pa.Array, location: pa.Array) -> pa.Array:
+    """The full-text search column: casefold (what the filter compares with), not lower."""
+    joined = pc.binary_join_element_wise(title, summary, actors, location, pa.scalar("\n", pa.large_string()))
+    ascii_only = pc.string_is_ascii(joined)
+    lowered = pc.ascii_lower(joined)
+    if not pc.all(ascii_only).as_py():
+        # Python casefolds only the rows with a non-ASCII character that casefolding can
+        # change: all are letters with case, letter numbers (Roman numerals), symbols
+        # (circled letters) or U+0345. Arabic, for one, has no case: lowering its rows'
+        # ASCII is their casefold. (Only those rows are looked at: most are plain ASCII.)
+        other = np.flatnonzero(~ascii_only.to_numpy(zero_copy_only=False))
+        beyond = pc.replace_substring_regex(joined.take(other), r"[\x00-\x7f]+", "")
+        cased = np.zeros(len(joined), bool)
+        cased[other] = pc.match_substring_regex(beyond, _CASED).to_numpy(zero_copy_only=False)
+        if cased.any():
+            mask = pa.array(cased)
+            folded = [x.casefold() for x in joined.filter(mask).to_pylist()]
+            lowered = pc.replace_with_mask(lowered, mask, pa.array(folded, type=pa.large_string()))
+    return lowered
+
+
+def _row_of(e: Event, moments: MomentParser) -> tuple[_Ev, bool]:
+    """The typed row of an event made by the program, and whether the columns give it back
+    exactly (no unknown fields, a time that reads back the same, no U+001F in a list)."""
+    loc = e.location
+    iso = e.time.iso()
+    plain = not e.extra and (loc is None or not loc.extra)
+    actors, sources = list(e.actors), list(e.source_ids)
+    if any("\x1f" in x for x in actors) or any("\x1f" in x for x in sources):
+        plain = False
+        actors = [x.replace("\x1f", " ") for x in actors]
+        sources = [x.replace("\x1f", " ") for x in sources]
+    if plain:
+        try:
+            plain = moments(iso) == e.time
+        except ValueError:
+            plain = False
+    lat = lon = None
+    if loc is not None:
+        lat, lon = loc.lat, loc.lon
+        if lat is None or lon is None or type(lat) not in (int, float) or type(lon) not in (int, float):
+            plain = plain and lat is None and lon is None
+            lat = lon = None
+    verification = getattr(e.verification, "value", e.verification)
+    row = _Ev(
+        e.id, iso, e.title, e.category, actors, sources, str(verification), e.summary,
+        _Loc(loc.name if loc.name is not None else "", lat, lon) if loc is not None else None,
+        e.credibility, e.reliability,
+    )
+    if loc is not None and loc.name is None:
+        plain = False
+    return row, plain
+
+
+def _row_arrays(rows: list[_Ev]) -> dict[str, Any]:
+    """The arrays ``_ColumnBuilder.columns`` works from, for events decoded by msgspec."""
+    text = pa.large_string()
+    locs = [r.location for r in rows]
+    return {
+        "id": pa.array([r.id for r in rows], type=text),
+        "time": pa.array([r.time for r in rows], type=text),
+        "title": pa.array([r.title for r in rows], type=text),
+        "summary": pa.array([r.summary for r in rows], type=text),
+        "category": pa.array([r.category for r in rows], type=text),
+        "verification": pa.array([r.verification for r in rows], type=pa.string()),
+        "credibility": pa.array([r.credibility for r in rows], type=pa.int64()),
+        "reliability": pa.array([r.reliability for r in rows], type=pa.string()),
+        "loc_name": pa.array([loc.name if loc is not None else None for loc in locs], type=text),
+        "lat": [loc.lat if loc is not None else None for loc in locs],
+        "lon": [loc.lon if loc is not None else None for loc in locs],
+        "actors": pa.array([r.actors for r in rows], type=pa.list_(text)),
+        "source_ids": pa.array([r.source_ids for r in rows], type=pa.list_(text)),
+    }
+
+
+_VERIFICATION_VALUES = frozenset(v.value for v in Verification)
+_X1F = pa.scalar("\x1f", pa.large_string())
+
+
+def _joined(lists: pa.ListArray) -> pa.Array:
+    """Each list as one string, items separated by U+001F (an item holding one: Undecided)."""
+    items = lists.flatten()
+    if len(items) and pc.max(pc.count_substring(items, "\x1f")).as_py():
+        raise Undecided
+    return pc.binary_join(lists, _X1F)
+
+
+def separators(chunk: bytes) -> np.ndarray:
+    """Where "},\n    {" (the canonical separator between events) starts in ``chunk``."""
+    text = np.frombuffer(chunk, np.uint8)
+    if len(text) < len(CANONICAL_SEPARATOR):
+        return np.empty(0, np.int64)
+    at = np.flatnonzero(text[: len(text) - len(CANONICAL_SEPARATOR) + 1] == 0x7D)
+    for k, byte in enumerate(CANONICAL_SEPARATOR[1:], 1):
+        at = at[text[at + k] == byte]
+    return at
+
+
+def _has_colon(arr: pa.Array) -> bool:
+    """Does any string of ``arr`` hold a ``:``? (One scan of its bytes.)"""
+    if not len(arr):
+        return False
+    if not pa.types.is_large_string(arr.type):
+        return True  # (only large strings come here; anything else is simply counted)
+    offsets = np.frombuffer(arr.buffers()[1], np.int64)
+    first, last = offsets[arr.offset], offsets[arr.offset + len(arr)]
+    data = arr.buffers()[2]
+    if data is None or last <= first:
+        return False
+    return bool(np.count_nonzero(np.frombuffer(data, np.uint8)[first:last] == 58))
+
+
+def _digits(text: pa.Array, start: int, stop: int) -> pa.Array:
+    return pc.utf8_slice_codeunits(text, start, stop).cast(pa.int64())
+
+
+def _check_non_blank(arr: pa.Array) -> None:
+    """Every (non-null) string has a character that is not white space, as ``str.isspace``
+    counts it. A printable ASCII first byte settles it; the rest are asked in Python."""
+    n = len(arr)
+    if not n:
+        return
+    if pa.types.is_large_string(arr.type):  # the first bytes, straight from the buffers
+        offsets = np.frombuffer(arr.buffers()[1], np.int64)[arr.offset : arr.offset + n + 1]
+        data = arr.buffers()[2]
+        first = np.zeros(n, np.uint8)
+        filled = offsets[1:] > offsets[:-1]
+        if data is not None and filled.any():
+            first[filled] = np.frombuffer(data, np.uint8)[offsets[:-1][filled]]
+        unsure = pa.array((first < 0x21) | (first > 0x7E))
+    else:
+        unsure = pc.invert(pc.fill_null(pc.match_substring_regex(arr, "[!-~]"), True))
+    if pc.any(unsure).as_py():
+        for value in arr.filter(unsure).to_pylist():
+            if value is not None and (not value or value.isspace()):  # (None: not given)
+                raise Undecided
+
+

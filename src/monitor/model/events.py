@@ -1,0 +1,432 @@
+"""A scenario's events, stored once, column by column: :class:`EventTable`.
+
+Strings are pyarrow arrays, numbers numpy arrays, repeated values codes
+(:mod:`monitor.model.columns` makes the columns and the derived values, for a file's
+events and for events made by the program alike). :class:`Event` objects are views,
+made on demand and equal to what the file says; events with fields this version does
+not know are kept as objects beside their columns.
+
+Edits are by event id and incremental: :meth:`EventTable.add`, :meth:`~EventTable.replace`
+and :meth:`~EventTable.remove` splice the columns (Arrow chunks are sliced, not copied;
+numpy columns are copied once, a few milliseconds for a million rows). Each row has a
+*slot*, a number that never changes and increases in file order, so finding an event by
+id needs no rebuild after an edit: ids of the table as first indexed map to their slot,
+later edits are noted beside, and a slot's row is found by bisection.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Sequence
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+
+from monitor.model.columns import NUMBER_COLUMNS, TEXT_COLUMNS, ColumnBuilder, Codes
+from monitor.model.parts import Event, Location, Verification
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_BLOCK = 256  # rows converted to Python values together (one value at a time costs microseconds)
+_GRADES = ("A", "B", "C", "D", "E", "F")
+_SMALL_CHUNK = 4096  # chunks of fewer rows are merged when a column has more than _MAX_CHUNKS
+_MAX_CHUNKS = 64
+_TEXT = pa.large_string()
+
+
+class TableBuilder:
+    """Collects the columns of runs of events (in file order) into one :class:`EventTable`."""
+
+    def __init__(self, builder: ColumnBuilder):
+        self.builder = builder
+        self.n = 0
+        self.text: dict[str, list[pa.Array]] = {k: [] for k in TEXT_COLUMNS}
+        self.num: dict[str, list[np.ndarray]] = {k: [] for k in NUMBER_COLUMNS}
+        self.categories = Codes()
+        self.verifications = Codes()
+        self.exact: dict[int, tuple[Any, Any]] = {}  # events whose lat/lon are JSON integers
+        self.odd: dict[int, Event] = {}
+
+    def add(self, col: dict[str, Any], odd: dict[int, Event]) -> None:
+        """Append the columns of a run of events (``odd``: those kept as objects)."""
+        base = self.n
+        for key, codes in (("category", self.categories), ("verification", self.verifications)):
+            distinct, indices = col[key]
+            col[key] = np.array([codes.code(v) for v in distinct] + [0], np.int32)[indices]
+        for i, e in odd.items():
+            self.odd[base + i] = e
+        for i, pair in col.get("exact", {}).items():
+            self.exact[base + i] = pair
+        for k in TEXT_COLUMNS:
+            self.text[k].append(col[k])
+        for k in NUMBER_COLUMNS:
+            self.num[k].append(col[k])
+        self.n += len(col["time_ns"])
+
+    def finish(self) -> EventTable:
+        num = {k: np.concatenate(v) if v else np.empty(0) for k, v in self.num.items()}
+        text = {k: pa.chunked_array(v, type=_TEXT) for k, v in self.text.items()}
+        return EventTable(
+            self.builder, text, _typed(num), self.categories, self.verifications, self.exact, self.odd,
+            np.arange(self.n, dtype=np.int64),
+        )
+
+
+_DTYPES = {"time_ns": np.int64, "end_ns": np.int64, "day": bool, "summary_null": bool, "has_location": bool,
+           "lat": np.float64, "lon": np.float64, "credibility": np.int8, "reliability_own": np.int8,
+           "category": np.int32, "verification": np.int32, "reliability": np.int8}
+
+
+def _typed(num: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v, dtype=_DTYPES[k]) for k, v in num.items()}
+
+
+class EventTable(Sequence[Event]):
+    """``scenario.events``: a sequence of :class:`Event` in file order, stored as columns.
+
+    Index, slice and iterate for events (views made on demand); :meth:`get` /
+    :meth:`position` by id; :meth:`add` / :meth:`replace` / :meth:`remove` to edit;
+    :attr:`version` rises with every edit; :meth:`frame` is the events frame the views use
+    (row i is ``table[i]``; shared, treat it as read-only).
+    """
+
+    def __init__(self, builder: ColumnBuilder, text: dict[str, pa.ChunkedArray], num: dict[str, np.ndarray],
+                 categories: Codes, verifications: Codes, exact: dict[int, tuple[Any, Any]],
+                 odd: dict[int, Event], slots: np.ndarray):
+        self._builder = builder
+        self._text = text
+        self._num = num
+        self._categories = categories
+        self._verifications = verifications
+        self._exact = exact  # by slot
+        self._odd = odd  # by slot
+        self._slots = slots
+        self._next_slot = int(slots[-1]) + 1 if len(slots) else 0
+        self.version = 0
+        self._frame: tuple[int, pd.DataFrame] | None = None
+        self._blocks: dict[int, dict[str, list[Any]]] = {}
+        self._index: Any = None  # pandas Index of the ids when first indexed ...
+        self._index_slots: np.ndarray | None = None  # ... and their slots
+        self._moved: dict[str, int | None] = {}  # ids added or removed since (slot, or None)
+
+    @classmethod
+    def of_events(cls, events: list[Event], *, tz: tzinfo, sources: dict[str, Any],
+                  faction_names: dict[str, str]) -> EventTable:
+        """A table of events made by the program (taken as they are, not checked)."""
+        builder = ColumnBuilder(tz, sources, faction_names, strict=False)
+        table = TableBuilder(builder)
+        for start in range(0, len(events), 8192):
+            table.add(*builder.events(events[start : start + 8192]))
+        return table.finish()
+
+    # -- the sequence ---------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    def __getitem__(self, index: Any) -> Any:
+        n = len(self._slots)
+        if isinstance(index, slice):
+            return [self._event(i) for i in range(*index.indices(n))]
+        i = index.__index__()
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("event index out of range")
+        return self._event(i)
+
+    def __iter__(self) -> Iterator[Event]:
+        for i in range(len(self._slots)):
+            yield self._event(i)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, (list, tuple, EventTable)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<EventTable: {len(self):,} events>"
+
+    def __copy__(self) -> EventTable:
+        twin = EventTable(self._builder, dict(self._text), dict(self._num), Codes(self._categories.values),
+                          Codes(self._verifications.values), dict(self._exact), dict(self._odd), self._slots)
+        twin._next_slot = self._next_slot
+        return twin
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> EventTable:
+        twin = self.__copy__()  # (the arrays are never changed in place: shared)
+        twin._odd = {k: copy.deepcopy(e, memo) for k, e in self._odd.items()}
+        return twin
+
+    def ids(self) -> pa.ChunkedArray:
+        """The events' ids, in order."""
+        return self._text["id"]
+
+    # -- by id ------------------------------------------------------------------------------
+    def position(self, event_id: str) -> int | None:
+        """The index of the event with this id (None if there is none)."""
+        slot = self._slot_of(event_id)
+        if slot is None:
+            return None
+        i = int(np.searchsorted(self._slots, slot))
+        return i if i < len(self._slots) and self._slots[i] == slot else None
+
+    def get(self, event_id: str) -> Event | None:
+        i = self.position(event_id)
+        return None if i is None else self._event(i)
+
+    def __contains__(self, value: object) -> bool:
+        if isinstance(value, str):
+            return self.position(value) is not None
+        return isinstance(value, Event) and self.get(value.id) == value
+
+    def index_ids(self) -> None:
+        """Build the index of ids now (else the first lookup by id does)."""
+        if self._index is None:
+            import pandas as pd
+
+            self._index = pd.Index(pd.arrays.ArrowStringArray(self._text["id"]))
+            self._index_slots = self._slots
+            self._moved = {}
+
+    def _slot_of(self, event_id: str) -> int | None:
+        if event_id in self._moved:
+            return self._moved[event_id]
+        self.index_ids()
+        try:
+            got = self._index.get_loc(event_id)
+        except KeyError:
+            return None
+        if not isinstance(got, int):  # the same id more than once (a table made in memory)
+            got = int(np.flatnonzero(np.asarray(got))[0]) if not isinstance(got, slice) else got.start
+        assert self._index_slots is not None
+        return int(self._index_slots[got])
+
+    # -- edits ------------------------------------------------------------------------------
+    def add(self, event: Event) -> None:
+        """Append ``event`` (after the others, as a new file entry). ValueError if its id is taken."""
+        if self.position(event.id) is not None:
+            raise ValueError(f'an event with id "{event.id}" exists already')
+        col, odd, exact = self._columns_of(event)
+        slot = self._next_slot
+        self._next_slot += 1
+        self._text = {k: _chunked(list(v.chunks) + [col[k]]) for k, v in self._text.items()}
+        self._num = {k: np.concatenate((v, col[k])) for k, v in self._num.items()}
+        self._slots = np.append(self._slots, np.int64(slot))
+        self._note(slot, odd, exact)
+        self._moved[event.id] = slot
+        self._edited()
+
+    append = add  # (a list's name for it)
+
+    def replace(self, event: Event) -> Event:
+        """Put ``event`` in place of the event with its id; returns the one replaced.
+        KeyError if there is none."""
+        i = self.position(event.id)
+        if i is None:
+            raise KeyError(event.id)
+        old = self._event(i)
+        col, odd, exact = self._columns_of(event)
+        self._text = {k: _chunked(_cut(v, i, i + 1, col[k])) for k, v in self._text.items()}
+        num = {}
+        for k, v in self._num.items():
+            v = v.copy()
+            v[i] = col[k][0]
+            num[k] = v
+        self._num = num
+        slot = int(self._slots[i])
+        self._odd.pop(slot, None)
+        self._exact.pop(slot, None)
+        self._note(slot, odd, exact)
+        self._edited()
+        return old
+
+    def remove(self, event_id: str) -> Event:
+        """Delete the event with this id and return it. KeyError if there is none."""
+        i = self.position(event_id)
+        if i is None:
+            raise KeyError(event_id)
+        old = self._event(i)
+        self._text = {k: _chunked(_cut(v, i, i + 1, None)) for k, v in self._text.items()}
+        self._num = {k: np.delete(v, i) for k, v in self._num.items()}
+        slot = int(self._slots[i])
+        self._slots = np.delete(self._slots, i)
+        self._odd.pop(slot, None)
+        self._exact.pop(slot, None)
+        self._moved[event_id] = None
+        self._edited()
+        return old
+
+    def _columns_of(self, event: Event) -> tuple[dict[str, Any], Event | None, tuple[Any, Any] | None]:
+        col, odd = self._builder.events([event])
+        for key, codes in (("category", self._categories), ("verification", self._verifications)):
+            distinct, indices = col[key]
+            col[key] = np.array([codes.code(v) for v in distinct] + [0], np.int32)[indices]
+        col.update(_typed({k: col[k] for k in NUMBER_COLUMNS}))
+        return col, odd.get(0), col.get("exact", {}).get(0)
+
+    def _note(self, slot: int, odd: Event | None, exact: tuple[Any, Any] | None) -> None:
+        if odd is not None:
+            self._odd[slot] = odd
+        if exact is not None:
+            self._exact[slot] = exact
+
+    def _edited(self) -> None:
+        self.version += 1
+        self._blocks.clear()
+
+    def refresh(self, sources: dict[str, Any], faction_names: dict[str, str]) -> None:
+        """Make the derived columns again if the scenario's sources (their grades) or
+        factions (their names) are not those the columns were made with (one pass over
+        every event: for edits of sources and factions, not of events)."""
+        if self._builder.same_context(sources, faction_names):
+            return
+        fresh = EventTable.of_events(list(self), tz=self._builder.tz, sources=sources, faction_names=faction_names)
+        version = self.version
+        for name in ("_builder", "_text", "_num", "_categories", "_verifications", "_exact", "_odd", "_slots",
+                     "_next_slot"):
+            setattr(self, name, getattr(fresh, name))
+        self._index, self._index_slots, self._moved = None, None, {}
+        self.version = version
+        self._edited()
+
+    # -- views ------------------------------------------------------------------------------
+    def frame(self) -> pd.DataFrame:
+        """The events frame (see :func:`monitor.model.frames.events_frame`), made once per version."""
+        if self._frame is not None and self._frame[0] == self.version:
+            return self._frame[1]
+        import pandas as pd
+
+        text, num = self._text, self._num
+        reliability = num["reliability"].astype(np.int64)
+        present = sorted(set(np.unique(reliability).tolist()))
+        remap = np.zeros(8, np.int64)
+        remap[np.array(present, np.int64) + 1] = np.arange(len(present))
+        strings = pd.arrays.ArrowStringArray
+        frame = pd.DataFrame(
+            {
+                "id": strings(text["id"]),
+                "time_ns": num["time_ns"],
+                "end_ns": num["end_ns"],
+                "day": num["day"],
+                "title": strings(text["title"]),
+                "summary": strings(text["summary"]),
+                "category": self._categories.categorical(num["category"]),
+                "actors": strings(text["actors"]),
+                "location": strings(text["location"]),
+                "lat": num["lat"],
+                "lon": num["lon"],
+                "verification": self._verifications.categorical(num["verification"]),
+                "reliability": pd.Categorical.from_codes(
+                    remap[reliability + 1] if len(reliability) else reliability,
+                    categories=[("", *_GRADES)[c + 1] for c in present],
+                ),
+                "credibility": num["credibility"],
+                "grade": strings(text["grade"]),
+                "source_ids": strings(text["source_ids"]),
+                "search": strings(text["search"]),
+            }
+        )
+        self._frame = (self.version, frame)
+        return frame
+
+    def time_range(self) -> tuple[datetime, datetime] | None:
+        """The earliest and latest event instants (None without events)."""
+        if not len(self):
+            return None
+        times = self._num["time_ns"]
+        return self._event(int(times.argmin())).time.instant, self._event(int(times.argmax())).time.instant
+
+    def rows(self, start: int, stop: int) -> dict[str, Any]:
+        """Rows ``start:stop`` as columns, for writing them: each text column as one Arrow
+        array, the numbers, category / verification text, and the events kept as objects
+        and exact (integer) coordinates by row in the slice."""
+        out: dict[str, Any] = {k: v.slice(start, stop - start).combine_chunks() for k, v in self._text.items()}
+        out.update({k: v[start:stop] for k, v in self._num.items()})
+        out["category_text"] = pa.array(self._categories.values + [""], _TEXT).take(pa.array(out["category"]))
+        out["verification_text"] = pa.array(self._verifications.values + [""], _TEXT).take(pa.array(out["verification"]))
+        slots = self._slots[start:stop].tolist()
+        out["odd"] = {i: self._odd[s] for i, s in enumerate(slots) if s in self._odd} if self._odd else {}
+        out["exact"] = {i: self._exact[s] for i, s in enumerate(slots) if s in self._exact} if self._exact else {}
+        return out
+
+    def _block(self, b: int) -> dict[str, list[Any]]:
+        got = self._blocks.get(b)
+        if got is None:
+            start = b * _BLOCK
+            stop = min(len(self._slots), start + _BLOCK)
+            got = {k: self._text[k].slice(start, stop - start).to_pylist()
+                   for k in ("id", "time", "title", "summary", "location", "actor_list", "source_list")}
+            for k in ("lat", "lon", "category", "verification", "credibility", "reliability_own",
+                      "summary_null", "has_location"):
+                got[k] = self._num[k][start:stop].tolist()
+            got["slot"] = self._slots[start:stop].tolist()
+            if len(self._blocks) >= 4:
+                self._blocks.pop(next(iter(self._blocks)))
+            self._blocks[b] = got
+        return got
+
+    def _event(self, i: int) -> Event:
+        block = self._block(i // _BLOCK)
+        j = i % _BLOCK
+        slot = block["slot"][j]
+        odd = self._odd.get(slot) if self._odd else None
+        if odd is not None:
+            return odd
+        actors = block["actor_list"][j]
+        sources = block["source_list"][j]
+        location = None
+        if block["has_location"][j]:
+            lat, lon = self._exact.get(slot) or (block["lat"][j], block["lon"][j])
+            if lat != lat:  # NaN: no coordinates
+                lat = lon = None
+            location = Location(block["location"][j], lat, lon, {})
+        credibility = block["credibility"][j]
+        reliability = block["reliability_own"][j]
+        return Event(
+            block["id"][j],
+            self._builder.moments(block["time"][j]),
+            block["title"][j],
+            self._categories.values[block["category"][j]],
+            actors.split("\x1f") if actors else [],
+            sources.split("\x1f") if sources else [],
+            Verification(self._verifications.values[block["verification"][j]]),
+            None if block["summary_null"][j] else block["summary"][j],
+            location,
+            credibility or None,
+            _GRADES[reliability] if reliability >= 0 else None,
+            {},
+        )
+
+
+def _cut(column: pa.ChunkedArray, start: int, stop: int, insert: pa.Array | None) -> list[pa.Array]:
+    """The chunks of ``column`` with rows ``start:stop`` taken out (``insert`` in their place)."""
+    out = list(column.slice(0, start).chunks)
+    if insert is not None:
+        out.append(insert)
+    out += column.slice(stop).chunks
+    return out
+
+
+def _chunked(chunks: list[pa.Array]) -> pa.ChunkedArray:
+    """The chunks as one column; many small ones (edits) merged."""
+    chunks = [c for c in chunks if len(c)]
+    if len(chunks) > _MAX_CHUNKS:
+        merged: list[pa.Array] = []
+        run: list[pa.Array] = []
+        for c in chunks:
+            if len(c) < _SMALL_CHUNK:
+                run.append(c)
+                continue
+            if run:
+                merged.append(pa.concat_arrays(run))
+                run = []
+            merged.append(c)
+        if run:
+            merged.append(pa.concat_arrays(run))
+        chunks = merged
+    return pa.chunked_array(chunks, type=_TEXT)

@@ -1,0 +1,519 @@
+"""The one loader: every scenario file, whatever its size, is read the same way.
+
+The file is read once, front to back, in chunks (each byte read once: the SHA-256 of
+the :class:`FileIdentity` is over exactly the bytes parsed). The small parts of the
+document (scenario, factions, sources, crossings, territory, unknown top-level fields)
+are parsed by the stdlib's JSON scanner one value at a time and checked by the
+contract's builders (:mod:`monitor.model.sections`); the ``events`` array is cut into
+windows of a few MB at event boundaries, each decoded by msgspec into typed rows and
+turned into columns (:mod:`monitor.model.columns`, :mod:`monitor.model.events`).
+
+Anything this reading does not decide -- an invalid value, a duplicate key, an unusual
+layout -- makes the loader read the file again with the strict reader
+(:func:`monitor.model.jsontext.read_open` + :func:`monitor.model.sections.scenario_from_json`),
+which words every problem with its JSON path, line and column; a valid file it accepts
+is the same scenario. So a small and a big file with the same content get the same
+verdict and, saved, the same bytes.
+
+Progress and cancel: ``progress(fraction, message)`` is called now and then (fraction
+of the file read); ``cancel()`` is polled as often and the load stops with
+:class:`LoadCancelled` when it returns true (it may raise :class:`LoadCancelled` itself).
+"""
+
+from __future__ import annotations
+
+import codecs
+import gc
+import hashlib
+import json
+import json.scanner
+import os
+import re
+import time
+from dataclasses import dataclass
+from datetime import tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from monitor.model.entities import SCHEMA_VERSION, Scenario
+from monitor.model.errors import CancelCheck, LoadCancelled, Problem, ProgressCallback, ScenarioError
+from monitor.model.jsontext import SNIFF_BYTES, first_problem, open_regular, os_problem, read_open
+from monitor.model.schema import TOP_KEYS, Validator, unknown_fields_ok
+from monitor.model.sections import (
+    crossings_of,
+    events_of,
+    factions_of,
+    scenario_from_json,
+    scenario_info,
+    sources_of,
+    territory_of,
+)
+
+if TYPE_CHECKING:
+    from monitor.model.columns import ColumnBuilder
+    from monitor.model.events import EventTable, TableBuilder
+
+CHUNK_BYTES = 4 * 1024 * 1024  # read at a time (decoding a chunk holds the GIL: ~20 ms)
+WINDOW_BYTES = 4 * 1024 * 1024  # events decoded per msgspec call (each call holds the GIL)
+_MAX_WINDOW_BYTES = 64 * 1024 * 1024  # one event bigger than this: the strict reader decides
+PROGRESS_INTERVAL_S = 0.1
+
+_WS = re.compile(r"[ \t\n\r]*")
+_WS_BYTES = re.compile(rb"[ \t\n\r]*")
+_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_CANONICAL_SEPARATOR = b"},\n    {"
+_CANONICAL_END = b"}\n  ]"  # the end of a top-level array of objects, canonical layout
+_BOUNDARY = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")  # "}, {" between two events (or nested objects)
+_END = re.compile(rb"\}[ \t\n\r]*\]")  # "} ]": the end of the array (or of a nested one)
+
+
+# Bytes that never occur in a UTF-8 JSON text (a file whose tail is zeros, or garbage).
+_NEVER_IN_JSON = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\xc0\xc1\xf5-\xff]")
+
+
+class Fallback(Exception):
+    """The streaming reader does not decide this file: the strict reader must."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileIdentity:
+    """Which file a scenario was loaded from: the SHA-256 of exactly the bytes parsed, and
+    the size, modification time and inode that ``fstat`` gave for the open file."""
+
+    sha256: str
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+_CHANGED = "the file changed while it was being read (another program is writing it); try again"
+
+
+class _Stream:
+    """The open file read front to back; every byte read is hashed once."""
+
+    def __init__(self, fh: Any):
+        self.fh = fh
+        self.hash = hashlib.sha256()
+        self.read_bytes = 0
+        self.eof = False
+        st = os.fstat(fh.fileno())
+        self.stat = st
+        self.size = max(st.st_size, 1)
+
+    def read(self, n: int) -> bytes:
+        data = self.fh.read(n) if not self.eof else b""
+        if data:
+            self.hash.update(data)
+            self.read_bytes += len(data)
+        else:
+            self.eof = True
+        return data
+
+    def changed(self) -> bool:
+        """Has the file changed since it was opened (by what ``fstat`` says)?"""
+        before, after = self.stat, os.fstat(self.fh.fileno())
+        return (before.st_size, before.st_mtime_ns, before.st_ino, before.st_ctime_ns) != (
+            after.st_size, after.st_mtime_ns, after.st_ino, after.st_ctime_ns)
+
+    def identity(self, path: str | Path) -> FileIdentity:
+        """The identity of what was read; ScenarioError if the file changed meanwhile."""
+        while self.read(CHUNK_BYTES):  # (the rest: white space after the document)
+            pass
+        before, after = self.stat, os.fstat(self.fh.fileno())
+        same = (before.st_size, before.st_mtime_ns, before.st_ino, before.st_ctime_ns) == (
+            after.st_size, after.st_mtime_ns, after.st_ino, after.st_ctime_ns)
+        if not same or self.read_bytes != after.st_size:
+            raise ScenarioError(path, [Problem("", _CHANGED)])
+        return FileIdentity(self.hash.hexdigest(), after.st_size, after.st_mtime_ns, after.st_ino)
+
+
+class _Ticker:
+    def __init__(self, progress: ProgressCallback | None, cancel: CancelCheck | None, stream: _Stream):
+        self.progress, self.cancel, self.stream = progress, cancel, stream
+        self.last = time.monotonic()
+
+    def __call__(self, message: str) -> None:
+        if self.cancel is not None and self.cancel():
+            raise LoadCancelled
+        if self.progress is not None:
+            now = time.monotonic()
+            if now - self.last >= PROGRESS_INTERVAL_S:
+                self.last = now
+                self.progress(0.95 * min(self.stream.read_bytes / self.stream.size, 1.0), message)
+
+
+def _fail(*_args: Any) -> Any:
+    raise Fallback
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        raise Fallback  # the strict reader reports where
+    return d
+
+
+_SCAN = json.scanner.make_scanner(json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_fail))
+
+
+class _Text:
+    """Decoded text over the stream, for the small parts of the document; ``pos`` indexes it."""
+
+    def __init__(self, stream: _Stream, first: bytes):
+        self.stream = stream
+        self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self.text = ""
+        self.pos = 0
+        self._append(first, final=False)
+
+    def _append(self, data: bytes, *, final: bool) -> None:
+        try:
+            new = self.decoder.decode(data, final)
+        except UnicodeDecodeError:
+            raise Fallback from None
+        self.text = self.text[self.pos :] + new
+        self.pos = 0
+        if _SURROGATE_ESCAPE_RE.search(new):
+            raise Fallback  # \ud800-\udfff escapes: the strict reader looks for unpaired ones
+
+    def more(self) -> bool:
+        if self.stream.eof:
+            return False
+        data = self.stream.read(CHUNK_BYTES)
+        self._append(data, final=not data)
+        return True
+
+    def take(self) -> bytes:
+        """The bytes read but not parsed yet (the text is emptied)."""
+        pending = self.decoder.getstate()[0]
+        rest = self.text[self.pos :].encode("utf-8") + pending
+        self.decoder.reset()
+        self.text, self.pos = "", 0
+        return rest
+
+    def give(self, data: bytes) -> None:
+        """Go on from these bytes (read from the stream already)."""
+        self._append(data, final=False)
+
+    def peek(self) -> str:
+        """Skip white space; the next character ('' at the end of the file)."""
+        while True:
+            m = _WS.match(self.text, self.pos)
+            self.pos = m.end() if m else self.pos
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if not self.more():
+                return ""
+
+    def expect(self, char: str) -> None:
+        if self.peek() != char:
+            raise Fallback
+        self.pos += 1
+
+    def value(self) -> Any:
+        """Scan one JSON value at ``pos`` (reading on until it is complete)."""
+        if self.peek() == "":
+            raise Fallback
+        while True:
+            try:
+                obj, end = _SCAN(self.text, self.pos)
+            except (StopIteration, ValueError, RecursionError) as exc:
+                if _cut_off(exc, len(self.text)) and self.more():
+                    continue
+                raise Fallback from None
+            if end >= len(self.text) and self.more():  # a number needs one more character
+                continue
+            self.pos = end
+            return obj
+
+
+def _cut_off(exc: BaseException, window: int) -> bool:
+    """Could more text complete the value that failed to scan?"""
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.pos >= window - 64 or exc.msg.startswith("Unterminated string")
+    if isinstance(exc, StopIteration):
+        return isinstance(exc.value, int) and exc.value >= window - 64
+    return False  # nested too deeply, an integer too long: the strict reader words it
+
+
+def _read_events(stream: _Stream, data: bytes, columns: ColumnBuilder, tick: _Ticker) -> tuple[EventTable, bytes]:
+    """The ``events`` array whose value starts in ``data`` (read already), window by window:
+    the events, and the bytes read after the array's ``]``."""
+    from monitor.model.columns import Undecided
+    from monitor.model.events import TableBuilder
+
+    buf = bytearray(data)
+
+    def skip_ws(p: int) -> int:
+        while True:
+            p = _WS_BYTES.match(buf, p).end()  # type: ignore[union-attr]
+            if p < len(buf) or stream.eof:
+                return p
+            buf.extend(stream.read(CHUNK_BYTES))
+
+    p = skip_ws(0)
+    if buf[p : p + 1] != b"[":
+        raise Fallback
+    p = skip_ws(p + 1)
+    table = TableBuilder(columns)
+    if buf[p : p + 1] == b"]":
+        return _finish(table), bytes(buf[p + 1 :])
+    buf[: p] = b"["  # "[" then the first event
+    window = WINDOW_BYTES
+    while True:
+        while len(buf) < window + 1 and not stream.eof:
+            buf.extend(stream.read(window + 1 - len(buf)))
+        got = _cut(buf)
+        if got is None:
+            if stream.eof or window >= _MAX_WINDOW_BYTES or _NEVER_IN_JSON.search(buf):
+                raise Fallback  # no decodable cut: broken, or an odd layout
+            window *= 2
+            continue
+        rows, chunk, after, final = got
+        window = WINDOW_BYTES
+        try:
+            table.add(*columns.window(rows, chunk))
+        except Undecided:
+            raise Fallback from None
+        del rows, chunk
+        tick(f"Reading events ({table.n:,})")
+        if final:
+            return _finish(table), bytes(buf[after:])
+        del buf[1:after]  # the next event follows the "["
+
+
+def _finish(table: TableBuilder) -> EventTable:
+    table.builder.strict = False  # edits later are the program's, checked by their change
+    return table.finish()
+
+
+def _cut(buf: bytearray) -> tuple[list[Any], bytes, int, bool] | None:
+    """The first run of whole events in ``buf`` ("[" then events): (rows, their text as
+    "[...]", where the rest starts, is it the end of the array)."""
+    stop = len(buf)
+    if buf.find(_CANONICAL_SEPARATOR, 1, stop) >= 0:
+        i = buf.find(_CANONICAL_END, 1, stop)
+        ends = [] if i < 0 else [(i, i + len(_CANONICAL_END))]
+    else:
+        ends = [(m.start(), m.end()) for m in _END.finditer(buf, 1, stop)][:3]
+    for brace, after in ends:
+        rows = _try(buf, brace)
+        if rows is not None:
+            return rows[0], rows[1], after, True
+    tries, cut = 0, stop
+    while tries < 3:
+        cut = buf.rfind(b"}", 1, cut)
+        if cut < 0:
+            break
+        m = _BOUNDARY.match(buf, cut, stop)
+        if m is None:
+            continue
+        tries += 1
+        rows = _try(buf, cut)
+        if rows is not None:
+            return rows[0], rows[1], m.end() - 1, False
+    return None
+
+
+def _try(buf: bytearray, brace: int) -> tuple[list[Any], bytes] | None:
+    import msgspec
+
+    from monitor.model.columns import EV_LIST
+
+    chunk = bytes(buf[: brace + 1]) + b"]"
+    try:
+        return EV_LIST.decode(chunk), chunk
+    except msgspec.ValidationError:
+        raise Fallback from None  # well-formed (the cut is right) but not of the expected types
+    except RecursionError:
+        raise Fallback from None  # nested too deeply: the strict reader words it
+    except msgspec.DecodeError:
+        return None
+
+
+def _stream_scenario(stream: _Stream, head: bytes, tick: _Ticker) -> Scenario:
+    # (Imported here: importing the model stays light; the events need pyarrow and numpy.)
+    import pyarrow.compute as pc
+
+    from monitor.model.columns import ColumnBuilder
+
+    text = _Text(stream, head)
+    v = Validator()
+    seen: set[str] = set()
+    top: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    tz: tzinfo | None = None
+    sources: dict[str, Any] | None = None
+    faction_ids: set[str] | None = None
+    text.expect("{")
+    if text.peek() == "}":
+        raise Fallback
+    while True:
+        if text.peek() != '"':
+            raise Fallback
+        key = text.value()
+        if key in seen:
+            raise Fallback
+        seen.add(key)
+        text.expect(":")
+        if key == "events":
+            if tz is None or sources is None or faction_ids is None:
+                raise Fallback  # an unusual order: not worth streaming
+            names = {f.id: f.name for f in top["factions"]}
+            columns = ColumnBuilder(tz, sources, names, check_events=events_of)
+            events, rest = _read_events(stream, text.take(), columns, tick)
+            text.give(rest)
+            top[key] = events
+        else:
+            value = text.value()
+            if key == "scenario":
+                info, tz = scenario_info(v, value)
+                top[key] = info
+            elif key == "factions":
+                factions = factions_of(v, value)
+                faction_ids = v.unique(((f"factions[{i}]", f.id) for i, f in factions), "faction")
+                top[key] = [f for _, f in factions]
+            elif key == "sources":
+                if tz is None:
+                    raise Fallback
+                got = sources_of(v, value, tz)
+                ids = v.unique(((f"sources[{i}]", s.id) for i, s in got), "source")
+                top[key] = [s for _, s in got]
+                sources = {s.id: s for s in top[key] if s.id in ids}
+            elif key == "crossings":
+                if tz is None or sources is None or faction_ids is None:
+                    raise Fallback
+                crossings = crossings_of(v, value, tz, set(sources), faction_ids)
+                v.unique(((f"crossings[{i}]", c.id) for i, c in crossings), "crossing")
+                top[key] = [c for _, c in crossings]
+            elif key == "territory":
+                if sources is None or faction_ids is None:
+                    raise Fallback
+                top[key] = territory_of(v, value, set(sources), faction_ids)
+            elif key == "schema_version":
+                if type(value) is not int or value != SCHEMA_VERSION:
+                    raise Fallback
+            else:
+                extra[key] = value
+            if v.problems:
+                raise Fallback
+            tick(f"Reading {key}")
+        sep = text.peek()
+        text.pos += 1
+        if sep == "}":
+            break
+        if sep != ",":
+            raise Fallback
+    if text.peek() != "":  # anything but white space after the document
+        raise Fallback
+    if not seen.issuperset(TOP_KEYS) or top.get("scenario") is None or not unknown_fields_ok(extra):
+        raise Fallback
+    events = top["events"]
+    if len(events) and pc.count_distinct(events.ids()).as_py() != len(events):
+        raise Fallback  # a duplicate id: the strict reader says which
+    return Scenario(
+        info=top["scenario"], factions=top["factions"], sources=top["sources"], events=events,
+        crossings=top["crossings"], territory=top["territory"], schema_version=SCHEMA_VERSION, extra=extra,
+    )
+
+
+def _strict(path: str | Path, fh: Any, tick: _Ticker) -> tuple[Scenario, FileIdentity]:
+    """The strict reader, on the same open file from its start: every problem worded."""
+    tick("Checking the file")
+    fh.seek(0)
+    before = os.fstat(fh.fileno())
+
+    def changed(data_size: int | None) -> bool:
+        after = os.fstat(fh.fileno())
+        return (before.st_size, before.st_mtime_ns, before.st_ino, before.st_ctime_ns) != (
+            after.st_size, after.st_mtime_ns, after.st_ino, after.st_ctime_ns) or (
+            data_size is not None and data_size != after.st_size)
+
+    try:
+        obj, data = read_open(path, fh)
+    except ScenarioError:
+        if changed(None):
+            raise ScenarioError(path, [Problem("", _CHANGED)]) from None
+        raise
+    if changed(len(data)):
+        raise ScenarioError(path, [Problem("", _CHANGED)])
+    identity = FileIdentity(hashlib.sha256(data).hexdigest(), before.st_size, before.st_mtime_ns, before.st_ino)
+    del data
+    tick("Checking the scenario")
+    return scenario_from_json(obj, path), identity
+
+
+def load_identified(
+    path: str | Path,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> tuple[Scenario, FileIdentity]:
+    """Read, validate and return the scenario at ``path`` with the identity of the bytes
+    read. Raises :class:`ScenarioError` naming the file, each JSON path and reason (also
+    when the file changed while it was read), :class:`LoadCancelled` if cancelled."""
+    # The garbage collector would walk the growing heap again and again while objects are
+    # made (none of them in a cycle): paused, and what exists frozen afterwards.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        try:
+            fh = open_regular(path)
+        except OSError as exc:
+            raise os_problem(path, exc) from None
+        with fh:
+            try:
+                stream = _Stream(fh)
+                tick = _Ticker(progress, cancel, stream)
+                tick("Reading")
+                head = stream.read(SNIFF_BYTES)
+                problem = first_problem(head, _Peek(stream))
+                if problem is not None:
+                    raise ScenarioError(path, [problem])
+                try:
+                    scenario = _stream_scenario(stream, head, tick)
+                    identity = stream.identity(path)
+                except Fallback:
+                    if stream.changed():  # (read again, it could be another version: say so)
+                        raise ScenarioError(path, [Problem("", _CHANGED)]) from None
+                    scenario, identity = _strict(path, fh, tick)
+            except OSError as exc:
+                raise os_problem(path, exc) from None
+        gc.freeze()
+    finally:
+        if paused:
+            gc.enable()
+    if progress is not None:
+        progress(1.0, "Loaded")
+    return scenario, identity
+
+
+class _Peek:
+    """``fh.read(1)`` for :func:`first_problem` on an empty-looking head, through the stream."""
+
+    def __init__(self, stream: _Stream):
+        self.stream = stream
+
+    def read(self, n: int) -> bytes:
+        return self.stream.read(n)
+
+
+def load_scenario(
+    path: str | Path,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> Scenario:
+    """:func:`load_identified` without the identity."""
+    return load_identified(path, progress, cancel)[0]
+
+
+def validate_file(path: str | Path) -> list[Problem]:
+    """Every problem in the file at ``path`` (empty list: the file is valid)."""
+    try:
+        load_scenario(path)
+    except ScenarioError as exc:
+        return exc.problems
+    return []
+
+
+__all__ = ["FileIdentity", "LoadCancelled", "load_identified", "load_scenario", "validate_file"]
