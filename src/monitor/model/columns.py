@@ -50,6 +50,17 @@ from monitor.model.schema import (
     pairs_hook,
     unknown_fields_ok,
 )
+from monitor.model.arrowtext import (
+    CANONICAL_SEPARATOR,
+    Undecided,
+    check_non_blank,
+    digits,
+    has_colon,
+    joined,
+    local_codes,
+    search_text,
+    separators,
+)
 from monitor.model.timeutil import MAX_YEAR, MIN_YEAR, MomentParser, to_ns
 
 if TYPE_CHECKING:
@@ -58,11 +69,6 @@ if TYPE_CHECKING:
 # The system allocator rather than jemalloc: the windows' temporary buffers go back to the
 # system when freed, so the peak memory of a big load is the columns and little more.
 pa.set_memory_pool(pa.system_memory_pool())
-
-
-class Undecided(Exception):
-    """The column checks do not decide these events (invalid, or unusual): the strict
-    reader must (:mod:`monitor.model.sections`)."""
 
 
 # -- typed decoding ------------------------------------------------------------------------
@@ -89,19 +95,15 @@ class _Ev(msgspec.Struct, gc=False):
     reliability: str | None = None
 
 
-# Non-ASCII characters that str.casefold() may change (general categories Lu, Ll, Lt, Nl,
-# So, and U+0345): a row without any is casefolded by lowering its ASCII letters.
 
 # The contract's fields, as declared in monitor.model.schema (checked at import).
 assert frozenset(_Ev.__struct_fields__) == EVENT_KEYS
 assert frozenset(_Loc.__struct_fields__) == LOCATION_KEYS
 
-_CASED = r"[\p{Lu}\p{Ll}\p{Lt}\p{Nl}\p{So}\x{0345}]"
 # Between two events in a canonical file (json.dumps indent=2, two levels deep).
 REQUIRED_KEYS = 7  # id, time, title, category, actors, source_ids, verification
 EV_LIST = msgspec.json.Decoder(list[_Ev])
 RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
-CANONICAL_SEPARATOR = b"},\n    {"  # between two events in a canonical file
 # Escaped colons would upset the count of keys (msgspec refuses lone surrogates itself).
 _AWKWARD = re.compile(rb"\\u003[aA]")
 GRADE_CODE = {g: i for i, g in enumerate(GRADES)}
@@ -138,15 +140,6 @@ class Codes:
         return pd.Categorical.from_codes(
             remap[codes] if len(codes) else codes, categories=[self.values[i] for i in order]
         )
-
-
-def _local_codes(values: pa.Array, allowed: frozenset[str] | None = None) -> tuple[list[str], np.ndarray]:
-    """A window's distinct values (in order of first appearance) and each row's index in them."""
-    enc = values.dictionary_encode()
-    distinct = enc.dictionary.to_pylist()
-    if allowed is not None and not allowed.issuperset(distinct):
-        raise Undecided
-    return distinct, enc.indices.to_numpy(zero_copy_only=False)
 
 
 #: The columns of a run of events: strings (Arrow) ...
@@ -206,10 +199,10 @@ class ColumnBuilder:
 
         def counted(values: Any, *, non_blank: bool = False) -> pa.Array:
             arr = values if isinstance(values, pa.Array) else pa.array(values, type=pa.large_string())
-            if strict and _has_colon(arr):  # most columns have none: no count per row needed
+            if strict and has_colon(arr):  # most columns have none: no count per row needed
                 colons[:] += pc.fill_null(pc.count_substring(arr, ":"), 0).to_numpy(zero_copy_only=False)
             if non_blank and strict:
-                _check_non_blank(arr)
+                check_non_blank(arr)
             return arr
 
         col["id"] = counted(src["id"], non_blank=True)
@@ -221,8 +214,8 @@ class ColumnBuilder:
         col["summary_null"] = summary_null
         col["summary"] = pc.fill_null(summary, "")
         category = counted(src["category"], non_blank=True)
-        col["category"] = _local_codes(category)
-        col["verification"] = _local_codes(src["verification"], allowed=VERIFICATIONS if strict else None)
+        col["category"] = local_codes(category)
+        col["verification"] = local_codes(src["verification"], allowed=VERIFICATIONS if strict else None)
         given = src["credibility"]
         credibility = pc.fill_null(given, 0).to_numpy(zero_copy_only=False)
         lo, hi = CREDIBILITY_RANGE
@@ -246,8 +239,8 @@ class ColumnBuilder:
         # Actors: raw references joined (kept, to give the lists back), display names per combination.
         actor_lists = src["actors"]
         if strict:
-            _check_non_blank(actor_lists.flatten())
-        actor_list = counted(_joined(actor_lists))
+            check_non_blank(actor_lists.flatten())
+        actor_list = counted(joined(actor_lists))
         col["actor_list"] = actor_list
         shown, actor_search = self._actor_text(actor_list)
         col["actors"] = shown
@@ -266,13 +259,13 @@ class ColumnBuilder:
             starts = np.zeros(n, np.int64)
             np.cumsum(counts[:-1], out=starts[1:])
             best[has] = np.minimum.reduceat(ranks, starts[has])
-        source_list = counted(_joined(source_lists))
+        source_list = counted(joined(source_lists))
         col["source_list"] = source_list
         col["source_ids"] = pc.replace_substring(source_list, "\x1f", " ")
         derived = np.where(own >= 0, own, np.where(best == 99, -1, best))
         col["reliability"] = derived.astype(np.int8)
         col["grade"] = pc.take(_GRADE_TEXT, pa.array((derived + 1) * 7 + col["credibility"]))
-        col["search"] = _search_text(col["title"], col["summary"], actor_search, col["location"])
+        col["search"] = search_text(col["title"], col["summary"], actor_search, col["location"])
         return col, colons
 
     def window(self, rows: list[_Ev], chunk: bytes) -> tuple[dict[str, Any], dict[int, Event]]:
@@ -298,7 +291,7 @@ class ColumnBuilder:
                 where = np.flatnonzero(text == 0x3A)  # ":"
                 raw_colons = np.searchsorted(where, stops) - np.searchsorted(where, starts)
                 for i in np.flatnonzero(raw_colons != colons).tolist():
-                    odd[i] = self.unusual(bytes(chunk[starts[i] : stops[i]]))
+                    odd[i] = self.unusual(rows[i], bytes(chunk[starts[i] : stops[i]]), int(raw_colons[i] - colons[i]))
             else:
                 try:
                     raws = RAW_LIST.decode(chunk)
@@ -308,20 +301,37 @@ class ColumnBuilder:
                 ends = np.append(np.flatnonzero(text == 0), len(text))
                 raw_colons = np.diff(np.searchsorted(np.flatnonzero(text == 58), ends), prepend=0)
                 for i in np.flatnonzero(raw_colons != colons).tolist():
-                    odd[i] = self.unusual(bytes(raws[i]))
+                    odd[i] = self.unusual(rows[i], bytes(raws[i]), int(raw_colons[i] - colons[i]))
         return cols, odd
 
-    def unusual(self, raw: bytes) -> Event:
-        """An event with more keys than its known fields, decoded by the stdlib parser and
-        checked by the contract's builder (:func:`monitor.model.sections.events_of`):
-        unknown fields kept; a duplicate key, a value too deep or any problem: Undecided."""
+    def unusual(self, row: _Ev, raw: bytes, more: int) -> Event:
+        """An event whose JSON holds ``more`` colons than its known fields explain. If fields
+        this version does not know explain them (and their values pass the contract's rule
+        for unknown values), the event with those kept: its known fields were checked with
+        the window's columns. Else (a duplicate key, say) it is decoded by the stdlib parser
+        and checked by the contract's builder (``check_events``), which refuses it."""
+        try:
+            d = msgspec.json.decode(raw)
+        except (msgspec.DecodeError, RecursionError):
+            d = None
+        loc = d.get("location") if isinstance(d, dict) else None
+        if isinstance(d, dict) and (loc is None or isinstance(loc, dict)):
+            extra = {k: v for k, v in d.items() if k not in EVENT_KEYS}
+            loc_extra = {k: v for k, v in loc.items() if k not in LOCATION_KEYS} if loc else {}
+            if (unknown_fields_ok(extra) and unknown_fields_ok(loc_extra)
+                    and _colons(extra) + _colons(loc_extra) == more):
+                r = row.location
+                return Event(
+                    row.id, self.moment(row.time), row.title, row.category, row.actors, row.source_ids,
+                    Verification(row.verification), row.summary,
+                    Location(r.name, r.lat, r.lon, loc_extra) if r is not None else None,
+                    row.credibility, row.reliability, extra,
+                )
         try:
             d = json.loads(raw.decode("utf-8"), object_pairs_hook=pairs_hook, parse_constant=_undecided)
         except (ValueError, RecursionError):
             raise Undecided from None
-        if has_duplicates(d) or not isinstance(d, dict) or not unknown_fields_ok(d):
-            raise Undecided
-        if self.check_events is None:
+        if has_duplicates(d) or not isinstance(d, dict) or not unknown_fields_ok(d) or self.check_events is None:
             raise Undecided
         v = Validator()
         got = self.check_events(v, [d], self.tz, self.sources.keys())
@@ -364,8 +374,8 @@ class ColumnBuilder:
             # strptime rolls 30 Feb over to 1 Mar and :60 to the next minute: the same day and
             # seconds back, or no.
             if local.null_count or not (
-                pc.all(pc.equal(pc.day(local), _digits(local_text, 8, 10))).as_py()
-                and pc.all(pc.equal(pc.second(local), _digits(local_text, 17, 19))).as_py()
+                pc.all(pc.equal(pc.day(local), digits(local_text, 8, 10))).as_py()
+                and pc.all(pc.equal(pc.second(local), digits(local_text, 17, 19))).as_py()
             ):
                 raise Undecided
             years = pc.year(local)
@@ -455,29 +465,23 @@ class ColumnBuilder:
         )
 
 
+def _colons(value: Any) -> int:
+    """The ``:`` of ``value`` written as JSON: one per key, plus those inside strings."""
+    n, stack = 0, [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            n += v.count(":")
+        elif isinstance(v, dict):
+            n += sum(1 + k.count(":") for k in v)
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return n
+
+
 def _undecided(_name: str) -> Any:
     raise Undecided
-
-
-def _search_text(title: pa.Array, summary: pa.Array, actors: pa.Array, location: pa.Array) -> pa.Array:
-    """The full-text search column: casefold (what the filter compares with), not lower."""
-    joined = pc.binary_join_element_wise(title, summary, actors, location, pa.scalar("\n", pa.large_string()))
-    ascii_only = pc.string_is_ascii(joined)
-    lowered = pc.ascii_lower(joined)
-    if not pc.all(ascii_only).as_py():
-        # Python casefolds only the rows with a non-ASCII character that casefolding can
-        # change: all are letters with case, letter numbers (Roman numerals), symbols
-        # (circled letters) or U+0345. Arabic, for one, has no case: lowering its rows'
-        # ASCII is their casefold. (Only those rows are looked at: most are plain ASCII.)
-        other = np.flatnonzero(~ascii_only.to_numpy(zero_copy_only=False))
-        beyond = pc.replace_substring_regex(joined.take(other), r"[\x00-\x7f]+", "")
-        cased = np.zeros(len(joined), bool)
-        cased[other] = pc.match_substring_regex(beyond, _CASED).to_numpy(zero_copy_only=False)
-        if cased.any():
-            mask = pa.array(cased)
-            folded = [x.casefold() for x in joined.filter(mask).to_pylist()]
-            lowered = pc.replace_with_mask(lowered, mask, pa.array(folded, type=pa.large_string()))
-    return lowered
 
 
 def _row_of(e: Event, moments: MomentParser) -> tuple[_Ev, bool]:
@@ -532,68 +536,5 @@ def _row_arrays(rows: list[_Ev]) -> dict[str, Any]:
         "actors": pa.array([r.actors for r in rows], type=pa.list_(text)),
         "source_ids": pa.array([r.source_ids for r in rows], type=pa.list_(text)),
     }
-
-
-_VERIFICATION_VALUES = frozenset(v.value for v in Verification)
-_X1F = pa.scalar("\x1f", pa.large_string())
-
-
-def _joined(lists: pa.ListArray) -> pa.Array:
-    """Each list as one string, items separated by U+001F (an item holding one: Undecided)."""
-    items = lists.flatten()
-    if len(items) and pc.max(pc.count_substring(items, "\x1f")).as_py():
-        raise Undecided
-    return pc.binary_join(lists, _X1F)
-
-
-def separators(chunk: bytes) -> np.ndarray:
-    """Where "},\n    {" (the canonical separator between events) starts in ``chunk``."""
-    text = np.frombuffer(chunk, np.uint8)
-    if len(text) < len(CANONICAL_SEPARATOR):
-        return np.empty(0, np.int64)
-    at = np.flatnonzero(text[: len(text) - len(CANONICAL_SEPARATOR) + 1] == 0x7D)
-    for k, byte in enumerate(CANONICAL_SEPARATOR[1:], 1):
-        at = at[text[at + k] == byte]
-    return at
-
-
-def _has_colon(arr: pa.Array) -> bool:
-    """Does any string of ``arr`` hold a ``:``? (One scan of its bytes.)"""
-    if not len(arr):
-        return False
-    if not pa.types.is_large_string(arr.type):
-        return True  # (only large strings come here; anything else is simply counted)
-    offsets = np.frombuffer(arr.buffers()[1], np.int64)
-    first, last = offsets[arr.offset], offsets[arr.offset + len(arr)]
-    data = arr.buffers()[2]
-    if data is None or last <= first:
-        return False
-    return bool(np.count_nonzero(np.frombuffer(data, np.uint8)[first:last] == 58))
-
-
-def _digits(text: pa.Array, start: int, stop: int) -> pa.Array:
-    return pc.utf8_slice_codeunits(text, start, stop).cast(pa.int64())
-
-
-def _check_non_blank(arr: pa.Array) -> None:
-    """Every (non-null) string has a character that is not white space, as ``str.isspace``
-    counts it. A printable ASCII first byte settles it; the rest are asked in Python."""
-    n = len(arr)
-    if not n:
-        return
-    if pa.types.is_large_string(arr.type):  # the first bytes, straight from the buffers
-        offsets = np.frombuffer(arr.buffers()[1], np.int64)[arr.offset : arr.offset + n + 1]
-        data = arr.buffers()[2]
-        first = np.zeros(n, np.uint8)
-        filled = offsets[1:] > offsets[:-1]
-        if data is not None and filled.any():
-            first[filled] = np.frombuffer(data, np.uint8)[offsets[:-1][filled]]
-        unsure = pa.array((first < 0x21) | (first > 0x7E))
-    else:
-        unsure = pc.invert(pc.fill_null(pc.match_substring_regex(arr, "[!-~]"), True))
-    if pc.any(unsure).as_py():
-        for value in arr.filter(unsure).to_pylist():
-            if value is not None and (not value or value.isspace()):  # (None: not given)
-                raise Undecided
 
 
