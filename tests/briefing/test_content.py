@@ -109,10 +109,16 @@ def test_event_grades_are_the_models_and_combine_source_reliability_and_credibil
     }
     assert _grades(doc)[small.events[0].title][1] == "confirmed by other sources"
     # The very column the feed shows: a frame passed in is what the PDF prints.
-    frame = events_frame(small)
+    frame = events_frame(small).copy()
     frame["grade"] = ["X1", "X2", "", "X4"]
-    printed = _grades(feed_document(small, range(4), frame=frame))
+    frame["actors"] = ["Actor  one", "", "Actor two", "Actor four"]
+    doc = feed_document(small, range(4), frame=frame)
+    printed = _grades(doc)
     assert [printed[e.title][0] for e in small.events] == ["X1", "X2", "–", "X4"]
+    table = next(b for b in doc.blocks if isinstance(b, Table) and b.columns[3].title == "Grade")
+    details = [r[1].detail for r in table.rows]
+    assert details[0].endswith("Actor one")  # the model's names, tidied to one line
+    assert "Actor two" in details[2] and "Actor four" in details[3]
 
 
 def test_full_briefing_sections_in_order_with_key_judgements(small):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,11 +17,10 @@ from monitor.model.entities import (
     Scenario,
     StatusEntry,
 )
+from monitor.model.series import TerritorySeries, territory_series
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from monitor.model.series import TerritorySeries
 
 RECENT_HOURS = (24, 72)
 
@@ -163,16 +161,19 @@ def events_table(
     """The events ``scenario.events[i]`` for each position ``i`` in ``rows``, in that order.
 
     ``frame`` is the scenario's events frame (:func:`monitor.model.frames.events_frame`): the
-    Admiralty grade printed is the model's ``grade`` column, the one the feed shows.
+    Admiralty grade and the actors' names printed are the model's ``grade`` and ``actors``
+    columns, the ones the feed shows (derived once, in the model).
     """
     tz = scenario.tz
     positions = [int(i) for i in rows]
-    grades = frame["grade"].take(positions).tolist() if positions else []
+    picked = frame[["grade", "actors"]].take(positions) if positions else None
+    grades = picked["grade"].tolist() if picked is not None else []
+    names = picked["actors"].tolist() if picked is not None else []
     cells = []
-    for i, grade in zip(positions, grades, strict=True):
+    for i, grade, actor_names in zip(positions, grades, names, strict=True):
         e = scenario.events[i]
         where = one_line(e.location.name) if e.location and e.location.name else ""
-        actors = "; ".join(one_line(scenario.faction_name(a)) for a in e.actors)
+        actors = one_line(actor_names)
         context = " · ".join(x for x in (where, actors) if x)
         summary = clean(e.summary)
         detail = "\n".join(x for x in (summary, context) if x)
@@ -253,48 +254,39 @@ def estimate_note(series: TerritorySeries) -> str:
     return ""
 
 
-def _date_on_or_before(dates: list[date], day: date) -> date | None:
-    i = bisect.bisect_right(dates, day)
-    return dates[i - 1] if i else None
-
-
 def shares_table(
     scenario: Scenario, start_day: date | None, end_day: date, sources: SourceIndex
 ) -> Table | None:
     """Share per faction on the territory dates in force at ``start_day`` and ``end_day``,
-    and the change."""
-    dates = scenario.territory_dates()
-    end_d = _date_on_or_before(dates, end_day)
-    if end_d is None:
+    and the change (the figures are the model's territory series)."""
+    series = territory_series(scenario)
+    end_i = series.index_on_or_before(end_day)
+    if end_i is None:
         return None
-    start_d = _date_on_or_before(dates, start_day) if start_day else None
-    if start_d is None:
-        start_d = dates[0]
+    start_i = series.index_on_or_before(start_day) if start_day else None
+    if start_i is None:
+        start_i = 0
+    start_d, end_d = series.dates[start_i], series.dates[end_i]
     at_end = {t.faction: t for t in scenario.territory if t.date == end_d}
-    at_start = {t.faction: t for t in scenario.territory if t.date == start_d}
-    known = [f.id for f in scenario.factions]
-    ids = known + sorted(set(at_end) - set(known))
+    at_start = {t.faction for t in scenario.territory if t.date == start_d}
     rows = []
-    for fid in ids:
-        if fid not in at_end and fid not in at_start:
+    for j, f in enumerate(series.factions):
+        if f.id not in at_end and f.id not in at_start:
             continue
-        f = scenario.faction(fid)
-        end_share = at_end[fid].share_pct if fid in at_end else 0.0
-        start_share = at_start[fid].share_pct if fid in at_start else 0.0
+        start_share = float(series.shares[start_i, j])
+        end_share = float(series.shares[end_i, j])
         delta = end_share - start_share
-        est = fid in at_end and at_end[fid].estimated
+        est = bool(series.estimated[end_i, j])
         rows.append(
             [
-                Cell(
-                    one_line(f.name) if f else fid, swatch=f.color if f else "#888888", bold=True
-                ),
+                Cell(one_line(f.name), swatch=f.color, bold=True),
                 Cell(f"{start_share:.1f} %"),
                 Cell(f"{end_share:.1f} %", detail="estimated" if est else ""),
                 Cell(
                     f"{delta:+.1f} pp" if start_d != end_d else "–",
                     bold=abs(delta) >= 0.05 and start_d != end_d,
                 ),
-                Cell(sources.cite(at_end[fid].source_ids) if fid in at_end else "", detail=""),
+                Cell(sources.cite(at_end[f.id].source_ids) if f.id in at_end else "", detail=""),
             ]
         )
     return Table(
