@@ -29,6 +29,7 @@ from monitor.briefing.blocks import (
     TitleBlock,
 )
 from monitor.briefing.metadata import xmp_packet
+from monitor.briefing.text import one_line
 from monitor.briefing.typeset import (
     ACCENT,
     BANNER_FILL,
@@ -431,7 +432,7 @@ class Renderer:
         line_h = 0.0
         for j in c.drawn():  # nothing drawn for the others: keep the legend true to the chart
             f = c.series.factions[j]
-            t = self.text(" ".join(f.name.split()), self.f_cell, self.body_w * 0.45)
+            t = self.text(one_line(f.name), self.f_cell, self.body_w * 0.45)
             w = 12 * k + t.natural_width() + 14 * k
             if x > 0 and x + w > self.body_w:
                 x = 0.0
