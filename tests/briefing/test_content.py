@@ -242,17 +242,21 @@ def test_content_and_package_import_no_qt():
     code = f"""
 import json, sys
 import monitor.briefing
+heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'pandas', 'pyarrow'))
 from monitor.briefing.content import briefing_document, BriefingOptions
 from monitor.model import load_scenario
 doc = briefing_document(load_scenario({str(small)!r}), BriefingOptions())
 gui = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph'))
-print(json.dumps({{"blocks": len(doc.blocks), "gui": gui}}))
+print(json.dumps({{"blocks": len(doc.blocks), "gui": gui, "heavy": heavy}}))
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["blocks"] > 5
     assert result["gui"] == []
+    # The window imports the package (for BriefingOptions) before its first paint: the
+    # package alone must not pull in the numeric libraries.
+    assert result["heavy"] == []
 
 
 def test_the_dtg_option_writes_every_time_as_a_date_time_group(small):
