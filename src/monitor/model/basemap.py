@@ -145,8 +145,12 @@ def parse_basemap(text: str | bytes) -> BaseMap:
         if not isinstance(la, dict):
             raise ValueError(f"layer {name}: not an object")
         layers.append(
-            Layer(str(name), str(la.get("scale", "")), _lines(la.get("land"), f"{name}.land"),
-                  _lines(la.get("borders"), f"{name}.borders"))
+            Layer(
+                str(name),
+                str(la.get("scale", "")),
+                _lines(la.get("land"), f"{name}.land"),
+                _lines(la.get("borders"), f"{name}.borders"),
+            )
         )
     labels = []
     for item in doc.get("labels", []):
@@ -154,8 +158,14 @@ def parse_basemap(text: str | bytes) -> BaseMap:
             continue
         try:
             lon, lat = float(item["lon"]), float(item["lat"])
-            label = Label(str(item["name"]), str(item.get("iso", "")), lon, lat,
-                          int(item.get("rank", 10)), float(item.get("min_zoom", 10)))
+            label = Label(
+                str(item["name"]),
+                str(item.get("iso", "")),
+                lon,
+                lat,
+                int(item.get("rank", 10)),
+                float(item.get("min_zoom", 10)),
+            )
         except (KeyError, TypeError, ValueError):
             continue
         if math.isfinite(lon) and math.isfinite(lat) and abs(lat) <= 90 and label.name:
@@ -163,8 +173,15 @@ def parse_basemap(text: str | bytes) -> BaseMap:
     box = doc.get("detail_box")
     detail_box = None
     if isinstance(box, list) and len(box) == 4 and all(isinstance(v, (int, float)) for v in box):
-        detail_box = tuple(float(v) for v in box)
-    return BaseMap(tuple(layers), tuple(labels), detail_box, str(doc.get("license", "")), str(doc.get("source", "")))
+        x0, y0, x1, y1 = (float(v) for v in box)
+        detail_box = (x0, y0, x1, y1)
+    return BaseMap(
+        tuple(layers),
+        tuple(labels),
+        detail_box,
+        str(doc.get("license", "")),
+        str(doc.get("source", "")),
+    )
 
 
 def default_path() -> Path:
