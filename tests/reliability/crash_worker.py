@@ -19,6 +19,7 @@ after the step they report has returned:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import sys
@@ -50,7 +51,7 @@ def make_versions() -> list[Scenario]:
     for v, n in enumerate(EVENTS_PER_VERSION):
         s = load_scenario(SMALL)
         start = datetime(2024, 11, 26, 6, 0, tzinfo=PLUS3)
-        s.events = [
+        events = [
             Event(
                 id=f"v{v}-e{i}",
                 time=Moment(start + timedelta(minutes=37 * i)),
@@ -63,6 +64,7 @@ def make_versions() -> list[Scenario]:
             )
             for i in range(n)
         ]
+        s = dataclasses.replace(s, events=events)  # (a list becomes the scenario's event table)
         s.extra["version"] = v
         versions.append(s)
     return versions

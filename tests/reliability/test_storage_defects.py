@@ -152,19 +152,33 @@ def test_save_as_onto_a_held_file_refuses_and_keeps_its_journal(target: Path, tm
 
 
 # -- 3. a file changed while or after it is read ----------------------------------------------------
-def test_a_file_rewritten_during_the_load_is_refused(target: Path, monkeypatch) -> None:
-    real = storage_module.load_scenario
-    other = json.loads(target.read_text())
-    other["scenario"]["title"] = "Rewritten by another program"
+def test_a_file_rewritten_during_the_load_is_refused(target: Path) -> None:
+    # Many events, so that the reader reads the file in several windows.
+    doc = json.loads(target.read_text())
+    template = doc["events"][1]
+    doc["events"] = [{**template, "id": f"ev{i}"} for i in range(40_000)]
+    target.write_text(json.dumps(doc, indent=1))
+    other = dict(doc, scenario={**doc["scenario"], "title": "Rewritten by another program"})
+    other_bytes = json.dumps(other, indent=1).encode()
+    real_read = os.read
+    written = {"done": False}
 
-    def load_while_written(path, *args, **kwargs):
-        scenario = real(path, *args, **kwargs)
-        Path(path).write_text(json.dumps(other))  # the other program's write lands meanwhile
-        return scenario
+    def progress(fraction: float, message: str) -> None:
+        if 0.2 < fraction and not written["done"]:  # the other program writes in place, mid-read
+            written["done"] = True
+            with open(target, "r+b") as fh:
+                fh.write(other_bytes)
+                fh.truncate()
 
-    monkeypatch.setattr(storage_module, "load_scenario", load_while_written)
-    with pytest.raises(ScenarioError, match="changed while it was being read"):
-        FileStorage(target).load()
+    del real_read
+    storage = FileStorage(target)
+    try:
+        storage.load(progress)
+    except ScenarioError as exc:
+        assert "changed while it was being read" in str(exc)
+    else:  # read before the write landed: then the write is noticed at once
+        assert storage.changed_on_disk()
+    assert written["done"]
 
 
 def test_a_file_changed_after_the_load_is_never_overwritten_silently(target: Path) -> None:

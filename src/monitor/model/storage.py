@@ -12,9 +12,10 @@ Beside ``scenario.json`` a file storage keeps (never through a symlink, see
 * ``.scenario.json.lock`` — who has the file open for writing (user, host, pid, since),
   held with ``flock`` for the session's life, so a lock whose owner died is free at once.
 
-The file's identity (size, mtime, inode, SHA-256) is taken from the bytes actually read: a
-file rewritten by another program while it is read is refused ("changed while being
-read"), and a file changed after it was read is never overwritten without consent.
+The file's identity (size, mtime, inode, SHA-256) is taken from the bytes actually read
+(:func:`monitor.model.loader.load_identified`): a file rewritten by another program while
+it is read is refused ("changed while being read"), and a file changed after it was read
+is never overwritten without consent.
 Read-only files and folders are found at open (:attr:`FileStorage.read_only`): nothing is
 then overwritten in place.
 """
@@ -29,7 +30,6 @@ import json
 import os
 import socket
 import stat
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,7 +41,9 @@ from monitor.model.changelog import ChangeLog
 from monitor.model.changes import Change, ChangeError
 from monitor.model.entities import Scenario
 from monitor.model.errors import Problem, ScenarioError
-from monitor.model.io import LoadCancelled, atomic_write_bytes, dumps_scenario, load_scenario
+from monitor.model.errors import LoadCancelled
+from monitor.model.loader import load_identified
+from monitor.model.writer import atomic_write_bytes, scenario_pieces
 from monitor.model.journal import Journal, JournalError, Recovery, find_recoveries
 from monitor.model.sidecar import (
     close_quietly,
@@ -102,11 +104,11 @@ class Storage(Protocol):
 
 
 _HASH_BLOCK = 8 << 20
-Signature = tuple[int, int, int, int]  # (device, inode, size, mtime_ns)
+Signature = tuple[int, int, int]  # (inode, size, mtime_ns), as in FileIdentity
 
 
 def _signature_of(st: os.stat_result) -> Signature:
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _sha256_file(path: Path) -> tuple[str, Signature]:
@@ -186,48 +188,17 @@ class FileStorage:
             if progress is not None:
                 progress(fraction, message)
 
-        try:
-            before = _signature_of(os.stat(self.path))
-        except OSError as exc:
-            raise ScenarioError(self.path, [Problem("", f"cannot read the file: {describe_os_error(exc)}")],
-                                unreadable=True) from None
-        # The hash is taken in a second thread while the file is parsed (hashlib lets go of
-        # the GIL); both must have seen the same file, which the signatures show.
-        digest: dict[str, object] = {}
-        hasher = threading.Thread(target=self._hash_into, args=(digest,), name="monitor-hash", daemon=True)
-        hasher.start()
-        try:
-            scenario = load_scenario(
-                self.path, lambda f, msg: stage(0.95 * f, msg) if f < 1.0 else None, cancelled
-            )
-            stage(0.95, "Checking file identity")
-        finally:
-            hasher.join()
-        result = digest.get("sha")
-        try:
-            after = _signature_of(os.stat(self.path))
-        except OSError:
-            after = None
-        if not isinstance(result, tuple) or after != before or result[1] != before:
-            reason = (
-                "the file changed while it was being read (another program is writing it); "
-                "open it again when that program has finished"
-            )
-            if isinstance(result, OSError) and result.errno != errno.EAGAIN:
-                reason = f"cannot read the file: {describe_os_error(result)}"
-            raise ScenarioError(self.path, [Problem("", reason)], unreadable=True)
-        self._base_sha, self._signature = result
+        scenario, identity = load_identified(
+            self.path, lambda f, msg: stage(0.95 * f, msg) if f < 1.0 else None, cancelled
+        )
+        stage(0.95, "Checking file identity")
+        self._base_sha = identity.sha256
+        self._signature = (identity.inode, identity.size, identity.mtime_ns)
         self._journal.base_sha256 = self._base_sha
         self.read_only = file_read_only(self.path)
         self._remove_stale_temp_files()
         stage(1.0, "Loaded")
         return scenario
-
-    def _hash_into(self, out: dict[str, object]) -> None:
-        try:
-            out["sha"] = _sha256_file(self.path)
-        except OSError as exc:
-            out["sha"] = exc
 
     def _remove_stale_temp_files(self, older_than_s: float = 3600.0) -> None:
         """Delete temp files left by saves that were killed midway (they never replaced the
@@ -282,10 +253,13 @@ class FileStorage:
             if why:
                 raise PermissionError(errno.EACCES, why)
         try:
-            data = dumps_scenario(scenario).encode("utf-8")
-        except (ValueError, UnicodeError) as exc:
+            data = scenario_pieces(scenario)
+        except (ValueError, UnicodeError, TypeError) as exc:
             raise OSError(errno.EINVAL, f"the scenario cannot be written as JSON: {exc}") from None
-        sha = hashlib.sha256(data).hexdigest()
+        h = hashlib.sha256()
+        for piece in data:
+            h.update(piece)
+        sha = h.hexdigest()
         if same:
             self._journal.mark_saving(sha)
         atomic_write_bytes(target, data)
