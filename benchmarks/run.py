@@ -176,11 +176,9 @@ def worker_open_100k() -> list[dict]:
     path = ensure("100k")
     data = path.read_bytes()
     runs = _runs(5, 3)
-    # The first load of a process imports pyarrow and starts the helper process (which
-    # joins in once ready); the app starts it earlier (when the Open dialog shows).
+    # The first load of a process imports pyarrow (the app has it imported by then).
     first = timed(lambda: load_scenario(path))
-    helper = _helper_ready()
-    ours, base, base_nogc, alone = [], [], [], []
+    ours, base, base_nogc = [], [], []
     for _ in range(runs):
         gc.collect()
         base.append(timed(lambda: orjson.loads(data)))
@@ -190,10 +188,6 @@ def worker_open_100k() -> list[dict]:
         gc.enable()
         gc.collect()
         ours.append(timed(lambda: load_scenario(path)))
-        gc.collect()
-        os.environ["MONITOR_HELPER"] = "0"
-        alone.append(timed(lambda: load_scenario(path)))
-        del os.environ["MONITOR_HELPER"]
     m, b = median(ours), median(base)
     rows = [
         row(
@@ -202,15 +196,12 @@ def worker_open_100k() -> list[dict]:
             "s",
             baseline=b,
             baseline_label=f"orjson.loads of the same {len(data) / 1e6:.0f} MB",
-            target="ratio <= 1.5",
-            holds=m <= 1.5 * b,
-            note=f"with the helper process{'' if helper else ' (NOT READY)'}; without it"
-            f" {median(alone):.2f} s ({median(alone) / b:.2f}x); first load of the process"
-            f" (imports, helper starting) {first:.2f} s; orjson with the GC paused"
-            f" {median(base_nogc):.2f} s",
+            target="ratio <= 1.0",
+            holds=m <= 1.0 * b,
+            note=f"one process, no helper; first load of the process (imports) {first:.2f} s;"
+            f" orjson with the GC paused {median(base_nogc):.2f} s",
             runs=runs,
             load_s=ours,
-            load_without_helper_s=alone,
             first_load_s=first,
             orjson_s=base,
             orjson_gc_paused_s=base_nogc,
@@ -229,7 +220,6 @@ def worker_open_100k() -> list[dict]:
     from monitor.model.storage import FileStorage
     from monitor.ui.main_window import MainWindow
 
-    _helper_ready()  # (as when the analyst opens the file from the Open dialog)
     usable = []
     with tempfile.TemporaryDirectory() as tmp:
         target = _copy(path, Path(tmp))
@@ -600,14 +590,6 @@ def _settle() -> None:
             thread.join(timeout=30)
 
 
-def _helper_ready() -> bool:
-    """Start the helper process that reads windows of big files and wait until it is ready,
-    as the app has it when the analyst opens a file (it starts it when the Open dialog shows)."""
-    from monitor.model import helpers
-
-    return helpers.wait_ready(30)
-
-
 def _private_bytes(pid: int) -> int:
     """A process's private resident memory (not the shared library pages it maps)."""
     total = 0
@@ -619,28 +601,6 @@ def _private_bytes(pid: int) -> int:
     except (OSError, ValueError, IndexError):
         return 0
     return total
-
-
-def helpers_pid() -> int:
-    from monitor.model import helpers
-
-    return helpers.helper_pid() or 0
-
-
-def _helper_peak_bytes() -> int:
-    """The helper process's peak resident memory (VmHWM), 0 if there is none."""
-    from monitor.model import helpers
-
-    pid = helpers.helper_pid()
-    if pid is None:
-        return 0
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
 
 
 def worker_session_1m() -> list[dict]:
@@ -657,16 +617,12 @@ def worker_session_1m() -> list[dict]:
         side.unlink(missing_ok=True)  # left by an interrupted run: the window would offer recovery
     _private_config()
     app = _app()
-    helper = _helper_ready()
     rss_start = _maxrss_bytes()
-    helper_idle = _private_bytes(helpers_pid()) if helper else 0
     rows: list[dict] = []
 
     # 1. Load + index in a worker thread, as the app does; the GUI thread keeps ticking.
-    from monitor.model import helpers
-
     beat = _Heartbeat(app)
-    sampler = _RssSampler([os.getpid()] + ([helpers.helper_pid()] if helpers.helper_pid() else []))
+    sampler = _RssSampler([os.getpid()])
     result: dict[str, Any] = {}
     done = threading.Event()
     reports: list[float] = []
@@ -697,10 +653,7 @@ def worker_session_1m() -> list[dict]:
             row("open 1M events", None, "s", target="completes", holds=False, note=result["error"])
         ]
     own_peak = _maxrss_bytes()
-    helper_peak = _helper_peak_bytes()
-    # The peak of the two together: sampled at every tick, and never below the app's own peak
-    # (exact, but between two ticks) plus the helper's smallest size (what it has when idle).
-    peak = max(sampled_sum, own_peak + min(helper_peak, helper_idle))
+    peak = max(sampled_sum, own_peak)
     total = result["load_s"] + result["frame_s"] + result["index_s"]
     rows.append(
         row(
@@ -730,24 +683,19 @@ def worker_session_1m() -> list[dict]:
     )
     rows.append(
         row(
-            "open 1M events: peak memory (RSS, app + helper process)",
+            "open 1M events: peak memory (RSS of the app)",
             peak / 1e9,
             "GB",
             baseline=size / 1e9,
             baseline_label=f"file size {size / 1e9:.2f} GB",
-            target="ratio <= 2.0",
-            holds=peak <= 2 * size,
-            note="the app's resident memory plus the helper's own (its private pages: the"
-            " libraries it maps are the app's too), sampled every 5 ms by another process;"
-            f" the app's own peak {own_peak / 1e9:.2f} GB (before loading: {rss_start / 1e6:.0f}"
-            f" MB, Qt and libraries); the helper's peak resident {helper_peak / 1e6:.0f} MB,"
-            f" {helper_idle / 1e6:.0f} MB private when idle"
-            + ("" if helper else " (no helper: it did not start)"),
+            target="ratio <= 1.5",
+            holds=peak <= 1.5 * size,
+            note="the app's resident memory, sampled every 5 ms by another process and its own"
+            f" peak (VmHWM) {own_peak / 1e9:.2f} GB (before loading: {rss_start / 1e6:.0f}"
+            " MB, Qt and libraries)",
             peak_rss_bytes=peak,
             app_peak_rss_bytes=own_peak,
             sampled_sum_peak_bytes=sampled_sum,
-            helper_idle_private_bytes=helper_idle,
-            helper_peak_rss_bytes=helper_peak,
             file_bytes=size,
             rss_before_bytes=rss_start,
         )

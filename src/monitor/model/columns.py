@@ -130,16 +130,29 @@ class Codes:
             self.values.append(value)
         return got
 
+    def is_sorted(self) -> bool:
+        return all(a < b for a, b in zip(self.values, self.values[1:]))
+
+    def sort(self) -> np.ndarray:
+        """Put the values in sorted order (as ``pd.Categorical(values)`` has its categories);
+        returns the new code of each old one, for the arrays of codes to be mapped."""
+        order = sorted(range(len(self.values)), key=lambda i: self.values[i])
+        remap = np.empty(max(len(order), 1), np.int64)
+        remap[order] = np.arange(len(order))
+        self.values = [self.values[i] for i in order]
+        self.index = {v: i for i, v in enumerate(self.values)}
+        return remap
+
+    def dtype(self) -> type:
+        """The integer type pandas keeps codes of this many categories in (no conversion)."""
+        n = len(self.values)
+        return np.int8 if n < 127 else np.int16 if n < 32767 else np.int32
+
     def categorical(self, codes: np.ndarray) -> pd.Categorical:
-        """Sorted categories, as ``pd.Categorical(values)`` would have them."""
+        """The codes (in sorted order: see :meth:`sort`) as a categorical, without a copy."""
         import pandas as pd
 
-        order = sorted(range(len(self.values)), key=lambda i: self.values[i])
-        remap = np.empty(max(len(order), 1), np.int32)
-        remap[order] = np.arange(len(order), dtype=np.int32)
-        return pd.Categorical.from_codes(
-            remap[codes] if len(codes) else codes, categories=[self.values[i] for i in order]
-        )
+        return pd.Categorical.from_codes(codes, categories=self.values, validate=False)
 
 
 #: The columns of a run of events: strings (Arrow) ...

@@ -67,17 +67,25 @@ class TableBuilder:
         self.n += len(col["time_ns"])
 
     def finish(self) -> EventTable:
-        num = {k: np.concatenate(v) if v else np.empty(0) for k, v in self.num.items()}
+        num = _typed({k: np.concatenate(v) if v else np.empty(0) for k, v in self.num.items()})
+        for key, codes in (("category", self.categories), ("verification", self.verifications)):
+            num[key] = _sorted_codes(codes, num[key])
         text = {k: pa.chunked_array(v, type=_TEXT) for k, v in self.text.items()}
         return EventTable(
-            self.builder, text, _typed(num), self.categories, self.verifications, self.exact, self.odd,
+            self.builder, text, num, self.categories, self.verifications, self.exact, self.odd,
             np.arange(self.n, dtype=np.int64),
         )
 
 
+def _sorted_codes(codes: Codes, values: np.ndarray) -> np.ndarray:
+    """``values`` (codes of ``codes``) mapped to its sorted order, in its integer type."""
+    remap = codes.sort()
+    return remap[values].astype(codes.dtype()) if len(values) else values.astype(codes.dtype())
+
+
 _DTYPES = {"time_ns": np.int64, "end_ns": np.int64, "day": bool, "summary_null": bool, "has_location": bool,
            "lat": np.float64, "lon": np.float64, "credibility": np.int8, "reliability_own": np.int8,
-           "category": np.int32, "verification": np.int32, "reliability": np.int8}
+           "category": np.int64, "verification": np.int64, "reliability": np.int8}
 
 
 def _typed(num: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -98,12 +106,11 @@ class EventTable(Sequence[Event]):
                  odd: dict[int, Event], slots: np.ndarray):
         self._builder = builder
         self._text = text
-        self._num = num
+        self._set_numbers(num, slots)
         self._categories = categories
         self._verifications = verifications
         self._exact = exact  # by slot
         self._odd = odd  # by slot
-        self._slots = slots
         self._next_slot = int(slots[-1]) + 1 if len(slots) else 0
         self.version = 0
         self._frame: tuple[int, pd.DataFrame] | None = None
@@ -111,6 +118,17 @@ class EventTable(Sequence[Event]):
         self._index: Any = None  # pandas Index of the ids when first indexed ...
         self._index_slots: np.ndarray | None = None  # ... and their slots
         self._moved: dict[str, int | None] = {}  # ids added or removed since (slot, or None)
+
+    def _set_numbers(self, num: dict[str, np.ndarray], slots: np.ndarray) -> None:
+        """Numbers and slots as stores with room to grow (``add`` writes after the rows in
+        place); ``_num`` and ``_slots`` are views of the rows."""
+        self._store = num
+        self._slot_store = slots
+        self._views(len(slots))
+
+    def _views(self, n: int) -> None:
+        self._num = {k: v[:n] for k, v in self._store.items()}
+        self._slots = self._slot_store[:n]
 
     @classmethod
     def of_events(cls, events: list[Event], *, tz: tzinfo, sources: dict[str, Any],
@@ -152,8 +170,10 @@ class EventTable(Sequence[Event]):
         return f"<EventTable: {len(self):,} events>"
 
     def __copy__(self) -> EventTable:
-        twin = EventTable(self._builder, dict(self._text), dict(self._num), Codes(self._categories.values),
-                          Codes(self._verifications.values), dict(self._exact), dict(self._odd), self._slots)
+        # (Numbers copied: edits write them in place.)
+        twin = EventTable(self._builder, dict(self._text), {k: v.copy() for k, v in self._num.items()},
+                          Codes(self._categories.values), Codes(self._verifications.values), dict(self._exact),
+                          dict(self._odd), self._slots.copy())
         twin._next_slot = self._next_slot
         return twin
 
@@ -185,13 +205,16 @@ class EventTable(Sequence[Event]):
         return isinstance(value, Event) and self.get(value.id) == value
 
     def index_ids(self) -> None:
-        """Build the index of ids now (else the first lookup by id does)."""
+        """Build the index of ids now (else the first lookup by id does: ~0.1 s for a million
+        events, worth doing in a loading thread)."""
         if self._index is None:
             import pandas as pd
 
             self._index = pd.Index(pd.arrays.ArrowStringArray(self._text["id"]))
             self._index_slots = self._slots
             self._moved = {}
+            if len(self._slots):  # the hash table is made on the first lookup: now
+                self._index.get_loc(self._index[0])
 
     def _slot_of(self, event_id: str) -> int | None:
         if event_id in self._moved:
@@ -215,8 +238,20 @@ class EventTable(Sequence[Event]):
         slot = self._next_slot
         self._next_slot += 1
         self._text = {k: _chunked(list(v.chunks) + [col[k]]) for k, v in self._text.items()}
-        self._num = {k: np.concatenate((v, col[k])) for k, v in self._num.items()}
-        self._slots = np.append(self._slots, np.int64(slot))
+        n = len(self._slots)
+        if n == len(self._slot_store):  # full: room for half as many again (amortised growth)
+            room = max(16, n + n // 2)
+            for k, v in self._store.items():
+                grown = np.empty(room, v.dtype)
+                grown[:n] = v[:n]
+                self._store[k] = grown
+            grown = np.empty(room, np.int64)
+            grown[:n] = self._slots
+            self._slot_store = grown
+        for k, v in self._store.items():  # after the rows: no view of an older version sees it
+            v[n] = col[k][0]
+        self._slot_store[n] = slot
+        self._views(n + 1)
         self._note(slot, odd, exact)
         self._moved[event.id] = slot
         self._edited()
@@ -232,12 +267,8 @@ class EventTable(Sequence[Event]):
         old = self._event(i)
         col, odd, exact = self._columns_of(event)
         self._text = {k: _chunked(_cut(v, i, i + 1, col[k])) for k, v in self._text.items()}
-        num = {}
-        for k, v in self._num.items():
-            v = v.copy()
+        for k, v in self._num.items():  # in place (a frame of an older version sees the new numbers)
             v[i] = col[k][0]
-            num[k] = v
-        self._num = num
         slot = int(self._slots[i])
         self._odd.pop(slot, None)
         self._exact.pop(slot, None)
@@ -252,9 +283,8 @@ class EventTable(Sequence[Event]):
             raise KeyError(event_id)
         old = self._event(i)
         self._text = {k: _chunked(_cut(v, i, i + 1, None)) for k, v in self._text.items()}
-        self._num = {k: np.delete(v, i) for k, v in self._num.items()}
         slot = int(self._slots[i])
-        self._slots = np.delete(self._slots, i)
+        self._set_numbers({k: np.delete(v, i) for k, v in self._num.items()}, np.delete(self._slots, i))
         self._odd.pop(slot, None)
         self._exact.pop(slot, None)
         self._moved[event_id] = None
@@ -265,8 +295,14 @@ class EventTable(Sequence[Event]):
         col, odd = self._builder.events([event])
         for key, codes in (("category", self._categories), ("verification", self._verifications)):
             distinct, indices = col[key]
-            col[key] = np.array([codes.code(v) for v in distinct] + [0], np.int32)[indices]
-        col.update(_typed({k: col[k] for k in NUMBER_COLUMNS}))
+            col[key] = np.array([codes.code(v) for v in distinct] + [0], np.int64)[indices]
+            if not codes.is_sorted():  # a new value: every row's code is mapped once (rare)
+                remap = codes.sort()
+                col[key] = remap[col[key]]
+                self._store[key] = remap[self._store[key]].astype(codes.dtype())
+                self._views(len(self._slots))
+            col[key] = col[key].astype(codes.dtype())
+        col.update(_typed({k: col[k] for k in NUMBER_COLUMNS if k not in ("category", "verification")}))
         return col, odd.get(0), col.get("exact", {}).get(0)
 
     def _note(self, slot: int, odd: Event | None, exact: tuple[Any, Any] | None) -> None:
@@ -287,8 +323,8 @@ class EventTable(Sequence[Event]):
             return
         fresh = EventTable.of_events(list(self), tz=self._builder.tz, sources=sources, faction_names=faction_names)
         version = self.version
-        for name in ("_builder", "_text", "_num", "_categories", "_verifications", "_exact", "_odd", "_slots",
-                     "_next_slot"):
+        for name in ("_builder", "_text", "_store", "_slot_store", "_num", "_categories", "_verifications",
+                     "_exact", "_odd", "_slots", "_next_slot"):
             setattr(self, name, getattr(fresh, name))
         self._index, self._index_slots, self._moved = None, None, {}
         self.version = version
@@ -302,10 +338,6 @@ class EventTable(Sequence[Event]):
         import pandas as pd
 
         text, num = self._text, self._num
-        reliability = num["reliability"].astype(np.int64)
-        present = sorted(set(np.unique(reliability).tolist()))
-        remap = np.zeros(8, np.int64)
-        remap[np.array(present, np.int64) + 1] = np.arange(len(present))
         strings = pd.arrays.ArrowStringArray
         frame = pd.DataFrame(
             {
@@ -322,14 +354,14 @@ class EventTable(Sequence[Event]):
                 "lon": num["lon"],
                 "verification": self._verifications.categorical(num["verification"]),
                 "reliability": pd.Categorical.from_codes(
-                    remap[reliability + 1] if len(reliability) else reliability,
-                    categories=[("", *_GRADES)[c + 1] for c in present],
+                    num["reliability"] + 1, categories=["", *_GRADES], validate=False
                 ),
                 "credibility": num["credibility"],
                 "grade": strings(text["grade"]),
                 "source_ids": strings(text["source_ids"]),
                 "search": strings(text["search"]),
-            }
+            },
+            copy=False,  # (the arrays as they are: no 2-D blocks copied together)
         )
         self._frame = (self.version, frame)
         return frame
