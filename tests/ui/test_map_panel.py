@@ -377,6 +377,10 @@ def test_bundled_scenario_crossings_by_status_and_click(qtbot):
     widget.show_region(30.0, 25.0, 55.0, 42.0)
     widget.view.viewport().grab()
     assert {"Iraq", "Syria"} <= set(widget.labels_item.shown)
+    widget.show_region(-180.0, -60.0, 180.0, 85.0)  # the world: only the largest countries
+    widget.view.viewport().grab()
+    assert {"Brazil", "Russia"} <= set(widget.labels_item.shown)
+    assert "Iraq" not in widget.labels_item.shown
 
 
 def synthetic_frame(n: int, seed: int = 7) -> pd.DataFrame:

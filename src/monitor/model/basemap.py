@@ -99,10 +99,11 @@ class BaseMap:
 
 def label_rank_limit(span_deg: float) -> float:
     """The largest label rank shown when the view is ``span_deg`` degrees wide: rank 2 (the
-    largest countries) on a world view, rank 4 at about 45°, every label below about 3°."""
+    largest countries) on a world view (360°), rank 4 at 90°, rank 6 at 22°, every label
+    (rank 10) below about 1.4°."""
     if not math.isfinite(span_deg) or span_deg <= 0:
         return 10.0
-    return math.log2(720.0 / span_deg)
+    return math.log2(1440.0 / span_deg)
 
 
 def _lines(d: object, what: str) -> Lines:
