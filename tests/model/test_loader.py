@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from monitor.model import ScenarioError, dumps_scenario, load_identified, load_scenario, scenario_from_json
+from monitor.model import (
+    ScenarioError,
+    dumps_scenario,
+    load_identified,
+    load_scenario,
+    scenario_from_json,
+)
 from monitor.model.io import read_json
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "small.json"
@@ -79,7 +85,9 @@ def test_small_and_big_files_get_the_same_scenario_and_bytes(tmp_path: Path) -> 
     assert dumps_scenario(loaded_small) == dumps_scenario(strict(small))
 
 
-@pytest.mark.parametrize("dump", [{"indent": None}, {"indent": 4, "sort_keys": True}, {"indent": "\t"}])
+@pytest.mark.parametrize(
+    "dump", [{"indent": None}, {"indent": 4, "sort_keys": True}, {"indent": "\t"}]
+)
 def test_any_layout_loads_as_the_strict_reader_reads_it(tmp_path: Path, dump: dict) -> None:
     path = tmp_path / "layout.json"
     path.write_text(json.dumps(doc(), **dump), encoding="utf-8")
@@ -93,7 +101,11 @@ def test_identity_is_of_the_bytes_read(tmp_path: Path) -> None:
     scenario, identity = load_identified(path)
     st = path.stat()
     assert identity.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert (identity.size, identity.mtime_ns, identity.inode) == (st.st_size, st.st_mtime_ns, st.st_ino)
+    assert (identity.size, identity.mtime_ns, identity.inode) == (
+        st.st_size,
+        st.st_mtime_ns,
+        st.st_ino,
+    )
     assert len(scenario.events) == len(doc()["events"])
 
 

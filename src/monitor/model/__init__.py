@@ -21,8 +21,7 @@ from monitor.model.entities import (
     TerritoryShare,
     Verification,
 )
-from monitor.model.errors import Problem, ScenarioError
-from monitor.model.errors import LoadCancelled
+from monitor.model.errors import LoadCancelled, Problem, ScenarioError
 from monitor.model.loader import FileIdentity, load_identified, load_scenario, validate_file
 from monitor.model.sections import scenario_from_json
 from monitor.model.writer import dumps_scenario, save_scenario, scenario_to_json
@@ -33,8 +32,8 @@ __all__ = [
     "CrossingKind",
     "CrossingStatus",
     "Event",
-    "FileIdentity",
     "Faction",
+    "FileIdentity",
     "LoadCancelled",
     "Location",
     "Moment",

@@ -3,8 +3,6 @@ object per row): the search text, joined lists, blank and colon checks, separato
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,7 +19,9 @@ _CASED = r"[\p{Lu}\p{Ll}\p{Lt}\p{Nl}\p{So}\x{0345}]"
 CANONICAL_SEPARATOR = b"},\n    {"  # between two events in a canonical file
 
 
-def local_codes(values: pa.Array, allowed: frozenset[str] | None = None) -> tuple[list[str], np.ndarray]:
+def local_codes(
+    values: pa.Array, allowed: frozenset[str] | None = None
+) -> tuple[list[str], np.ndarray]:
     """A window's distinct values (in order of first appearance) and each row's index in them."""
     enc = values.dictionary_encode()
     distinct = enc.dictionary.to_pylist()
@@ -30,9 +30,13 @@ def local_codes(values: pa.Array, allowed: frozenset[str] | None = None) -> tupl
     return distinct, enc.indices.to_numpy(zero_copy_only=False)
 
 
-def search_text(title: pa.Array, summary: pa.Array, actors: pa.Array, location: pa.Array) -> pa.Array:
+def search_text(
+    title: pa.Array, summary: pa.Array, actors: pa.Array, location: pa.Array
+) -> pa.Array:
     """The full-text search column: casefold (what the filter compares with), not lower."""
-    joined = pc.binary_join_element_wise(title, summary, actors, location, pa.scalar("\n", pa.large_string()))
+    joined = pc.binary_join_element_wise(
+        title, summary, actors, location, pa.scalar("\n", pa.large_string())
+    )
     ascii_only = pc.string_is_ascii(joined)
     lowered = pc.ascii_lower(joined)
     if not pc.all(ascii_only).as_py():

@@ -35,7 +35,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from monitor.model.arrowtext import (
+    CANONICAL_SEPARATOR,
+    Undecided,
+    check_non_blank,
+    digits,
+    has_colon,
+    joined,
+    local_codes,
+    search_text,
+    separators,
+)
 from monitor.model.parts import Event, Location, Moment, Verification
+from monitor.model.rows import RAW_LIST, EventRow, row_arrays, row_of
 from monitor.model.schema import (
     CREDIBILITY_RANGE,
     EVENT_KEYS,
@@ -50,17 +62,6 @@ from monitor.model.schema import (
     pairs_hook,
     unknown_fields_ok,
 )
-from monitor.model.arrowtext import (
-    CANONICAL_SEPARATOR,
-    Undecided,
-    check_non_blank,
-    digits,
-    has_colon,
-    joined,
-    local_codes,
-    search_text,
-    separators,
-)
 from monitor.model.timeutil import MAX_YEAR, MIN_YEAR, MomentParser, to_ns
 
 if TYPE_CHECKING:
@@ -71,43 +72,11 @@ if TYPE_CHECKING:
 pa.set_memory_pool(pa.system_memory_pool())
 
 
-# -- typed decoding ------------------------------------------------------------------------
-# gc=False and plain types: the decoder then runs ~3x faster than with per-value constraints
-# (a pattern is a Python regex call per string); non-blank text, the enumerations and ranges
-# are checked on whole columns afterwards.
-class _Loc(msgspec.Struct, gc=False):
-    name: str
-    lat: int | float | None = None
-    lon: int | float | None = None
-
-
-class _Ev(msgspec.Struct, gc=False):
-    id: str
-    time: str
-    title: str
-    category: str
-    actors: list[str]
-    source_ids: list[str]
-    verification: str
-    summary: str | None = None
-    location: _Loc | None = None
-    credibility: int | None = None
-    reliability: str | None = None
-
-
-
-# The contract's fields, as declared in monitor.model.schema (checked at import).
-assert frozenset(_Ev.__struct_fields__) == EVENT_KEYS
-assert frozenset(_Loc.__struct_fields__) == LOCATION_KEYS
-
-# Between two events in a canonical file (json.dumps indent=2, two levels deep).
 REQUIRED_KEYS = 7  # id, time, title, category, actors, source_ids, verification
-EV_LIST = msgspec.json.Decoder(list[_Ev])
-RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 # Escaped colons would upset the count of keys (msgspec refuses lone surrogates itself).
 _AWKWARD = re.compile(rb"\\u003[aA]")
 GRADE_CODE = {g: i for i, g in enumerate(GRADES)}
-# The grade text for (reliability + 1) * 7 + credibility (reliability -1: none; credibility 0: none).
+# The grade text at (reliability + 1) * 7 + credibility (reliability -1, credibility 0: none).
 _GRADE_TEXT = pa.array(
     [admiralty_grade(r or None, c or None) for r in ("", *GRADES) for c in range(7)],
     type=pa.large_string(),
@@ -115,7 +84,8 @@ _GRADE_TEXT = pa.array(
 # The usual way of writing a time: the window's times are parsed in one go.
 _USUAL_TIME = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:[0-5]\d$"
 
-# -- columns -----------------------------------------------------------------------------------------
+
+# -- columns --------------------------------------------------------------------------------------
 class Codes:
     """Codes for a few distinct strings, in order of first appearance."""
 
@@ -131,7 +101,7 @@ class Codes:
         return got
 
     def is_sorted(self) -> bool:
-        return all(a < b for a, b in zip(self.values, self.values[1:]))
+        return all(a < b for a, b in zip(self.values, self.values[1:], strict=False))
 
     def sort(self) -> np.ndarray:
         """Put the values in sorted order (as ``pd.Categorical(values)`` has its categories);
@@ -156,11 +126,34 @@ class Codes:
 
 
 #: The columns of a run of events: strings (Arrow) ...
-TEXT_COLUMNS = ("id", "time", "title", "summary", "actors", "location", "grade", "source_ids", "search",
-                "actor_list", "source_list")
+TEXT_COLUMNS = (
+    "id",
+    "time",
+    "title",
+    "summary",
+    "actors",
+    "location",
+    "grade",
+    "source_ids",
+    "search",
+    "actor_list",
+    "source_list",
+)
 #: ... and numbers (numpy); "category" and "verification" are codes.
-NUMBER_COLUMNS = ("time_ns", "end_ns", "day", "summary_null", "has_location", "lat", "lon", "credibility",
-                  "reliability_own", "category", "verification", "reliability")
+NUMBER_COLUMNS = (
+    "time_ns",
+    "end_ns",
+    "day",
+    "summary_null",
+    "has_location",
+    "lat",
+    "lon",
+    "credibility",
+    "reliability_own",
+    "category",
+    "verification",
+    "reliability",
+)
 
 
 class ColumnBuilder:
@@ -172,14 +165,22 @@ class ColumnBuilder:
     :class:`Event` objects made by the program, taken as they are.
     """
 
-    def __init__(self, tz: tzinfo, sources: dict[str, Any], faction_names: dict[str, str], *, strict: bool = True,
-                 check_events: Callable[..., list[tuple[int, Event]]] | None = None):
+    def __init__(
+        self,
+        tz: tzinfo,
+        sources: dict[str, Any],
+        faction_names: dict[str, str],
+        *,
+        strict: bool = True,
+        check_events: Callable[..., list[tuple[int, Event]]] | None = None,
+    ):
         self.tz = tz
         self.check_events = check_events  # monitor.model.sections.events_of, for unusual events
         self.moments = MomentParser(tz)
         self.sources = sources
         self.rank = {  # a source's reliability, 0 (A) .. 5 (F); no grade: 99
-            s.id: GRADE_CODE.get(s.reliability, 99) if s.reliability else 99 for s in sources.values()
+            s.id: GRADE_CODE.get(s.reliability, 99) if s.reliability else 99
+            for s in sources.values()
         }
         self.names = faction_names
         self.strict = strict
@@ -189,7 +190,10 @@ class ColumnBuilder:
 
     def same_context(self, sources: dict[str, Any], faction_names: dict[str, str]) -> bool:
         """Were these columns made with these sources' grades and these factions' names?"""
-        rank = {s.id: GRADE_CODE.get(s.reliability, 99) if s.reliability else 99 for s in sources.values()}
+        rank = {
+            s.id: GRADE_CODE.get(s.reliability, 99) if s.reliability else 99
+            for s in sources.values()
+        }
         return rank == self.rank and faction_names == self.names
 
     def moment(self, text: str) -> Moment:
@@ -200,20 +204,26 @@ class ColumnBuilder:
 
     # Everything below runs once per window of a few thousand events, in C where it can:
     # a Python step per event costs ~0.1 s per million.
-    def columns(self, rows: list[_Ev], moments: list[Moment] | None = None) -> tuple[dict[str, Any], np.ndarray]:
+    def columns(
+        self, rows: list[EventRow], moments: list[Moment] | None = None
+    ) -> tuple[dict[str, Any], np.ndarray]:
         """The columns of ``rows``, and the ``:`` each event has in JSON (one per key plus
         those inside its strings) for the duplicate / unknown key check. ``moments``: the
         rows' times already known (events made by the program)."""
         strict = self.strict
-        src = _row_arrays(rows)
+        src = row_arrays(rows)
         n = len(src["id"])
         col: dict[str, Any] = {}
         colons = np.full(n, REQUIRED_KEYS, np.int64)
 
         def counted(values: Any, *, non_blank: bool = False) -> pa.Array:
-            arr = values if isinstance(values, pa.Array) else pa.array(values, type=pa.large_string())
+            arr = (
+                values if isinstance(values, pa.Array) else pa.array(values, type=pa.large_string())
+            )
             if strict and has_colon(arr):  # most columns have none: no count per row needed
-                colons[:] += pc.fill_null(pc.count_substring(arr, ":"), 0).to_numpy(zero_copy_only=False)
+                colons[:] += pc.fill_null(pc.count_substring(arr, ":"), 0).to_numpy(
+                    zero_copy_only=False
+                )
             if non_blank and strict:
                 check_non_blank(arr)
             return arr
@@ -228,12 +238,21 @@ class ColumnBuilder:
         col["summary"] = pc.fill_null(summary, "")
         category = counted(src["category"], non_blank=True)
         col["category"] = local_codes(category)
-        col["verification"] = local_codes(src["verification"], allowed=VERIFICATIONS if strict else None)
+        col["verification"] = local_codes(
+            src["verification"], allowed=VERIFICATIONS if strict else None
+        )
         given = src["credibility"]
         credibility = pc.fill_null(given, 0).to_numpy(zero_copy_only=False)
         lo, hi = CREDIBILITY_RANGE
-        if strict and n and (credibility.min() < lo - 1 or credibility.max() > hi
-                             or (credibility == 0).sum() != given.null_count):
+        if (
+            strict
+            and n
+            and (
+                credibility.min() < lo - 1
+                or credibility.max() > hi
+                or (credibility == 0).sum() != given.null_count
+            )
+        ):
             raise Undecided  # 1..6 or nothing
         col["credibility"] = credibility.astype(np.int8)
         colons += credibility != 0
@@ -249,7 +268,7 @@ class ColumnBuilder:
             col["day"] = np.fromiter((m.day for m in moments), bool, n)
             col["time"] = times
         self._locations(src, col, colons, counted)
-        # Actors: raw references joined (kept, to give the lists back), display names per combination.
+        # Actors: references joined (kept, to give the lists back), names per combination.
         actor_lists = src["actors"]
         if strict:
             check_non_blank(actor_lists.flatten())
@@ -281,7 +300,7 @@ class ColumnBuilder:
         col["search"] = search_text(col["title"], col["summary"], actor_search, col["location"])
         return col, colons
 
-    def window(self, rows: list[_Ev], chunk: bytes) -> tuple[dict[str, Any], dict[int, Event]]:
+    def window(self, rows: list[EventRow], chunk: bytes) -> tuple[dict[str, Any], dict[int, Event]]:
         """The columns of one window of a file's events (``rows``, decoded from ``chunk``),
         and its events that are not plain (unknown fields kept), by position in the window."""
         if _AWKWARD.search(chunk):
@@ -304,7 +323,9 @@ class ColumnBuilder:
                 where = np.flatnonzero(text == 0x3A)  # ":"
                 raw_colons = np.searchsorted(where, stops) - np.searchsorted(where, starts)
                 for i in np.flatnonzero(raw_colons != colons).tolist():
-                    odd[i] = self.unusual(rows[i], bytes(chunk[starts[i] : stops[i]]), int(raw_colons[i] - colons[i]))
+                    odd[i] = self.unusual(
+                        rows[i], bytes(chunk[starts[i] : stops[i]]), int(raw_colons[i] - colons[i])
+                    )
             else:
                 try:
                     raws = RAW_LIST.decode(chunk)
@@ -317,7 +338,7 @@ class ColumnBuilder:
                     odd[i] = self.unusual(rows[i], bytes(raws[i]), int(raw_colons[i] - colons[i]))
         return cols, odd
 
-    def unusual(self, row: _Ev, raw: bytes, more: int) -> Event:
+    def unusual(self, row: EventRow, raw: bytes, more: int) -> Event:
         """An event whose JSON holds ``more`` colons than its known fields explain. If fields
         this version does not know explain them (and their values pass the contract's rule
         for unknown values), the event with those kept: its known fields were checked with
@@ -331,20 +352,38 @@ class ColumnBuilder:
         if isinstance(d, dict) and (loc is None or isinstance(loc, dict)):
             extra = {k: v for k, v in d.items() if k not in EVENT_KEYS}
             loc_extra = {k: v for k, v in loc.items() if k not in LOCATION_KEYS} if loc else {}
-            if (unknown_fields_ok(extra) and unknown_fields_ok(loc_extra)
-                    and _colons(extra) + _colons(loc_extra) == more):
+            if (
+                unknown_fields_ok(extra)
+                and unknown_fields_ok(loc_extra)
+                and _colons(extra) + _colons(loc_extra) == more
+            ):
                 r = row.location
                 return Event(
-                    row.id, self.moment(row.time), row.title, row.category, row.actors, row.source_ids,
-                    Verification(row.verification), row.summary,
+                    row.id,
+                    self.moment(row.time),
+                    row.title,
+                    row.category,
+                    row.actors,
+                    row.source_ids,
+                    Verification(row.verification),
+                    row.summary,
                     Location(r.name, r.lat, r.lon, loc_extra) if r is not None else None,
-                    row.credibility, row.reliability, extra,
+                    row.credibility,
+                    row.reliability,
+                    extra,
                 )
         try:
-            d = json.loads(raw.decode("utf-8"), object_pairs_hook=pairs_hook, parse_constant=_undecided)
+            d = json.loads(
+                raw.decode("utf-8"), object_pairs_hook=pairs_hook, parse_constant=_undecided
+            )
         except (ValueError, RecursionError):
             raise Undecided from None
-        if has_duplicates(d) or not isinstance(d, dict) or not unknown_fields_ok(d) or self.check_events is None:
+        if (
+            has_duplicates(d)
+            or not isinstance(d, dict)
+            or not unknown_fields_ok(d)
+            or self.check_events is None
+        ):
             raise Undecided
         v = Validator()
         got = self.check_events(v, [d], self.tz, self.sources.keys())
@@ -357,7 +396,7 @@ class ColumnBuilder:
         (unknown fields, or values the columns cannot give back as they are)."""
         rows, moments, odd = [], [], {}
         for i, e in enumerate(events):
-            row, plain = _row_of(e, self.moments)
+            row, plain = row_of(e, self.moments)
             rows.append(row)
             moments.append(e.time)
             if not plain:
@@ -383,7 +422,9 @@ class ColumnBuilder:
         if usual.any():
             which = pa.array(usual)
             local_text = pc.utf8_slice_codeunits(times.filter(which), 0, 19)
-            local = pc.strptime(local_text, format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True)
+            local = pc.strptime(
+                local_text, format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True
+            )
             # strptime rolls 30 Feb over to 1 Mar and :60 to the next minute: the same day and
             # seconds back, or no.
             if local.null_count or not (
@@ -396,7 +437,10 @@ class ColumnBuilder:
                 raise Undecided
             enc = pc.utf8_slice_codeunits(times.filter(which), 19, 25).dictionary_encode()
             table = np.array([self._offset(o) for o in enc.dictionary.to_pylist()], np.int64)
-            seconds = local.cast(pa.int64()).to_numpy(zero_copy_only=False) - table[enc.indices.to_numpy()]
+            seconds = (
+                local.cast(pa.int64()).to_numpy(zero_copy_only=False)
+                - table[enc.indices.to_numpy()]
+            )
             start[usual] = seconds * 1_000_000_000
         end = start.copy()
         day = np.zeros(n, bool)
@@ -429,7 +473,9 @@ class ColumnBuilder:
             raise Undecided  # (the canonical text differs: the object path writes it)
         return got
 
-    def _locations(self, src: dict[str, Any], col: dict[str, Any], colons: np.ndarray, counted: Any) -> None:
+    def _locations(
+        self, src: dict[str, Any], col: dict[str, Any], colons: np.ndarray, counted: Any
+    ) -> None:
         names = counted(src["loc_name"], non_blank=True)
         has = pc.is_valid(names).to_numpy(zero_copy_only=False)
         col["has_location"] = has
@@ -443,7 +489,8 @@ class ColumnBuilder:
             if (lat_set != lon_set).any():
                 raise Undecided  # both or neither: the strict reader words it
             if lat_set.any() and not (
-                np.abs(lat[lat_set]).max() <= LAT_RANGE[1] and np.abs(lon[lon_set]).max() <= LON_RANGE[1]
+                np.abs(lat[lat_set]).max() <= LAT_RANGE[1]
+                and np.abs(lon[lon_set]).max() <= LON_RANGE[1]
             ):
                 raise Undecided  # (also false for infinities)
         colons += lat_set
@@ -451,7 +498,8 @@ class ColumnBuilder:
         col["lat"], col["lon"] = lat, lon
         if int in set(map(type, lats)) | set(map(type, lons)):
             col["exact"] = {
-                i: (la, lo) for i, (la, lo) in enumerate(zip(lats, lons, strict=True))
+                i: (la, lo)
+                for i, (la, lo) in enumerate(zip(lats, lons, strict=True))
                 if type(la) is int or type(lo) is int
             }
 
@@ -461,14 +509,14 @@ class ColumnBuilder:
         enc = actor_list.dictionary_encode()
         names = self.names
         shown, search = [], []
-        for joined in enc.dictionary.to_pylist():
-            got = self.actor_text.get(joined)
+        for refs_text in enc.dictionary.to_pylist():
+            got = self.actor_text.get(refs_text)
             if got is None:
-                refs = joined.split("\x1f") if joined else []
+                refs = refs_text.split("\x1f") if refs_text else []
                 text = "; ".join(names.get(a, a) for a in refs)
                 got = (text, f"{' '.join(refs)} {text}")
                 if len(self.actor_text) < 100_000:
-                    self.actor_text[joined] = got
+                    self.actor_text[refs_text] = got
             shown.append(got[0])
             search.append(got[1])
         idx = enc.indices
@@ -495,59 +543,3 @@ def _colons(value: Any) -> int:
 
 def _undecided(_name: str) -> Any:
     raise Undecided
-
-
-def _row_of(e: Event, moments: MomentParser) -> tuple[_Ev, bool]:
-    """The typed row of an event made by the program, and whether the columns give it back
-    exactly (no unknown fields, a time that reads back the same, no U+001F in a list)."""
-    loc = e.location
-    iso = e.time.iso()
-    plain = not e.extra and (loc is None or not loc.extra)
-    actors, sources = list(e.actors), list(e.source_ids)
-    if any("\x1f" in x for x in actors) or any("\x1f" in x for x in sources):
-        plain = False
-        actors = [x.replace("\x1f", " ") for x in actors]
-        sources = [x.replace("\x1f", " ") for x in sources]
-    if plain:
-        try:
-            plain = moments(iso) == e.time
-        except ValueError:
-            plain = False
-    lat = lon = None
-    if loc is not None:
-        lat, lon = loc.lat, loc.lon
-        if lat is None or lon is None or type(lat) not in (int, float) or type(lon) not in (int, float):
-            plain = plain and lat is None and lon is None
-            lat = lon = None
-    verification = getattr(e.verification, "value", e.verification)
-    row = _Ev(
-        e.id, iso, e.title, e.category, actors, sources, str(verification), e.summary,
-        _Loc(loc.name if loc.name is not None else "", lat, lon) if loc is not None else None,
-        e.credibility, e.reliability,
-    )
-    if loc is not None and loc.name is None:
-        plain = False
-    return row, plain
-
-
-def _row_arrays(rows: list[_Ev]) -> dict[str, Any]:
-    """The arrays ``_ColumnBuilder.columns`` works from, for events decoded by msgspec."""
-    text = pa.large_string()
-    locs = [r.location for r in rows]
-    return {
-        "id": pa.array([r.id for r in rows], type=text),
-        "time": pa.array([r.time for r in rows], type=text),
-        "title": pa.array([r.title for r in rows], type=text),
-        "summary": pa.array([r.summary for r in rows], type=text),
-        "category": pa.array([r.category for r in rows], type=text),
-        "verification": pa.array([r.verification for r in rows], type=pa.string()),
-        "credibility": pa.array([r.credibility for r in rows], type=pa.int64()),
-        "reliability": pa.array([r.reliability for r in rows], type=pa.string()),
-        "loc_name": pa.array([loc.name if loc is not None else None for loc in locs], type=text),
-        "lat": [loc.lat if loc is not None else None for loc in locs],
-        "lon": [loc.lon if loc is not None else None for loc in locs],
-        "actors": pa.array([r.actors for r in rows], type=pa.list_(text)),
-        "source_ids": pa.array([r.source_ids for r in rows], type=pa.list_(text)),
-    }
-
-

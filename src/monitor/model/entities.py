@@ -41,9 +41,24 @@ if TYPE_CHECKING:
     from monitor.model.events import EventTable
 
 __all__ = [
-    "CREDIBILITY_MEANING", "RELIABILITY_GRADES", "RELIABILITY_MEANING", "SCHEMA_VERSION", "Crossing",
-    "CrossingKind", "CrossingStatus", "Event", "Faction", "Location", "Moment", "Scenario",
-    "ScenarioInfo", "Side", "Source", "StatusEntry", "TerritoryShare", "Verification",
+    "CREDIBILITY_MEANING",
+    "RELIABILITY_GRADES",
+    "RELIABILITY_MEANING",
+    "SCHEMA_VERSION",
+    "Crossing",
+    "CrossingKind",
+    "CrossingStatus",
+    "Event",
+    "Faction",
+    "Location",
+    "Moment",
+    "Scenario",
+    "ScenarioInfo",
+    "Side",
+    "Source",
+    "StatusEntry",
+    "TerritoryShare",
+    "Verification",
 ]
 
 
@@ -72,7 +87,9 @@ class Scenario:
         from monitor.model.events import EventTable
 
         return EventTable.of_events(
-            list(events), tz=self.tz, sources={s.id: s for s in self.sources},
+            list(events),
+            tz=self.tz,
+            sources={s.id: s for s in self.sources},
             faction_names={f.id: f.name for f in self.factions},
         )
 
@@ -105,7 +122,9 @@ class Scenario:
         return self.events.get(event_id)
 
     # -- queries -------------------------------------------------------------
-    def events_between(self, start: datetime | None = None, end: datetime | None = None) -> list[Event]:
+    def events_between(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> list[Event]:
         """Events whose time falls in [start, end] (either bound may be open), in time order.
 
         A day-precision event counts as the whole day: it is in the range if

@@ -89,5 +89,7 @@ class ScenarioError(Exception):
         return "\n".join(lines)
 
 
-def _rebuild(cls: type[ScenarioError], path: str, problems: list[Problem], unreadable: bool) -> ScenarioError:
+def _rebuild(
+    cls: type[ScenarioError], path: str, problems: list[Problem], unreadable: bool
+) -> ScenarioError:
     return cls(path, problems, unreadable=unreadable)

@@ -170,7 +170,11 @@ def _event_text(value: dict[str, Any], plain_value: Callable[[Any], bool]) -> by
     return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False).encode("utf-8")
 
 
-def events_json_pieces(ev: EventTable, event_json: Callable[[Event], dict[str, Any]], plain_value: Callable[[Any], bool]) -> list[Any]:
+def events_json_pieces(
+    ev: EventTable,
+    event_json: Callable[[Event], dict[str, Any]],
+    plain_value: Callable[[Any], bool],
+) -> list[Any]:
     """Buffers whose concatenation is the events array as written at its place in a
     canonical file (``[`` ... ``]``, items indented by four spaces)."""
     n = len(ev)
@@ -193,7 +197,9 @@ def events_json_pieces(ev: EventTable, event_json: Callable[[Event], dict[str, A
         at = 0
         for i in sorted(odd):
             pieces.append(data[offsets[at] : offsets[i]])
-            pieces.append(_event_text(event_json(odd[i]), plain_value).replace(b"\n", b"\n    ") + b",\n    ")
+            pieces.append(
+                _event_text(event_json(odd[i]), plain_value).replace(b"\n", b"\n    ") + b",\n    "
+            )
             at = i + 1
         pieces.append(data[offsets[at] : offsets[len(events)]])
     # Every event's text ends with the separator: not the last one's.
@@ -205,4 +211,3 @@ def events_json_pieces(ev: EventTable, event_json: Callable[[Event], dict[str, A
     pieces[-1] = last[: -len(_SEPARATOR)]
     pieces.append(b"\n  ]")
     return pieces
-

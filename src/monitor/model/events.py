@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from monitor.model.columns import NUMBER_COLUMNS, TEXT_COLUMNS, ColumnBuilder, Codes
+from monitor.model.columns import NUMBER_COLUMNS, TEXT_COLUMNS, Codes, ColumnBuilder
 from monitor.model.parts import Event, Location, Verification
 
 if TYPE_CHECKING:
@@ -72,7 +72,13 @@ class TableBuilder:
             num[key] = _sorted_codes(codes, num[key])
         text = {k: pa.chunked_array(v, type=_TEXT) for k, v in self.text.items()}
         return EventTable(
-            self.builder, text, num, self.categories, self.verifications, self.exact, self.odd,
+            self.builder,
+            text,
+            num,
+            self.categories,
+            self.verifications,
+            self.exact,
+            self.odd,
             np.arange(self.n, dtype=np.int64),
         )
 
@@ -83,9 +89,20 @@ def _sorted_codes(codes: Codes, values: np.ndarray) -> np.ndarray:
     return remap[values].astype(codes.dtype()) if len(values) else values.astype(codes.dtype())
 
 
-_DTYPES = {"time_ns": np.int64, "end_ns": np.int64, "day": bool, "summary_null": bool, "has_location": bool,
-           "lat": np.float64, "lon": np.float64, "credibility": np.int8, "reliability_own": np.int8,
-           "category": np.int64, "verification": np.int64, "reliability": np.int8}
+_DTYPES = {
+    "time_ns": np.int64,
+    "end_ns": np.int64,
+    "day": bool,
+    "summary_null": bool,
+    "has_location": bool,
+    "lat": np.float64,
+    "lon": np.float64,
+    "credibility": np.int8,
+    "reliability_own": np.int8,
+    "category": np.int64,
+    "verification": np.int64,
+    "reliability": np.int8,
+}
 
 
 def _typed(num: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -101,9 +118,17 @@ class EventTable(Sequence[Event]):
     (row i is ``table[i]``; shared, treat it as read-only).
     """
 
-    def __init__(self, builder: ColumnBuilder, text: dict[str, pa.ChunkedArray], num: dict[str, np.ndarray],
-                 categories: Codes, verifications: Codes, exact: dict[int, tuple[Any, Any]],
-                 odd: dict[int, Event], slots: np.ndarray):
+    def __init__(
+        self,
+        builder: ColumnBuilder,
+        text: dict[str, pa.ChunkedArray],
+        num: dict[str, np.ndarray],
+        categories: Codes,
+        verifications: Codes,
+        exact: dict[int, tuple[Any, Any]],
+        odd: dict[int, Event],
+        slots: np.ndarray,
+    ):
         self._builder = builder
         self._text = text
         self._set_numbers(num, slots)
@@ -131,8 +156,14 @@ class EventTable(Sequence[Event]):
         self._slots = self._slot_store[:n]
 
     @classmethod
-    def of_events(cls, events: list[Event], *, tz: tzinfo, sources: dict[str, Any],
-                  faction_names: dict[str, str]) -> EventTable:
+    def of_events(
+        cls,
+        events: list[Event],
+        *,
+        tz: tzinfo,
+        sources: dict[str, Any],
+        faction_names: dict[str, str],
+    ) -> EventTable:
         """A table of events made by the program (taken as they are, not checked)."""
         builder = ColumnBuilder(tz, sources, faction_names, strict=False)
         table = TableBuilder(builder)
@@ -171,9 +202,16 @@ class EventTable(Sequence[Event]):
 
     def __copy__(self) -> EventTable:
         # (Numbers copied: edits write them in place.)
-        twin = EventTable(self._builder, dict(self._text), {k: v.copy() for k, v in self._num.items()},
-                          Codes(self._categories.values), Codes(self._verifications.values), dict(self._exact),
-                          dict(self._odd), self._slots.copy())
+        twin = EventTable(
+            self._builder,
+            dict(self._text),
+            {k: v.copy() for k, v in self._num.items()},
+            Codes(self._categories.values),
+            Codes(self._verifications.values),
+            dict(self._exact),
+            dict(self._odd),
+            self._slots.copy(),
+        )
         twin._next_slot = self._next_slot
         return twin
 
@@ -225,19 +263,21 @@ class EventTable(Sequence[Event]):
         except KeyError:
             return None
         if not isinstance(got, int):  # the same id more than once (a table made in memory)
-            got = int(np.flatnonzero(np.asarray(got))[0]) if not isinstance(got, slice) else got.start
+            got = (
+                int(np.flatnonzero(np.asarray(got))[0]) if not isinstance(got, slice) else got.start
+            )
         assert self._index_slots is not None
         return int(self._index_slots[got])
 
     # -- edits ------------------------------------------------------------------------------
     def add(self, event: Event) -> None:
-        """Append ``event`` (after the others, as a new file entry). ValueError if its id is taken."""
+        """Append ``event`` (after the others). ValueError if its id is taken."""
         if self.position(event.id) is not None:
             raise ValueError(f'an event with id "{event.id}" exists already')
         col, odd, exact = self._columns_of(event)
         slot = self._next_slot
         self._next_slot += 1
-        self._text = {k: _chunked(list(v.chunks) + [col[k]]) for k, v in self._text.items()}
+        self._text = {k: _chunked([*v.chunks, col[k]]) for k, v in self._text.items()}
         n = len(self._slots)
         if n == len(self._slot_store):  # full: room for half as many again (amortised growth)
             room = max(16, n + n // 2)
@@ -267,7 +307,10 @@ class EventTable(Sequence[Event]):
         old = self._event(i)
         col, odd, exact = self._columns_of(event)
         self._text = {k: _chunked(_cut(v, i, i + 1, col[k])) for k, v in self._text.items()}
-        for k, v in self._num.items():  # in place (a frame of an older version sees the new numbers)
+        for (
+            k,
+            v,
+        ) in self._num.items():  # in place (a frame of an older version sees the new numbers)
             v[i] = col[k][0]
         slot = int(self._slots[i])
         self._odd.pop(slot, None)
@@ -284,14 +327,18 @@ class EventTable(Sequence[Event]):
         old = self._event(i)
         self._text = {k: _chunked(_cut(v, i, i + 1, None)) for k, v in self._text.items()}
         slot = int(self._slots[i])
-        self._set_numbers({k: np.delete(v, i) for k, v in self._num.items()}, np.delete(self._slots, i))
+        self._set_numbers(
+            {k: np.delete(v, i) for k, v in self._num.items()}, np.delete(self._slots, i)
+        )
         self._odd.pop(slot, None)
         self._exact.pop(slot, None)
         self._moved[event_id] = None
         self._edited()
         return old
 
-    def _columns_of(self, event: Event) -> tuple[dict[str, Any], Event | None, tuple[Any, Any] | None]:
+    def _columns_of(
+        self, event: Event
+    ) -> tuple[dict[str, Any], Event | None, tuple[Any, Any] | None]:
         col, odd = self._builder.events([event])
         for key, codes in (("category", self._categories), ("verification", self._verifications)):
             distinct, indices = col[key]
@@ -302,7 +349,9 @@ class EventTable(Sequence[Event]):
                 self._store[key] = remap[self._store[key]].astype(codes.dtype())
                 self._views(len(self._slots))
             col[key] = col[key].astype(codes.dtype())
-        col.update(_typed({k: col[k] for k in NUMBER_COLUMNS if k not in ("category", "verification")}))
+        col.update(
+            _typed({k: col[k] for k in NUMBER_COLUMNS if k not in ("category", "verification")})
+        )
         return col, odd.get(0), col.get("exact", {}).get(0)
 
     def _note(self, slot: int, odd: Event | None, exact: tuple[Any, Any] | None) -> None:
@@ -321,10 +370,23 @@ class EventTable(Sequence[Event]):
         every event: for edits of sources and factions, not of events)."""
         if self._builder.same_context(sources, faction_names):
             return
-        fresh = EventTable.of_events(list(self), tz=self._builder.tz, sources=sources, faction_names=faction_names)
+        fresh = EventTable.of_events(
+            list(self), tz=self._builder.tz, sources=sources, faction_names=faction_names
+        )
         version = self.version
-        for name in ("_builder", "_text", "_store", "_slot_store", "_num", "_categories", "_verifications",
-                     "_exact", "_odd", "_slots", "_next_slot"):
+        for name in (
+            "_builder",
+            "_text",
+            "_store",
+            "_slot_store",
+            "_num",
+            "_categories",
+            "_verifications",
+            "_exact",
+            "_odd",
+            "_slots",
+            "_next_slot",
+        ):
             setattr(self, name, getattr(fresh, name))
         self._index, self._index_slots, self._moved = None, None, {}
         self.version = version
@@ -332,7 +394,7 @@ class EventTable(Sequence[Event]):
 
     # -- views ------------------------------------------------------------------------------
     def frame(self) -> pd.DataFrame:
-        """The events frame (see :func:`monitor.model.frames.events_frame`), made once per version."""
+        """The events frame (:func:`monitor.model.frames.events_frame`), made once per version."""
         if self._frame is not None and self._frame[0] == self.version:
             return self._frame[1]
         import pandas as pd
@@ -371,19 +433,33 @@ class EventTable(Sequence[Event]):
         if not len(self):
             return None
         times = self._num["time_ns"]
-        return self._event(int(times.argmin())).time.instant, self._event(int(times.argmax())).time.instant
+        return self._event(int(times.argmin())).time.instant, self._event(
+            int(times.argmax())
+        ).time.instant
 
     def rows(self, start: int, stop: int) -> dict[str, Any]:
         """Rows ``start:stop`` as columns, for writing them: each text column as one Arrow
         array, the numbers, category / verification text, and the events kept as objects
         and exact (integer) coordinates by row in the slice."""
-        out: dict[str, Any] = {k: v.slice(start, stop - start).combine_chunks() for k, v in self._text.items()}
+        out: dict[str, Any] = {
+            k: v.slice(start, stop - start).combine_chunks() for k, v in self._text.items()
+        }
         out.update({k: v[start:stop] for k, v in self._num.items()})
-        out["category_text"] = pa.array(self._categories.values + [""], _TEXT).take(pa.array(out["category"]))
-        out["verification_text"] = pa.array(self._verifications.values + [""], _TEXT).take(pa.array(out["verification"]))
+        out["category_text"] = pa.array([*self._categories.values, ""], _TEXT).take(
+            pa.array(out["category"])
+        )
+        out["verification_text"] = pa.array([*self._verifications.values, ""], _TEXT).take(
+            pa.array(out["verification"])
+        )
         slots = self._slots[start:stop].tolist()
-        out["odd"] = {i: self._odd[s] for i, s in enumerate(slots) if s in self._odd} if self._odd else {}
-        out["exact"] = {i: self._exact[s] for i, s in enumerate(slots) if s in self._exact} if self._exact else {}
+        out["odd"] = (
+            {i: self._odd[s] for i, s in enumerate(slots) if s in self._odd} if self._odd else {}
+        )
+        out["exact"] = (
+            {i: self._exact[s] for i, s in enumerate(slots) if s in self._exact}
+            if self._exact
+            else {}
+        )
         return out
 
     def _block(self, b: int) -> dict[str, list[Any]]:
@@ -391,10 +467,20 @@ class EventTable(Sequence[Event]):
         if got is None:
             start = b * _BLOCK
             stop = min(len(self._slots), start + _BLOCK)
-            got = {k: self._text[k].slice(start, stop - start).to_pylist()
-                   for k in ("id", "time", "title", "summary", "location", "actor_list", "source_list")}
-            for k in ("lat", "lon", "category", "verification", "credibility", "reliability_own",
-                      "summary_null", "has_location"):
+            got = {
+                k: self._text[k].slice(start, stop - start).to_pylist()
+                for k in ("id", "time", "title", "summary", "location", "actor_list", "source_list")
+            }
+            for k in (
+                "lat",
+                "lon",
+                "category",
+                "verification",
+                "credibility",
+                "reliability_own",
+                "summary_null",
+                "has_location",
+            ):
                 got[k] = self._num[k][start:stop].tolist()
             got["slot"] = self._slots[start:stop].tolist()
             if len(self._blocks) >= 4:

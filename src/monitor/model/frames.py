@@ -17,11 +17,24 @@ from monitor.model.errors import LoadCancelled
 from monitor.model.timeutil import to_ns  # to_ns: the views import it from here
 
 EVENT_COLUMNS = (
-    "id", "time_ns", "end_ns", "day", "title", "summary", "category", "actors", "location",
-    "lat", "lon", "verification", "reliability", "credibility", "grade", "source_ids", "search",
+    "id",
+    "time_ns",
+    "end_ns",
+    "day",
+    "title",
+    "summary",
+    "category",
+    "actors",
+    "location",
+    "lat",
+    "lon",
+    "verification",
+    "reliability",
+    "credibility",
+    "grade",
+    "source_ids",
+    "search",
 )
-
-
 
 
 def events_frame(
@@ -128,7 +141,11 @@ def _word_mask(frame: pd.DataFrame, word: str) -> np.ndarray:
         rows = np.flatnonzero(within)
         mask = np.zeros(len(frame), dtype=bool)
         if len(rows):
-            hits = column.iloc[rows].str.contains(word, regex=False).to_numpy(dtype=bool, na_value=False)
+            hits = (
+                column.iloc[rows]
+                .str.contains(word, regex=False)
+                .to_numpy(dtype=bool, na_value=False)
+            )
             mask[rows[hits]] = True
     if len(cache) >= _MASK_CACHE_WORDS:
         cache.pop(next(iter(cache)))
@@ -156,7 +173,11 @@ def territory_frame(scenario: Scenario) -> pd.DataFrame:
         }
     )
     order = [f.id for f in scenario.factions]
-    wide = long.pivot(index="date", columns="faction", values="share").reindex(columns=order).fillna(0.0)
+    wide = (
+        long.pivot(index="date", columns="faction", values="share")
+        .reindex(columns=order)
+        .fillna(0.0)
+    )
     est = long.pivot(index="date", columns="faction", values="estimated").reindex(columns=order)
     wide = wide.sort_index()
     # Missing cells make the pivot float (NaN); fill with 0.0 (not False:

@@ -25,6 +25,7 @@ from monitor.model.schema import MAX_PROBLEMS, NoDuplicates, pairs_hook
 # A fixed-width number of bytes is enough to reject garbage before reading a huge file.
 SNIFF_BYTES = 64 * 1024
 
+
 class _NonFinite(ValueError):
     """NaN / Infinity seen while parsing."""
 
@@ -73,12 +74,24 @@ def _surrogate_problems(value: Any) -> list[Problem]:
             for k, v in reversed(node.items()):
                 child = f"{path}.{k}" if path else k
                 if _LONE_SURROGATE_RE.search(k):
-                    out.append(Problem(path or "(top level)", f"key {k!r} contains an unpaired UTF-16 surrogate escape; not valid Unicode"))
+                    out.append(
+                        Problem(
+                            path or "(top level)",
+                            f"key {k!r} contains an unpaired UTF-16 surrogate escape;"
+                            " not valid Unicode",
+                        )
+                    )
                 stack.append((v, child))
         elif isinstance(node, list):
             stack.extend((v, f"{path}[{i}]") for i, v in reversed(list(enumerate(node))))
         elif isinstance(node, str) and _LONE_SURROGATE_RE.search(node):
-            out.append(Problem(path, "contains an unpaired UTF-16 surrogate escape (\\ud800-\\udfff); not valid Unicode"))
+            out.append(
+                Problem(
+                    path,
+                    "contains an unpaired UTF-16 surrogate escape (\\ud800-\\udfff);"
+                    " not valid Unicode",
+                )
+            )
     return out
 
 
@@ -90,8 +103,12 @@ def _line_col(text: str, pos: int) -> tuple[int, int]:
 
 def encoding_problem(data: bytes) -> Problem | None:
     if data.startswith(b"\xef\xbb\xbf"):
-        return Problem("", "starts with a UTF-8 byte-order mark; save the file as UTF-8 without BOM", 1, 1)
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) >= 2 and (data[0] == 0 or data[1] == 0)):
+        return Problem(
+            "", "starts with a UTF-8 byte-order mark; save the file as UTF-8 without BOM", 1, 1
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+        len(data) >= 2 and (data[0] == 0 or data[1] == 0)
+    ):
         return Problem("", "is UTF-16/UTF-32 encoded; scenario files must be UTF-8", 1, 1)
     return None
 
@@ -132,7 +149,9 @@ def head_problem(head: bytes) -> Problem | None:
     except UnicodeDecodeError as exc:
         before = head[: exc.start].decode("utf-8", "replace")
         line, col = _line_col(before, len(before))
-        return Problem("", f"invalid UTF-8 byte 0x{head[exc.start]:02x} at offset {exc.start}", line, col)
+        return Problem(
+            "", f"invalid UTF-8 byte 0x{head[exc.start]:02x} at offset {exc.start}", line, col
+        )
     try:
         json.loads(text, parse_constant=lambda name: None)
     except json.JSONDecodeError as exc:
@@ -158,7 +177,12 @@ def _nesting_problem(text: str) -> Problem:
             depth += 1
             if depth > _MAX_REPORTED_DEPTH:
                 line, col = _line_col(text, m.start())
-                return Problem("", f"JSON nested too deeply (more than {_MAX_REPORTED_DEPTH} levels)", line, col)
+                return Problem(
+                    "",
+                    f"JSON nested too deeply (more than {_MAX_REPORTED_DEPTH} levels)",
+                    line,
+                    col,
+                )
         elif token in "]}":
             depth -= 1
     return Problem("", "JSON nested too deeply", 1, 1)
@@ -170,7 +194,9 @@ def _value_problem(text: str, exc: ValueError) -> Problem:
         for m in re.finditer(r'"(?:[^"\\]|\\.)*"|(\d{4000,})', text, re.ASCII):
             if m.group(1):  # a number, not a string of digits
                 line, col = _line_col(text, m.start(1))
-                return Problem("", f"a number with {len(m.group(1))} digits is too long to read", line, col)
+                return Problem(
+                    "", f"a number with {len(m.group(1))} digits is too long to read", line, col
+                )
     return Problem("", f"broken JSON: {exc}", 1, 1)
 
 
@@ -200,7 +226,7 @@ def _read_rest(path: Path, fh: Any, head: bytes) -> bytearray:
 
 
 def os_problem(path: str | Path, exc: OSError) -> ScenarioError:
-    """The :class:`ScenarioError` (unreadable) for an ``OSError`` met opening or reading ``path``."""
+    """The :class:`ScenarioError` (unreadable) for an ``OSError`` on opening or reading."""
     if isinstance(exc, NotRegularFile):
         reason = "is not a regular file (a pipe, socket or device), not a scenario file"
     elif isinstance(exc, FileNotFoundError):
@@ -223,8 +249,15 @@ def first_problem(head: bytes, fh: Any) -> Problem | None:
     if problem is None:
         first = head.lstrip(b" \t\r\n")[:1]
         if first and first != b"{":
-            line, col = _line_col(head.decode("utf-8", "replace"), len(head) - len(head.lstrip(b" \t\r\n")))
-            return Problem("", f"a scenario file must be a JSON object starting with '{{', found {first!r}", line, col)
+            line, col = _line_col(
+                head.decode("utf-8", "replace"), len(head) - len(head.lstrip(b" \t\r\n"))
+            )
+            return Problem(
+                "",
+                f"a scenario file must be a JSON object starting with '{{', found {first!r}",
+                line,
+                col,
+            )
     if problem is None and len(head) == SNIFF_BYTES:
         problem = head_problem(head)
     return problem
@@ -256,7 +289,17 @@ def parse_bytes(path: str | Path, data: bytes) -> Any:
     except UnicodeDecodeError as exc:
         before = data[: exc.start].decode("utf-8", "replace")
         line, col = _line_col(before, len(before))  # characters, not bytes
-        raise ScenarioError(p, [Problem("", f"invalid UTF-8 byte 0x{data[exc.start]:02x} at offset {exc.start}", line, col)]) from None
+        raise ScenarioError(
+            p,
+            [
+                Problem(
+                    "",
+                    f"invalid UTF-8 byte 0x{data[exc.start]:02x} at offset {exc.start}",
+                    line,
+                    col,
+                )
+            ],
+        ) from None
     if not text.strip():
         raise ScenarioError(p, [Problem("", "the file is empty", 1, 1)])
     duplicates = 0
@@ -274,7 +317,9 @@ def parse_bytes(path: str | Path, data: bytes) -> Any:
     try:
         obj = json.loads(text, object_pairs_hook=hook, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise ScenarioError(p, [Problem("", f"broken JSON: {exc.msg}", exc.lineno, exc.colno)]) from None
+        raise ScenarioError(
+            p, [Problem("", f"broken JSON: {exc.msg}", exc.lineno, exc.colno)]
+        ) from None
     except _NonFinite as exc:
         problems = _non_finite_problems(text) or [Problem("", f"{exc} is not a finite JSON number")]
         raise ScenarioError(p, problems) from None

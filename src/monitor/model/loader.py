@@ -36,7 +36,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monitor.model.entities import SCHEMA_VERSION, Scenario
-from monitor.model.errors import CancelCheck, LoadCancelled, Problem, ProgressCallback, ScenarioError
+from monitor.model.errors import (
+    CancelCheck,
+    LoadCancelled,
+    Problem,
+    ProgressCallback,
+    ScenarioError,
+)
 from monitor.model.jsontext import SNIFF_BYTES, first_problem, open_regular, os_problem, read_open
 from monitor.model.schema import TOP_KEYS, Validator, unknown_fields_ok
 from monitor.model.sections import (
@@ -63,7 +69,9 @@ _WS_BYTES = re.compile(rb"[ \t\n\r]*")
 _SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _CANONICAL_SEPARATOR = b"},\n    {"
 _CANONICAL_END = b"}\n  ]"  # the end of a top-level array of objects, canonical layout
-_BOUNDARY = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")  # "}, {" between two events (or nested objects)
+_BOUNDARY = re.compile(
+    rb"\}[ \t\n\r]*,[ \t\n\r]*\{"
+)  # "}, {" between two events (or nested objects)
 _END = re.compile(rb"\}[ \t\n\r]*\]")  # "} ]": the end of the array (or of a nested one)
 
 
@@ -114,7 +122,11 @@ class _Stream:
         """Has the file changed since it was opened (by what ``fstat`` says)?"""
         before, after = self.stat, os.fstat(self.fh.fileno())
         return (before.st_size, before.st_mtime_ns, before.st_ino, before.st_ctime_ns) != (
-            after.st_size, after.st_mtime_ns, after.st_ino, after.st_ctime_ns)
+            after.st_size,
+            after.st_mtime_ns,
+            after.st_ino,
+            after.st_ctime_ns,
+        )
 
     def identity(self, path: str | Path) -> FileIdentity:
         """The identity of what was read; ScenarioError if the file changed meanwhile."""
@@ -122,14 +134,20 @@ class _Stream:
             pass
         before, after = self.stat, os.fstat(self.fh.fileno())
         same = (before.st_size, before.st_mtime_ns, before.st_ino, before.st_ctime_ns) == (
-            after.st_size, after.st_mtime_ns, after.st_ino, after.st_ctime_ns)
+            after.st_size,
+            after.st_mtime_ns,
+            after.st_ino,
+            after.st_ctime_ns,
+        )
         if not same or self.read_bytes != after.st_size:
             raise ScenarioError(path, [Problem("", _CHANGED)])
         return FileIdentity(self.hash.hexdigest(), after.st_size, after.st_mtime_ns, after.st_ino)
 
 
 class _Ticker:
-    def __init__(self, progress: ProgressCallback | None, cancel: CancelCheck | None, stream: _Stream):
+    def __init__(
+        self, progress: ProgressCallback | None, cancel: CancelCheck | None, stream: _Stream
+    ):
         self.progress, self.cancel, self.stream = progress, cancel, stream
         self.last = time.monotonic()
 
@@ -154,7 +172,9 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return d
 
 
-_SCAN = json.scanner.make_scanner(json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_fail))
+_SCAN = json.scanner.make_scanner(
+    json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_fail)
+)
 
 
 class _Text:
@@ -237,7 +257,9 @@ def _cut_off(exc: BaseException, window: int) -> bool:
     return False  # nested too deeply, an integer too long: the strict reader words it
 
 
-def _read_events(stream: _Stream, data: bytes, columns: ColumnBuilder, tick: _Ticker) -> tuple[EventTable, bytes]:
+def _read_events(
+    stream: _Stream, data: bytes, columns: ColumnBuilder, tick: _Ticker
+) -> tuple[EventTable, bytes]:
     """The ``events`` array whose value starts in ``data`` (read already), window by window:
     the events, and the bytes read after the array's ``]``."""
     from monitor.model.columns import Undecided
@@ -259,7 +281,7 @@ def _read_events(stream: _Stream, data: bytes, columns: ColumnBuilder, tick: _Ti
     table = TableBuilder(columns)
     if buf[p : p + 1] == b"]":
         return _finish(table), bytes(buf[p + 1 :])
-    buf[: p] = b"["  # "[" then the first event
+    buf[:p] = b"["  # "[" then the first event
     window = WINDOW_BYTES
     while True:
         while len(buf) < window + 1 and not stream.eof:
@@ -319,7 +341,7 @@ def _cut(buf: bytearray) -> tuple[list[Any], bytes, int, bool] | None:
 def _try(buf: bytearray, brace: int) -> tuple[list[Any], bytes] | None:
     import msgspec
 
-    from monitor.model.columns import EV_LIST
+    from monitor.model.rows import EV_LIST
 
     chunk = bytes(buf[: brace + 1]) + b"]"
     try:
@@ -413,8 +435,14 @@ def _stream_scenario(stream: _Stream, head: bytes, tick: _Ticker) -> Scenario:
     if len(events) and pc.count_distinct(events.ids()).as_py() != len(events):
         raise Fallback  # a duplicate id: the strict reader says which
     return Scenario(
-        info=top["scenario"], factions=top["factions"], sources=top["sources"], events=events,
-        crossings=top["crossings"], territory=top["territory"], schema_version=SCHEMA_VERSION, extra=extra,
+        info=top["scenario"],
+        factions=top["factions"],
+        sources=top["sources"],
+        events=events,
+        crossings=top["crossings"],
+        territory=top["territory"],
+        schema_version=SCHEMA_VERSION,
+        extra=extra,
     )
 
 
@@ -427,8 +455,11 @@ def _strict(path: str | Path, fh: Any, tick: _Ticker) -> tuple[Scenario, FileIde
     def changed(data_size: int | None) -> bool:
         after = os.fstat(fh.fileno())
         return (before.st_size, before.st_mtime_ns, before.st_ino, before.st_ctime_ns) != (
-            after.st_size, after.st_mtime_ns, after.st_ino, after.st_ctime_ns) or (
-            data_size is not None and data_size != after.st_size)
+            after.st_size,
+            after.st_mtime_ns,
+            after.st_ino,
+            after.st_ctime_ns,
+        ) or (data_size is not None and data_size != after.st_size)
 
     try:
         obj, data = read_open(path, fh)
@@ -438,7 +469,9 @@ def _strict(path: str | Path, fh: Any, tick: _Ticker) -> tuple[Scenario, FileIde
         raise
     if changed(len(data)):
         raise ScenarioError(path, [Problem("", _CHANGED)])
-    identity = FileIdentity(hashlib.sha256(data).hexdigest(), before.st_size, before.st_mtime_ns, before.st_ino)
+    identity = FileIdentity(
+        hashlib.sha256(data).hexdigest(), before.st_size, before.st_mtime_ns, before.st_ino
+    )
     del data
     tick("Checking the scenario")
     return scenario_from_json(obj, path), identity

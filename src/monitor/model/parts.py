@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -71,7 +71,7 @@ class Moment:
 
     @classmethod
     def now(cls, tz: tzinfo | None = None) -> Moment:
-        now = datetime.now(timezone.utc).replace(microsecond=0)
+        now = datetime.now(UTC).replace(microsecond=0)
         return cls(now.astimezone(tz) if tz is not None else now, False)
 
     @property
@@ -80,7 +80,7 @@ class Moment:
 
     @property
     def utc(self) -> datetime:
-        return self.instant.astimezone(timezone.utc)
+        return self.instant.astimezone(UTC)
 
     @property
     def end(self) -> datetime:
@@ -92,13 +92,15 @@ class Moment:
         if self.day:
             return self.date.isoformat()
         text = self.instant.isoformat()
-        if text[-6] in "+-":  # "...+03:00": an offset in whole minutes (nearly always; checked first for speed)
+        if (
+            text[-6] in "+-"
+        ):  # "...+03:00": an offset in whole minutes (nearly always; checked first for speed)
             return text
         offset = self.instant.utcoffset()
         if offset is not None and offset.total_seconds() % 60:
             # Local mean time (most zones before ~1920) has offsets with seconds, e.g.
             # +02:57:36 in Asia/Baghdad; files only allow +hh:mm, so write that instant in UTC.
-            return self.instant.astimezone(timezone.utc).isoformat()
+            return self.instant.astimezone(UTC).isoformat()
         return self.instant.isoformat()
 
     def __lt__(self, other: Moment) -> bool:
@@ -184,7 +186,7 @@ class StatusEntry:
         return (self.time.instant, recorded)
 
 
-_MIN_INSTANT = datetime(1, 1, 2, tzinfo=timezone.utc)
+_MIN_INSTANT = datetime(1, 1, 2, tzinfo=UTC)
 
 
 @dataclass(slots=True)
@@ -201,7 +203,9 @@ class Crossing:
     _timeline_of: tuple[StatusEntry, ...] | None = field(
         default=None, init=False, repr=False, compare=False
     )
-    _timeline: list[StatusEntry] = field(default_factory=list, init=False, repr=False, compare=False)
+    _timeline: list[StatusEntry] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
     _timeline_keys: list[datetime] = field(
         default_factory=list, init=False, repr=False, compare=False
     )

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any
 
-from monitor.model.parts import RELIABILITY_GRADES, SCHEMA_VERSION, CrossingStatus, Verification
 from monitor.model.errors import Problem
+from monitor.model.parts import RELIABILITY_GRADES, SCHEMA_VERSION, CrossingStatus, Verification
 
 __all__ = ["SCHEMA_VERSION"]
 
@@ -28,7 +28,7 @@ MAX_PROBLEMS = 1000  # problems listed per file (then "too many problems")
 MAX_UNKNOWN_DEPTH = 64
 SHARE_TOLERANCE = 0.5  # percentage points of rounding allowed when shares per date are summed
 
-# -- the parts and their fields --------------------------------------------------------------
+# -- the parts and their fields -------------------------------------------------------------------
 TOP_KEYS = ("schema_version", "scenario", "factions", "sources", "events", "crossings", "territory")
 EVENT_REQUIRED = ("id", "time", "title", "category", "actors", "source_ids", "verification")
 EVENT_OPTIONAL = ("summary", "location", "credibility", "reliability")
@@ -54,15 +54,24 @@ def admiralty_grade(reliability: str | None, credibility: int | None) -> str:
     return f"{reliability or '?'}{credibility or '?'}"
 
 
-def best_reliability(source_ids: Iterable[str], reliability_of: dict[str, str | None]) -> str | None:
+def best_reliability(
+    source_ids: Iterable[str], reliability_of: dict[str, str | None]
+) -> str | None:
     """The best (most reliable) grade among the given sources (None: none graded)."""
     grades = [g for s in source_ids if (g := reliability_of.get(s))]
     return min(grades) if grades else None
 
 
-# -- values as they are named in messages ------------------------------------------------------
-_TYPE_NAMES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number",
-               float: "a number", type(None): "null"}
+# -- values as they are named in messages ---------------------------------------------------------
+_TYPE_NAMES = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    type(None): "null",
+}
 
 
 def short_number(value: int | float) -> str:
@@ -82,7 +91,7 @@ def kind(value: Any) -> str:
     return name
 
 
-# -- checkers: each returns the value or raises Invalid with the reason ------------------------------
+# -- checkers: each returns the value or raises Invalid with the reason ---------------------------
 class Invalid(Exception):
     """A value breaks the contract; the message is the reason."""
 
@@ -179,7 +188,7 @@ def str_list(value: Any) -> list[str]:
     return list(value)
 
 
-# -- values of fields this version does not know -------------------------------------------------------
+# -- values of fields this version does not know --------------------------------------------------
 def unknown_value_problems(value: Any, where: str) -> list[Problem]:
     """What is wrong with a value kept verbatim because this version does not know its
     field: a non-finite number (1e400 parses as infinity; saving could not write it) or
@@ -194,7 +203,12 @@ def unknown_value_problems(value: Any, where: str) -> list[Problem]:
                 out.append(Problem(path.removeprefix("."), TOO_LARGE))
         elif t is dict or t is list or isinstance(node, (dict, list)):
             if depth >= MAX_UNKNOWN_DEPTH:
-                out.append(Problem(path.removeprefix("."), f"nested too deeply (more than {MAX_UNKNOWN_DEPTH} levels)"))
+                out.append(
+                    Problem(
+                        path.removeprefix("."),
+                        f"nested too deeply (more than {MAX_UNKNOWN_DEPTH} levels)",
+                    )
+                )
                 continue
             if isinstance(node, dict):
                 stack.extend((v, f"{path}.{k}", depth + 1) for k, v in node.items())
@@ -209,7 +223,7 @@ def unknown_fields_ok(extra: dict[str, Any]) -> bool:
     return not extra or not unknown_value_problems(extra, "")
 
 
-# -- duplicate keys ------------------------------------------------------------------------------------
+# -- duplicate keys -------------------------------------------------------------------------------
 class DuplicateKeys(dict):
     """A parsed JSON object in which some key appeared more than once."""
 
@@ -241,14 +255,19 @@ def duplicate_problems(value: Any, where: str = "", *, limit: int = MAX_PROBLEMS
         if isinstance(node, dict):
             if isinstance(node, DuplicateKeys):
                 for key in node.duplicates:
-                    out.append(Problem(path or "(top level)", f'duplicate key "{key}" (a value would be silently lost)'))
+                    out.append(
+                        Problem(
+                            path or "(top level)",
+                            f'duplicate key "{key}" (a value would be silently lost)',
+                        )
+                    )
             stack.extend((v, f"{path}.{k}" if path else k) for k, v in reversed(node.items()))
         elif isinstance(node, list):
             stack.extend((v, f"{path}[{i}]") for i, v in reversed(list(enumerate(node))))
     return out
 
 
-# -- collecting problems ----------------------------------------------------------------------------------
+# -- collecting problems --------------------------------------------------------------------------
 class Validator:
     """Collects every problem of one file (up to :data:`MAX_PROBLEMS`)."""
 
@@ -259,7 +278,9 @@ class Validator:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(where, reason))
         elif len(self.problems) == MAX_PROBLEMS:  # say so rather than undercount silently
-            self.problems.append(Problem("", f"too many problems; stopped listing after {MAX_PROBLEMS}"))
+            self.problems.append(
+                Problem("", f"too many problems; stopped listing after {MAX_PROBLEMS}")
+            )
 
     def obj(self, value: Any, where: str) -> dict[str, Any] | None:
         if not isinstance(value, dict):
@@ -319,12 +340,16 @@ class Validator:
         seen: dict[str, str] = {}
         for where, ident in ids:
             if ident in seen:
-                self.error(f"{where}.id", f'duplicate {what} id "{ident}" (first used at {seen[ident]})')
+                self.error(
+                    f"{where}.id", f'duplicate {what} id "{ident}" (first used at {seen[ident]})'
+                )
             else:
                 seen[ident] = where
         return set(seen)
 
-    def refs(self, values: Iterable[str], known: set[str] | dict[str, Any], where: str, what: str) -> None:
+    def refs(
+        self, values: Iterable[str], known: set[str] | dict[str, Any], where: str, what: str
+    ) -> None:
         for i, ref in enumerate(values):
             if ref not in known:
                 self.error(f"{where}[{i}]", f'unknown {what} id "{ref}"')

@@ -73,7 +73,10 @@ def scenario_from_json(obj: Any, path: str | Path = "<memory>") -> Scenario:
         v.error("schema_version", f"expected the number 1, got {kind(version)}")
     elif version != SCHEMA_VERSION:
         hint = " (written by a newer version of the app)" if version > SCHEMA_VERSION else ""
-        v.error("schema_version", f"unsupported schema_version {version}; this app reads {SCHEMA_VERSION}{hint}")
+        v.error(
+            "schema_version",
+            f"unsupported schema_version {version}; this app reads {SCHEMA_VERSION}{hint}",
+        )
         raise ScenarioError(path, v.problems)
 
     known_top = set(TOP_KEYS)
@@ -122,11 +125,18 @@ def scenario_info(v: Validator, value: Any) -> tuple[ScenarioInfo | None, tzinfo
             raise Invalid(str(exc)) from None
         return name
 
-    got = v.fields(d, "scenario", {"id": string, "title": string, "timezone": check_zone}, {"description": text})
+    got = v.fields(
+        d,
+        "scenario",
+        {"id": string, "title": string, "timezone": check_zone},
+        {"description": text},
+    )
     if got is None:
         return None, tz
     vals, extra = got
-    return ScenarioInfo(vals["id"], vals["title"], vals["timezone"], vals["description"], extra), zone(vals["timezone"])
+    return ScenarioInfo(
+        vals["id"], vals["title"], vals["timezone"], vals["description"], extra
+    ), zone(vals["timezone"])
 
 
 def factions_of(v: Validator, value: Any) -> list[tuple[int, Faction]]:
@@ -242,7 +252,14 @@ def crossings_of(
         got = v.fields(
             d,
             where,
-            {"id": string, "name": string, "sides": raw, "location": raw, "kind": enum(CrossingKind), "history": raw},
+            {
+                "id": string,
+                "name": string,
+                "sides": raw,
+                "location": raw,
+                "kind": enum(CrossingKind),
+                "history": raw,
+            },
             {"name_local": text, "controlled_by": string},
         )
         # The nested parts are checked even if a field failed: every problem is reported
@@ -268,17 +285,25 @@ def crossings_of(
                 sides.append(Side(sg[0]["country"], sg[0]["place"], sg[1]))
             else:
                 ok = False
-        loc = location_of(v, vals["location"], f"{where}.location", named=False) if "location" in present else None
+        loc = (
+            location_of(v, vals["location"], f"{where}.location", named=False)
+            if "location" in present
+            else None
+        )
         if vals["controlled_by"] is not None and vals["controlled_by"] not in factions:
             v.error(f"{where}.controlled_by", f'unknown faction id "{vals["controlled_by"]}"')
             ok = False
         history = []
         status = enum(CrossingStatus)
-        for j, h in enumerate(v.array(vals["history"], f"{where}.history") if "history" in present else []):
+        for j, h in enumerate(
+            v.array(vals["history"], f"{where}.history") if "history" in present else []
+        ):
             hw = f"{where}.history[{j}]"
             hd = v.obj(h, hw)
             hg = hd is not None and v.fields(
-                hd, hw, {"time": moment, "status": status, "source_ids": str_list},
+                hd,
+                hw,
+                {"time": moment, "status": status, "source_ids": str_list},
                 {"recorded_at": moment, "note": text, "by": text},
             )
             if hd is not None and is_str_list(hd.get("source_ids")):
@@ -289,19 +314,38 @@ def crossings_of(
             hv, hextra = hg
             history.append(
                 StatusEntry(
-                    time=hv["time"], status=hv["status"], source_ids=tuple(hv["source_ids"]),
-                    recorded_at=hv["recorded_at"], note=hv["note"], by=hv["by"], extra=tuple(hextra.items()),
+                    time=hv["time"],
+                    status=hv["status"],
+                    source_ids=tuple(hv["source_ids"]),
+                    recorded_at=hv["recorded_at"],
+                    note=hv["note"],
+                    by=hv["by"],
+                    extra=tuple(hextra.items()),
                 )
             )
         if ok and loc is not None and isinstance(vals["history"], list):
-            out.append((i, Crossing(
-                id=vals["id"], name=vals["name"], sides=sides, location=loc, kind=vals["kind"],
-                history=tuple(history), name_local=vals["name_local"], controlled_by=vals["controlled_by"], extra=extra,
-            )))
+            out.append(
+                (
+                    i,
+                    Crossing(
+                        id=vals["id"],
+                        name=vals["name"],
+                        sides=sides,
+                        location=loc,
+                        kind=vals["kind"],
+                        history=tuple(history),
+                        name_local=vals["name_local"],
+                        controlled_by=vals["controlled_by"],
+                        extra=extra,
+                    ),
+                )
+            )
     return out
 
 
-def territory_of(v: Validator, value: Any, sources: set[str], factions: set[str]) -> list[TerritoryShare]:
+def territory_of(
+    v: Validator, value: Any, sources: set[str], factions: set[str]
+) -> list[TerritoryShare]:
     out = []
     seen: dict[tuple[Any, str], str] = {}
     totals: dict[Any, float] = {}
@@ -316,12 +360,23 @@ def territory_of(v: Validator, value: Any, sources: set[str], factions: set[str]
         where = f"territory[{i}]"
         d = v.obj(item, where)
         got = d is not None and v.fields(
-            d, where,
-            {"date": day, "faction": string, "share_pct": number(*SHARE_RANGE), "source_ids": str_list, "estimated": boolean},
+            d,
+            where,
+            {
+                "date": day,
+                "faction": string,
+                "share_pct": number(*SHARE_RANGE),
+                "source_ids": str_list,
+                "estimated": boolean,
+            },
         )
         if not got:
             if d is not None:  # still report its dangling references
-                if isinstance(d.get("faction"), str) and d["faction"].strip() and d["faction"] not in factions:
+                if (
+                    isinstance(d.get("faction"), str)
+                    and d["faction"].strip()
+                    and d["faction"] not in factions
+                ):
                     v.error(f"{where}.faction", f'unknown faction id "{d["faction"]}"')
                 if is_str_list(d.get("source_ids")):
                     v.refs(d["source_ids"], sources, f"{where}.source_ids", "source")
@@ -333,7 +388,9 @@ def territory_of(v: Validator, value: Any, sources: set[str], factions: set[str]
         v.refs(vals["source_ids"], sources, f"{where}.source_ids", "source")
         key = (vals["date"], vals["faction"])
         if key in seen:
-            v.error(where, f'second share for faction "{key[1]}" on {key[0]} (first at {seen[key]})')
+            v.error(
+                where, f'second share for faction "{key[1]}" on {key[0]} (first at {seen[key]})'
+            )
             continue
         seen[key] = where
         totals[vals["date"]] = totals.get(vals["date"], 0.0) + vals["share_pct"]
@@ -342,5 +399,3 @@ def territory_of(v: Validator, value: Any, sources: set[str], factions: set[str]
         if total > 100 + SHARE_TOLERANCE:
             v.error("territory", f"shares on {d} add up to {total:g}%, more than 100%")
     return out
-
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,7 +13,8 @@ from monitor.model.parts import Moment
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _DATETIME_RE = re.compile(
     # Offset minutes 00-59: datetime.fromisoformat would read "+03:60" as +04:00.
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:[0-5]\d)", re.ASCII
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:[0-5]\d)",
+    re.ASCII,
 )
 # Years the app can work with: times become int64 nanoseconds (pandas) for the views,
 # whose range is 1677-09-21..2262-04-11; whole years inside it, with a day to spare for
@@ -26,7 +27,7 @@ _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
 def zone(name: str) -> tzinfo:
     """The IANA zone ``name``; raises ``ValueError`` with a reason if unknown."""
     if name in ("UTC", "Etc/UTC", "Z"):
-        return timezone.utc
+        return UTC
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
@@ -57,12 +58,8 @@ def parse_moment(text: object, tz: tzinfo) -> Moment:
         return Moment.of_day(parse_date(text), tz)
     if not _DATETIME_RE.fullmatch(text):
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?", text, re.ASCII):
-            raise ValueError(
-                f"date-time {text!r} has no UTC offset; add one (e.g. +03:00 or Z)"
-            )
-        raise ValueError(
-            f"expected YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss]+hh:mm, got {_short(text)}"
-        )
+            raise ValueError(f"date-time {text!r} has no UTC offset; add one (e.g. +03:00 or Z)")
+        raise ValueError(f"expected YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss]+hh:mm, got {_short(text)}")
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
@@ -112,8 +109,9 @@ def military_dtg(m: Moment | datetime) -> str:
             return f"{d.day:02d}----Z {_MONTHS[d.month - 1]} {d.year % 100:02d}"
         value = m.utc
     else:
-        value = m.astimezone(timezone.utc)
-    return f"{value.day:02d}{value.hour:02d}{value.minute:02d}Z {_MONTHS[value.month - 1]} {value.year % 100:02d}"
+        value = m.astimezone(UTC)
+    month = _MONTHS[value.month - 1]
+    return f"{value.day:02d}{value.hour:02d}{value.minute:02d}Z {month} {value.year % 100:02d}"
 
 
 def _short(value: object) -> str:
@@ -121,7 +119,7 @@ def _short(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -154,8 +152,13 @@ class MomentParser:
                         self.days[text] = m
                 return m
             if (
-                len(text) == 25 and text[10] == "T" and text[4] == "-" and text[7] == "-"
-                and text[13] == ":" and text[16] == ":" and text.isascii()
+                len(text) == 25
+                and text[10] == "T"
+                and text[4] == "-"
+                and text[7] == "-"
+                and text[13] == ":"
+                and text[16] == ":"
+                and text.isascii()
             ):
                 offset = self.offsets.get(text[19:])
                 if offset is not None:

@@ -9,6 +9,7 @@ would be spelled differently, then by the stdlib.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gc
 import json
@@ -26,6 +27,7 @@ from monitor.model.entities import (
     Source,
     StatusEntry,
 )
+
 
 def _put(d: dict[str, Any], key: str, value: Any) -> None:
     if value is not None:
@@ -93,8 +95,14 @@ def _scenario_json(s: Scenario, *, events: bool) -> dict[str, Any]:
         "events": [],
         "crossings": [crossing(c) for c in s.crossings],
         "territory": [
-            {"date": t.date.isoformat(), "faction": t.faction, "share_pct": t.share_pct,
-             "source_ids": list(t.source_ids), "estimated": t.estimated, **t.extra}
+            {
+                "date": t.date.isoformat(),
+                "faction": t.faction,
+                "share_pct": t.share_pct,
+                "source_ids": list(t.source_ids),
+                "estimated": t.estimated,
+                **t.extra,
+            }
             for t in s.territory
         ],
     }
@@ -141,7 +149,12 @@ def _dumps_doc(doc: dict[str, Any]) -> bytes:
     if plain_value(doc):
         try:
             return msgspec.json.format(msgspec.json.encode(doc), indent=2) + b"\n"
-        except (TypeError, ValueError, OverflowError, msgspec.MsgspecError):  # e.g. a lone surrogate
+        except (
+            TypeError,
+            ValueError,
+            OverflowError,
+            msgspec.MsgspecError,
+        ):  # e.g. a lone surrogate
             pass
     return (json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
 
@@ -196,7 +209,13 @@ def _create_temp(folder: Path, name: str) -> tuple[int, str]:
     new file (``tempfile.mkstemp`` would make every newly saved scenario
     private, 0o600).
     """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    flags = (
+        os.O_WRONLY
+        | os.O_CREAT
+        | os.O_EXCL
+        | getattr(os, "O_CLOEXEC", 0)
+        | getattr(os, "O_BINARY", 0)
+    )
     for _ in range(100):
         tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
         try:
@@ -218,10 +237,8 @@ def atomic_write_bytes(path: str | Path, data: bytes | list[Any]) -> None:
     target = Path(os.path.realpath(path))
     folder = target.parent
     mode = None
-    try:
+    with contextlib.suppress(FileNotFoundError):
         mode = os.stat(target).st_mode & 0o7777
-    except FileNotFoundError:
-        pass
     fd, tmp = _create_temp(folder, target.name)
     try:
         try:
@@ -241,10 +258,8 @@ def atomic_write_bytes(path: str | Path, data: bytes | list[Any]) -> None:
             os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
     try:
         dir_fd = os.open(folder, os.O_RDONLY)
@@ -262,4 +277,3 @@ def save_scenario(scenario: Scenario, path: str | Path) -> None:
     """Save atomically in canonical form. Raises ``OSError`` if the write fails;
     the previous file is then left untouched."""
     atomic_write_bytes(path, scenario_pieces(scenario))
-
