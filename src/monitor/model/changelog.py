@@ -39,8 +39,10 @@ from monitor.model.changes import (
     check_shape,
 )
 from monitor.model.entities import Scenario
+from monitor.model.timeutil import parse_moment
 from monitor.model.errors import ScenarioError
-from monitor.model.io import scenario_from_json, scenario_to_json, status_entry_json
+from monitor.model.sections import scenario_from_json
+from monitor.model.writer import scenario_to_json, status_entry_json
 
 _LISTS = {SOURCE: "sources", FACTION: "factions", CROSSING: "crossings", TERRITORY: "territory"}
 
@@ -329,17 +331,17 @@ class _Plan:
         if c.before is None:
             at = None
         else:
-            at = next((i for i, e in enumerate(history) if e == c.before), None)
+            at = _find_entry(history, c.before, c.place)
             if at is None:
                 if self.strict or c.after is None:
                     raise ChangeError(f'entry not found in crossing "{c.key}" history')
                 self.concurrent = ("*",)
         if c.after is None:
             del history[at]  # type: ignore[arg-type]
+        elif at is not None:
+            history[at] = copy.deepcopy(c.after)  # an edit: the entry keeps its place
         else:
-            if at is not None:
-                del history[at]
-            history.insert(_entry_position(history, c.after), copy.deepcopy(c.after))
+            history.insert(_insert_at(history, c.after, c.place, scenario.tz), copy.deepcopy(c.after))
         doc = _structure(scenario)
         doc["territory"] = []
         for item in doc["crossings"]:
@@ -353,30 +355,49 @@ class _Plan:
         return commit
 
 
-def _entry_sort_key(entry: dict[str, Any]) -> tuple[str, str, str]:
-    """Effective time, then recorded time, then the entry's text: the same order whichever
-    analyst's change arrived first (times compared as instants, see below)."""
-    from monitor.model.timeutil import parse_moment
-    from datetime import timezone
+def _find_entry(history: list[dict[str, Any]], entry: Any, place: Any) -> int | None:
+    """The index of ``entry``: where ``place`` says if the content there agrees, else the
+    first equal entry."""
+    if place is not None:
+        i = place["index"]
+        if i < len(history) and history[i] == entry:
+            return i
+    return next((i for i, e in enumerate(history) if e == entry), None)
+
+
+def _insert_at(history: list[dict[str, Any]], entry: Any, place: Any, tz: Any) -> int:
+    """Where a new entry goes: back at ``place`` if the entry after it is still the one
+    that was there, else where its times sort."""
+    if place is not None:
+        i, following = place["index"], place["next"]
+        if i <= len(history) and (history[i] if i < len(history) else None) == following:
+            return i
+    return _entry_position(history, entry, tz)
+
+
+def _entry_sort_key(entry: dict[str, Any], tz: Any) -> tuple[str, str, str]:
+    """Effective time, then recorded time (both as UTC instants; a day starts at midnight in
+    the scenario's zone), then the entry's text: the same order whichever analyst's change
+    arrived first."""
 
     def instant(text: Any) -> str:
         if not isinstance(text, str):
             return ""
         try:
-            return parse_moment(text, timezone.utc).utc.isoformat()
+            return parse_moment(text, tz).utc.isoformat()
         except ValueError:
             return text
 
     return (instant(entry.get("time")), instant(entry.get("recorded_at")), json.dumps(entry, sort_keys=True))
 
 
-def _entry_position(history: list[dict[str, Any]], entry: dict[str, Any]) -> int:
-    """Where a new or edited entry goes: after the last entry that sorts before it (a file's
-    history may be in any order; entries added by changes keep a canonical order, so two
-    analysts' logs merged in either order give the same list)."""
-    key = _entry_sort_key(entry)
+def _entry_position(history: list[dict[str, Any]], entry: dict[str, Any], tz: Any) -> int:
+    """Where a new entry goes: after the last entry that sorts before it (a file's history
+    may be in any order; entries added by changes keep a canonical order, so two analysts'
+    logs merged in either order give the same list)."""
+    key = _entry_sort_key(entry, tz)
     for i in range(len(history) - 1, -1, -1):
-        if _entry_sort_key(history[i]) <= key:
+        if _entry_sort_key(history[i], tz) <= key:
             return i + 1
     return 0
 

@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from monitor.model.entities import CrossingStatus, Moment, Scenario, StatusEntry
-from monitor.model.io import status_entry_json
+from monitor.model.writer import status_entry_json
 from monitor.model.text import isolate_if_needed
 from monitor.model.timeutil import MAX_YEAR, MIN_YEAR
 
@@ -60,7 +60,7 @@ MAX_LABEL = 500
 STATUS_CYCLE = (CrossingStatus.OPEN, CrossingStatus.CLOSED)
 
 _CHANGE_KEYS = frozenset(
-    {"id", "author", "recorded", "entity", "key", "before", "after", "label", "reverts"}
+    {"id", "author", "recorded", "entity", "key", "before", "after", "label", "reverts", "place"}
 )
 
 
@@ -89,6 +89,11 @@ class Change:
     author: str = ""
     recorded: str = field(default_factory=utc_now)
     reverts: str | None = None
+    #: Where a status entry is (deleted) or goes (created), so that undoing a deletion puts
+    #: the entry back exactly (its place decides between entries of the same time):
+    #: ``{"index": i, "next": <the entry after it, or null>}`` — a hint, used only while the
+    #: content agrees; otherwise a new entry goes where its times sort.
+    place: Any = None
 
     # -- derived changes -------------------------------------------------------------
     def inverse(self, author: str | None = None) -> Change:
@@ -101,6 +106,7 @@ class Change:
             label=self.label,
             author=self.author if author is None else author,
             reverts=self.id,
+            place=self.place,
         )
 
     def again(self, author: str | None = None) -> Change:
@@ -135,6 +141,8 @@ class Change:
         }
         if self.reverts is not None:
             d["reverts"] = self.reverts
+        if self.place is not None:
+            d["place"] = self.place
         return d
 
     @classmethod
@@ -166,6 +174,7 @@ class Change:
             author=d["author"],
             recorded=d["recorded"],
             reverts=reverts,
+            place=d.get("place"),
         )
         check_shape(change)
         return change
@@ -259,6 +268,20 @@ def check_shape(change: Change) -> None:
         raise ChangeError("a change needs a before or an after value")
     check_plain(change.before, "before")
     check_plain(change.after, "after")
+    check_plain(change.place, "place")
+    if change.place is not None:
+        p = change.place
+        index = p.get("index") if isinstance(p, dict) else None
+        if (
+            change.entity != STATUS
+            or not isinstance(p, dict)
+            or set(p) != {"index", "next"}
+            or isinstance(index, bool)
+            or not isinstance(index, int)
+            or index < 0
+            or not (p["next"] is None or isinstance(p["next"], dict))
+        ):
+            raise ChangeError('place: expected {"index": n, "next": entry or null} for a status entry')
     if change.entity == SCENARIO:
         if change.key not in SCENARIO_FIELDS:
             raise ChangeError(
@@ -356,12 +379,30 @@ def edit_entry(
 
 
 def delete_entry(
-    crossing_name: str, crossing_id: str, old: StatusEntry, position: int | None = None
+    crossing_name: str,
+    crossing_id: str,
+    old: StatusEntry,
+    position: int | None = None,
+    *,
+    history: tuple[StatusEntry, ...] | None = None,
 ) -> Change:
-    """A change that deletes the history entry ``old`` (addressed by its content)."""
+    """A change that deletes the history entry ``old`` (addressed by its content).
+
+    Give the crossing's ``history`` so that undo puts the entry back in its place (which
+    decides between entries of the same time): the change's ``place`` then says where it
+    was, as a hint checked against the content (see :attr:`Change.place`). ``position`` is
+    accepted for older callers and ignored."""
     del position
     label = f"{isolate_if_needed(crossing_name)}: delete entry"
-    return Change(STATUS, crossing_id, status_entry_json(old), None, label)
+    place: dict[str, Any] | None = None
+    if history is not None:
+        at = next((i for i, e in enumerate(history) if e is old), None)
+        if at is None:
+            at = next((i for i, e in enumerate(history) if e == old), None)
+        if at is not None:
+            following = history[at + 1] if at + 1 < len(history) else None
+            place = {"index": at, "next": status_entry_json(following) if following else None}
+    return Change(STATUS, crossing_id, status_entry_json(old), None, label, place=place)
 
 
 def scenario_field_change(scenario: Scenario, name: str, after: Any, label: str = "") -> Change:

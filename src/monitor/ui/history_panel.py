@@ -407,6 +407,6 @@ class HistoryPanel(QWidget):
             return
         c, e = self.model.entry_at(rows[0].row())
         try:
-            self._push(delete_entry(c.name, c.id, e))
+            self._push(delete_entry(c.name, c.id, e, history=c.history))
         except ChangeError as exc:
             self.model.refused.emit(str(exc))
