@@ -36,10 +36,10 @@ from monitor.model import (
 )
 from monitor.model.changelog import apply_change
 from monitor.model.changes import Change, delete_entry, edit_entry, status_change
-from monitor.model.timeutil import parse_moment
-from monitor.model.writer import status_entry_json
 from monitor.model.entities import StatusEntry
 from monitor.model.storage import FileStorage
+from monitor.model.timeutil import parse_moment
+from monitor.model.writer import status_entry_json
 
 
 @pytest.fixture(scope="module")

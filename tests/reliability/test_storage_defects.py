@@ -164,7 +164,7 @@ def test_a_file_rewritten_during_the_load_is_refused(target: Path) -> None:
     written = {"done": False}
 
     def progress(fraction: float, message: str) -> None:
-        if 0.2 < fraction and not written["done"]:  # the other program writes in place, mid-read
+        if fraction > 0.2 and not written["done"]:  # the other program writes in place, mid-read
             written["done"] = True
             with open(target, "r+b") as fh:
                 fh.write(other_bytes)

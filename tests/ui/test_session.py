@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -107,11 +107,11 @@ def test_save_then_reload_shows_entry_with_time_by_note(window, small_path):
     assert not window.isWindowModified()
     assert not window.session.storage.journal_path.exists()
     reloaded = load_scenario(small_path)
-    entry = max(reloaded.crossing("qaim").history, key=lambda e: e.recorded_at.instant if e.recorded_at else datetime.min.replace(tzinfo=timezone.utc))
+    entry = max(reloaded.crossing("qaim").history, key=lambda e: e.recorded_at.instant if e.recorded_at else datetime.min.replace(tzinfo=UTC))
     assert entry.status == CrossingStatus.RESTRICTED
     assert entry.by == "Analyst One"
     assert entry.note == "Rabia closed, per Rudaw 14:05"
-    assert abs(entry.time.instant - datetime.now(timezone.utc)) < timedelta(minutes=5)
+    assert abs(entry.time.instant - datetime.now(UTC)) < timedelta(minutes=5)
 
 
 def test_audit_view_lists_changes_flags_missing_note_and_edits_are_undoable(window):

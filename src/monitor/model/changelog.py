@@ -39,9 +39,9 @@ from monitor.model.changes import (
     check_shape,
 )
 from monitor.model.entities import Scenario
-from monitor.model.timeutil import parse_moment
 from monitor.model.errors import ScenarioError
 from monitor.model.sections import scenario_from_json
+from monitor.model.timeutil import parse_moment
 from monitor.model.writer import scenario_to_json, status_entry_json
 
 _LISTS = {SOURCE: "sources", FACTION: "factions", CROSSING: "crossings", TERRITORY: "territory"}

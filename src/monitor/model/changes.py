@@ -28,13 +28,13 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from monitor.model.entities import CrossingStatus, Moment, Scenario, StatusEntry
-from monitor.model.writer import status_entry_json
 from monitor.model.text import isolate_if_needed
 from monitor.model.timeutil import MAX_YEAR, MIN_YEAR
+from monitor.model.writer import status_entry_json
 
 EVENT = "event"
 SOURCE = "source"
@@ -73,7 +73,7 @@ def new_id() -> str:
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True, slots=True)

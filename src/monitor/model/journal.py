@@ -25,7 +25,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.model.changelog import legacy_change
@@ -83,7 +83,7 @@ class Journal:
             "journal": JOURNAL_VERSION,
             "file": self.scenario_path.name,
             "base_sha256": self.base_sha256,
-            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
             "by": self.user,
             "host": socket.gethostname(),
             "pid": os.getpid(),

@@ -33,18 +33,16 @@ import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 from monitor.model.changelog import ChangeLog
 from monitor.model.changes import Change, ChangeError
 from monitor.model.entities import Scenario
-from monitor.model.errors import Problem, ScenarioError
-from monitor.model.errors import LoadCancelled
-from monitor.model.loader import load_identified
-from monitor.model.writer import atomic_write_bytes, scenario_pieces
+from monitor.model.errors import LoadCancelled, Problem, ScenarioError
 from monitor.model.journal import Journal, JournalError, Recovery, find_recoveries
+from monitor.model.loader import load_identified
 from monitor.model.sidecar import (
     close_quietly,
     create_exclusive,
@@ -58,6 +56,7 @@ from monitor.model.sidecar import (
     unlink_if_same,
     write_all,
 )
+from monitor.model.writer import atomic_write_bytes, scenario_pieces
 
 Progress = Callable[[float, str], None]
 
@@ -132,7 +131,7 @@ def _sha256_file(path: Path) -> tuple[str, Signature]:
 def _user() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
+    except Exception:
         return "analyst"
 
 
@@ -335,7 +334,7 @@ class FileStorage:
             "pid": os.getpid(),
             "host": socket.gethostname(),
             "user": self._user,
-            "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "since": datetime.now(UTC).isoformat(timespec="seconds"),
         }).encode("utf-8")
         for _ in range(3):
             created = False

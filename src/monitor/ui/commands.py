@@ -34,7 +34,7 @@ class ChangeCommand(QUndoCommand):
     def _run(self, change: Change) -> bool:
         try:
             self._session.apply(change)
-        except Exception as exc:  # noqa: BLE001 - must never propagate into Qt
+        except Exception as exc:
             self._session.last_error = f"{change.label or 'Edit'}: {exc}"
             return False
         self._session.last_error = ""

@@ -7,7 +7,7 @@ through undo commands that call it), which emits signals, which views follow.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -137,7 +137,7 @@ class ScenarioContext(QObject):
     def cursor_time(self) -> datetime:
         """The effective "as of" time: the present moment when Live."""
         if self._parked is None:
-            return datetime.now(timezone.utc).astimezone(self.tz)
+            return datetime.now(UTC).astimezone(self.tz)
         return self._parked
 
     def set_cursor(self, when: datetime | None) -> None:

@@ -158,13 +158,13 @@ class HistoryTableModel(QAbstractTableModel):
         return c, e
 
     # -- Qt overrides ------------------------------------------------------------------
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(HistoryColumn)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return _HEADERS[HistoryColumn(section)]
         return None
@@ -227,7 +227,7 @@ class HistoryTableModel(QAbstractTableModel):
             return f
         return None
 
-    def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+    def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or role != Qt.ItemDataRole.EditRole:
             return False
         c, e, _ = self._rows[index.row()]
@@ -284,7 +284,7 @@ def _flags(e: StatusEntry) -> list[str]:
 class _HistoryDelegate(QStyledItemDelegate):
     """Date-time editor for the effective time, a status combo for the change."""
 
-    def createEditor(self, parent: QWidget, option: Any, index: QModelIndex) -> QWidget:  # noqa: N802
+    def createEditor(self, parent: QWidget, option: Any, index: QModelIndex) -> QWidget:
         if index.column() == HistoryColumn.TIME:
             edit = QDateTimeEdit(parent)
             edit.setDisplayFormat("yyyy-MM-dd HH:mm")
@@ -299,7 +299,7 @@ class _HistoryDelegate(QStyledItemDelegate):
             return combo
         return super().createEditor(parent, option, index)
 
-    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:  # noqa: N802
+    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:
         value = index.data(Qt.ItemDataRole.EditRole)
         if isinstance(editor, QDateTimeEdit):
             editor.setDateTime(value)
@@ -308,7 +308,7 @@ class _HistoryDelegate(QStyledItemDelegate):
         else:
             super().setEditorData(editor, index)
 
-    def setModelData(self, editor: QWidget, model: Any, index: QModelIndex) -> None:  # noqa: N802
+    def setModelData(self, editor: QWidget, model: Any, index: QModelIndex) -> None:
         if isinstance(editor, QDateTimeEdit):
             model.setData(index, editor.dateTime(), Qt.ItemDataRole.EditRole)
         elif isinstance(editor, QComboBox):
