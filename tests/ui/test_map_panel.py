@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QMenu, QToolButton, QToolTip
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QPalette, QWheelEvent
+from PySide6.QtWidgets import QApplication, QLabel, QMenu, QToolButton, QToolTip
 
 from monitor.model import CrossingStatus, Moment, load_scenario
 from monitor.model.changelog import ChangeLog
@@ -270,8 +270,10 @@ def test_events_follow_the_feed_filters_and_the_cursor(panel):
         k for k in range(len(widget.points)) if widget.points.lon[k] == pytest.approx(-69.5)
     )
     assert widget.points.future[late]  # after the cursor: dimmed
+    assert any("after the cursor" in w.text() for w in widget.legend.findChildren(QLabel))
     ctx.set_hide_future(True)
     assert "e-late" not in shown_ids()
+    assert not any("after the cursor" in w.text() for w in widget.legend.findChildren(QLabel))
     frame = ctx.events_frame
     wanted = np.flatnonzero(frame["id"].isin(["e-puno", "e-c1", "e-nowhere"]).to_numpy())
     ctx.set_shown_events(wanted)
@@ -431,3 +433,31 @@ def test_a_100k_point_layer_is_one_image_stamped_and_repainted(panel):
     d = np.hypot(points.lon - -67.5, points.lat - -14.5)
     assert k == int(np.argmin(d))
     assert points.nearest(-67.5, -14.5, 900.0, 900.0, 0.0) in (-1, k)
+
+
+def test_wheel_zooms_and_drag_pans(qtbot, panel):
+    widget, _ctx = panel
+    viewport = widget.view.viewport()
+    before = widget.visible_rect()
+    at = QPointF(viewport.rect().center())
+    wheel = QWheelEvent(
+        at,
+        QPointF(viewport.mapToGlobal(at.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 240),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(viewport, wheel)
+    zoomed = widget.visible_rect()
+    assert zoomed.width() < before.width() * 0.9  # wheel up zooms in
+    start = viewport.rect().center()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 11):
+        qtbot.mouseMove(viewport, start + QPoint(10 * step, 0))
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=start + QPoint(100, 0))
+    moved = widget.visible_rect()
+    assert moved.center().x() < zoomed.center().x()  # dragged right: the map moves east->west
+    assert moved.width() == pytest.approx(zoomed.width(), rel=0.01)

@@ -71,8 +71,11 @@ class MapLegend(QWidget):
     ) -> None:
         while self._class_row.count():
             item = self._class_row.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            old = item.widget()
+            if old is not None:
+                old.hide()
+                old.setParent(None)  # out of the legend now, freed later
+                old.deleteLater()
         self.class_names = []
         self._class_row.addWidget(
             _plain("Events by category:" if by_category else "Events:", self._classes)

@@ -117,7 +117,7 @@ class MapPanel(QWidget):
         ctx.crossing_changed.connect(self._on_crossing_changed)
         ctx.cursor_changed.connect(self._on_cursor_changed)
         ctx.filter_changed.connect(self.refresh_events)
-        ctx.display_changed.connect(self.refresh_events)
+        ctx.display_changed.connect(self._on_color_mode)  # legend (faint future) + layer
         ctx.event_selected.connect(self._on_event_selected)
         ctx.crossing_selected.connect(self._on_crossing_selected)
 
@@ -295,7 +295,7 @@ class MapPanel(QWidget):
             list(zip(names, colors, strict=True)), by_category, not self._ctx.hide_future
         )
 
-    def _on_color_mode(self, _on: bool) -> None:
+    def _on_color_mode(self, _on: bool = False) -> None:
         self._apply_event_colors()
         self.refresh_events()
 
