@@ -173,3 +173,13 @@ def test_a_list_given_to_a_scenario_becomes_a_table() -> None:
     assert made.events == events
     assert type(made.events).__name__ == "EventTable"
     assert dumps_scenario(made) == dumps_scenario(s)
+
+
+@pytest.mark.parametrize("size", [0, BIG])
+def test_a_cut_off_utf8_sequence_after_the_document_is_refused(tmp_path: Path, size: int) -> None:
+    path = write(tmp_path, padded(doc(), size) if size else doc(), "tail.json")
+    with open(path, "ab") as fh:
+        fh.write(b"\xc2")  # the first byte of a two-byte sequence, then the end of the file
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert "invalid UTF-8 byte 0xc2" in str(err.value)

@@ -9,7 +9,7 @@ column; a list given to the constructor is turned into one).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -68,7 +68,7 @@ class Scenario:
     factions: list[Faction] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     # Always an EventTable; any other sequence of Event given here is turned into one.
-    events: EventTable = field(default_factory=list)  # type: ignore[assignment]
+    events: EventTable | Sequence[Event] = field(default_factory=list)
     crossings: list[Crossing] = field(default_factory=list)
     territory: list[TerritoryShare] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
@@ -80,6 +80,16 @@ class Scenario:
 
         if not isinstance(self.events, EventTable):
             self.events = self.table_of(self.events)
+
+    @property
+    def table(self) -> EventTable:
+        """The events (always an :class:`EventTable` once made; typed so for the checker)."""
+        from monitor.model.events import EventTable
+
+        events = self.events
+        if not isinstance(events, EventTable):  # (a list assigned after construction)
+            events = self.events = self.table_of(events)
+        return events
 
     def table_of(self, events: Iterable[Event]) -> EventTable:
         """An :class:`EventTable` of ``events`` for this scenario (its zone, sources and
@@ -119,7 +129,7 @@ class Scenario:
         return next((c for c in self.crossings if c.id == crossing_id), None)
 
     def event(self, event_id: str) -> Event | None:
-        return self.events.get(event_id)
+        return self.table.get(event_id)
 
     # -- queries -------------------------------------------------------------
     def events_between(
@@ -158,7 +168,7 @@ class Scenario:
 
     def events_range(self) -> tuple[datetime, datetime] | None:
         """The earliest and latest event instants (None without events)."""
-        return self.events.time_range()
+        return self.table.time_range()
 
     def time_range(self) -> tuple[datetime, datetime] | None:
         """Earliest and latest instants in events, crossing histories and territory."""
@@ -173,5 +183,5 @@ class Scenario:
     def events_frame(self) -> pd.DataFrame:
         """The events frame (:meth:`EventTable.frame`; row i is ``events[i]``), its derived
         columns from the scenario's current sources and factions."""
-        self.events.refresh(self.sources_by_id(), {f.id: f.name for f in self.factions})
-        return self.events.frame()
+        self.table.refresh(self.sources_by_id(), {f.id: f.name for f in self.factions})
+        return self.table.frame()

@@ -172,9 +172,8 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return d
 
 
-_SCAN = json.scanner.make_scanner(
-    json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_fail)
-)
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_fail)
+_SCAN = json.scanner.make_scanner(_DECODER)  # type: ignore[arg-type]
 
 
 class _Text:
@@ -199,6 +198,8 @@ class _Text:
 
     def more(self) -> bool:
         if self.stream.eof:
+            if self.decoder.getstate()[0]:  # a UTF-8 sequence cut off by the end of the file
+                self._append(b"", final=True)  # (raises Fallback)
             return False
         data = self.stream.read(CHUNK_BYTES)
         self._append(data, final=not data)

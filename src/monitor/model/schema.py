@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any
@@ -228,6 +229,7 @@ class DuplicateKeys(dict):
     """A parsed JSON object in which some key appeared more than once."""
 
     __slots__ = ("duplicates",)
+    duplicates: list[str]
 
 
 def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -236,8 +238,8 @@ def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) != len(pairs):
         dup = DuplicateKeys(obj)
-        seen: set[str] = set()
-        dup.duplicates = sorted({k for k, _ in pairs if k in seen or seen.add(k)})  # type: ignore[func-returns-value]
+        counts = Counter(k for k, _ in pairs)
+        dup.duplicates = sorted(k for k, n in counts.items() if n > 1)
         return dup
     return obj
 

@@ -173,7 +173,7 @@ def scenario_pieces(s: Scenario) -> list[Any]:
 
     marker = b'\n  "events": [],\n'  # at the top level: strings never hold a raw newline
     at = head.index(marker)
-    events = events_json_pieces(s.events, event_json, plain_value)
+    events = events_json_pieces(s.table, event_json, plain_value)
     return [head[:at], b'\n  "events": ', *events, b",\n", head[at + len(marker) :]]
 
 
