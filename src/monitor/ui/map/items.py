@@ -124,7 +124,9 @@ class CountryLabelsItem(pg.GraphicsObject):
         )
         if not len(inside):
             return
-        tr = painter.deviceTransform()
+        # The world transform, not deviceTransform(): inside a window the device transform
+        # also holds the widget's offset in the backing store, which resetTransform() keeps.
+        tr = painter.worldTransform()
         painter.save()
         painter.resetTransform()
         font = QFont(painter.font())

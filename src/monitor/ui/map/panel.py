@@ -362,12 +362,15 @@ class MapPanel(QWidget):
 
     def pick(self, lon: float, lat: float, screen: QPoint | None = None) -> str:
         """What a click at (lon, lat) does: select the crossing or the event there, or offer
-        a co-located cluster's events in a menu. Returns "crossing", "event", "cluster" or ""."""
+        a co-located cluster's events in a menu. Returns "crossing", "event", "cluster" or "".
+
+        Events under a crossing's symbol (often at the crossing itself): the first click
+        selects the crossing, a click on the selected crossing goes to its events."""
         cid = self._crossing_at(lon, lat)
-        if cid:
+        k = self._cluster_at(lon, lat)
+        if cid and (k < 0 or cid != self._ctx.selected_crossing):
             self._ctx.select_crossing(cid)
             return "crossing"
-        k = self._cluster_at(lon, lat)
         if k < 0:
             return ""
         members = self._points.events_of(k)
@@ -439,6 +442,12 @@ class MapPanel(QWidget):
                 lines.append(f"Note: {isolate_rtl(entry.note)}")
         else:
             lines.append(f"Status: {status}")
+        p = self._markers[cid].pos() if cid in self._markers else None
+        k = self._cluster_at(p.x(), p.y()) if p is not None else -1
+        if k >= 0:
+            n = int(self._points.count[k])
+            what = "the event" if n == 1 else f"the {n:,} events"
+            lines.append(f"(click the selected crossing for {what} here)")
         return "\n".join(lines)
 
     def _cluster_text(self, k: int) -> str:

@@ -98,7 +98,9 @@ class EventPointsItem(pg.GraphicsObject):
         self.drawn = 0
         pts = self._points
         vb = self.getViewBox()
-        tr = painter.deviceTransform()
+        # The world transform, not deviceTransform(): inside a window the device transform
+        # also holds the widget's offset in the backing store, which resetTransform() keeps.
+        tr = painter.worldTransform()
         if vb is None or not len(pts) or tr.m12() != 0 or tr.m21() != 0:
             self.mode = "none"
             return
