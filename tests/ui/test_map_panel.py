@@ -475,3 +475,15 @@ def test_wheel_zooms_and_drag_pans(qtbot, panel):
     moved = widget.visible_rect()
     assert moved.center().x() < zoomed.center().x()  # dragged right: the map moves east->west
     assert moved.width() == pytest.approx(zoomed.width(), rel=0.01)
+
+
+def test_another_scenario_replaces_everything(panel):
+    widget, ctx = panel
+    ctx.select_crossing("desag")
+    ctx.replace_scenario(load_scenario(DATA / "small.json"), None)
+    assert widget.crossing_status("desag") == "absent"
+    assert widget.crossing_status("qaim") != "absent"
+    assert widget.highlighted() is None
+    rect = widget.visible_rect()
+    assert rect.contains(40.977, 34.3975) and rect.width() < 30  # fitted to the new scenario
+    assert widget.legend.note.text() == "1 event has no location"  # e3
