@@ -289,7 +289,12 @@ class MapPanel(QWidget):
         names = clusters.categories if by_category else clusters.verifications
         colors = class_colors(tuple(names), by_category)
         self.points_item.set_colors(
-            argb32(colors), argb32(colors, DIM_ALPHA), self._colors.outline, self._colors.density
+            argb32(colors),
+            argb32(colors, DIM_ALPHA),
+            self._colors.outline,
+            self._colors.density,
+            text=self._colors.label,
+            halo=self._colors.halo,
         )
         self.legend.set_classes(
             list(zip(names, colors, strict=True)), by_category, not self._ctx.hide_future

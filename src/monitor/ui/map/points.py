@@ -31,6 +31,17 @@ def disk(radius: float) -> tuple[np.ndarray, np.ndarray]:
     return ox[inside].astype(np.int64), oy[inside].astype(np.int64)
 
 
+@cache
+def ring(inner: float, outer: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel offsets of ``disk(outer)`` that ``disk(inner)`` does not cover (the outline
+    drawn under a dot: its inside is painted over by the dot anyway)."""
+    ox, oy = disk(outer)
+    ix, iy = disk(inner)
+    inside = set(zip(ix.tolist(), iy.tolist(), strict=True))
+    keep = np.array([(x, y) not in inside for x, y in zip(ox.tolist(), oy.tolist(), strict=True)])
+    return ox[keep], oy[keep]
+
+
 class EventPointsItem(pg.GraphicsObject):
     """Draws :class:`~monitor.ui.map.layer.Points` (in degrees) in device pixels."""
 
@@ -42,6 +53,8 @@ class EventPointsItem(pg.GraphicsObject):
         self._outline = 0xFF000000
         self._outline_dim = 0x59000000
         self._density = QColor("#d55e00")
+        self._text = QColor(Qt.GlobalColor.black)  # cluster counts, on a halo
+        self._halo = QColor(255, 255, 255, 200)
         self.density_threshold = 60_000  # clusters in view above which the density is drawn
         self.pixel_scale = 1.0  # dot sizes are multiplied by this (exports at a higher DPI)
         self.mode = "points"  # what the last paint drew: "points", "density" or "none"
@@ -60,9 +73,17 @@ class EventPointsItem(pg.GraphicsObject):
         return self._points
 
     def set_colors(
-        self, fill: np.ndarray, dim: np.ndarray, outline: QColor, density: QColor
+        self,
+        fill: np.ndarray,
+        dim: np.ndarray,
+        outline: QColor,
+        density: QColor,
+        text: QColor | None = None,
+        halo: QColor | None = None,
     ) -> None:
         self._fill, self._dim = fill, dim
+        self._text = QColor(text) if text is not None else QColor(Qt.GlobalColor.black)
+        self._halo = QColor(halo) if halo is not None else QColor(255, 255, 255, 200)
         a = 255
         self._outline = (a << 24) | (outline.red() << 16) | (outline.green() << 8) | outline.blue()
         d = 0.35
@@ -164,10 +185,10 @@ class EventPointsItem(pg.GraphicsObject):
                     continue
                 r = stamp_radius((1, 2, 10, 100)[s]) * self.pixel_scale
                 where = flat[sel]
-                ox, oy = disk(r + max(1.0, self.pixel_scale))
-                ring = self._outline_dim if dimmed else self._outline
+                ox, oy = ring(r, r + max(1.0, self.pixel_scale))
+                outline = self._outline_dim if dimmed else self._outline
                 for off in oy * stride + ox:
-                    img[where + off] = ring
+                    img[where + off] = outline
                 colors = (self._dim if dimmed else self._fill)[cls[sel]]
                 ox, oy = disk(r)
                 for off in oy * stride + ox:
@@ -203,8 +224,8 @@ class EventPointsItem(pg.GraphicsObject):
             r = stamp_radius(int(pts.count[k])) * self.pixel_scale
             at = QPointF(float(px[k]) + r + 2, float(py[k]) - r)
             text = str(int(pts.count[k]))
-            painter.setPen(QColor(255, 255, 255, 200))
+            painter.setPen(self._halo)
             for ddx, ddy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
                 painter.drawText(at + QPointF(ddx, ddy), text)
-            painter.setPen(Qt.GlobalColor.black)
+            painter.setPen(self._text)
             painter.drawText(at, text)
