@@ -183,3 +183,23 @@ def test_a_cut_off_utf8_sequence_after_the_document_is_refused(tmp_path: Path, s
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     assert "invalid UTF-8 byte 0xc2" in str(err.value)
+
+
+@pytest.mark.parametrize("size", [0, BIG])
+def test_valid_canonical_files_need_no_second_reading(
+    tmp_path: Path, monkeypatch, size: int
+) -> None:
+    """The window-by-window reading decides a valid canonical file itself, at any size (the
+    strict reader is for what it does not decide): checked, since both give the same result."""
+    import monitor.model.loader as loader
+
+    d = padded(doc(), size) if size else doc()
+    path = write(tmp_path, d, "canonical.json")
+
+    def refuse(*args):
+        raise AssertionError("the strict reader was needed")
+
+    monkeypatch.setattr(loader, "_strict", refuse)
+    scenario = load_scenario(path)
+    assert len(scenario.events) == len(d["events"])
+    assert dumps_scenario(scenario) == dumps_scenario(strict(path))

@@ -323,9 +323,8 @@ class ColumnBuilder:
                 where = np.flatnonzero(text == 0x3A)  # ":"
                 raw_colons = np.searchsorted(where, stops) - np.searchsorted(where, starts)
                 for i in np.flatnonzero(raw_colons != colons).tolist():
-                    odd[i] = self.unusual(
-                        rows[i], bytes(chunk[starts[i] : stops[i]]), int(raw_colons[i] - colons[i])
-                    )
+                    raw = bytes(chunk[starts[i] : stops[i]])
+                    odd[i] = self.unusual(rows[i], raw, int(raw_colons[i] - colons[i]))
             else:
                 try:
                     raws = RAW_LIST.decode(chunk)
@@ -346,7 +345,7 @@ class ColumnBuilder:
         and checked by the contract's builder (``check_events``), which refuses it."""
         try:
             d = msgspec.json.decode(raw)
-        except (msgspec.DecodeError, RecursionError):
+        except (msgspec.MsgspecError, RecursionError):
             d = None
         loc = d.get("location") if isinstance(d, dict) else None
         if isinstance(d, dict) and (loc is None or isinstance(loc, dict)):
