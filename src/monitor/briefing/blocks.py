@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from monitor.model.series import TerritorySeries
@@ -91,12 +91,45 @@ class Chart:
         return [j for j in range(len(self.series.factions)) if self.series.shares[:, j].any()]
 
 
+@dataclass(frozen=True, slots=True)
+class MapCrossing:
+    """A crossing on the map figure: its place, its status as of the briefing's as-of time
+    (``Crossing.status_at``; ``None`` = unknown) and its label (plain text, bidi-isolated)."""
+
+    crossing_id: str
+    label: str
+    lon: float
+    lat: float
+    status: str | None
+
+
+@dataclass(slots=True)
+class MapFigure:
+    """The situation map (see :mod:`.mapdata`, drawn by :mod:`.mapdraw`): a page of its own
+    under its ``title`` (drawn like a heading).
+
+    ``frame`` is (west, south, east, north) in degrees, already in the figure's aspect
+    (1/cos of its central latitude); ``points`` the event clusters
+    (:class:`~monitor.briefing.mapdata.MapPoints`); ``classes`` (name, ``#rrggbb``) per
+    colour class code of the points.
+    """
+
+    frame: tuple[float, float, float, float]
+    crossings: list[MapCrossing]
+    points: Any
+    classes: list[tuple[str, str]]
+    caption: str = ""
+    unlocated: int = 0  # events of the period without a location (not drawn)
+    aspect: float = 1.0  # figure height / width
+    title: str = "Situation map"
+
+
 @dataclass(slots=True)
 class PageBreak:
     pass
 
 
-Block = TitleBlock | Heading | Paragraph | Table | Chart | PageBreak
+Block = TitleBlock | Heading | Paragraph | Table | Chart | MapFigure | PageBreak
 
 
 @dataclass(slots=True)

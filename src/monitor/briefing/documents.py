@@ -33,6 +33,7 @@ from monitor.model.series import territory_series
 if TYPE_CHECKING:
     import pandas as pd
 
+
 def _produced(options: BriefingOptions) -> datetime:
     p = options.produced_at or datetime.now(UTC)
     return p if p.tzinfo else p.replace(tzinfo=UTC)
@@ -126,11 +127,7 @@ def briefing_document(
     doc.header_right = f"Situation as of {when(as_of, tz)}"
     sources = SourceIndex(scenario)
     panels = options.panels
-    period_text = (
-        f"{when(since, tz)} to {when(as_of, tz)}"
-        if since
-        else f"up to {when(as_of, tz)}"
-    )
+    period_text = f"{when(since, tz)} to {when(as_of, tz)}" if since else f"up to {when(as_of, tz)}"
     fields = [("Situation as of", as_of_text), ("Period", period_text)]
     if options.filter_text.strip() and "feed" in panels:
         fields.append(("Event filter", f"text “{one_line(options.filter_text)}”"))
@@ -150,10 +147,12 @@ def briefing_document(
 
     if "crossings" in panels:
         blocks.append(Heading("Border crossings"))
-        blocks.append(
-            Paragraph(f"Status of each crossing as of {when(as_of, tz)}.", "muted")
-        )
+        blocks.append(Paragraph(f"Status of each crossing as of {when(as_of, tz)}.", "muted"))
         blocks.append(crossings_table(scenario, as_of_at, sources))
+
+    if "map" in panels:
+        frame = _frame(scenario, frame)  # built once, for the map and the Events section
+        blocks += map_section(scenario, options, as_of, as_of_at, since_at, period_text, frame)
 
     if "territory" in panels:
         blocks.append(Heading("Controlled territory"))
@@ -207,6 +206,46 @@ def briefing_document(
     blocks.append(sources.table())
     doc.blocks = blocks
     return doc
+
+
+def map_section(
+    scenario: Scenario,
+    options: BriefingOptions,
+    as_of: Moment,
+    as_of_at: datetime,
+    since_at: datetime | None,
+    period_text: str,
+    frame: pd.DataFrame | None,
+) -> list[Block]:
+    """The situation map (a page of its own, titled "Situation map"): the crossings as of
+    the as-of time, the located events of the period (the same events as the Events
+    section: period and text filter)."""
+    from monitor.briefing.mapdata import map_figure
+
+    tz = scenario.tz
+    frame = _frame(scenario, frame)
+    rows = briefing_events(scenario, since_at, as_of_at, options.filter_text, frame)
+    fig = map_figure(scenario, as_of_at, frame, rows)
+    n = fig.points.n_events
+    caption = (
+        f"Crossing status as of {when(as_of, tz)}. "
+        f"{n:,} event{'s' if n != 1 else ''} with a location, {period_text}"
+    )
+    if options.filter_text.strip():
+        caption += f", matching “{one_line(options.filter_text)}”"
+    caption += (
+        f", at {len(fig.points):,} place{'s' if len(fig.points) != 1 else ''}"
+        " (the colour is the verification of the latest event at a place)."
+    )
+    if fig.unlocated:
+        caption += (
+            f" {fig.unlocated:,} event{'s' if fig.unlocated != 1 else ''} of the period"
+            f" {'have' if fig.unlocated != 1 else 'has'} no location and"
+            f" {'are' if fig.unlocated != 1 else 'is'} not shown."
+        )
+    caption += " Base map: Natural Earth (public domain)."
+    fig.caption = caption
+    return [fig]
 
 
 @in_time_style

@@ -23,6 +23,7 @@ from monitor.briefing.blocks import (
     Chart,
     Document,
     Heading,
+    MapFigure,
     PageBreak,
     Paragraph,
     Table,
@@ -140,6 +141,8 @@ class Renderer:
                 self.table(block)
             elif isinstance(block, Chart):
                 self.chart(block)
+            elif isinstance(block, MapFigure):
+                self.map_figure(block)
             elif isinstance(block, PageBreak):
                 self.new_page()
 
@@ -470,6 +473,29 @@ class Renderer:
 
         self.add(draw)
         self.y = legend_y + legend_h + (4 * k + caption.height if caption else 0) + 10 * k
+
+    # -- map -------------------------------------------------------------------
+    def map_figure(self, m: MapFigure) -> None:
+        """The situation map (:mod:`.mapdraw`) on a page of its own, under its title."""
+        from monitor.briefing.mapdraw import MapBlock
+
+        k = self.k
+        self.new_page()
+        title = self.text(m.title, self.f_h1, self.body_w, ACCENT)
+        rule_y = self.y + title.height + 2 * k
+        self.add(lambda p: title.draw(p, self.left, self.top))
+        self.add(
+            lambda p: (
+                p.setPen(QPen(ACCENT, 0.8 * k)),
+                p.drawLine(QPointF(self.left, rule_y), QPointF(self.right, rule_y)),
+            )
+        )
+        self.y = rule_y + 6 * k
+        block = MapBlock(self, m, self.body_w, self.room - 4 * k)
+        y = self.y
+        self.add(lambda p, y=y: block.draw(p, self.left, y))
+        self.y = y + block.height + 10 * k
+        self.new_page()  # what follows starts on the next page
 
     # -- page furniture ----------------------------------------------------------
     def furniture(self, p: QPainter, page: int, total: int) -> None:

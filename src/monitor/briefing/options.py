@@ -8,7 +8,7 @@ from datetime import datetime
 
 from monitor.model.entities import Moment
 
-PANELS = ("crossings", "territory", "feed")
+PANELS = ("crossings", "map", "territory", "feed")
 PAGE_SIZES = ("A4", "Letter")
 DEFAULT_MARKING = "UNCLASSIFIED"
 
