@@ -11,13 +11,32 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontInfo,
+    QFontMetricsF,
+    QPaintEngine,
+    QPainter,
+    QPainterPath,
+    QPen,
+)
+from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem
 
 from monitor.model.basemap import BaseMap, Lines, label_rank_limit
 from monitor.ui.map.colors import MapColors
 
 ICON_PX = 18  # crossing symbol size
+# The crossings table's status icons (resources/icons), for vector output (PDF export).
+_ICON_FILES = {
+    "open": "status-open.svg",
+    "restricted": "status-restricted.svg",
+    "closed": "status-closed.svg",
+    None: "status-unknown.svg",
+}
+_VECTOR_ENGINES = (QPaintEngine.Type.Pdf, QPaintEngine.Type.Picture, QPaintEngine.Type.SVG)
 
 _log = logging.getLogger(__name__)
 
@@ -35,6 +54,21 @@ def safe_paint(paint):
             _log.warning("%s not drawn: %s", type(self).__name__, self.paint_error)
 
     return wrapper
+
+
+@functools.cache
+def status_svg(status) -> QSvgRenderer:
+    """The status icon (``CrossingStatus``, its value, or ``None``) as an SVG renderer: the
+    same drawing as the table's icon, painted as vectors."""
+    from monitor.paths import resource_path
+
+    name = _ICON_FILES.get(None if status is None else str(status), _ICON_FILES[None])
+    return QSvgRenderer(str(resource_path("icons", name)))
+
+
+def is_vector_device(painter: QPainter) -> bool:
+    engine = painter.paintEngine()
+    return engine is not None and engine.type() in _VECTOR_ENGINES
 
 
 def one_line(text: str, limit: int = 120) -> str:
@@ -166,6 +200,9 @@ class CrossingMarker(QGraphicsObject):
         self.status = None  # CrossingStatus | None as of the cursor
         self.icon = None
         self.selected = False
+        # Set while the panel is exported: output pixels per view pixel (the marker ignores
+        # the view's transformations, so the export's scale is applied here).
+        self.export_scale = 1.0
         self._color = QColor("#202020")
         self._halo = QColor(255, 255, 255, 190)
         self._accent = QColor("#1565c0")
@@ -204,6 +241,12 @@ class CrossingMarker(QGraphicsObject):
     @safe_paint
     def paint(self, painter: QPainter, option, widget=None) -> None:
         half = ICON_PX / 2
+        font = self._font
+        if self.export_scale != 1.0:
+            painter.scale(self.export_scale, self.export_scale)
+            # The screen's pixel size: the output device's own DPI must not enlarge it again.
+            font = QFont(self._font)
+            font.setPixelSize(max(1, QFontInfo(self._font).pixelSize()))
         if self.selected:
             pen = QPen(self._accent)
             pen.setWidthF(2.5)
@@ -214,13 +257,16 @@ class CrossingMarker(QGraphicsObject):
         painter.setBrush(self._halo)
         painter.drawRoundedRect(self._text_rect, 3, 3)
         painter.setPen(self._color)
-        painter.setFont(self._font)
+        painter.setFont(font)
         painter.drawText(
             self._text_rect.adjusted(3, 0, 0, 0),
             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
             self.label,
         )
-        if self.icon is not None:
+        if self.icon is not None and is_vector_device(painter):
+            # Into a PDF: the icon's SVG as vectors (a pixmap would be one image per crossing).
+            status_svg(self.status).render(painter, QRectF(-half, -half, ICON_PX, ICON_PX))
+        elif self.icon is not None:
             ratio = max(1.0, painter.device().devicePixelRatioF() if painter.device() else 1.0)
             scale = math.hypot(painter.deviceTransform().m11(), painter.deviceTransform().m12())
             px = self.icon.pixmap(QSize(ICON_PX, ICON_PX), max(ratio, scale))

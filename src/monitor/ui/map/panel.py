@@ -162,6 +162,18 @@ class MapPanel(QWidget):
     def crossing_marker(self, crossing_id: str) -> CrossingMarker | None:
         return self._markers.get(crossing_id)
 
+    def crossing_ids(self) -> list[str]:
+        """The crossings drawn (those with a location), in the scenario's order."""
+        return list(self._markers)
+
+    def export(self, path, *, scale: float | None = None):
+        """Write what the panel shows (view rectangle, layers, colour mode, cursor, legend)
+        to ``path``: PDF or PNG by its suffix; returns the path (``ValueError`` for another
+        suffix, ``OSError`` if it cannot be written). See :mod:`monitor.ui.map.export`."""
+        from monitor.ui.map.export import export_map
+
+        return export_map(self, path, scale=scale)
+
     def show_region(self, lon0: float, lat0: float, lon1: float, lat1: float) -> None:
         """Show at least this box (aspect kept)."""
         self._lock_aspect((lat0 + lat1) / 2)
