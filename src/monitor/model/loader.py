@@ -354,7 +354,17 @@ def _try(buf: bytearray, brace: int) -> tuple[list[Any], bytes] | None:
 
     from monitor.model.rows import EV_LIST
 
-    chunk = bytes(buf[: brace + 1]) + b"]"
+    at = brace + 1
+    if at < len(buf):  # "]" written in place for the copy (one copy of the window, not two)
+        kept = buf[at]
+        buf[at] = 0x5D
+        try:
+            with memoryview(buf) as view:
+                chunk = bytes(view[: at + 1])
+        finally:
+            buf[at] = kept
+    else:
+        chunk = bytes(buf) + b"]"
     try:
         return EV_LIST.decode(chunk), chunk
     except msgspec.ValidationError:
