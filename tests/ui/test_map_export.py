@@ -165,3 +165,14 @@ def test_unknown_suffix_is_refused(panel, tmp_path):
     with pytest.raises(ValueError):
         widget.export(tmp_path / "map.jpg")
     assert not (tmp_path / "map.jpg").exists()
+
+
+@needs_poppler
+def test_export_pdf_like_the_other_panels_prints_the_marking(panel, tmp_path):
+    from monitor.briefing import BriefingOptions
+
+    widget, _ctx = panel
+    out = widget.export_pdf(tmp_path / "panel", BriefingOptions(marking="SECRET//TEST"))
+    assert out.suffix == ".pdf" and out.exists()
+    text = pdf_text(out)
+    assert "SECRET//TEST" in text and "Desaguadero" in text

@@ -45,17 +45,22 @@ STATUSES = (("open", "Open"), ("restricted", "Restricted"), ("closed", "Closed")
 
 
 def export_map(
-    panel: MapPanel, path: str | os.PathLike[str], *, scale: float | None = None
+    panel: MapPanel,
+    path: str | os.PathLike[str],
+    *,
+    scale: float | None = None,
+    marking: str = "",
 ) -> Path:
     """Write what ``panel`` shows to ``path``: PDF or PNG by its suffix (``ValueError`` for
-    another). ``scale``: PNG pixels per view pixel (default :data:`PNG_SCALE`). The file is
-    written atomically (a temporary file, then a rename)."""
+    another). ``scale``: PNG pixels per view pixel (default :data:`PNG_SCALE`); ``marking``
+    (e.g. "UNCLASSIFIED") is printed at the right of the title line. The file is written
+    atomically (a temporary file, then a rename)."""
     out = Path(path)
     suffix = out.suffix.lower()
     if suffix == ".pdf":
-        data = pdf_bytes(panel)
+        data = pdf_bytes(panel, marking)
     elif suffix == ".png":
-        data = png_bytes(panel, scale or PNG_SCALE)
+        data = png_bytes(panel, scale or PNG_SCALE, marking)
     else:
         raise ValueError(f"cannot export the map as {suffix or 'a file without a suffix'!r}")
     atomic_write_bytes(out, data)
@@ -63,11 +68,11 @@ def export_map(
 
 
 # --------------------------------------------------------------------------- the two formats
-def pdf_bytes(panel: MapPanel) -> bytes:
+def pdf_bytes(panel: MapPanel, marking: str = "") -> bytes:
     """A one-page PDF the size of the view (at the screen's logical DPI), plus title and legend."""
     view = panel.view.viewport()
     base_dpi = float(panel.view.logicalDpiX() or 96)
-    frame = _Frame(panel, view.width(), view.height(), base_dpi)
+    frame = _Frame(panel, view.width(), view.height(), base_dpi, marking)
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -94,10 +99,10 @@ def pdf_bytes(panel: MapPanel) -> bytes:
     return bytes(data.data())
 
 
-def png_bytes(panel: MapPanel, scale: float = PNG_SCALE) -> bytes:
+def png_bytes(panel: MapPanel, scale: float = PNG_SCALE, marking: str = "") -> bytes:
     view = panel.view.viewport()
     base_dpi = float(panel.view.logicalDpiX() or 96)
-    frame = _Frame(panel, view.width(), view.height(), base_dpi)
+    frame = _Frame(panel, view.width(), view.height(), base_dpi, marking)
     image = QImage(
         round(frame.width * scale), round(frame.height * scale), QImage.Format.Format_ARGB32
     )
@@ -127,8 +132,11 @@ class _Frame:
 
     PAD = 8.0
 
-    def __init__(self, panel: MapPanel, view_w: int, view_h: int, base_dpi: float):
+    def __init__(
+        self, panel: MapPanel, view_w: int, view_h: int, base_dpi: float, marking: str = ""
+    ):
         self.panel = panel
+        self.marking = one_line(marking, 60)
         self.view_w, self.view_h = view_w, view_h
         ctx = panel._ctx
         scenario = ctx.scenario
@@ -200,11 +208,15 @@ class _Frame:
         text_color = panel.palette().windowText().color()
         p.setFont(self.bold)
         p.setPen(text_color)
-        p.drawText(
-            QRectF(self.PAD, 0, self.width - 2 * self.PAD, self.title_h),
-            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-            self.title,
-        )
+        line = QRectF(self.PAD, 0, self.width - 2 * self.PAD, self.title_h)
+        room = line.width()
+        if self.marking:
+            p.drawText(
+                line, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), self.marking
+            )
+            room -= QFontMetricsF(self.bold).horizontalAdvance(self.marking) + 2 * self.PAD
+        title = QFontMetricsF(self.bold).elidedText(self.title, Qt.TextElideMode.ElideRight, room)
+        p.drawText(line, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), title)
         p.restore()
         target = QRectF(0, self.title_h * scale, self.view_w * scale, self.view_h * scale)
         render_view(panel, p, target, scale)

@@ -174,6 +174,18 @@ class MapPanel(QWidget):
 
         return export_map(self, path, scale=scale)
 
+    def export_pdf(self, out, options=None):
+        """The PDF of the map as it shows now, like the other panels' ``export_pdf``
+        (``options``: :class:`~monitor.briefing.BriefingOptions`; its marking is printed)."""
+        from pathlib import Path
+
+        from monitor.ui.map.export import export_map
+
+        out = Path(out)
+        if out.suffix.lower() != ".pdf":
+            out = out.with_name(out.name + ".pdf")
+        return export_map(self, out, marking=getattr(options, "marking", ""))
+
     def show_region(self, lon0: float, lat0: float, lon1: float, lat1: float) -> None:
         """Show at least this box (aspect kept)."""
         self._lock_aspect((lat0 + lat1) / 2)

@@ -196,9 +196,10 @@ class EventPointsItem(pg.GraphicsObject):
         return img.reshape(h + 2 * pad, stride), img
 
     def _density_image(self, ix, iy, count, w: int, h: int):
-        bw, bh = (w + DENSITY_CELL - 1) // DENSITY_CELL, (h + DENSITY_CELL - 1) // DENSITY_CELL
-        bx = np.clip(ix // DENSITY_CELL, 0, bw - 1)
-        by = np.clip(iy // DENSITY_CELL, 0, bh - 1)
+        cell = max(1, round(DENSITY_CELL * self.pixel_scale))  # an export: the screen's cells
+        bw, bh = (w + cell - 1) // cell, (h + cell - 1) // cell
+        bx = np.clip(ix // cell, 0, bw - 1)
+        by = np.clip(iy // cell, 0, bh - 1)
         grid = np.bincount(by * bw + bx, weights=count, minlength=bw * bh)
         top = grid.max()
         level = np.where(grid > 0, 0.25 + 0.7 * np.log1p(grid) / math.log1p(max(top, 1.0)), 0.0)
