@@ -256,3 +256,31 @@ def test_100k_events_are_one_image_at_240_dpi_and_small(app, out_dir):
 
 def _fields(options: BriefingOptions) -> dict:
     return {f: copy.copy(getattr(options, f)) for f in options.__slots__}
+
+
+def test_monitor_brief_has_the_map_headless_and_panels_can_leave_it_out(tmp_path):
+    import os
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY")}
+    out = tmp_path / "cli.pdf"
+    base = [
+        sys.executable,
+        "-m",
+        "monitor",
+        "brief",
+        str(DEFAULT_SCENARIO),
+        "--as-of",
+        "2024-12-08",
+    ]
+    subprocess.run([*base, "-o", str(out)], check=True, env=env, capture_output=True)
+    assert "Al-Qaim – Al-Bukamal" in pdf_text(out, map_page(out))
+    without = tmp_path / "no-map.pdf"
+    subprocess.run(
+        [*base, "-o", str(without), "--panels", "crossings,feed"],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    with pytest.raises(AssertionError):
+        map_page(without)

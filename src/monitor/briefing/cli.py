@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_panels,
         default=PANELS,
         metavar="LIST",
-        help="sections to include: crossings,territory,feed (default: all)",
+        help=f"sections to include: {','.join(PANELS)} (default: all; map = the situation map)",
     )
     p.add_argument(
         "--filter",
