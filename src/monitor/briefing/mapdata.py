@@ -104,13 +104,15 @@ def map_frame(
     """(west, south, east, north) around the places with a margin, widened so that its print
     aspect (height / width, one degree of latitude 1/cos(central latitude) times as long as
     one of longitude) is within :data:`ASPECT_RANGE`; and that aspect."""
-    if not len(lons):
+    if not len(lons):  # nothing located: the world
         x0, y0, x1, y1 = WORLD
+        margin = 0.5
     else:
         x0, x1, y0, y1 = min(lons), max(lons), min(lats), max(lats)
+        margin = 0.58  # the panel's Fit-to-scenario margin
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    half_w = max((x1 - x0) * 0.58, 1.0)  # the panel's Fit-to-scenario margin
-    half_h = max((y1 - y0) * 0.58, 0.75)
+    half_w = min(max((x1 - x0) * margin, 1.0), 200.0)
+    half_h = max((y1 - y0) * margin, 0.75)
     c = math.cos(math.radians(max(-80.0, min(80.0, cy))))
     lo, hi = ASPECT_RANGE
     aspect = half_h / (half_w * c)

@@ -239,6 +239,7 @@ class MapBlock:
         self._country_labels(p, tr, rect)
         self._events(p, tr, rect)
         self._crossings(p, tr, rect)
+        self._scale_bar(p, tr, rect)
         p.restore()
         p.setPen(QPen(INK, 0.6 * k))
         p.setBrush(Qt.BrushStyle.NoBrush)
@@ -284,6 +285,33 @@ class MapBlock:
             else:
                 at = QPointF(rect.left() + 1.5 * k, y - t.height - 0.5 * k)
             t.draw(p, at.x(), at.y())
+
+    def _scale_bar(self, p: QPainter, tr: QTransform, rect: QRectF) -> None:
+        """A bar of a round length in km at the bottom right (true at the central latitude)."""
+        k = self.k
+        w, s, e, n = self.fig.frame
+        km_per_deg = 111.32 * math.cos(math.radians((s + n) / 2))
+        if km_per_deg <= 0:
+            return
+        want = (e - w) * km_per_deg / 5
+        length = max(
+            (v * 10**d for d in range(6) for v in (1, 2, 5) if v * 10**d <= want), default=1
+        )
+        bar = length / km_per_deg * tr.m11()
+        t = TextBox(self.r.writer, f"{length:,} km", self.f_legend, 80 * k, INK)
+        x1 = rect.right() - 8 * k
+        x0 = x1 - bar
+        y = rect.bottom() - 17 * k  # above the meridians' labels
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(HALO)
+        p.drawRoundedRect(
+            QRectF(x0 - 4 * k, y - t.height - 4 * k, bar + 8 * k, t.height + 8 * k), 2 * k, 2 * k
+        )
+        p.setPen(QPen(INK, 1.0 * k))
+        p.drawLine(QPointF(x0, y), QPointF(x1, y))
+        for x in (x0, x1):
+            p.drawLine(QPointF(x, y - 2.5 * k), QPointF(x, y))
+        t.draw(p, x0 + (bar - t.natural_width()) / 2, y - t.height - 1 * k)
 
     def _country_labels(self, p: QPainter, tr: QTransform, rect: QRectF) -> None:
         if not self.basemap.labels:
