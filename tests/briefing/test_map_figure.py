@@ -284,3 +284,25 @@ def test_monitor_brief_has_the_map_headless_and_panels_can_leave_it_out(tmp_path
     )
     with pytest.raises(AssertionError):
         map_page(without)
+
+
+def test_frame_aspect_is_one_over_cos_of_its_latitude_far_north_and_the_world_when_empty():
+    from monitor.briefing.mapdata import ASPECT_RANGE, map_frame
+
+    # Vaalimaa (Finland-Russia, 60.6 N) and Niirala (62.2 N): a degree of longitude is short.
+    (west, south, east, north), aspect = map_frame([27.86, 30.07], [60.58, 62.22])
+    assert west < 27.86 and east > 30.07 and south < 60.58 and north > 62.22
+    cos = math.cos(math.radians((south + north) / 2))
+    assert aspect == pytest.approx((north - south) / ((east - west) * cos))
+    assert ASPECT_RANGE[0] - 1e-9 <= aspect <= ASPECT_RANGE[1] + 1e-9
+    (west, south, east, north), _aspect = map_frame([], [])
+    assert west <= -180 and east >= 180 and south <= -55 and north >= 80
+
+
+def test_a_scenario_with_nothing_located_still_gets_a_map_page(app, out_dir):
+    obj = small_json()
+    obj["crossings"], obj["events"] = [], []
+    out = out_dir / "map-empty.pdf"
+    export_briefing_pdf(scenario_from(obj), out, BriefingOptions(as_of=AS_OF))
+    text = pdf_text(out, map_page(out))
+    assert "0 events with a location" in " ".join(text.split())
