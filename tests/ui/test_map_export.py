@@ -176,3 +176,24 @@ def test_export_pdf_like_the_other_panels_prints_the_marking(panel, tmp_path):
     assert out.suffix == ".pdf" and out.exists()
     text = pdf_text(out)
     assert "SECRET//TEST" in text and "Desaguadero" in text
+
+
+def test_the_panels_export_actions_ask_where_and_write(panel, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    widget, _ctx = panel
+    acts = widget.map_actions
+    assert acts.export_pdf_action in widget.actions()
+    assert acts.export_png_action in widget.toolbar.actions()
+    asked = []
+
+    def fake_dialog(_parent, _title, suggested, _filter):
+        asked.append(suggested)
+        return str(tmp_path / "chosen"), ""  # no suffix typed: the format's is added
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake_dialog))
+    acts.export_png_action.trigger()
+    acts.export_pdf_action.trigger()
+    assert asked[0].endswith("-map.png") and asked[1].endswith("-map.pdf")
+    assert QImage(str(tmp_path / "chosen.png")).width() > 0
+    assert (tmp_path / "chosen.pdf").read_bytes().startswith(b"%PDF")

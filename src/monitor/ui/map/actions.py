@@ -1,5 +1,5 @@
-"""The map panel's actions: Fit to scenario (Home key, toolbar, context menu) and the
-event colouring (by verification, or by category)."""
+"""The map panel's actions: Fit to scenario (Home key, toolbar, context menu), the
+event colouring (by verification, or by category) and the export (PDF, PNG)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,14 @@ class MapActions(QObject):
         self.color_action.setObjectName("mapColorByCategoryAction")
         self.color_action.setCheckable(True)
         self.color_action.setToolTip("Colour event points by category instead of by verification")
+        self.export_pdf_action = QAction("Export map as PDF…", self)
+        self.export_pdf_action.setObjectName("mapExportPdfAction")
+        self.export_pdf_action.setToolTip(
+            "Write the map as shown (view, layers, colours, cursor) to a PDF: vectors and text"
+        )
+        self.export_png_action = QAction("Export map as PNG…", self)
+        self.export_png_action.setObjectName("mapExportPngAction")
+        self.export_png_action.setToolTip("Write the map as shown to a PNG image (twice the size)")
 
     def all(self) -> list[QAction]:
-        return [self.fit_action, self.color_action]
+        return [self.fit_action, self.color_action, self.export_pdf_action, self.export_png_action]

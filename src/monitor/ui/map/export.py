@@ -67,6 +67,31 @@ def export_map(
     return out
 
 
+def ask_and_export(panel: MapPanel, suffix: str) -> Path | None:
+    """The export actions: ask where (a save dialog), write, and say so (status tip) or show
+    why not (a warning). ``suffix``: ".pdf" or ".png"."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    ctx = panel._ctx
+    folder = ctx.path.parent if ctx.path else Path.home()
+    stem = f"{ctx.path.stem if ctx.path else 'scenario'}-{ctx.cursor_time():%Y%m%d-%H%M}-map"
+    kind = "PDF files (*.pdf)" if suffix == ".pdf" else "PNG images (*.png)"
+    path, _ = QFileDialog.getSaveFileName(panel, "Export map", str(folder / (stem + suffix)), kind)
+    if not path:
+        return None
+    if not path.lower().endswith(suffix):
+        path += suffix
+    try:
+        return export_map(panel, path)
+    except (OSError, ValueError) as exc:
+        QMessageBox.warning(
+            panel,
+            "Export failed",
+            f"Could not write the map: {exc}. No file was left half-written.",
+        )
+        return None
+
+
 # --------------------------------------------------------------------------- the two formats
 def pdf_bytes(panel: MapPanel, marking: str = "") -> bytes:
     """A one-page PDF the size of the view (at the screen's logical DPI), plus title and legend."""

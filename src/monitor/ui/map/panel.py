@@ -23,6 +23,7 @@ from monitor.model.timeutil import to_ns
 from monitor.ui.context import ScenarioContext
 from monitor.ui.map.actions import MapActions
 from monitor.ui.map.colors import DIM_ALPHA, MapColors, argb32, class_colors
+from monitor.ui.map.export import ask_and_export
 from monitor.ui.map.items import ICON_PX, BaseMapItems, CountryLabelsItem, CrossingMarker, one_line
 from monitor.ui.map.layer import EventClusters, Points
 from monitor.ui.map.legend import MapLegend
@@ -94,11 +95,17 @@ class MapPanel(QWidget):
             self.addAction(act)
         self.fit_action.triggered.connect(self.fit_to_scenario)
         self.color_action.toggled.connect(self._on_color_mode)
+        acts = self.map_actions
+        acts.export_pdf_action.triggered.connect(lambda _c=False: ask_and_export(self, ".pdf"))
+        acts.export_png_action.triggered.connect(lambda _c=False: ask_and_export(self, ".png"))
 
         self.toolbar = QToolBar("Map", self)
         self.toolbar.setObjectName("mapToolBar")
         self.toolbar.addAction(self.fit_action)
         self.toolbar.addAction(self.color_action)
+        self.toolbar.addSeparator()
+        self.toolbar.addAction(self.map_actions.export_pdf_action)
+        self.toolbar.addAction(self.map_actions.export_png_action)
         self.legend = MapLegend(self)
 
         layout = QVBoxLayout(self)
