@@ -102,7 +102,7 @@ def test_pdf_export_has_names_as_text_the_cursor_and_at_most_one_image(panel, tm
     assert "Desaguadero" in text
     assert "<b>bold</b> <a href='x'>link</a>" in text  # hostile name: literal text
     assert "map as of 2024-06-15" in text
-    for word in ("Open", "Restricted", "Closed", "Unknown", "confirmed", "reported"):
+    for word in ("open", "restricted", "closed", "unknown", "confirmed", "reported"):
         assert word in text  # the legend
     assert "1 event has no location" in text
     rows = images(out)

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 PDF_DPI = 300
 PNG_SCALE = 2.0  # PNG pixels per view pixel (crisp when printed or zoomed)
 MAX_CLASSES = 10
-STATUSES = (("open", "Open"), ("restricted", "Restricted"), ("closed", "Closed"), (None, "Unknown"))
+STATUSES = ("open", "restricted", "closed", None)  # the legend's order
 
 
 def export_map(
@@ -186,8 +186,8 @@ class _Frame:
         """(kind, what, text): the panel's legend, in its order."""
         panel = self.panel
         entries: list[tuple[str, object, str]] = []
-        for status, word in STATUSES:
-            entries.append(("status", status, word))
+        for status in STATUSES:  # the words of the panel's legend and the crossings table
+            entries.append(("status", status, status or "unknown"))
         by_category = panel.color_action.isChecked()
         clusters = panel._clusters_now()
         names = tuple(clusters.categories if by_category else clusters.verifications)
