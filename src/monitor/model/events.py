@@ -220,6 +220,34 @@ class EventTable(Sequence[Event]):
         twin._odd = {k: copy.deepcopy(e, memo) for k, e in self._odd.items()}
         return twin
 
+    def columns(self) -> dict[str, Any]:
+        """A copy of what the table holds, for :mod:`monitor.model.cache` (text columns are
+        immutable Arrow arrays: shared; numbers, codes and the events kept as objects copied,
+        so later edits do not reach it). Rows are in slot order after a load."""
+        return {
+            "text": dict(self._text),
+            "num": {k: v.copy() for k, v in self._num.items()},
+            "categories": list(self._categories.values),
+            "verifications": list(self._verifications.values),
+            "exact": dict(self._exact),
+            "odd": dict(self._odd),
+            "slots": self._slots.copy(),
+        }
+
+    @classmethod
+    def of_columns(cls, builder: ColumnBuilder, got: dict[str, Any]) -> EventTable:
+        """A table of what :meth:`columns` gave (read back from the cache, say)."""
+        return cls(
+            builder,
+            {k: got["text"][k] for k in TEXT_COLUMNS},
+            {k: got["num"][k] for k in NUMBER_COLUMNS},  # (in their own types: codes int8 ...)
+            Codes(got["categories"]),
+            Codes(got["verifications"]),
+            got["exact"],
+            got["odd"],
+            got["slots"],
+        )
+
     def ids(self) -> pa.ChunkedArray:
         """The events' ids, in order."""
         return self._text["id"]

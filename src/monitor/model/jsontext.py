@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import errno
 import json
+import json.scanner
 import math
 import os
 import re
@@ -344,3 +345,110 @@ def read_json(path: str | Path) -> Any:
         raise os_problem(path, exc) from None
     with fh:
         return read_open(path, fh)[0]
+
+
+# -- the streaming reader's scanner (monitor.model.loader) ----------------------------------
+CHUNK_BYTES = 4 * 1024 * 1024  # read at a time (decoding a chunk holds the GIL: ~20 ms)
+_WS = re.compile(r"[ \t\n\r]*")
+_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+class Fallback(Exception):
+    """The streaming reader does not decide this file: the strict reader must."""
+
+
+def _fail(*_args: Any) -> Any:
+    raise Fallback
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        raise Fallback  # the strict reader reports where
+    return d
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_fail)
+_SCAN = json.scanner.make_scanner(_DECODER)  # type: ignore[arg-type]
+
+
+class TextScanner:
+    """Decoded text over the stream, for the small parts of the document; ``pos`` indexes it."""
+
+    def __init__(self, stream: Any, first: bytes):
+        self.stream = stream
+        self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self.text = ""
+        self.pos = 0
+        self._append(first, final=False)
+
+    def _append(self, data: bytes, *, final: bool) -> None:
+        try:
+            new = self.decoder.decode(data, final)
+        except UnicodeDecodeError:
+            raise Fallback from None
+        self.text = self.text[self.pos :] + new
+        self.pos = 0
+        if _SURROGATE_ESCAPE_RE.search(new):
+            raise Fallback  # \ud800-\udfff escapes: the strict reader looks for unpaired ones
+
+    def more(self) -> bool:
+        if self.stream.eof:
+            if self.decoder.getstate()[0]:  # a UTF-8 sequence cut off by the end of the file
+                self._append(b"", final=True)  # (raises Fallback)
+            return False
+        data = self.stream.read(CHUNK_BYTES)
+        self._append(data, final=not data)
+        return True
+
+    def take(self) -> bytes:
+        """The bytes read but not parsed yet (the text is emptied)."""
+        pending = self.decoder.getstate()[0]
+        rest = self.text[self.pos :].encode("utf-8") + pending
+        self.decoder.reset()
+        self.text, self.pos = "", 0
+        return rest
+
+    def give(self, data: bytes) -> None:
+        """Go on from these bytes (read from the stream already)."""
+        self._append(data, final=False)
+
+    def peek(self) -> str:
+        """Skip white space; the next character ('' at the end of the file)."""
+        while True:
+            m = _WS.match(self.text, self.pos)
+            self.pos = m.end() if m else self.pos
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if not self.more():
+                return ""
+
+    def expect(self, char: str) -> None:
+        if self.peek() != char:
+            raise Fallback
+        self.pos += 1
+
+    def value(self) -> Any:
+        """Scan one JSON value at ``pos`` (reading on until it is complete)."""
+        if self.peek() == "":
+            raise Fallback
+        while True:
+            try:
+                obj, end = _SCAN(self.text, self.pos)
+            except (StopIteration, ValueError, RecursionError) as exc:
+                if _cut_off(exc, len(self.text)) and self.more():
+                    continue
+                raise Fallback from None
+            if end >= len(self.text) and self.more():  # a number needs one more character
+                continue
+            self.pos = end
+            return obj
+
+
+def _cut_off(exc: BaseException, window: int) -> bool:
+    """Could more text complete the value that failed to scan?"""
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.pos >= window - 64 or exc.msg.startswith("Unterminated string")
+    if isinstance(exc, StopIteration):
+        return isinstance(exc.value, int) and exc.value >= window - 64
+    return False  # nested too deeply, an integer too long: the strict reader words it

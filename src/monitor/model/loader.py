@@ -22,11 +22,9 @@ of the file read); ``cancel()`` is polled as often and the load stops with
 
 from __future__ import annotations
 
-import codecs
 import gc
 import hashlib
-import json
-import json.scanner
+import io
 import os
 import re
 import time
@@ -36,6 +34,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from monitor.model import cache
 from monitor.model.entities import SCHEMA_VERSION, Scenario
 from monitor.model.errors import (
     CancelCheck,
@@ -44,7 +43,16 @@ from monitor.model.errors import (
     ProgressCallback,
     ScenarioError,
 )
-from monitor.model.jsontext import SNIFF_BYTES, first_problem, open_regular, os_problem, read_open
+from monitor.model.jsontext import (
+    CHUNK_BYTES,
+    SNIFF_BYTES,
+    Fallback,
+    TextScanner,
+    first_problem,
+    open_regular,
+    os_problem,
+    read_open,
+)
 from monitor.model.schema import TOP_KEYS, Validator, unknown_fields_ok
 from monitor.model.sections import (
     crossings_of,
@@ -60,14 +68,11 @@ if TYPE_CHECKING:
     from monitor.model.columns import ColumnBuilder
     from monitor.model.events import EventTable, TableBuilder
 
-CHUNK_BYTES = 4 * 1024 * 1024  # read at a time (decoding a chunk holds the GIL: ~20 ms)
 WINDOW_BYTES = 4 * 1024 * 1024  # events decoded per msgspec call (each call holds the GIL)
 _MAX_WINDOW_BYTES = 64 * 1024 * 1024  # one event bigger than this: the strict reader decides
 PROGRESS_INTERVAL_S = 0.1
 
-_WS = re.compile(r"[ \t\n\r]*")
 _WS_BYTES = re.compile(rb"[ \t\n\r]*")
-_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _CANONICAL_SEPARATOR = b"},\n    {"
 _CANONICAL_END = b"}\n  ]"  # the end of a top-level array of objects, canonical layout
 _BOUNDARY = re.compile(
@@ -78,10 +83,6 @@ _END = re.compile(rb"\}[ \t\n\r]*\]")  # "} ]": the end of the array (or of a ne
 
 # Bytes that never occur in a UTF-8 JSON text (a file whose tail is zeros, or garbage).
 _NEVER_IN_JSON = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\xc0\xc1\xf5-\xff]")
-
-
-class Fallback(Exception):
-    """The streaming reader does not decide this file: the strict reader must."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,25 +99,35 @@ class FileIdentity:
 _CHANGED = "the file changed while it was being read (another program is writing it); try again"
 
 
-class _Stream:
-    """The open file read front to back; every byte read is hashed once."""
+def _sig(st: os.stat_result) -> tuple[int, int, int, int]:
+    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns
 
-    def __init__(self, fh: Any):
-        self.fh = fh
+
+class _Stream:
+    """The open file read front to back; every byte read is hashed once. (``memory``: bytes
+    in memory read instead, not hashed: the rest document of a cache entry.)"""
+
+    def __init__(self, fh: Any, memory: bytes | None = None):
+        self.fh = fh if memory is None else io.BytesIO(memory)
         self.hash = hashlib.sha256()
         # Hashed in a thread of its own, chunk after chunk in order (hashlib lets go of the
         # GIL: on a second core it costs the loading nothing).
-        self.hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-hash")
+        self.hasher = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-hash")
+            if memory is None
+            else None
+        )
         self.read_bytes = 0
         self.eof = False
-        st = os.fstat(fh.fileno())
-        self.stat = st
-        self.size = max(st.st_size, 1)
+        self.stat = os.fstat(fh.fileno()) if memory is None else None
+        self.size = max(self.stat.st_size if self.stat else len(memory or b""), 1)
+        self.span: tuple[int, int] | None = None  # where the events array is, in bytes
 
     def read(self, n: int) -> bytes:
         data = self.fh.read(n) if not self.eof else b""
         if data:
-            self.hasher.submit(self.hash.update, data)
+            if self.hasher is not None:
+                self.hasher.submit(self.hash.update, data)
             self.read_bytes += len(data)
         else:
             self.eof = True
@@ -124,31 +135,20 @@ class _Stream:
 
     def close(self) -> None:
         """Wait for the hashing thread to finish (every chunk read is hashed then)."""
-        self.hasher.shutdown(wait=True)
+        if self.hasher is not None:
+            self.hasher.shutdown(wait=True)
 
     def changed(self) -> bool:
         """Has the file changed since it was opened (by what ``fstat`` says)?"""
-        before, after = self.stat, os.fstat(self.fh.fileno())
-        return (before.st_size, before.st_mtime_ns, before.st_ino, before.st_ctime_ns) != (
-            after.st_size,
-            after.st_mtime_ns,
-            after.st_ino,
-            after.st_ctime_ns,
-        )
+        return self.stat is not None and _sig(self.stat) != _sig(os.fstat(self.fh.fileno()))
 
     def identity(self, path: str | Path) -> FileIdentity:
         """The identity of what was read; ScenarioError if the file changed meanwhile."""
         while self.read(CHUNK_BYTES):  # (the rest: white space after the document)
             pass
         self.close()
-        before, after = self.stat, os.fstat(self.fh.fileno())
-        same = (before.st_size, before.st_mtime_ns, before.st_ino, before.st_ctime_ns) == (
-            after.st_size,
-            after.st_mtime_ns,
-            after.st_ino,
-            after.st_ctime_ns,
-        )
-        if not same or self.read_bytes != after.st_size:
+        after = os.fstat(self.fh.fileno())
+        if self.changed() or self.read_bytes != after.st_size:
             raise ScenarioError(path, [Problem("", _CHANGED)])
         return FileIdentity(self.hash.hexdigest(), after.st_size, after.st_mtime_ns, after.st_ino)
 
@@ -168,103 +168,6 @@ class _Ticker:
             if now - self.last >= PROGRESS_INTERVAL_S:
                 self.last = now
                 self.progress(0.95 * min(self.stream.read_bytes / self.stream.size, 1.0), message)
-
-
-def _fail(*_args: Any) -> Any:
-    raise Fallback
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    d = dict(pairs)
-    if len(d) != len(pairs):
-        raise Fallback  # the strict reader reports where
-    return d
-
-
-_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_fail)
-_SCAN = json.scanner.make_scanner(_DECODER)  # type: ignore[arg-type]
-
-
-class _Text:
-    """Decoded text over the stream, for the small parts of the document; ``pos`` indexes it."""
-
-    def __init__(self, stream: _Stream, first: bytes):
-        self.stream = stream
-        self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        self.text = ""
-        self.pos = 0
-        self._append(first, final=False)
-
-    def _append(self, data: bytes, *, final: bool) -> None:
-        try:
-            new = self.decoder.decode(data, final)
-        except UnicodeDecodeError:
-            raise Fallback from None
-        self.text = self.text[self.pos :] + new
-        self.pos = 0
-        if _SURROGATE_ESCAPE_RE.search(new):
-            raise Fallback  # \ud800-\udfff escapes: the strict reader looks for unpaired ones
-
-    def more(self) -> bool:
-        if self.stream.eof:
-            if self.decoder.getstate()[0]:  # a UTF-8 sequence cut off by the end of the file
-                self._append(b"", final=True)  # (raises Fallback)
-            return False
-        data = self.stream.read(CHUNK_BYTES)
-        self._append(data, final=not data)
-        return True
-
-    def take(self) -> bytes:
-        """The bytes read but not parsed yet (the text is emptied)."""
-        pending = self.decoder.getstate()[0]
-        rest = self.text[self.pos :].encode("utf-8") + pending
-        self.decoder.reset()
-        self.text, self.pos = "", 0
-        return rest
-
-    def give(self, data: bytes) -> None:
-        """Go on from these bytes (read from the stream already)."""
-        self._append(data, final=False)
-
-    def peek(self) -> str:
-        """Skip white space; the next character ('' at the end of the file)."""
-        while True:
-            m = _WS.match(self.text, self.pos)
-            self.pos = m.end() if m else self.pos
-            if self.pos < len(self.text):
-                return self.text[self.pos]
-            if not self.more():
-                return ""
-
-    def expect(self, char: str) -> None:
-        if self.peek() != char:
-            raise Fallback
-        self.pos += 1
-
-    def value(self) -> Any:
-        """Scan one JSON value at ``pos`` (reading on until it is complete)."""
-        if self.peek() == "":
-            raise Fallback
-        while True:
-            try:
-                obj, end = _SCAN(self.text, self.pos)
-            except (StopIteration, ValueError, RecursionError) as exc:
-                if _cut_off(exc, len(self.text)) and self.more():
-                    continue
-                raise Fallback from None
-            if end >= len(self.text) and self.more():  # a number needs one more character
-                continue
-            self.pos = end
-            return obj
-
-
-def _cut_off(exc: BaseException, window: int) -> bool:
-    """Could more text complete the value that failed to scan?"""
-    if isinstance(exc, json.JSONDecodeError):
-        return exc.pos >= window - 64 or exc.msg.startswith("Unterminated string")
-    if isinstance(exc, StopIteration):
-        return isinstance(exc.value, int) and exc.value >= window - 64
-    return False  # nested too deeply, an integer too long: the strict reader words it
 
 
 def _read_events(
@@ -381,7 +284,7 @@ def _stream_scenario(stream: _Stream, head: bytes, tick: _Ticker) -> Scenario:
 
     from monitor.model.columns import ColumnBuilder
 
-    text = _Text(stream, head)
+    text = TextScanner(stream, head)
     v = Validator()
     seen: set[str] = set()
     top: dict[str, Any] = {}
@@ -405,7 +308,10 @@ def _stream_scenario(stream: _Stream, head: bytes, tick: _Ticker) -> Scenario:
                 raise Fallback  # an unusual order: not worth streaming
             names = {f.id: f.name for f in top["factions"]}
             columns = ColumnBuilder(tz, sources, names, check_events=events_of)
-            events, rest = _read_events(stream, text.take(), columns, tick)
+            taken = text.take()
+            start = stream.read_bytes - len(taken)
+            events, rest = _read_events(stream, taken, columns, tick)
+            stream.span = (start, stream.read_bytes - len(rest))
             text.give(rest)
             top[key] = events
         else:
@@ -475,12 +381,7 @@ def _strict(path: str | Path, fh: Any, tick: _Ticker) -> tuple[Scenario, FileIde
 
     def changed(data_size: int | None) -> bool:
         after = os.fstat(fh.fileno())
-        return (before.st_size, before.st_mtime_ns, before.st_ino, before.st_ctime_ns) != (
-            after.st_size,
-            after.st_mtime_ns,
-            after.st_ino,
-            after.st_ctime_ns,
-        ) or (data_size is not None and data_size != after.st_size)
+        return _sig(before) != _sig(after) or (data_size is not None and data_size != after.st_size)
 
     try:
         obj, data = read_open(path, fh)
@@ -498,14 +399,63 @@ def _strict(path: str | Path, fh: Any, tick: _Ticker) -> tuple[Scenario, FileIde
     return scenario_from_json(obj, path), identity
 
 
+def _from_cache(fh: Any, tick: _Ticker) -> tuple[Scenario, FileIdentity] | None:
+    """The scenario from the reopen cache (:mod:`monitor.model.cache`), if it has an entry
+    for this file and the file's SHA-256 is the entry's; else None (load it normally)."""
+    st = os.fstat(fh.fileno())
+    entry = cache.find(st)
+    if entry is None:
+        return None
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="monitor-cache")
+    try:
+        digest = cache.hash_file(fh.fileno(), pool)  # (both hashes in threads: no GIL held)
+        try:
+            got = cache.Read(entry, pool)
+            rest = _Stream(fh, got.rest)
+            scenario = _stream_scenario(rest, rest.read(SNIFF_BYTES), tick)
+            from monitor.model.columns import ColumnBuilder
+            from monitor.model.events import EventTable
+
+            columns = ColumnBuilder(
+                scenario.tz,
+                scenario.sources_by_id(),
+                {f.id: f.name for f in scenario.factions},
+                strict=False,
+                check_events=events_of,
+            )
+            table = EventTable.of_columns(columns, got.columns(list(scenario.table)))
+            tick("Checking the file")
+            same = got.check.result() == entry.check and digest.result() == (
+                entry.sha256,
+                st.st_size,
+            )
+        except (LoadCancelled, MemoryError):
+            raise
+        except Exception:  # a damaged or foreign entry: the normal load decides
+            return None
+        if not same or _sig(st) != _sig(os.fstat(fh.fileno())):
+            return None
+    finally:
+        pool.shutdown(wait=True)
+    scenario.events = table
+    return scenario, FileIdentity(entry.sha256, st.st_size, st.st_mtime_ns, st.st_ino)
+
+
 def load_identified(
     path: str | Path,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
+    *,
+    use_cache: bool | None = None,
 ) -> tuple[Scenario, FileIdentity]:
     """Read, validate and return the scenario at ``path`` with the identity of the bytes
     read. Raises :class:`ScenarioError` naming the file, each JSON path and reason (also
-    when the file changed while it was read), :class:`LoadCancelled` if cancelled."""
+    when the file changed while it was read), :class:`LoadCancelled` if cancelled.
+
+    ``use_cache`` (default: on unless ``MONITOR_CACHE=0``): an unchanged big file opened
+    again is read from the reopen cache (:mod:`monitor.model.cache`), and a big file loaded
+    is written to it afterwards, in the background; the scenario is the same either way."""
+    use_cache = cache.enabled() if use_cache is None else use_cache
     # The garbage collector would walk the growing heap again and again while objects are
     # made (none of them in a cycle): paused, and what exists frozen afterwards.
     paused = gc.isenabled()
@@ -521,6 +471,12 @@ def load_identified(
                 stream = _Stream(fh)
                 tick = _Ticker(progress, cancel, stream)
                 tick("Reading")
+                cached = _from_cache(fh, tick) if use_cache else None
+                if cached is not None:
+                    gc.freeze()
+                    if progress is not None:
+                        progress(1.0, "Loaded")
+                    return cached
                 head = stream.read(SNIFF_BYTES)
                 problem = first_problem(head, _Peek(stream))
                 if problem is not None:
@@ -528,6 +484,8 @@ def load_identified(
                 try:
                     scenario = _stream_scenario(stream, head, tick)
                     identity = stream.identity(path)
+                    if use_cache and stream.span and identity.size >= cache.MIN_BYTES:
+                        cache.store_later(path, identity, stream.span, scenario.table)
                 except Fallback:
                     stream.close()
                     if stream.changed():  # (read again, it could be another version: say so)
