@@ -191,3 +191,17 @@ def test_deep_nesting_is_refused_without_exhausting_the_stack(scenario) -> None:
         deep = [deep]
     with pytest.raises(ChangeError, match="nested more than"):
         ChangeLog(scenario).apply(scenario_field_change(scenario, "key_judgements", deep))
+
+
+def test_a_batch_of_new_events_is_checked_once_and_is_all_or_nothing(scenario) -> None:
+    log = ChangeLog(scenario)
+    new = [entity_change(EVENT, f"n{i}", None, {**NEW_EVENT, "id": f"n{i}"}) for i in range(50)]
+    assert log.apply_batch(new) == 50
+    assert len(scenario.events) == 54 and scenario.event("n49").title == NEW_EVENT["title"]
+    assert log.apply_batch(new) == 0  # the same changes again: nothing
+    before = _saved(scenario)
+    bad = [entity_change(EVENT, f"m{i}", None, {**NEW_EVENT, "id": f"m{i}"}) for i in range(5)]
+    bad.append(entity_change(EVENT, "m5", None, {**NEW_EVENT, "id": "m5", "source_ids": ["nope"]}))
+    with pytest.raises(ChangeError, match="nope"):
+        log.apply_batch([scenario_field_change(scenario, "key_judgements", "x"), *bad])
+    assert _saved(scenario) == before  # nothing of the refused batch stayed
