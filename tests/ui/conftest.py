@@ -10,9 +10,13 @@ from PySide6.QtWidgets import QMessageBox
 def _no_blocking_dialogs(monkeypatch):
     """Windows closed at teardown with unsaved edits discard them instead of asking;
     tests that exercise the prompts patch these again."""
-    from monitor.ui.main_window import MainWindow
+    from monitor.ui.file_actions import FileActions
 
-    monkeypatch.setattr(MainWindow, "ask_unsaved_changes", lambda self: QMessageBox.StandardButton.Discard)
-    monkeypatch.setattr(MainWindow, "ask_recovery", lambda self, recovery: False)
-    monkeypatch.setattr(MainWindow, "ask_overwrite_newer", lambda self: QMessageBox.StandardButton.Cancel)
+    monkeypatch.setattr(
+        FileActions, "ask_unsaved_changes", lambda self: QMessageBox.StandardButton.Discard
+    )
+    monkeypatch.setattr(FileActions, "ask_recovery", lambda self, recovery: False)
+    monkeypatch.setattr(
+        FileActions, "ask_overwrite_newer", lambda self: QMessageBox.StandardButton.Cancel
+    )
     monkeypatch.setattr(QMessageBox, "exec", lambda self: QMessageBox.StandardButton.Cancel)

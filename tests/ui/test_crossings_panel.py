@@ -11,8 +11,8 @@ from PySide6.QtGui import QColor
 
 from monitor.model import CrossingStatus, Moment, StatusEntry
 from monitor.ui.context import ScenarioContext
-from monitor.ui.crossing_model import STATUS_COLORS, CrossingColumn, CrossingRole
-from monitor.ui.crossings_panel import CrossingsPanel
+from monitor.ui.crossings.panel import CrossingsPanel
+from monitor.ui.crossings.status import STATUS_COLORS, CrossingColumn, CrossingRole
 
 BAGHDAD = timezone(timedelta(hours=3))
 BEFORE_CLOSURE = datetime(2024, 11, 29, 12, 0, tzinfo=BAGHDAD)
@@ -103,7 +103,9 @@ def test_cursor_move_updates_cursor_columns_without_reset(panel, ctx, qtbot):
     model.modelReset.connect(lambda: resets.append(True))
 
     def mark(a, b, _roles=()):
-        changed.update((r, c) for r in range(a.row(), b.row() + 1) for c in range(a.column(), b.column() + 1))
+        changed.update(
+            (r, c) for r in range(a.row(), b.row() + 1) for c in range(a.column(), b.column() + 1)
+        )
 
     model.dataChanged.connect(mark)
     ctx.set_cursor(datetime(2024, 11, 20, tzinfo=BAGHDAD))  # before the closure
@@ -114,7 +116,9 @@ def test_cursor_move_updates_cursor_columns_without_reset(panel, ctx, qtbot):
     assert {(r, CrossingColumn.STRIP) for r in range(rows)} <= changed
     # ... and the crossing whose status changed has its status, since and note marked too.
     qaim = next(r for r in range(rows) if model.index(r, 0).data(CrossingRole.ID) == "qaim")
-    assert {(qaim, c) for c in (CrossingColumn.STATUS, CrossingColumn.SINCE, CrossingColumn.NOTE)} <= changed
+    assert {
+        (qaim, c) for c in (CrossingColumn.STATUS, CrossingColumn.SINCE, CrossingColumn.NOTE)
+    } <= changed
     assert text(panel, "qaim", CrossingColumn.STATUS).lower().startswith("closed")
     assert not resets
 
@@ -162,7 +166,7 @@ def test_arabic_local_name_is_shown(panel):
     assert text(panel, "qaim", CrossingColumn.LOCAL_NAME) == "القائم – البوكمال"
     assert not panel.view.isColumnHidden(CrossingColumn.LOCAL_NAME)
     tip = cell(panel, "qaim", CrossingColumn.NAME).data(Qt.ItemDataRole.ToolTipRole)
-    assert "\u2068القائم – البوكمال\u2069" in tip  # isolated: mixed with Latin text
+    assert "\u2068القائم – البوكمال\u2069" in tip  # isolated: mixed with Latin text  # noqa: RUF001
 
 
 @pytest.mark.parametrize("hostile", ['<img src="file:///etc/hostname">', "<b>x</b>"])
@@ -259,7 +263,7 @@ def test_future_mode_hides_later_changes_in_the_strip(panel, ctx):
 
 
 def test_model_passes_qt_model_tester(qtmodeltester, ctx):
-    from monitor.ui.crossing_model import CrossingTableModel
+    from monitor.ui.crossings.model import CrossingTableModel
 
     ctx.set_cursor(AFTER_CLOSURE)
     model = CrossingTableModel(ctx)

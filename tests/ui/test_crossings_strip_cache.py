@@ -11,8 +11,8 @@ from PySide6.QtGui import QColor, QPalette
 
 from monitor.model import CrossingStatus, Moment, StatusEntry
 from monitor.ui.context import ScenarioContext
-from monitor.ui.crossing_model import STATUS_COLORS, CrossingColumn, CrossingRole, strip_span
-from monitor.ui.crossings_panel import CrossingsPanel
+from monitor.ui.crossings.panel import CrossingsPanel
+from monitor.ui.crossings.status import STATUS_COLORS, CrossingColumn, CrossingRole, strip_span
 from monitor.ui.history_panel import HistoryPanel
 
 BAGHDAD = timezone(timedelta(hours=3))
@@ -69,7 +69,14 @@ def cursor_columns(image, rect) -> list[int]:
         dark = 0
         for y in range(rect.top(), rect.bottom() + 1):
             c = image.pixelColor(x, y)
-            if max(abs(c.red() - target.red()), abs(c.green() - target.green()), abs(c.blue() - target.blue())) <= 30:
+            if (
+                max(
+                    abs(c.red() - target.red()),
+                    abs(c.green() - target.green()),
+                    abs(c.blue() - target.blue()),
+                )
+                <= 30
+            ):
                 dark += 1
         if dark >= rect.height() // 2:
             found.append(x)
@@ -221,7 +228,8 @@ def test_a_new_entry_is_inserted_into_the_audit_list_without_a_rebuild(qtbot, ct
     timeline = qaim.timeline()
     at = {
         "latest": timeline[-1].time.instant + timedelta(days=3),
-        "middle": timeline[0].time.instant + (timeline[1].time.instant - timeline[0].time.instant) / 2,
+        "middle": timeline[0].time.instant
+        + (timeline[1].time.instant - timeline[0].time.instant) / 2,
         "same time as another": timeline[1].time.instant,
     }[when]
     resets: list[bool] = []
@@ -233,7 +241,9 @@ def test_a_new_entry_is_inserted_into_the_audit_list_without_a_rebuild(qtbot, ct
 
     def shown() -> list[tuple]:
         m = panel.model
-        return [tuple(m.index(r, c).data() for c in range(m.columnCount())) for r in range(m.rowCount())]
+        return [
+            tuple(m.index(r, c).data() for c in range(m.columnCount())) for r in range(m.rowCount())
+        ]
 
     got = shown()
     fresh = HistoryPanel(ctx, lambda _change: None)

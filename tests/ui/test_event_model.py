@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from datetime import datetime, timedelta, timezone
 
@@ -18,6 +19,11 @@ from monitor.ui.feed.columns import EventColumn, EventIdRole
 from monitor.ui.feed.model import EventTableModel
 
 BAGHDAD = timezone(timedelta(hours=3))
+
+
+def edit_event(scenario: Scenario, event_id: str, **fields) -> None:
+    """Change fields of one event in the scenario's event table (events are views)."""
+    scenario.events.replace(dataclasses.replace(scenario.event(event_id), **fields))
 
 
 @pytest.fixture
@@ -112,7 +118,7 @@ def test_military_time_shows_dtg_and_updates_in_place(ctx, model, qtbot):
 
 
 def test_each_verification_state_has_own_text_font_and_colour(qapp, small):
-    small.event("e2").verification = Verification.DISPUTED
+    edit_event(small, "e2", verification=Verification.DISPUTED)
     model = EventTableModel(ScenarioContext(small))
     states = {"e1": "confirmed", "e2": "disputed", "e3": "denied", "e4": "reported"}
     texts = {s: cell(model, e, EventColumn.VERIFICATION) for e, s in states.items()}
@@ -139,9 +145,9 @@ def test_each_verification_state_has_own_text_font_and_colour(qapp, small):
 def test_grade_is_admiralty_code_with_explained_tooltip(model):
     assert cell(model, "e2", EventColumn.GRADE) == "B2"
     tip = plain(cell(model, "e2", EventColumn.GRADE, Qt.ItemDataRole.ToolTipRole))
-    assert "B – usually reliable, 2 – probably true" in tip  # noqa: RUF001
+    assert "B – usually reliable, 2 – probably true" in tip
     assert cell(model, "e3", EventColumn.GRADE) == "D5"
-    assert "D – not usually reliable, 5 – improbable" in plain(  # noqa: RUF001
+    assert "D – not usually reliable, 5 – improbable" in plain(
         cell(model, "e3", EventColumn.GRADE, Qt.ItemDataRole.ToolTipRole)
     )
 
@@ -186,7 +192,7 @@ def test_set_matches_shows_only_those_positions_in_current_order(model):
 
 
 def test_tooltips_show_hostile_text_literally(qapp, small):
-    small.event("e1").title = '<img src="file:///etc/hostname"><b>x</b>'
+    edit_event(small, "e1", title='<img src="file:///etc/hostname"><b>x</b>')
     model = EventTableModel(ScenarioContext(small))
     tip = cell(model, "e1", EventColumn.TITLE, Qt.ItemDataRole.ToolTipRole)
     assert "<img" not in tip

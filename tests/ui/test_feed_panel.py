@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -18,6 +19,11 @@ from monitor.ui.feed.filters import SEARCH_DEBOUNCE_MS
 
 BAGHDAD = timezone(timedelta(hours=3))
 HOSTILE = '<img src="file:///etc/hostname"><a href="http://x">y</a>'
+
+
+def edit_event(scenario: Scenario, event_id: str, **fields) -> None:
+    """Change fields of one event in the scenario's event table (events are views)."""
+    scenario.events.replace(dataclasses.replace(scenario.event(event_id), **fields))
 
 
 def make_panel(qtbot, scenario: Scenario, path=None) -> tuple[FeedPanel, ScenarioContext]:
@@ -107,7 +113,7 @@ def test_escape_in_search_clears_it(qtbot, feed):
     ],
 )
 def test_search_matches_summary_actors_location(qtbot, small, text, expected):
-    small.event("e4").summary = None  # e4 can then only match "Rebels" through its actor
+    edit_event(small, "e4", summary=None)  # e4 can then only match "Rebels" through its actor
     panel, _ctx = make_panel(qtbot, small)
     panel.set_filter(text=text)
     assert shown_ids(panel) == expected
@@ -251,7 +257,7 @@ def test_detail_pane_shows_summary_time_grade_and_sources(feed):
         "2024-11-30 14:05 UTC+03:00",
         "2024-11-30 11:05:00Z",
         "B2",
-        "B – usually reliable, 2 – probably true",  # noqa: RUF001
+        "B – usually reliable, 2 – probably true",
         "Confirmed",
         "Iraqi JOC",
         "Al-Qaim (34.3975, 40.9770)",
@@ -281,8 +287,7 @@ def test_hostile_title_is_shown_literally_and_loads_nothing(qtbot, small, monkey
         return None
 
     monkeypatch.setattr(DetailBrowser, "loadResource", recording_load)
-    small.event("e2").title = HOSTILE
-    small.event("e2").summary = "<script>alert(1)</script>"
+    edit_event(small, "e2", title=HOSTILE, summary="<script>alert(1)</script>")
     panel, ctx = make_panel(qtbot, small)
     ctx.select_event("e2")
     panel.detail.grab()  # paint, so any image would be requested
@@ -363,9 +368,10 @@ def test_scenario_replaced_rebuilds_menus_and_resets_filters(qtbot, feed, small_
     panel, ctx = feed
     panel.set_filter(text="hama")
     other = load_scenario(small_path)
-    other.events[0].category = "humanitarian"
-    other.events[0].verification = Verification.DISPUTED
-    other.events = other.events[:3]
+    edit_event(
+        other, other.events[0].id, category="humanitarian", verification=Verification.DISPUTED
+    )
+    other.events = other.table_of(other.events[:3])
     ctx.replace_scenario(other, small_path)
     cats = [a.data() for a in panel.category_menu.actions() if a.isCheckable()]
     assert cats == ["border", "humanitarian"]
@@ -386,7 +392,7 @@ def test_table_rows_are_single_line_and_title_stretches(feed):
 
 
 def test_rich_text_lookalike_in_table_tooltip_is_plain(qtbot, small):
-    small.event("e3").title = HOSTILE
+    edit_event(small, "e3", title=HOSTILE)
     panel, _ctx = make_panel(qtbot, small)
     tip = panel.model.index(panel.model.row_of_id("e3"), EventColumn.TITLE).data(
         Qt.ItemDataRole.ToolTipRole

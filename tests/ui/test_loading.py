@@ -1,4 +1,5 @@
-"""Opening scenarios in a worker thread: progress, Cancel keeps the old scenario, errors reach the user."""
+"""Opening scenarios in a worker thread: progress, Cancel keeps the old scenario, errors reach
+the user."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtWidgets import QPushButton
 
 from monitor.model.storage import FileStorage
 from monitor.ui import MainWindow
+from monitor.ui.file_actions import FileActions
 
 
 @pytest.fixture
@@ -33,8 +35,8 @@ def test_background_load_reports_progress_and_swaps_in(window, qtbot, tmp_path, 
     path = _bigger(tmp_path, small_path)
     seen = []
     with qtbot.waitSignal(window.open_finished, timeout=20000) as blocker:
-        assert window.open_path(path, background=True)
-        window.loader.progress.connect(lambda f, msg: seen.append((f, msg)))
+        assert window.open_file(path, background=True)
+        window.files.loader.progress.connect(lambda f, msg: seen.append((f, msg)))
     assert blocker.args == [True]
     assert window.ctx.scenario.info.title == "Bigger scenario"
     assert window.feed_panel.count_label.text() == "3000 of 3000 events"
@@ -45,8 +47,8 @@ def test_background_load_reports_progress_and_swaps_in(window, qtbot, tmp_path, 
 def test_cancel_keeps_the_open_scenario(window, qtbot, tmp_path, small_path):
     path = _bigger(tmp_path, small_path)
     with qtbot.waitSignal(window.open_finished, timeout=20000) as blocker:
-        window.open_path(path, background=True)
-        window.progress_dialog.findChild(QPushButton).click()  # the user presses Cancel
+        window.open_file(path, background=True)
+        window.files.progress_dialog.findChild(QPushButton).click()  # the user presses Cancel
     assert blocker.args == [False]
     assert window.ctx.scenario.info.title == "Small test scenario"
     assert "cancelled" in window.statusBar().currentMessage()
@@ -60,7 +62,7 @@ def test_invalid_file_in_worker_shows_problem_dialog(window, qtbot, tmp_path, sm
     doc["events"][1]["verification"] = "rumoured"
     bad.write_text(json.dumps(doc), encoding="utf-8")
     with qtbot.waitSignal(window.open_finished, timeout=20000) as blocker:
-        window.open_path(bad, background=True)
+        window.open_file(bad, background=True)
     assert blocker.args == [False]
     assert "events[1].verification" in window.last_error_dialog.detailedText()
     assert window.ctx.scenario.info.title == "Small test scenario"
@@ -74,7 +76,7 @@ def test_unexpected_worker_error_reaches_the_user(window, qtbot, tmp_path, small
 
     monkeypatch.setattr(FileStorage, "load", broken)
     with qtbot.waitSignal(window.open_finished, timeout=20000):
-        window.open_path(path, background=True)
+        window.open_file(path, background=True)
     assert "disk on fire" in window.last_error_dialog.detailedText()
     assert window.ctx.scenario.info.title == "Small test scenario"
 
@@ -83,13 +85,17 @@ def test_large_file_asks_first(window, tmp_path, small_path, monkeypatch):
     path = _bigger(tmp_path, small_path)
     window.prefs.large_file_mb = 0
     asked = []
-    monkeypatch.setattr(MainWindow, "ask_large_file", lambda self, p, size: asked.append(size) or False)
-    assert window.open_path(path) is False
+    monkeypatch.setattr(
+        FileActions, "ask_large_file", lambda self, p, size: asked.append(size) or False
+    )
+    assert window.open_file(path) is False
     assert asked and asked[0] == path.stat().st_size
     assert window.ctx.scenario.info.title == "Small test scenario"
 
 
-def test_a_big_file_is_indexed_for_search_in_the_worker(window, qtbot, tmp_path, small_path, monkeypatch):
+def test_a_big_file_is_indexed_for_search_in_the_worker(
+    window, qtbot, tmp_path, small_path, monkeypatch
+):
     from monitor.model import fast_load, search
 
     monkeypatch.setattr(fast_load, "COLUMNAR_MIN_BYTES", 0)  # column-wise, as big files load
@@ -98,8 +104,8 @@ def test_a_big_file_is_indexed_for_search_in_the_worker(window, qtbot, tmp_path,
     path = _bigger(tmp_path, small_path)
     seen = []
     with qtbot.waitSignal(window.open_finished, timeout=30000) as blocker:
-        assert window.open_path(path, background=True)
-        window.loader.progress.connect(lambda f, msg: seen.append((f, msg)))
+        assert window.open_file(path, background=True)
+        window.files.loader.progress.connect(lambda f, msg: seen.append((f, msg)))
     assert blocker.args == [True]
     assert search.index_for(window.ctx.events_frame) is not None  # typing needs no scan at once
     assert any("Indexing" in msg for _, msg in seen)
@@ -107,36 +113,3 @@ def test_a_big_file_is_indexed_for_search_in_the_worker(window, qtbot, tmp_path,
     window.feed_panel.search_edit.setText("event 2999")
     window.feed_panel._apply_filter()
     assert window.feed_panel.count_label.text() == "1 of 3000 events"
-
-
-def test_the_open_dialog_readies_the_helper_and_a_big_file_loads_with_it(
-    window, qtbot, tmp_path, small_path, monkeypatch
-):
-    """While the analyst picks a file, the helper process for big files starts; the load
-    then shares the windows of the events with it and shows the same scenario."""
-    from monitor.model import columnar, fast_load, helpers
-
-    if not helpers.available():
-        pytest.skip("no helper process here")
-    helpers.stop()
-    path = _bigger(tmp_path, small_path, n=6000)
-
-    def pick(*_args, **_kw):
-        assert helpers.helper_pid() is not None  # started before the dialog shows
-        assert helpers.wait_ready(30)
-        return str(path), ""
-
-    monkeypatch.setattr("monitor.ui.main_window.QFileDialog.getOpenFileName", pick)
-    monkeypatch.setattr(fast_load, "COLUMNAR_MIN_BYTES", 0)
-    monkeypatch.setattr(columnar, "WINDOW_BYTES", 32_768)
-    given = []
-    submit = helpers.Session.submit
-    monkeypatch.setattr(
-        helpers.Session, "submit", lambda self, *a: (given.append(a[0]), submit(self, *a))
-    )
-    with qtbot.waitSignal(window.open_finished, timeout=30000) as blocker:
-        window.open_action.trigger()
-    assert blocker.args == [True]
-    assert given  # the helper read part of it
-    assert window.feed_panel.count_label.text() == "6000 of 6000 events"
-    assert window.ctx.scenario.events[5999].title == "Generated event 5999"

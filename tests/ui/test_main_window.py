@@ -1,4 +1,5 @@
-"""The dashboard window as a user meets it: docks, menus, shortcuts, one time cursor, layout, opening files."""
+"""The dashboard window as a user meets it: docks, menus, shortcuts, one time cursor, layout,
+opening files."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDockWidget, QMessageBox
 
 from monitor.ui import MainWindow
-from monitor.ui.crossing_model import CrossingColumn
+from monitor.ui.crossings.status import CrossingColumn
 
 BAGHDAD = timezone(timedelta(hours=3))
 
@@ -103,7 +104,10 @@ def test_ctrl_f_focuses_search_and_filter_narrows(window, qtbot):
     window.activateWindow()
     window.crossings_panel.view.setFocus()
     QTest.keyClick(window.crossings_panel.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    assert window.feed_panel.search_edit.hasFocus() or window.focusWidget() is window.feed_panel.search_edit
+    assert (
+        window.feed_panel.search_edit.hasFocus()
+        or window.focusWidget() is window.feed_panel.search_edit
+    )
     qtbot.keyClicks(window.feed_panel.search_edit, "hama")
     qtbot.waitUntil(lambda: window.feed_panel.count_label.text() == "1 of 4 events", timeout=2000)
 
@@ -137,12 +141,18 @@ def test_layout_restores_after_reopening(qtbot, small_path):
     w2 = MainWindow(small_path)
     qtbot.addWidget(w2)
     w2.show()
-    assert w2.dockWidgetArea(w2.findChild(QDockWidget, "territoryDock")) == Qt.DockWidgetArea.BottomDockWidgetArea
+    assert (
+        w2.dockWidgetArea(w2.findChild(QDockWidget, "territoryDock"))
+        == Qt.DockWidgetArea.BottomDockWidgetArea
+    )
     assert not w2.findChild(QDockWidget, "crossingsDock").isVisible()
 
     w2.reset_layout_action.trigger()
     assert w2.findChild(QDockWidget, "crossingsDock").isVisible()
-    assert w2.dockWidgetArea(w2.findChild(QDockWidget, "territoryDock")) == Qt.DockWidgetArea.RightDockWidgetArea
+    assert (
+        w2.dockWidgetArea(w2.findChild(QDockWidget, "territoryDock"))
+        == Qt.DockWidgetArea.RightDockWidgetArea
+    )
 
 
 def test_bad_file_keeps_current_scenario_and_lists_problems(window, tmp_path):
@@ -151,7 +161,7 @@ def test_bad_file_keeps_current_scenario_and_lists_problems(window, tmp_path):
     doc["events"][0]["time"] = "2024-02-30"
     doc["crossings"][0]["kind"] = "tunnel"
     bad.write_text(json.dumps(doc), encoding="utf-8")
-    assert window.open_path(bad) is False
+    assert window.open_file(bad) is False
     assert window.ctx.scenario.info.title == "Small test scenario"
     box = window.last_error_dialog
     assert isinstance(box, QMessageBox)
@@ -166,7 +176,7 @@ def test_open_other_scenario_replaces_everything(window, tmp_path):
     doc["scenario"]["title"] = "Another region"
     doc["events"] = doc["events"][:2]
     other.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    assert window.open_path(other)
+    assert window.open_file(other)
     assert "Another region" in window.windowTitle() and "other.json" in window.windowTitle()
     assert window.feed_panel.count_label.text() == "2 of 2 events"
 
@@ -174,7 +184,10 @@ def test_open_other_scenario_replaces_everything(window, tmp_path):
 def test_military_time_option_changes_feed_times(window):
     window.ctx.set_cursor(datetime(2024, 12, 10, tzinfo=BAGHDAD))
     window.military_time_action.setChecked(True)
-    texts = [window.feed_panel.model.index(r, 0).data() for r in range(window.feed_panel.model.rowCount())]
+    texts = [
+        window.feed_panel.model.index(r, 0).data()
+        for r in range(window.feed_panel.model.rowCount())
+    ]
     assert "301105Z NOV 24" in texts  # 2024-11-30 14:05 +03:00
     assert any(t.startswith("27") and "NOV 24" in t and ":" not in t for t in texts)
 

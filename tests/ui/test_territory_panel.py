@@ -12,7 +12,7 @@ from PySide6.QtTest import QTest
 
 from monitor.model import Moment, TerritoryShare
 from monitor.ui.context import ScenarioContext
-from monitor.ui.territory_panel import TerritoryPanel
+from monitor.ui.territory import TerritoryPanel
 
 HOSTILE = '<img src="file:///etc/hostname">'
 
@@ -102,7 +102,7 @@ def test_one_filled_area_per_faction_in_its_colour(qtbot, small, small_path):
         ("Rebels", "#27ae60", True),
         ("Kurdish forces", "#f1c40f", True),
     ]
-    legend_texts = [w.label.text() for w in panel._legend_widgets]
+    legend_texts = [w.label.text() for w in panel.legend.entries]
     assert any("estimate" in t for t in legend_texts)
 
 
@@ -129,7 +129,7 @@ def test_a_far_off_event_does_not_squash_the_chart(qtbot, small, small_path):
     (x0, x1), _ = vb.viewRange()
     assert x0 <= panel.x_of(date(2024, 11, 26)) and x1 < later.timestamp()
     assert x1 - x0 < 20 * 86400  # opens on the territory dates and the events around them
-    hint = panel._hint_right
+    hint = panel.lane.hint_right
     assert hint.isVisible() and hint.textItem.toPlainText() == "1 later event \u25b8"
     # the user can still zoom out to everything
     f0, f1 = panel.frame_range()
@@ -181,7 +181,8 @@ def test_hover_shows_the_shares_at_that_date(qtbot, small, small_path):
     # the pointer leaves: back to the values at the cursor
     panel.ctx.set_cursor(datetime(2024, 12, 5, 12, tzinfo=UTC))
     _hover(qtbot, panel, _noon(panel, date(2024, 11, 26)), 50)
-    # off the plot area (over the axis corner), through the same rate-limited path as a user's pointer
+    # off the plot area (over the axis corner), through the same rate-limited path as a user's
+    # pointer
     qtbot.wait(40)
     QTest.mouseMove(panel.plot_widget.viewport(), QPoint(2, 2))
     qtbot.waitUntil(lambda: panel.readout.text().startswith("Cursor 2024-12-05"), timeout=1000)
@@ -206,19 +207,19 @@ def test_clicking_a_marker_selects_its_event(qtbot, small, small_path):
 
     # selected elsewhere: the marker is highlighted
     panel.ctx.select_event("e4")
-    hx, hy = panel._highlight.getData()
+    hx, hy = panel.lane.ring.getData()
     assert (hx[0], hy[0]) == pytest.approx(panel.marker_point("e4"))
     panel.ctx.select_event("")
-    assert len(panel._highlight.getData()[0]) == 0
+    assert len(panel.lane.ring.getData()[0]) == 0
 
 
 def test_many_events_are_aggregated_per_day_and_stay_clickable(qtbot, small, small_path):
     base = small.events[1]
     start = datetime(2024, 11, 27, 0, 30, tzinfo=UTC)
-    small.events = [
+    small.events = small.table_of(
         dataclasses.replace(base, id=f"m{i}", time=Moment(start + timedelta(minutes=7 * i)))
         for i in range(6000)
-    ]  # 6000 events over about 29 days
+    )  # 6000 events over about 29 days
     panel = _panel(qtbot, small, small_path)
     positions = panel.marker_positions()
     assert 25 <= len(positions) <= 31  # one marker per scenario day, not 6000
@@ -255,7 +256,7 @@ def test_scenario_without_territory_shows_a_note(qtbot, small, small_path):
 def test_hostile_faction_name_shows_literally(qtbot, small, small_path):
     small.factions[0].name = HOSTILE
     panel = _panel(qtbot, small, small_path)
-    labels = [w.label for w in panel._legend_widgets]
+    labels = [w.label for w in panel.legend.entries]
     hostile = [lb for lb in labels if lb.text() == HOSTILE]
     assert len(hostile) == 1
     label = hostile[0]

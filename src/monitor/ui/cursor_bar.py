@@ -5,10 +5,10 @@ It only talks to the :class:`ScenarioContext`: it sets the cursor and follows it
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QDateTime, Qt
-from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDateTimeEdit,
     QLabel,
@@ -20,15 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.model.timeutil import MAX_YEAR, MIN_YEAR, format_offset, military_dtg
-from monitor.paths import resource_path
 from monitor.ui.context import ScenarioContext
+from monitor.ui.icons import icon
 
 _STEP = timedelta(hours=1)  # slider resolution
-
-
-def icon(name: str) -> QIcon:
-    path = resource_path("icons", f"{name}.svg")
-    return QIcon(str(path)) if path.exists() else QIcon()
 
 
 class CursorBar(QToolBar):
@@ -38,7 +33,7 @@ class CursorBar(QToolBar):
         super().__init__("Time cursor", parent)
         self.setObjectName("cursorToolbar")
         self._ctx = ctx
-        self._start = self._end = datetime.now(timezone.utc)
+        self._start = self._end = datetime.now(UTC)
 
         label = QLabel(" As of ")
         self.addWidget(label)
@@ -53,7 +48,9 @@ class CursorBar(QToolBar):
         self.edit.setObjectName("cursorEdit")
         self.edit.setCalendarPopup(True)
         self.edit.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.edit.setToolTip("The moment every panel shows the situation as of (scenario time zone)")
+        self.edit.setToolTip(
+            "The moment every panel shows the situation as of (scenario time zone)"
+        )
         # The years the model can store (pandas nanosecond timestamps): 1678..2261.
         self.edit.setMinimumDateTime(QDateTime(MIN_YEAR, 1, 2, 0, 0, 0))
         self.edit.setMaximumDateTime(QDateTime(MAX_YEAR, 12, 30, 23, 59, 59))
@@ -82,7 +79,9 @@ class CursorBar(QToolBar):
         self.live_action.setObjectName("liveAction")
         self.live_action.setCheckable(True)
         self.live_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.live_action.setToolTip("Follow the present moment: show the latest known state (Ctrl+L)")
+        self.live_action.setToolTip(
+            "Follow the present moment: show the latest known state (Ctrl+L)"
+        )
         self.live_action.triggered.connect(self._on_live_triggered)
         self.addAction(self.live_action)
         live_button = self.widgetForAction(self.live_action)
@@ -113,7 +112,7 @@ class CursorBar(QToolBar):
     def _on_ctx_scenario_replaced(self) -> None:
         rng = _slider_range(self._ctx.scenario)
         if rng is None:
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             rng = (now - timedelta(days=30), now)
         start, end = rng
         self._start = (start - timedelta(days=1)).astimezone(self._ctx.tz)
@@ -135,12 +134,13 @@ class CursorBar(QToolBar):
         self.live_action.setChecked(live)
         local = when.astimezone(self._ctx.tz)
         self.zone_label.setText(f" {format_offset(local)} ")
-        utc = when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        utc = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
         tip = f"{utc}\n{military_dtg(when)}"
         self.zone_label.setToolTip(tip)
         self.edit.setToolTip(
             "The moment every panel shows the situation as of "
-            f"({self._ctx.scenario.info.timezone}).\n{tip}" + ("\nLive: following the present moment" if live else "")
+            f"({self._ctx.scenario.info.timezone}).\n{tip}"
+            + ("\nLive: following the present moment" if live else "")
         )
 
     def _on_edit_changed(self, qdt: QDateTime) -> None:

@@ -16,7 +16,6 @@ from monitor.model import fast_load
 from monitor.model.errors import Problem, ScenarioError
 from monitor.model.storage import FileStorage, LoadCancelled
 
-
 #: From this many events the search index is built before the window shows the file (a
 #: scan of ~300k events' text takes ~0.1 s a keystroke; the index ~0.5 s a 100k to build).
 INDEX_IN_WORKER_ROWS = 300_000
@@ -53,14 +52,18 @@ class _Worker(QObject):
             self.failed.emit(exc)
             return
         except MemoryError:
-            self.failed.emit(ScenarioError(self._path, [Problem("", "not enough memory to load this file")]))
+            self.failed.emit(
+                ScenarioError(self._path, [Problem("", "not enough memory to load this file")])
+            )
             return
-        except Exception as exc:  # noqa: BLE001 - any bug must reach the user as a dialog, not kill the thread
-            self.failed.emit(ScenarioError(self._path, [Problem("", f"unexpected error while loading: {exc!r}")]))
+        except Exception as exc:
+            self.failed.emit(
+                ScenarioError(self._path, [Problem("", f"unexpected error while loading: {exc!r}")])
+            )
             return
         try:
             indexed = self._index(scenario)
-        except Exception:  # noqa: BLE001 - no index: the search box scans instead, slower but right
+        except Exception:
             indexed = True
         if not indexed:
             self.cancelled.emit()

@@ -110,7 +110,7 @@ def isolate(text: str) -> str:
 
 
 def grade_meaning(reliability: str, credibility: int) -> str:
-    """``"B – usually reliable, 2 – probably true"`` (parts not given say so)."""  # noqa: RUF002
+    """``"B – usually reliable, 2 – probably true"`` (parts not given say so)."""
     rel = (
         f"{reliability} {EN_DASH} {RELIABILITY_MEANING[reliability]}"
         if reliability in RELIABILITY_MEANING

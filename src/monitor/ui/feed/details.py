@@ -135,6 +135,7 @@ def event_html(ctx: ScenarioContext, event: Event, pos: int, cursor_ns: int) -> 
     out.append(sources_html(ctx.scenario, event))
     return "\n".join(out)
 
+
 def sources_html(scenario: Scenario, event: Event) -> str:
     """The list of ``event``'s sources; only web addresses become links."""
     e = html.escape

@@ -11,7 +11,10 @@ so a keystroke costs a few vectorised passes and a repaint of the visible rows.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, QUrl
@@ -40,6 +43,9 @@ from monitor.ui.feed.filters import FilterBar
 from monitor.ui.feed.model import EventTableModel
 from monitor.ui.text import set_text_steady
 from monitor.ui.views import RangeTableView
+
+if TYPE_CHECKING:
+    from monitor.briefing import BriefingOptions
 
 FLEXIBLE_COLUMNS = (EventColumn.CATEGORY, EventColumn.ACTORS, EventColumn.LOCATION)
 MIN_TITLE_WIDTH = 160
@@ -236,9 +242,19 @@ class FeedPanel(QWidget):
         column = self.model.headerData(
             self.model.sort_column, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole
         )
-        order = "descending" if self.model.sort_order == Qt.SortOrder.DescendingOrder else "ascending"
+        order = (
+            "descending" if self.model.sort_order == Qt.SortOrder.DescendingOrder else "ascending"
+        )
         filt = "; ".join(parts) if parts else "no filter"
         return f"{self.count_label.text()} — {filt}; sorted by {column}, {order}"
+
+    def export_pdf(self, out: str | Path, options: BriefingOptions) -> Path:
+        """The feed as it shows now (rows, order, filter in words) as a PDF."""
+        from monitor.briefing import export_feed_pdf
+
+        rows = [int(r) for r in self.model.rows]
+        options = replace(options, filter_description=self.describe_filter())
+        return Path(export_feed_pdf(self._ctx.scenario, rows, out, options).path)
 
     def _update_count(self) -> None:
         # Steady: a count of another length would make the whole window lay out and repaint.

@@ -1,0 +1,249 @@
+"""The territory chart's event lane: one marker per event under the areas (stacked per day),
+or one per day when there are too many to draw one by one; the selected event's ring; and
+the counts of events left and right of the visible range."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, tzinfo
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QColor
+
+from monitor.model import Moment
+from monitor.ui.territory.colors import mix
+
+NS_PER_S = 1_000_000_000
+
+# Above this many events, markers are aggregated to one per day (count in the read-out).
+MAX_INDIVIDUAL_MARKERS = 5000
+
+# Event lane geometry, in y units (the areas use 0..100).
+LANE_TOP = -2.0
+LANE_STEP_MAX = 3.0
+LANE_MIN_HEIGHT = 12.0
+LANE_MAX_HEIGHT = 24.0
+
+VERIFICATION_STYLE = {
+    # verification -> (brush colour or None for "use foreground"/hollow, label)
+    "confirmed": ("fg", "confirmed"),
+    "reported": ("#8c8c8c", "reported"),
+    "disputed": ("#e67e22", "disputed"),
+    "denied": (None, "denied"),
+}
+
+
+@dataclass
+class Markers:
+    """Event markers as drawn: one point per event, or per day when aggregated."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    ids: list[str]  # the event a click selects (first of the day when aggregated)
+    counts: np.ndarray  # events behind each point (all 1 unless aggregated)
+    aggregated: bool
+    day_of_point: np.ndarray  # local day number of each point
+    lane_bottom: float
+
+
+def local_days(t_ns: np.ndarray, tz: tzinfo) -> np.ndarray:
+    """Proleptic ordinal of the scenario-local calendar day of each instant."""
+    local = pd.DatetimeIndex(pd.to_datetime(t_ns, unit="ns", utc=True)).tz_convert(tz)
+    naive = local.tz_localize(None).as_unit("ns").asi8
+    return naive // (86_400 * NS_PER_S) + date(1970, 1, 1).toordinal()
+
+
+def compute_markers(frame: pd.DataFrame, tz: tzinfo) -> Markers | None:
+    """The markers of the events ``frame`` (None without events)."""
+    n = len(frame)
+    if n == 0:
+        return None
+    t_ns = frame["time_ns"].to_numpy(dtype=np.int64)
+    days = local_days(t_ns, tz)
+    order = np.lexsort((np.arange(n), t_ns))  # time order, then file order
+    days_sorted = days[order]
+    starts = np.r_[True, days_sorted[1:] != days_sorted[:-1]]
+    if n > MAX_INDIVIDUAL_MARKERS:
+        first = order[starts]
+        counts = np.diff(np.r_[np.flatnonzero(starts), n])
+        day_vals = days_sorted[starts]
+        xs = np.array(
+            [Moment.of_day(date.fromordinal(int(d)), tz).instant.timestamp() for d in day_vals],
+            dtype=float,
+        )
+        height = LANE_MIN_HEIGHT
+        ys = np.full(len(xs), LANE_TOP - height / 2)
+        # Only the first event of each day: not the whole id column as Python objects.
+        first_ids = frame["id"].take(first).to_numpy(dtype=object)
+        return Markers(
+            xs, ys, [str(i) for i in first_ids], counts, True, day_vals, LANE_TOP - height
+        )
+    ids = frame["id"].to_numpy(dtype=object)
+    idx = np.arange(n)
+    group_start = np.maximum.accumulate(np.where(starts, idx, 0))
+    rank_sorted = idx - group_start
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = rank_sorted
+    per_day = int(rank.max()) + 1
+    step = min(LANE_STEP_MAX, LANE_MAX_HEIGHT / per_day)
+    height = min(LANE_MAX_HEIGHT, max(LANE_MIN_HEIGHT, step * per_day))
+    ys = LANE_TOP - step * (rank + 0.5)
+    xs = t_ns / NS_PER_S
+    return Markers(
+        xs, ys, [str(i) for i in ids], np.ones(n, dtype=np.int64), False, days, LANE_TOP - height
+    )
+
+
+def marker_colour(colour: str | None, fg: QColor) -> QColor:
+    """A VERIFICATION_STYLE colour: hollow for None, the foreground for "fg"."""
+    if colour is None:
+        return QColor(0, 0, 0, 0)
+    if colour == "fg":
+        return QColor(fg)
+    return QColor(colour)
+
+
+class Ring(pg.ScatterPlotItem):
+    """The selected-event highlight: drawn over the markers, never takes their clicks."""
+
+    def mouseClickEvent(self, ev) -> None:
+        ev.ignore()
+
+
+class EventLane:
+    """The lane's plot items: ``scatter`` (the markers; its ``sigClicked`` is the panel's),
+    ``ring`` (the selected event), ``hint_left`` / ``hint_right`` (events out of view)."""
+
+    def __init__(self, plot_item: pg.PlotItem):
+        self._plot = plot_item
+        self.markers: Markers | None = None
+        self._sorted: tuple[np.ndarray, np.ndarray] | None = None
+        self.scatter = pg.ScatterPlotItem(pxMode=True, symbol="d", size=9)
+        self.scatter.setZValue(10)
+        plot_item.addItem(self.scatter)
+        self.ring = Ring(pxMode=True, symbol="o", size=17)
+        self.ring.setZValue(11)
+        plot_item.addItem(self.ring)
+        self.hint_left = pg.TextItem("", anchor=(0, 0.5))
+        self.hint_right = pg.TextItem("", anchor=(1, 0.5))
+        for hint in (self.hint_left, self.hint_right):
+            hint.setZValue(25)
+            hint.hide()
+            plot_item.addItem(hint, ignoreBounds=True)
+
+    def set_events(self, frame: pd.DataFrame, tz: tzinfo) -> None:
+        self.markers = compute_markers(frame, tz)
+        self._sorted = None
+
+    @property
+    def middle(self) -> float:
+        """The lane's vertical middle (y)."""
+        return (LANE_TOP + self.markers.lane_bottom) / 2 if self.markers is not None else LANE_TOP
+
+    # -- colours --------------------------------------------------------------------------
+    def apply_palette(self, frame: pd.DataFrame, fg: QColor, bg: QColor, highlight: QColor) -> None:
+        self.ring.setPen(pg.mkPen(highlight, width=2.5))
+        self.ring.setBrush(pg.mkBrush(QColor(0, 0, 0, 0)))
+        for hint in (self.hint_left, self.hint_right):
+            hint.setColor(fg)
+            hint.fill = pg.mkBrush(bg)
+            hint.border = pg.mkPen(mix(fg, bg, 0.6))
+        m = self.markers
+        if m is None:
+            self.scatter.setData(x=[], y=[])
+            return
+        pen = pg.mkPen(fg, width=1)
+        mid = mix(fg, bg, 0.45)
+        data = np.array(m.ids, dtype=object)
+        if m.aggregated:
+            sizes = np.clip(7 + 2.5 * np.log10(m.counts), 7, 16)
+            self.scatter.setData(
+                x=m.xs, y=m.ys, size=sizes, pen=pen, brush=pg.mkBrush(mid), data=data
+            )
+            return
+        verification = frame["verification"].astype(str).to_numpy()
+        brushes = {
+            key: pg.mkBrush(marker_colour(colour, fg))
+            for key, (colour, _label) in VERIFICATION_STYLE.items()
+        }
+        fallback = pg.mkBrush(mid)
+        brush_list = [brushes.get(v, fallback) for v in verification]
+        self.scatter.setData(x=m.xs, y=m.ys, size=9, pen=pen, brush=brush_list, data=data)
+
+    # -- looking up -----------------------------------------------------------------------
+    def index_of(self, event_id: str, frame: pd.DataFrame, tz: tzinfo) -> int | None:
+        """The marker that stands for ``event_id`` (its day's marker when aggregated)."""
+        m = self.markers
+        if m is None or not event_id:
+            return None
+        if not m.aggregated:
+            try:
+                return m.ids.index(event_id)
+            except ValueError:
+                return None
+        rows = np.flatnonzero((frame["id"] == event_id).to_numpy(dtype=bool, na_value=False))
+        if not len(rows):
+            return None
+        day = local_days(frame["time_ns"].to_numpy(dtype=np.int64)[rows[:1]], tz)[0]
+        hits = np.flatnonzero(m.day_of_point == day)
+        return int(hits[0]) if len(hits) else None
+
+    def highlight(self, point: tuple[float, float] | None) -> None:
+        if point is None:
+            self.ring.setData(x=[], y=[])
+        else:
+            self.ring.setData(x=[point[0]], y=[point[1]])
+
+    def hit(self, scene_pos: QPointF) -> int | None:
+        """The marker under a scene position (the nearest if several), or None."""
+        if self.markers is None:
+            return None
+        pts = self.scatter.pointsAt(self.scatter.mapFromScene(scene_pos))
+        if len(pts) == 0:
+            return None
+        return self.nearest(pts, scene_pos)
+
+    def nearest(self, pts, scene_pos: QPointF) -> int:
+        vb = self._plot.getViewBox()
+        best, best_d = pts[0].index(), math.inf
+        for p in pts:
+            sp = vb.mapViewToScene(p.pos())
+            d = (sp.x() - scene_pos.x()) ** 2 + (sp.y() - scene_pos.y()) ** 2
+            if d < best_d:
+                best, best_d = p.index(), d
+        return best
+
+    def sorted_xs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Marker xs in ascending order, with the events behind each."""
+        m = self.markers
+        assert m is not None
+        if self._sorted is None:
+            order = np.argsort(m.xs, kind="stable")
+            self._sorted = (m.xs[order], m.counts[order])
+        return self._sorted
+
+    def update_edge_hints(self, vx0: float, vx1: float) -> None:
+        """Count the events left and right of the visible range at the ends of the lane."""
+        if self.markers is None:
+            self.hint_left.hide()
+            self.hint_right.hide()
+            return
+        xs, weights = self.sorted_xs()
+        cw = np.r_[0, np.cumsum(weights)]
+        left = int(cw[np.searchsorted(xs, vx0, side="left")])
+        right = int(cw[-1] - cw[np.searchsorted(xs, vx1, side="right")])
+        y = self.middle
+        for item, count, x, text in (
+            (self.hint_left, left, vx0, f"\u25c2 {left} earlier event{'s' if left != 1 else ''}"),
+            (self.hint_right, right, vx1, f"{right} later event{'s' if right != 1 else ''} \u25b8"),
+        ):
+            if count:
+                item.setText(text)
+                item.setPos(x, y)
+                item.show()
+            else:
+                item.hide()
