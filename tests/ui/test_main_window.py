@@ -57,6 +57,15 @@ def test_three_docks_with_contract_object_names(window):
             assert features & f
 
 
+def test_menu_bar_has_each_menu_once_and_edit_holds_the_crossing_actions(window):
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert titles == ["&File", "&Edit", "&View", "&Help"]
+    edit = [a.objectName() for a in window.edit_menu.actions()]
+    assert "toggleCrossingAction" in edit and "markClosedAction" in edit
+    file_menu = [a.text() for a in window.file_menu.actions()]
+    assert "Open &Recent" in file_menu and "&Save" in file_menu
+
+
 def test_closed_dock_reopens_from_view_menu(window, qtbot):
     dock = window.findChild(QDockWidget, "territoryDock")
     dock.close()
@@ -203,17 +212,37 @@ def test_hostile_title_stays_plain_text_in_window(qtbot, tmp_path, small_path):
     assert w.file_label.textFormat() == Qt.TextFormat.PlainText
 
 
+def _settled(qtbot, compute, timeout: int = 5000):
+    """``compute()`` once it gives the same answer on consecutive polls with the event loop
+    run in between: the layout it depends on is finished."""
+    seen: list = []
+
+    def same_twice() -> bool:
+        seen.append(compute())
+        return len(seen) >= 3 and seen[-1] == seen[-2] == seen[-3]
+
+    qtbot.waitUntil(same_twice, timeout=timeout)
+    return seen[-1]
+
+
 def test_clicking_a_chart_marker_selects_the_event_in_the_feed(window, qtbot):
     from PySide6.QtCore import QPointF
-    from PySide6.QtTest import QTest
 
     panel = window.territory_panel
     window.territory_dock.raise_()
-    qtbot.waitUntil(panel.plot_widget.isVisible)
-    x, y = panel.marker_point("e2")
+    qtbot.waitUntil(lambda: panel.plot_widget.isVisible() and panel.plot_widget.width() > 100)
     vb = panel.plot_item.getViewBox()
-    pos = panel.plot_widget.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
-    qtbot.wait(25)
+
+    def click_target():
+        # Everything the click position depends on: the widget's and the view box's geometry,
+        # the view range, and the marker's point mapped to the viewport's pixels.
+        x, y = panel.marker_point("e2")
+        pos = panel.plot_widget.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+        geometry = (panel.plot_widget.size(), vb.sceneBoundingRect(), vb.viewRange())
+        return pos, geometry
+
+    pos, _geometry = _settled(qtbot, click_target)
+    assert panel.plot_widget.viewport().rect().contains(pos)
     QTest.mouseClick(panel.plot_widget.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     qtbot.waitUntil(lambda: window.ctx.selected_event == "e2", timeout=2000)
     rows = window.feed_panel.view.selectionModel().selectedRows()

@@ -359,11 +359,6 @@ class MainWindow(QMainWindow):
         view.addAction(self.cursor_bar.live_action)
         view.addSeparator()
         view.addAction(self.reset_layout_action)
-        self.view_menu = view
-
-        help_menu = bar.addMenu("&Help")
-        about = help_menu.addAction("&About Situation Monitor")
-        about.triggered.connect(self._on_about_triggered)
 
         self.view_menu = view
 
