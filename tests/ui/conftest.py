@@ -5,18 +5,23 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
+Button = QMessageBox.StandardButton
+
 
 @pytest.fixture(autouse=True)
-def _no_blocking_dialogs(monkeypatch):
-    """Windows closed at teardown with unsaved edits discard them instead of asking;
-    tests that exercise the prompts patch these again."""
+def _no_blocking_dialogs():
+    """Windows closed at teardown with unsaved edits discard them instead of asking; tests
+    that exercise the prompts patch these again.
+
+    A MonkeyPatch of its own, undone after every other fixture (the windows are closed by
+    then): a test's ``monkeypatch.undo()`` cannot bring a blocking dialog back.
+    """
     from monitor.ui.file_actions import FileActions
 
-    monkeypatch.setattr(
-        FileActions, "ask_unsaved_changes", lambda self: QMessageBox.StandardButton.Discard
-    )
-    monkeypatch.setattr(FileActions, "ask_recovery", lambda self, recovery: False)
-    monkeypatch.setattr(
-        FileActions, "ask_overwrite_newer", lambda self: QMessageBox.StandardButton.Cancel
-    )
-    monkeypatch.setattr(QMessageBox, "exec", lambda self: QMessageBox.StandardButton.Cancel)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(FileActions, "ask_unsaved_changes", lambda self: Button.Discard)
+    patch.setattr(FileActions, "ask_recovery", lambda self, recovery: False)
+    patch.setattr(FileActions, "ask_overwrite_newer", lambda self: Button.Cancel)
+    patch.setattr(QMessageBox, "exec", lambda self: Button.Cancel)
+    yield
+    patch.undo()
