@@ -96,9 +96,9 @@ def test_large_file_asks_first(window, tmp_path, small_path, monkeypatch):
 def test_a_big_file_is_indexed_for_search_in_the_worker(
     window, qtbot, tmp_path, small_path, monkeypatch
 ):
-    from monitor.model import fast_load, search
+    from monitor.model import search
 
-    monkeypatch.setattr(fast_load, "COLUMNAR_MIN_BYTES", 0)  # column-wise, as big files load
+    monkeypatch.setattr("monitor.ui.loader.INDEX_SHARE_MIN_BYTES", 0)  # a bar shared with the index
     monkeypatch.setattr(search, "MIN_INDEXED_ROWS", 100)
     monkeypatch.setattr("monitor.ui.loader.INDEX_IN_WORKER_ROWS", 100)
     path = _bigger(tmp_path, small_path)

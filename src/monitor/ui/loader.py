@@ -12,13 +12,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from monitor.model import fast_load
 from monitor.model.errors import Problem, ScenarioError
 from monitor.model.storage import FileStorage, LoadCancelled
 
 #: From this many events the search index is built before the window shows the file (a
 #: scan of ~300k events' text takes ~0.1 s a keystroke; the index ~0.5 s a 100k to build).
 INDEX_IN_WORKER_ROWS = 300_000
+
+#: Files from this size may hold that many events: the last tenth of their progress bar is
+#: kept for the search index.
+INDEX_SHARE_MIN_BYTES = 8 * 1024 * 1024
 
 
 class _Worker(QObject):
@@ -37,7 +40,7 @@ class _Worker(QObject):
         storage = FileStorage(self._path, user=self._user)
         try:
             # A big file is also indexed for search afterwards: its loading is 90% of the bar.
-            share = 0.9 if self._path.stat().st_size >= fast_load.COLUMNAR_MIN_BYTES else 1.0
+            share = 0.9 if self._path.stat().st_size >= INDEX_SHARE_MIN_BYTES else 1.0
         except OSError:
             share = 1.0  # the load words the problem
         try:
@@ -56,14 +59,14 @@ class _Worker(QObject):
                 ScenarioError(self._path, [Problem("", "not enough memory to load this file")])
             )
             return
-        except Exception as exc:
+        except Exception as exc:  # any bug must reach the user as a dialog, not kill the thread
             self.failed.emit(
                 ScenarioError(self._path, [Problem("", f"unexpected error while loading: {exc!r}")])
             )
             return
         try:
             indexed = self._index(scenario)
-        except Exception:
+        except Exception:  # no index: the search box scans instead, slower but right
             indexed = True
         if not indexed:
             self.cancelled.emit()
