@@ -17,7 +17,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "monitor", *args], capture_output=True, text=True, timeout=120, env=env, cwd=REPO
+        [sys.executable, "-m", "monitor", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=REPO,
     )
 
 
@@ -70,9 +75,15 @@ def test_help_and_version():
     assert r.returncode == 0 and "PATH" in r.stdout
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="display detection is for X11/Wayland")
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="display detection is for X11/Wayland"
+)
 def test_gui_without_display_explains_instead_of_crashing():
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
     r = run(env=env)
     assert r.returncode == 2
     assert "QT_QPA_PLATFORM=offscreen" in r.stderr

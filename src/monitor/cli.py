@@ -37,7 +37,10 @@ def _open_parser() -> argparse.ArgumentParser:
 
 
 def _validate_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="monitor validate", description="Check scenario files against the schema_version 1 contract.")
+    p = argparse.ArgumentParser(
+        prog="monitor validate",
+        description="Check scenario files against the schema_version 1 contract.",
+    )
     p.add_argument("paths", nargs="+", metavar="PATH", help="scenario JSON file(s)")
     return p
 

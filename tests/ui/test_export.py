@@ -15,7 +15,9 @@ BAGHDAD = timezone(timedelta(hours=3))
 
 
 def pdf_text(path) -> str:
-    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    )
     return unicodedata.normalize("NFKC", out.stdout)
 
 
@@ -28,8 +30,11 @@ def window(qtbot, small_path):
 
 
 def test_each_dock_offers_pdf_export(window):
-    for name, dock in (("feed", window.feed_dock), ("crossings", window.crossings_dock),
-                       ("territory", window.territory_dock)):
+    for name, dock in (
+        ("feed", window.feed_dock),
+        ("crossings", window.crossings_dock),
+        ("territory", window.territory_dock),
+    ):
         assert window.export_panel_actions[name] in dock.actions()
 
 
@@ -57,7 +62,9 @@ def test_territory_pdf_is_vector(window, tmp_path):
     out = window.export_panel("territory", tmp_path / "territory.pdf")
     text = pdf_text(out)
     assert "Government" in text and "Rebels" in text
-    images = subprocess.run(["pdfimages", "-list", str(out)], capture_output=True, text=True, check=True).stdout
+    images = subprocess.run(
+        ["pdfimages", "-list", str(out)], capture_output=True, text=True, check=True
+    ).stdout
     assert len(images.strip().splitlines()) <= 2  # header lines only: no raster image
 
 

@@ -75,8 +75,7 @@ def expected(model: EventTableModel, ctx: ScenarioContext, mask: np.ndarray | No
     times = ctx.events_frame["time_ns"].to_numpy()
     cut = model.cursor_ns
     return [
-        p for p in order
-        if (mask is None or mask[p]) and (not ctx.hide_future or times[p] <= cut)
+        p for p in order if (mask is None or mask[p]) and (not ctx.hide_future or times[p] <= cut)
     ]
 
 

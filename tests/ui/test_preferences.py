@@ -18,7 +18,11 @@ def test_dialog_values_persist_and_drive_the_window(qtbot, small_path, monkeypat
 
     loaded = Preferences.load()
     assert (loaded.analyst, loaded.default_note, loaded.hide_future, loaded.marking) == (
-        "R. Analyst", "per wire report", True, "OFFICIAL-SENSITIVE")
+        "R. Analyst",
+        "per wire report",
+        True,
+        "OFFICIAL-SENSITIVE",
+    )
 
     w = MainWindow(small_path)
     qtbot.addWidget(w)

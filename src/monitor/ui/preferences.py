@@ -21,7 +21,7 @@ from monitor.ui.settings import settings
 def _login() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - containers without a passwd entry
+    except Exception:  # containers without a passwd entry
         return "analyst"
 
 
@@ -66,12 +66,16 @@ class PreferencesDialog(QDialog):
         self.analyst_edit.setToolTip("Written as 'by' on every status change you record")
         self.note_edit = QLineEdit(prefs.default_note)
         self.note_edit.setPlaceholderText("e.g. per Rudaw")
-        self.note_edit.setToolTip("Note given to a status change when you toggle without typing one")
+        self.note_edit.setToolTip(
+            "Note given to a status change when you toggle without typing one"
+        )
         self.future_combo = QComboBox()
         self.future_combo.addItems(["Dim them", "Hide them"])
         self.future_combo.setCurrentIndex(1 if prefs.hide_future else 0)
         self.marking_edit = QLineEdit(prefs.marking)
-        self.marking_edit.setToolTip("Handling marking printed in every briefing page header and footer")
+        self.marking_edit.setToolTip(
+            "Handling marking printed in every briefing page header and footer"
+        )
         self.page_combo = QComboBox()
         self.page_combo.addItems(["A4", "Letter"])
         self.page_combo.setCurrentText(prefs.page_size)
@@ -87,7 +91,9 @@ class PreferencesDialog(QDialog):
         form.addRow("Briefing marking:", self.marking_edit)
         form.addRow("Briefing page size:", self.page_combo)
         form.addRow("Ask before opening files over:", self.limit_spin)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)

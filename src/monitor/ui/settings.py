@@ -1,4 +1,4 @@
-"""Persistent preferences (QSettings). One constructor so tests can redirect the store."""
+"""Persistent preferences (QSettings): one constructor, so every part of the app reads one store."""
 
 from __future__ import annotations
 
@@ -13,11 +13,18 @@ MAX_RECENT = 10
 
 
 def settings() -> QSettings:
-    """The app's settings store; ``MONITOR_CONFIG_DIR`` redirects it (tests, portable use)."""
+    """The app's settings store (an INI file in the user's configuration folder).
+
+    ``MONITOR_CONFIG_DIR=FOLDER`` keeps it in ``FOLDER/monitor.ini`` instead: a portable
+    install, or a scripted run that must not touch the analyst's layout and recent files
+    (docs/make_screenshot.py, the test suite, the benchmarks).
+    """
     folder = os.environ.get("MONITOR_CONFIG_DIR")
     if folder:
         return QSettings(str(Path(folder) / "monitor.ini"), QSettings.Format.IniFormat)
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION
+    )
 
 
 def recent_files() -> list[str]:

@@ -23,7 +23,9 @@ class RangeTableView(QTableView):
         ):
             super().dataChanged(top_left, bottom_right, roles)
             return
-        rect = self._visible_rect(top_left.row(), bottom_right.row(), top_left.column(), bottom_right.column())
+        rect = self._visible_rect(
+            top_left.row(), bottom_right.row(), top_left.column(), bottom_right.column()
+        )
         if rect is not None:
             self.viewport().update(rect)
 
