@@ -262,3 +262,23 @@ def test_slider_parks_the_cursor_and_live_returns(window):
     assert window.ctx.cursor_time() - parked == timedelta(days=1)
     bar.live_action.trigger()
     assert window.ctx.is_live and bar.slider.value() == bar.slider.maximum()
+
+
+def test_crossings_context_menu_offers_the_crossing_actions_and_the_audit_history(window, qtbot):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QMenu
+
+    view = window.crossings_panel.view
+    window.ctx.select_crossing("qaim")
+    view.customContextMenuRequested.emit(QPoint(10, 10))
+    menus = [m for m in view.findChildren(QMenu) if m.isVisible()]
+    assert len(menus) == 1
+    actions = [a for a in menus[0].actions() if not a.isSeparator()]
+    assert actions[0] is window.toggle_crossing_action and actions[0].isEnabled()
+    marks = {a.text(): a for a in actions[1:4]}
+    assert set(marks) == {"Mark open", "Mark restricted", "Mark closed"}
+    assert actions[-1] is window.history_dock.toggleViewAction()
+    marks["Mark closed"].trigger()  # on the selected crossing, recorded as an undoable change
+    assert window.ctx.scenario.crossing("qaim").history[-1].status.value == "closed"
+    assert window.isWindowModified()
+    menus[0].close()
