@@ -1,0 +1,124 @@
+"""Reading feed files: bytes and SHA-256, UTF-8 (with or without a BOM), CSV records with
+the line each starts on, JSON documents; every failure a :class:`FeedError` naming the
+file, the line and the reason. Pure Python, no Qt."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from monitor.interchange.formats import FeedError
+
+MAX_FILE_BYTES = 2 << 30  # 2 GB: a bigger "feed" is refused, not read into memory
+MAX_FIELD = 16 << 20  # one CSV field (a 1 MB note is fine; a runaway quote is not)
+
+
+@dataclass(frozen=True)
+class FeedFile:
+    """One input file as read: its name (as given), bytes' SHA-256 and text."""
+
+    path: Path
+    name: str
+    sha256: str
+    text: str
+
+
+def read_feed(path: str | Path) -> FeedFile:
+    """Read and decode ``path`` (UTF-8; a leading BOM is dropped)."""
+    p = Path(path)
+    name = str(path)
+    try:
+        if p.is_dir():
+            raise FeedError(f"{name}: is a folder, not a file")
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise FeedError(f"{name}: {size:,} bytes is more than this importer reads (2 GB)")
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise FeedError(f"{name}: no such file") from None
+    except PermissionError:
+        raise FeedError(f"{name}: permission denied") from None
+    except OSError as exc:
+        raise FeedError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    sha = hashlib.sha256(data).hexdigest()
+    return FeedFile(p, name, sha, decode(data, name))
+
+
+def decode(data: bytes, name: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FeedError(f"{name}: line 1: the file is UTF-16; save it as UTF-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise FeedError(f"{name}: line {line}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset "
+                        f"{exc.start:,}); save the file as UTF-8") from None
+
+
+def sniff_delimiter(text: str) -> str:
+    """``,``, ``;`` or tab: the one the first non-blank lines use most."""
+    lines = [ln for ln in text[:65536].splitlines()[:40] if ln.strip()]
+    best, count = ",", 0
+    for d in (",", ";", "\t"):
+        n = max((ln.count(d) for ln in lines), default=0)
+        if n > count:
+            best, count = d, n
+    return best
+
+
+@contextlib.contextmanager
+def _field_limit() -> Iterator[None]:
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, MAX_FIELD))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def csv_records(text: str, name: str, delimiter: str = ",") -> list[tuple[int, list[str]]]:
+    """Every record as ``(line it starts on, fields)`` (quoted fields may span lines)."""
+    out: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    start = 1
+    with _field_limit():
+        try:
+            for fields in reader:
+                out.append((start, fields))
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise FeedError(f"{name}: line {start}: {exc}") from None
+    return out
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def json_document(text: str, name: str) -> Any:
+    """The JSON value of ``text``; strict (no NaN/Infinity, no duplicate keys)."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        d: dict[str, Any] = {}
+        for k, v in items:
+            if k in d:
+                raise ValueError(f"the key {k!r} appears twice in one object")
+            d[k] = v
+        return d
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs, parse_constant=_no_constants)
+    except json.JSONDecodeError as exc:
+        raise FeedError(f"{name}: line {exc.lineno}: invalid JSON ({exc.msg}, "
+                        f"column {exc.colno})") from None
+    except ValueError as exc:
+        raise FeedError(f"{name}: invalid JSON ({exc})") from None
+    except RecursionError:
+        raise FeedError(f"{name}: invalid JSON (nested too deeply)") from None
