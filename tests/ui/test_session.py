@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from monitor.model import CrossingStatus, load_scenario
 from monitor.model.io import status_entry_json
 from monitor.ui import MainWindow
+from monitor.ui.file_actions import FileActions
 from monitor.ui.crossing_model import CrossingColumn
 from monitor.ui.settings import settings
 
@@ -159,20 +160,20 @@ def test_file_changed_on_disk_warns_and_never_overwrites_silently(window, small_
     outside["scenario"]["title"] = "Edited by a colleague"
     small_path.write_text(json.dumps(outside, ensure_ascii=False, indent=2), encoding="utf-8")
     theirs = small_path.read_bytes()
-    qtbot.waitUntil(lambda: window.disk_change_dialog is not None, timeout=5000)
-    assert "changed on disk" in window.disk_change_dialog.text()
+    qtbot.waitUntil(lambda: window.files.disk_change_dialog is not None, timeout=5000)
+    assert "changed on disk" in window.files.disk_change_dialog.text()
 
     # Ctrl+S asks first; cancelling leaves their version on disk.
     asked = []
-    window.ask_overwrite_newer = lambda: asked.append(1) or QMessageBox.StandardButton.Cancel
+    window.files.ask_overwrite_newer = lambda: asked.append(1) or QMessageBox.StandardButton.Cancel
     assert window.save() is False
     assert asked and small_path.read_bytes() == theirs
     assert window.isWindowModified()
 
     # Overwrite only with consent.
-    window.ask_overwrite_newer = lambda: QMessageBox.StandardButton.Save
+    window.files.ask_overwrite_newer = lambda: QMessageBox.StandardButton.Save
     assert window.save() is True
-    assert load_scenario(small_path).crossing("qaim").history[-1].note == "mine"
+    assert "mine" in [h.note for h in load_scenario(small_path).crossing("qaim").history]
 
 
 def test_reload_from_disk_takes_their_version(window, small_path, qtbot):
@@ -180,7 +181,7 @@ def test_reload_from_disk_takes_their_version(window, small_path, qtbot):
     outside["scenario"]["title"] = "Edited by a colleague"
     small_path.write_text(json.dumps(outside), encoding="utf-8")
     assert window.session.check_disk()
-    assert window.reload_from_disk()
+    assert window.files.reload_from_disk()
     assert "Edited by a colleague" in window.windowTitle()
 
 
@@ -205,7 +206,7 @@ def test_second_writer_is_warned_and_stale_lock_is_taken_over(qtbot, small_path)
         w = MainWindow(small_path)
         qtbot.addWidget(w)
         assert w.session.lock_holder is not None and w.session.lock_holder.user == "colleague"
-        w._after_open()
+        w.files.after_open()
         assert "colleague" in w.last_warning_dialog.text()
         w.last_warning_dialog.close()
     finally:
@@ -256,10 +257,10 @@ def test_killed_session_is_recovered_exactly(qtbot, small_path, monkeypatch):
         child.wait()
     assert small_path.read_bytes() == original  # never saved
 
-    monkeypatch.setattr(MainWindow, "ask_recovery", lambda self, rec: True)
+    monkeypatch.setattr(FileActions, "ask_recovery", lambda self, rec: True)
     w = MainWindow(small_path)
     qtbot.addWidget(w)
-    assert w.offer_recovery()
+    assert w.files.offer_recovery()
     assert _histories(w.ctx.scenario) == expected
     assert w.isWindowModified()
     # The recovered changes are undoable and saving makes them permanent.
@@ -276,16 +277,16 @@ def test_declined_recovery_discards_journal(qtbot, small_path):
     w.session.storage.close()  # as if the process died: the journal stays
     w2 = MainWindow(small_path)
     qtbot.addWidget(w2)
-    assert w2.offer_recovery() is False  # ask_recovery answers "Discard" in tests
+    assert w2.files.offer_recovery() is False  # ask_recovery answers "Discard" in tests
     assert not journal.exists()
 
 
 def test_quit_with_unsaved_changes_asks(window, monkeypatch):
     window.set_crossing_status("qaim", CrossingStatus.OPEN)
-    monkeypatch.setattr(MainWindow, "ask_unsaved_changes", lambda self: QMessageBox.StandardButton.Cancel)
+    monkeypatch.setattr(FileActions, "ask_unsaved_changes", lambda self: QMessageBox.StandardButton.Cancel)
     assert window.close() is False
     assert window.isVisible()
-    monkeypatch.setattr(MainWindow, "ask_unsaved_changes", lambda self: QMessageBox.StandardButton.Save)
+    monkeypatch.setattr(FileActions, "ask_unsaved_changes", lambda self: QMessageBox.StandardButton.Save)
     assert window.close() is True
     assert load_scenario(window.ctx.path).crossing("qaim").history[-1].status == CrossingStatus.OPEN
 
