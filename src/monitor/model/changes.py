@@ -43,9 +43,6 @@ CROSSING = "crossing"
 STATUS = "status"
 TERRITORY = "territory"
 SCENARIO = "scenario"
-# The first change format's names for the same targets (callers still being moved over).
-HISTORY = STATUS
-EXTRA = SCENARIO
 ENTITIES = (EVENT, SOURCE, FACTION, CROSSING, STATUS, TERRITORY, SCENARIO)
 
 #: Scenario-level fields a change may set (anything else in the file is structure, not a
