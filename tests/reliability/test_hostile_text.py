@@ -73,7 +73,8 @@ def hostile_file(tmp_path_factory) -> tuple[Path, dict[str, str]]:
 @pytest.fixture
 def window(qtbot, hostile_file, monkeypatch):
     from monitor.ui import MainWindow
-    from monitor.ui.feed_panel import DetailBrowser
+    from monitor.ui.feed.details import DetailBrowser
+    from monitor.ui.file_actions import FileActions
 
     requested: list[str] = []
     original = DetailBrowser.loadResource
@@ -84,9 +85,9 @@ def window(qtbot, hostile_file, monkeypatch):
 
     monkeypatch.setattr(DetailBrowser, "loadResource", spy)
     monkeypatch.setattr(
-        MainWindow, "ask_unsaved_changes", lambda self: QMessageBox.StandardButton.Discard
+        FileActions, "ask_unsaved_changes", lambda self: QMessageBox.StandardButton.Discard
     )
-    monkeypatch.setattr(MainWindow, "ask_recovery", lambda self, recovery: False)
+    monkeypatch.setattr(FileActions, "ask_recovery", lambda self, recovery: False)
     monkeypatch.setattr(QMessageBox, "exec", lambda self: QMessageBox.StandardButton.Cancel)
     path, _ = hostile_file
     w = MainWindow(path)
