@@ -85,4 +85,4 @@ def test_monitor_command_starts_and_paints(small_path):
         cwd=REPO,
     )
     assert r.returncode == 0, r.stderr
-    assert "panels: ['crossings', 'feed', 'territory'] 4 of 4 events" in r.stdout
+    assert "panels: ['crossings', 'feed', 'map', 'territory'] 4 of 4 events" in r.stdout

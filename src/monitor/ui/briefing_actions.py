@@ -30,6 +30,7 @@ PANEL_TITLES = {
     "feed": "Event feed",
     "crossings": "Border crossings",
     "territory": "Controlled territory",
+    "map": "Map",
 }
 
 

@@ -35,9 +35,9 @@ from monitor.ui.session import Session
 from monitor.ui.text import set_text_steady
 
 # Bump when the dock set changes so an old saved layout is not applied to a new window.
-STATE_VERSION = 1
-DOCK_NAMES = ("feedDock", "crossingsDock", "territoryDock", "historyDock", "undoDock")
-PANEL_NAMES = ("feed", "crossings", "territory")
+STATE_VERSION = 2
+DOCK_NAMES = ("feedDock", "mapDock", "crossingsDock", "territoryDock", "historyDock", "undoDock")
+PANEL_NAMES = ("feed", "crossings", "territory", "map")
 
 
 def _placeholder() -> QWidget:
@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.territory_dock = self._make_dock(
             "territoryDock", "Controlled territory", _placeholder()
         )
+        self.map_dock = self._make_dock("mapDock", "Map", _placeholder())
         self.history_panel = HistoryPanel(self.ctx, self.session.push, self)
         self.history_dock = self._make_dock(
             "historyDock", "Status history (audit)", self.history_panel
@@ -153,14 +154,14 @@ class MainWindow(QMainWindow):
             return
         from monitor.ui.crossings.panel import CrossingsPanel
         from monitor.ui.feed import FeedPanel
+        from monitor.ui.map import MapPanel
         from monitor.ui.territory import TerritoryPanel
 
         self._panels["feed"] = FeedPanel(self.ctx, self)
         self._panels["crossings"] = CrossingsPanel(self.ctx, self, actions=self.crossing_actions)
         self._panels["territory"] = TerritoryPanel(self.ctx, self)
-        for name, dock in zip(
-            PANEL_NAMES, (self.feed_dock, self.crossings_dock, self.territory_dock), strict=True
-        ):
+        self._panels["map"] = MapPanel(self.ctx, self)
+        for name, dock in zip(PANEL_NAMES, self._panel_docks(), strict=True):
             old = dock.widget()
             dock.setWidget(self._panels[name])
             if old is not None:
@@ -172,8 +173,11 @@ class MainWindow(QMainWindow):
             self._defer_panels = False
             QTimer.singleShot(0, self.ensure_panels)
 
+    def _panel_docks(self) -> tuple[QDockWidget, ...]:
+        return (self.feed_dock, self.crossings_dock, self.territory_dock, self.map_dock)
+
     def panel(self, name: str) -> Any:
-        """The panel ``feed``, ``crossings`` or ``territory`` (built if need be)."""
+        """The panel ``feed``, ``crossings``, ``territory`` or ``map`` (built if need be)."""
         if name not in PANEL_NAMES:
             raise ValueError(f"unknown panel {name!r}")
         self.ensure_panels()
@@ -191,6 +195,10 @@ class MainWindow(QMainWindow):
     def territory_panel(self):  # -> TerritoryPanel
         return self.panel("territory")
 
+    @property
+    def map_panel(self):  # -> MapPanel
+        return self.panel("map")
+
     # -- construction -------------------------------------------------------------
     def _make_dock(self, name: str, title: str, panel: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -204,28 +212,30 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_default_layout(self) -> None:
-        for dock in (self.feed_dock, self.crossings_dock, self.territory_dock):
+        # The map in the middle, the largest; the feed beside it; crossings and the chart
+        # below the map, side by side (the audit and undo history tabbed with the chart).
+        for dock in self._panel_docks():
             if self.dockWidgetArea(dock) != Qt.DockWidgetArea.NoDockWidgetArea:
                 self.removeDockWidget(dock)
             dock.setFloating(False)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.feed_dock)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.crossings_dock)
-        self.splitDockWidget(self.crossings_dock, self.territory_dock, Qt.Orientation.Vertical)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.map_dock)
+        self.splitDockWidget(self.map_dock, self.crossings_dock, Qt.Orientation.Vertical)
+        self.splitDockWidget(self.crossings_dock, self.territory_dock, Qt.Orientation.Horizontal)
         for dock in (self.history_dock, self.undo_dock):
             if self.dockWidgetArea(dock) != Qt.DockWidgetArea.NoDockWidgetArea:
                 self.removeDockWidget(dock)
             dock.setFloating(False)
         self.tabifyDockWidget(self.territory_dock, self.history_dock)
         self.tabifyDockWidget(self.history_dock, self.undo_dock)
-        for dock in (self.feed_dock, self.crossings_dock, self.territory_dock, self.history_dock):
+        for dock in (*self._panel_docks(), self.history_dock):
             dock.show()
         self.undo_dock.hide()
         self.territory_dock.raise_()
+        self.resizeDocks([self.feed_dock, self.map_dock], [520, 840], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.map_dock, self.crossings_dock], [520, 250], Qt.Orientation.Vertical)
         self.resizeDocks(
-            [self.feed_dock, self.crossings_dock], [640, 720], Qt.Orientation.Horizontal
-        )
-        self.resizeDocks(
-            [self.crossings_dock, self.territory_dock], [230, 470], Qt.Orientation.Vertical
+            [self.crossings_dock, self.territory_dock], [440, 400], Qt.Orientation.Horizontal
         )
 
     def _build_actions(self) -> None:
@@ -237,9 +247,7 @@ class MainWindow(QMainWindow):
         self.export_briefing_action = self.briefings.export_briefing_action
         self.export_panel_actions = self.briefings.export_panel_actions
         self.key_judgements_action = self.briefings.key_judgements_action
-        for name, dock in zip(
-            PANEL_NAMES, (self.feed_dock, self.crossings_dock, self.territory_dock), strict=True
-        ):
+        for name, dock in zip(PANEL_NAMES, self._panel_docks(), strict=True):
             # Right-click on the dock's title bar offers the export.
             dock.addAction(self.export_panel_actions[name])
             dock.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
@@ -342,13 +350,7 @@ class MainWindow(QMainWindow):
 
         view = bar.addMenu("&View")
         view.setObjectName("viewMenu")
-        for dock in (
-            self.feed_dock,
-            self.crossings_dock,
-            self.territory_dock,
-            self.history_dock,
-            self.undo_dock,
-        ):
+        for dock in (*self._panel_docks(), self.history_dock, self.undo_dock):
             view.addAction(dock.toggleViewAction())
         view.addAction(self.cursor_bar.toggleViewAction())
         view.addSeparator()
