@@ -64,3 +64,19 @@ def test_the_map_symbol_follows_a_toggle_and_its_undo(qtbot, small_path) -> None
     assert panel.crossing_status("qaim") != before and "open" in str(panel.crossing_status("qaim"))
     w.undo_action.trigger()
     assert panel.crossing_status("qaim") == before
+
+
+def test_the_map_shows_exactly_what_the_feeds_filters_let_through(qtbot, small_path) -> None:
+    w = _window(qtbot, small_path)
+    panel = w.map_panel
+    everyone = panel.points.n_events
+    assert everyone == 3  # small.json: 3 located events up to Live (e3 has no place)
+    w.feed_panel.set_filter(text="hama")
+    assert panel.points.n_events == 1
+    (member,) = panel.points.members
+    assert w.ctx.events_frame["id"].iloc[int(member)] == "e4"
+    w.feed_panel.set_filter(verifications=["confirmed"])
+    ids = {w.ctx.events_frame["id"].iloc[int(m)] for m in panel.points.members}
+    assert ids == {"e1", "e2"}
+    w.feed_panel.clear_filters()
+    assert panel.points.n_events == everyone

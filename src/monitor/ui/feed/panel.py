@@ -232,7 +232,10 @@ class FeedPanel(QWidget):
         self.note_label.hide()
         frame = self._ctx.events_frame
         active = self.filters.is_active()
-        self.model.set_matches(filter_mask(frame, **self.filters.args()) if active else None)
+        mask = filter_mask(frame, **self.filters.args()) if active else None
+        self.model.set_matches(mask)
+        # Other views (the map) follow the feed's filters through the shared context.
+        self._ctx.set_shown_events(None if mask is None else np.flatnonzero(np.asarray(mask)))
 
     def describe_filter(self) -> str:
         """The current filter and sort in words (printed on a feed PDF export)."""
