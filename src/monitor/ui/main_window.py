@@ -233,9 +233,9 @@ class MainWindow(QMainWindow):
         self.undo_dock.hide()
         self.territory_dock.raise_()
         self.resizeDocks([self.feed_dock, self.map_dock], [520, 840], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.map_dock, self.crossings_dock], [520, 250], Qt.Orientation.Vertical)
+        self.resizeDocks([self.map_dock, self.crossings_dock], [450, 400], Qt.Orientation.Vertical)
         self.resizeDocks(
-            [self.crossings_dock, self.territory_dock], [440, 400], Qt.Orientation.Horizontal
+            [self.crossings_dock, self.territory_dock], [420, 460], Qt.Orientation.Horizontal
         )
 
     def _build_actions(self) -> None:

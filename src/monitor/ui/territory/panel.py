@@ -23,7 +23,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from monitor.model import Moment
 from monitor.model.series import territory_series
@@ -118,12 +118,26 @@ class TerritoryPanel(QWidget):
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.readout.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
 
+        # The legend and read-out scroll below the chart when the dock is short, instead of
+        # squeezing the chart under them (their texts grow with the factions and the hover).
+        below = QWidget(self)
+        below_layout = QVBoxLayout(below)
+        below_layout.setContentsMargins(0, 0, 0, 0)
+        below_layout.setSpacing(4)
+        below_layout.addWidget(self.legend)
+        below_layout.addWidget(self.readout)
+        below_layout.addStretch(1)
+        self.below = QScrollArea(self)
+        self.below.setObjectName("territoryLegendArea")
+        self.below.setWidget(below)
+        self.below.setWidgetResizable(True)
+        self.below.setFrameShape(QFrame.Shape.NoFrame)
+        self.below.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
-        layout.addWidget(self.plot_widget, 1)
-        layout.addWidget(self.legend)
-        layout.addWidget(self.readout)
+        layout.addWidget(self.plot_widget, 3)
+        layout.addWidget(self.below, 2)
 
         self.plot_widget.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
         self.plot_widget.viewport().installEventFilter(self)
