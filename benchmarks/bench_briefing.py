@@ -169,9 +169,14 @@ def matplotlib_briefing(doc, series_chart, out: Path) -> int:
 def _series_for_matplotlib(series):
     import numpy as np
 
-    xs = np.array([series.x_seconds(d) for d in series.dates]) / 86400.0
-    shown = [f for f in series.factions if any(f.values)]
-    return xs, [f.values for f in shown], [f.color for f in shown], [f.name for f in shown]
+    xs = np.asarray(series.xs) / 86400.0
+    shown = [j for j in range(len(series.factions)) if series.shares[:, j].any()]
+    return (
+        xs,
+        [series.shares[:, j] for j in shown],
+        [series.factions[j].color for j in shown],
+        [series.factions[j].name for j in shown],
+    )
 
 
 # --------------------------------------------------------------------------- main

@@ -225,6 +225,29 @@ def worker_reopen() -> list[dict]:
             ok = ident2 == ident and (reference is None or dumps_scenario(again) == reference)
             del again
         m, b = median(reopen), median(normal)
+        if size == "1m":  # the loading row of issue 12 for 1M: vs orjson of the same bytes
+            import orjson
+
+            data = path.read_bytes()
+            gc.collect()
+            parse = timed(lambda d=data: orjson.loads(d))
+            del data
+            gc.collect()
+            rows.append(
+                row(
+                    "load 1M events (parse + validate + build, cache off)",
+                    b,
+                    "s",
+                    baseline=parse,
+                    baseline_label="orjson.loads of the same bytes",
+                    target="ratio <= 1.5",
+                    holds=b <= 1.5 * parse,
+                    note=f"the normal loads of the reopen row; their range {min(normal):.1f}"
+                    f"-{max(normal):.1f} s",
+                    load_s=normal,
+                    orjson_s=parse,
+                )
+            )
         rows.append(
             row(
                 f"reopen an unchanged {size}-event file (reopen cache)",
