@@ -127,7 +127,11 @@ def _ref_key(entry: dict, tz) -> tuple:
     def instant(text):
         return parse_moment(text, tz).utc.isoformat() if text else ""
 
-    return (instant(entry["time"]), instant(entry.get("recorded_at")), json.dumps(entry, sort_keys=True))
+    return (
+        instant(entry["time"]),
+        instant(entry.get("recorded_at")),
+        json.dumps(entry, sort_keys=True),
+    )
 
 
 def _ref_apply(reference: dict[str, list], change: Change, tz) -> None:

@@ -38,7 +38,9 @@ def _open(path: Path, user: str = "tester"):
 
 
 def _toggle(storage, scenario, log, note: str, status=CrossingStatus.OPEN) -> Change:
-    change = status_change(scenario, "qaim", status, Moment.now(scenario.tz), note=note, by=storage.user)
+    change = status_change(
+        scenario, "qaim", status, Moment.now(scenario.tz), note=note, by=storage.user
+    )
     log.apply(change)
     storage.append_change(change)
     return change
@@ -84,7 +86,7 @@ def test_journal_is_created_exclusively_and_privately(target: Path) -> None:
     storage.close()
 
 
-# -- 2. two sessions on one file -------------------------------------------------------------------
+# -- 2. two sessions on one file ----------------------------------------------------------------
 LIVE_SESSION = textwrap.dedent(
     """
     import sys, time
@@ -97,8 +99,9 @@ LIVE_SESSION = textwrap.dedent(
     storage.acquire_lock()
     log = ChangeLog(scenario)
     for i in range(3):
-        c = status_change(scenario, "qaim", CrossingStatus.OPEN if i % 2 == 0 else CrossingStatus.CLOSED,
-                          Moment.now(scenario.tz), note=f"first {i}", by="first")
+        status = CrossingStatus.OPEN if i % 2 == 0 else CrossingStatus.CLOSED
+        c = status_change(scenario, "qaim", status, Moment.now(scenario.tz), note=f"first {i}",
+                          by="first")
         log.apply(c)
         storage.append_change(c)
     print("ready", flush=True)
@@ -108,7 +111,9 @@ LIVE_SESSION = textwrap.dedent(
 
 
 def test_a_live_sessions_journal_is_never_offered_or_touched(target: Path) -> None:
-    first = subprocess.Popen([sys.executable, "-c", LIVE_SESSION, str(target)], stdout=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [sys.executable, "-c", LIVE_SESSION, str(target)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert first.stdout.readline().strip() == "ready"
         (theirs,) = _journals(target)
@@ -137,7 +142,9 @@ def test_a_live_sessions_journal_is_never_offered_or_touched(target: Path) -> No
     recovery.release()
 
 
-def test_save_as_onto_a_held_file_refuses_and_keeps_its_journal(target: Path, tmp_path: Path) -> None:
+def test_save_as_onto_a_held_file_refuses_and_keeps_its_journal(
+    target: Path, tmp_path: Path
+) -> None:
     a, scenario_a, log_a = _open(target, "a")
     a.acquire_lock()
     _toggle(a, scenario_a, log_a, "a's change")
@@ -151,7 +158,7 @@ def test_save_as_onto_a_held_file_refuses_and_keeps_its_journal(target: Path, tm
     a.close()
 
 
-# -- 3. a file changed while or after it is read ----------------------------------------------------
+# -- 3. a file changed while or after it is read ------------------------------------------------
 def test_a_file_rewritten_during_the_load_is_refused(target: Path) -> None:
     # Many events, so that the reader reads the file in several windows.
     doc = json.loads(target.read_text())
@@ -193,8 +200,10 @@ def test_a_file_changed_after_the_load_is_never_overwritten_silently(target: Pat
     assert load_scenario(target).info.title == "Theirs"
 
 
-# -- 4. a full disk -------------------------------------------------------------------------------------
-def test_after_a_full_disk_the_journal_holds_every_change_or_says_so(target: Path, monkeypatch) -> None:
+# -- 4. a full disk -----------------------------------------------------------------------------
+def test_after_a_full_disk_the_journal_holds_every_change_or_says_so(
+    target: Path, monkeypatch
+) -> None:
     storage, scenario, log = _open(target)
     _toggle(storage, scenario, log, "change 1")
     real_write = journal_module.write_all
@@ -226,12 +235,19 @@ def test_after_a_full_disk_the_journal_holds_every_change_or_says_so(target: Pat
     recovery.release()
 
 
-# -- 5, 6. replayed lines are validated; nothing in a journal line can crash the app ------------------
+# -- 5, 6. replayed lines are validated; nothing in a journal line can crash the app ------------
 def _plant_journal(target: Path, lines: list) -> Path:
     storage, _, _ = _open(target)
     path = target.with_name(f".{target.name}.deadsession0.journal")
-    header = {"journal": 2, "file": target.name, "base_sha256": storage._base_sha,
-              "started": "2024-12-01T10:00:00+00:00", "by": "crashed", "pid": 1, "session": "deadsession0"}
+    header = {
+        "journal": 2,
+        "file": target.name,
+        "base_sha256": storage._base_sha,
+        "started": "2024-12-01T10:00:00+00:00",
+        "by": "crashed",
+        "pid": 1,
+        "session": "deadsession0",
+    }
     body = [json.dumps(header)] + [x if isinstance(x, str) else json.dumps(x) for x in lines]
     path.write_text("\n".join(body) + "\n")
     return path
@@ -239,8 +255,11 @@ def _plant_journal(target: Path, lines: list) -> Path:
 
 def _good_change(target: Path, note: str) -> dict:
     scenario = load_scenario(target)
-    return {"change": status_change(scenario, "qaim", CrossingStatus.OPEN, Moment.now(scenario.tz),
-                                    note=note, by="crashed").to_json()}
+    return {
+        "change": status_change(
+            scenario, "qaim", CrossingStatus.OPEN, Moment.now(scenario.tz), note=note, by="crashed"
+        ).to_json()
+    }
 
 
 @pytest.mark.parametrize(
@@ -270,16 +289,49 @@ def test_recovery_stops_at_a_change_the_rules_refuse(target: Path, bad: dict, re
 @pytest.mark.parametrize(
     "line, reason",
     [
-        ({"change": {"kind": "extra", "target": ["k"], "before": None, "after": 1, "label": ""}}, "unknown field"),
+        (
+            {"change": {"kind": "extra", "target": ["k"], "before": None, "after": 1, "label": ""}},
+            "unknown field",
+        ),
         ('{"change": ' * 5000 + "{}" + "}" * 5000, "nested too deeply"),
-        ({"change": {**_good_change(SMALL, "x")["change"], "entity": "scenario", "key": "schema_version",
-                     "before": 1, "after": 2}}, "schema_version"),
-        ({"change": {**_good_change(SMALL, "x")["change"], "entity": "scenario", "key": "events",
-                     "before": None, "after": []}}, "events"),
-        ({"change": {**_good_change(SMALL, "x")["change"], "after": {"note": "\ud800"}}}, "surrogate"),
+        (
+            {
+                "change": {
+                    **_good_change(SMALL, "x")["change"],
+                    "entity": "scenario",
+                    "key": "schema_version",
+                    "before": 1,
+                    "after": 2,
+                }
+            },
+            "schema_version",
+        ),
+        (
+            {
+                "change": {
+                    **_good_change(SMALL, "x")["change"],
+                    "entity": "scenario",
+                    "key": "events",
+                    "before": None,
+                    "after": [],
+                }
+            },
+            "events",
+        ),
+        (
+            {"change": {**_good_change(SMALL, "x")["change"], "after": {"note": "\ud800"}}},
+            "surrogate",
+        ),
         ("not json at all", "cannot be used"),
     ],
-    ids=["target-a-list", "deep-nesting", "schema-version", "events-emptied", "lone-surrogate", "garbage"],
+    ids=[
+        "target-a-list",
+        "deep-nesting",
+        "schema-version",
+        "events-emptied",
+        "lone-surrogate",
+        "garbage",
+    ],
 )
 def test_a_hostile_journal_line_is_refused_with_a_reason(target: Path, line, reason: str) -> None:
     good = _good_change(target, "good")
@@ -297,13 +349,15 @@ def test_a_hostile_journal_line_is_refused_with_a_reason(target: Path, line, rea
 
 def test_a_lone_surrogate_never_reaches_the_scenario(target: Path) -> None:
     storage, scenario, log = _open(target)
-    change = status_change(scenario, "qaim", CrossingStatus.OPEN, Moment.now(scenario.tz), note="bad \ud800")
+    change = status_change(
+        scenario, "qaim", CrossingStatus.OPEN, Moment.now(scenario.tz), note="bad \ud800"
+    )
     with pytest.raises(ChangeError, match="surrogate"):
         log.apply(change)
     storage.save(scenario)  # saving still works
 
 
-# -- 8. odd lock files ---------------------------------------------------------------------------------
+# -- 8. odd lock files --------------------------------------------------------------------------
 def test_a_full_disk_while_locking_leaves_no_empty_lock(target: Path, monkeypatch) -> None:
     def no_space(fd, data):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -336,7 +390,7 @@ def test_a_directory_or_a_huge_pid_at_the_lock_is_harmless(target: Path) -> None
     storage2.close()
 
 
-# -- 10. read-only files; sidecar oddities after a save -------------------------------------------------
+# -- 10. read-only files; sidecar oddities after a save -----------------------------------------
 def test_a_read_only_file_is_never_overwritten(target: Path) -> None:
     original = target.read_bytes()
     target.chmod(0o444)
@@ -364,14 +418,41 @@ def test_a_save_succeeds_even_if_its_journal_was_replaced_by_a_directory(target:
 def test_a_journal_left_by_the_previous_version_is_still_recovered(target: Path) -> None:
     """Journals of the first format (one per file, changes addressed by list position)."""
     scenario = load_scenario(target)
-    entry = status_change(scenario, "qaim", CrossingStatus.OPEN, Moment.now(scenario.tz), note="old app").after
+    entry = status_change(
+        scenario, "qaim", CrossingStatus.OPEN, Moment.now(scenario.tz), note="old app"
+    ).after
     storage, _, _ = _open(target)
-    header = {"journal": 1, "file": target.name, "base_sha256": storage._base_sha,
-              "started": "2024-12-01T10:00:00+00:00", "by": "old", "pid": 1}
-    lines = [header, {"seq": 1, "change": {"kind": "history", "target": "qaim", "before": None,
-                                           "after": entry, "label": "Qaim: open"}},
-             {"seq": 2, "change": {"kind": "extra", "target": "key_judgements", "before": None,
-                                   "after": "- Border stays shut", "label": "Edit key judgements"}}]
+    header = {
+        "journal": 1,
+        "file": target.name,
+        "base_sha256": storage._base_sha,
+        "started": "2024-12-01T10:00:00+00:00",
+        "by": "old",
+        "pid": 1,
+    }
+    lines = [
+        header,
+        {
+            "seq": 1,
+            "change": {
+                "kind": "history",
+                "target": "qaim",
+                "before": None,
+                "after": entry,
+                "label": "Qaim: open",
+            },
+        },
+        {
+            "seq": 2,
+            "change": {
+                "kind": "extra",
+                "target": "key_judgements",
+                "before": None,
+                "after": "- Border stays shut",
+                "label": "Edit key judgements",
+            },
+        },
+    ]
     legacy = target.with_name(f".{target.name}.journal")
     legacy.write_text("".join(json.dumps(x) + "\n" for x in lines))
     storage, scenario, log = _open(target)

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from monitor.model import CrossingStatus, load_scenario
 from monitor.model.io import status_entry_json
 from monitor.ui import MainWindow
-from monitor.ui.file_actions import FileActions
 from monitor.ui.crossing_model import CrossingColumn
+from monitor.ui.file_actions import FileActions
 from monitor.ui.settings import settings
 
 BAGHDAD = timezone(timedelta(hours=3))
@@ -42,8 +42,11 @@ def _select_crossing_row(w: MainWindow, crossing_id: str) -> None:
     view = w.crossings_panel.view
     idx = w.crossings_panel.view_index(crossing_id, CrossingColumn.STATUS)
     view.setCurrentIndex(idx)
-    view.selectionModel().select(idx, view.selectionModel().SelectionFlag.ClearAndSelect
-                                 | view.selectionModel().SelectionFlag.Rows)
+    view.selectionModel().select(
+        idx,
+        view.selectionModel().SelectionFlag.ClearAndSelect
+        | view.selectionModel().SelectionFlag.Rows,
+    )
     view.setFocus()
     assert w.ctx.selected_crossing == crossing_id
 
@@ -62,7 +65,10 @@ def test_space_flips_selected_crossing_and_undo_redo(window, qtbot):
     _select_crossing_row(window, "qaim")
     QTest.keyClick(window.crossings_panel.view, Qt.Key.Key_Space)
     assert _status_cell(window, "qaim").startswith("open")
-    assert window.ctx.scenario.crossing("qaim").status_at(window.ctx.cursor_time()) == CrossingStatus.OPEN
+    assert (
+        window.ctx.scenario.crossing("qaim").status_at(window.ctx.cursor_time())
+        == CrossingStatus.OPEN
+    )
     assert window.isWindowModified()
     entry = window.ctx.scenario.crossing("qaim").history[-1]
     assert entry.by == "Analyst One" and entry.recorded_at is not None
@@ -98,17 +104,25 @@ def test_parked_cursor_records_late_report_at_cursor_time(window):
     assert entry.time.instant == parked and entry.status == CrossingStatus.CLOSED
     assert _status_cell(window, "semalka").startswith("closed")
     # Later in time the existing 3 Dec restriction still applies.
-    assert window.ctx.scenario.crossing("semalka").status_at(datetime(2024, 12, 4, tzinfo=BAGHDAD)) == "restricted"
+    assert (
+        window.ctx.scenario.crossing("semalka").status_at(datetime(2024, 12, 4, tzinfo=BAGHDAD))
+        == "restricted"
+    )
 
 
 def test_save_then_reload_shows_entry_with_time_by_note(window, small_path):
     window.ctx.select_crossing("qaim")
-    assert window.set_crossing_status("qaim", CrossingStatus.RESTRICTED, note="Rabia closed, per Rudaw 14:05")
+    assert window.set_crossing_status(
+        "qaim", CrossingStatus.RESTRICTED, note="Rabia closed, per Rudaw 14:05"
+    )
     assert window.save()
     assert not window.isWindowModified()
     assert not window.session.storage.journal_path.exists()
     reloaded = load_scenario(small_path)
-    entry = max(reloaded.crossing("qaim").history, key=lambda e: e.recorded_at.instant if e.recorded_at else datetime.min.replace(tzinfo=UTC))
+    entry = max(
+        reloaded.crossing("qaim").history,
+        key=lambda e: e.recorded_at.instant if e.recorded_at else datetime.min.replace(tzinfo=UTC),
+    )
     assert entry.status == CrossingStatus.RESTRICTED
     assert entry.by == "Analyst One"
     assert entry.note == "Rabia closed, per Rudaw 14:05"
@@ -200,7 +214,9 @@ HOLD_LOCK = textwrap.dedent(
 
 def test_second_writer_is_warned_and_stale_lock_is_taken_over(qtbot, small_path):
     lock = small_path.with_name(f".{small_path.name}.lock")
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(lock)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(lock)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         w = MainWindow(small_path)
@@ -248,7 +264,9 @@ CHILD = textwrap.dedent(
 def test_killed_session_is_recovered_exactly(qtbot, small_path, monkeypatch):
     original = small_path.read_bytes()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(small_path)], stdout=subprocess.PIPE, env=env, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(small_path)], stdout=subprocess.PIPE, env=env, text=True
+    )
     try:
         line = child.stdout.readline()
         expected = json.loads(line)
@@ -283,10 +301,14 @@ def test_declined_recovery_discards_journal(qtbot, small_path):
 
 def test_quit_with_unsaved_changes_asks(window, monkeypatch):
     window.set_crossing_status("qaim", CrossingStatus.OPEN)
-    monkeypatch.setattr(FileActions, "ask_unsaved_changes", lambda self: QMessageBox.StandardButton.Cancel)
+    monkeypatch.setattr(
+        FileActions, "ask_unsaved_changes", lambda self: QMessageBox.StandardButton.Cancel
+    )
     assert window.close() is False
     assert window.isVisible()
-    monkeypatch.setattr(FileActions, "ask_unsaved_changes", lambda self: QMessageBox.StandardButton.Save)
+    monkeypatch.setattr(
+        FileActions, "ask_unsaved_changes", lambda self: QMessageBox.StandardButton.Save
+    )
     assert window.close() is True
     assert load_scenario(window.ctx.path).crossing("qaim").history[-1].status == CrossingStatus.OPEN
 

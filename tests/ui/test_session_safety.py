@@ -50,7 +50,9 @@ def test_a_failing_journal_is_shown_at_once_and_until_it_works_again(window, mon
     # A failed save now must not claim that the edits are in the journal.
     monkeypatch.setattr(window.session.storage, "save", _failing_save)
     shown = []
-    monkeypatch.setattr(MainWindow, "show_error", lambda self, title, text, details="": shown.append(text))
+    monkeypatch.setattr(
+        MainWindow, "show_error", lambda self, title, text, details="": shown.append(text)
+    )
     assert not window.save()
     assert shown and "NOT in the recovery journal" in shown[-1]
     monkeypatch.undo()
@@ -64,7 +66,9 @@ def _failing_save(*args, **kwargs):
     raise OSError(errno.EIO, "Input/output error")
 
 
-def test_a_read_only_file_opens_with_a_notice_and_save_does_not_overwrite_it(qtbot, small_path) -> None:
+def test_a_read_only_file_opens_with_a_notice_and_save_does_not_overwrite_it(
+    qtbot, small_path
+) -> None:
     original = small_path.read_bytes()
     small_path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
     w = MainWindow(small_path)
@@ -86,7 +90,12 @@ def test_a_change_that_breaks_the_rules_is_refused_without_touching_qt(window) -
     for change in (
         Change(SCENARIO, "events", None, []),
         Change(SCENARIO, "key_judgements", None, {"nested": [1]}),
-        Change("status", "qaim", None, {"time": "2024-12-01", "status": "open", "note": 42, "source_ids": []}),
+        Change(
+            "status",
+            "qaim",
+            None,
+            {"time": "2024-12-01", "status": "open", "note": 42, "source_ids": []},
+        ),
     ):
         with pytest.raises(ChangeError):
             window.session.push(change)

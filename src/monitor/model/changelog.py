@@ -150,7 +150,10 @@ def _add_events(scenario: Scenario, changes: list[Change], first: int) -> None:
         raise ChangeError(f"change {first + 1}+ of the batch: an event id is created twice")
     taken = [k for k in keys if scenario.event(k) is not None]
     if taken:
-        raise ChangeError(f'change {first + 1 + keys.index(taken[0])} of the batch: event "{taken[0]}" already exists')
+        raise ChangeError(
+            f"change {first + 1 + keys.index(taken[0])} of the batch: "
+            f'event "{taken[0]}" already exists'
+        )
     doc = _structure(scenario)
     doc["crossings"], doc["territory"] = [], []
     doc["events"] = [c.after for c in changes]
@@ -213,7 +216,9 @@ def _key_of(entity: str, item: dict[str, Any]) -> str:
     return str(item.get("id"))
 
 
-def _merged(current: dict[str, Any], before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, list[str]]:
+def _merged(
+    current: dict[str, Any], before: dict[str, Any], after: dict[str, Any]
+) -> tuple[dict, list[str]]:
     """``current`` with the fields that differ between ``before`` and ``after`` set to
     ``after``'s; also the fields whose current value was not ``before``'s."""
     out = dict(current)
@@ -302,11 +307,15 @@ class _Plan:
             )
             if not ok:
                 raise ChangeError("key_judgements must be text or a list of texts")
-        if c.key == IMPORTS and value is not None:
-            if not isinstance(value, list) or not all(
-                isinstance(v, dict) and isinstance(v.get("sha256"), str) for v in value
-            ):
-                raise ChangeError("imports must be a list of records, each with its file's sha256")
+        if (
+            c.key == IMPORTS
+            and value is not None
+            and not (
+                isinstance(value, list)
+                and all(isinstance(v, dict) and isinstance(v.get("sha256"), str) for v in value)
+            )
+        ):
+            raise ChangeError("imports must be a list of records, each with its file's sha256")
         extra = self.scenario.extra
 
         def commit() -> None:
@@ -410,7 +419,9 @@ class _Plan:
         elif at is not None:
             history[at] = copy.deepcopy(c.after)  # an edit: the entry keeps its place
         else:
-            history.insert(_insert_at(history, c.after, c.place, scenario.tz), copy.deepcopy(c.after))
+            history.insert(
+                _insert_at(history, c.after, c.place, scenario.tz), copy.deepcopy(c.after)
+            )
         doc = _structure(scenario)
         doc["territory"] = []
         for item in doc["crossings"]:
@@ -457,7 +468,11 @@ def _entry_sort_key(entry: dict[str, Any], tz: Any) -> tuple[str, str, str]:
         except ValueError:
             return text
 
-    return (instant(entry.get("time")), instant(entry.get("recorded_at")), json.dumps(entry, sort_keys=True))
+    return (
+        instant(entry.get("time")),
+        instant(entry.get("recorded_at")),
+        json.dumps(entry, sort_keys=True),
+    )
 
 
 def _entry_position(history: list[dict[str, Any]], entry: dict[str, Any], tz: Any) -> int:

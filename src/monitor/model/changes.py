@@ -243,11 +243,15 @@ def check_plain(value: Any, where: str) -> None:
 def check_shape(change: Change) -> None:
     """Everything about a change that does not depend on the scenario it is applied to."""
     if change.entity not in ENTITIES:
-        raise ChangeError(f"unknown entity {change.entity!r} (expected one of {', '.join(ENTITIES)})")
+        raise ChangeError(
+            f"unknown entity {change.entity!r} (expected one of {', '.join(ENTITIES)})"
+        )
     for name in ("id", "key"):
         value = getattr(change, name)
         if not isinstance(value, str) or not value.strip() or len(value) > 1000:
-            raise ChangeError(f"the change's {name} must be non-empty text of at most 1000 characters")
+            raise ChangeError(
+                f"the change's {name} must be non-empty text of at most 1000 characters"
+            )
     for name in ("id", "author", "recorded", "key", "label"):
         value = getattr(change, name)
         if not isinstance(value, str):
@@ -279,11 +283,14 @@ def check_shape(change: Change) -> None:
             or index < 0
             or not (p["next"] is None or isinstance(p["next"], dict))
         ):
-            raise ChangeError('place: expected {"index": n, "next": entry or null} for a status entry')
+            raise ChangeError(
+                'place: expected {"index": n, "next": entry or null} for a status entry'
+            )
     if change.entity == SCENARIO:
         if change.key not in SCENARIO_FIELDS:
             raise ChangeError(
-                f"scenario field {change.key!r} cannot be changed (only {', '.join(SCENARIO_FIELDS)})"
+                f"scenario field {change.key!r} cannot be changed "
+                f"(only {', '.join(SCENARIO_FIELDS)})"
             )
         return
     for name in ("before", "after"):
@@ -301,7 +308,9 @@ def check_shape(change: Change) -> None:
             if k != change.key:
                 raise ChangeError(f"{name}: a territory share keyed {change.key!r} is for {k!r}")
         elif value.get("id") != change.key:
-            raise ChangeError(f"{name}: the {change.entity} id must be {change.key!r} (ids do not change)")
+            raise ChangeError(
+                f"{name}: the {change.entity} id must be {change.key!r} (ids do not change)"
+            )
 
 
 # -- building changes ------------------------------------------------------------------
@@ -405,7 +414,9 @@ def delete_entry(
 
 def scenario_field_change(scenario: Scenario, name: str, after: Any, label: str = "") -> Change:
     """A change that sets (``after``) or removes (``None``) a scenario-level field."""
-    return Change(SCENARIO, name, scenario.extra.get(name), after, label or f"Edit {name.replace('_', ' ')}")
+    return Change(
+        SCENARIO, name, scenario.extra.get(name), after, label or f"Edit {name.replace('_', ' ')}"
+    )
 
 
 def entity_change(entity: str, key: str, before: Any, after: Any, label: str = "") -> Change:

@@ -135,7 +135,7 @@ class Journal:
         try:
             self._open()
             data = b"" if self._good else self._header()
-            data += b"".join(self._line(c) for c in self._unsaved[self._written:])
+            data += b"".join(self._line(c) for c in self._unsaved[self._written :])
             self._write_at_end(data)
         except OSError as exc:
             self.error = describe_os_error(exc)
@@ -234,7 +234,10 @@ def _parse(raw: bytes, base_sha256: str | None) -> tuple[dict, list[Change], str
         header = json.loads(lines[0][1])
     except (ValueError, RecursionError):
         raise ValueError("no journal header") from None
-    if not isinstance(header, dict) or header.get("journal") not in (JOURNAL_VERSION, LEGACY_VERSION):
+    if not isinstance(header, dict) or header.get("journal") not in (
+        JOURNAL_VERSION,
+        LEGACY_VERSION,
+    ):
         raise ValueError("not a journal of this app")
     legacy = header.get("journal") == LEGACY_VERSION
     changes: list[Change] = []
@@ -256,7 +259,9 @@ def _parse(raw: bytes, base_sha256: str | None) -> tuple[dict, list[Change], str
                 raise ChangeError("not a change line")
             if legacy:
                 seq = entry.get("seq")
-                change_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{header.get('started')}/{seq}/{text!r}"))
+                change_id = str(
+                    uuid.uuid5(uuid.NAMESPACE_URL, f"{header.get('started')}/{seq}/{text!r}")
+                )
                 changes.append(legacy_change(entry["change"], change_id))
             else:
                 changes.append(Change.from_json(entry["change"]))
@@ -296,7 +301,9 @@ def find_recoveries(scenario_path: Path, base_sha256: str | None) -> list[Recove
             close_quietly(fd)
             continue
         if not changes:
-            if not problem:  # (a cut-short first change was never confirmed: nothing lost)  # everything was saved (or no change made): an abandoned file
+            # Nothing usable: everything was saved, or no change was made (a cut-short
+            # first change was never confirmed: nothing is lost): an abandoned file.
+            if not problem:
                 unlink_if_same(fd, path)
             close_quietly(fd)  # (a journal whose first change is unusable stays for a look)
             continue

@@ -89,7 +89,9 @@ class Storage(Protocol):
 
     read_only: str | None
 
-    def load(self, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> Scenario: ...
+    def load(
+        self, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None
+    ) -> Scenario: ...
 
     def save(self, scenario: Scenario, *, force: bool = False) -> None: ...
 
@@ -177,7 +179,9 @@ class FileStorage:
         return self._journal.protected
 
     # -- load --------------------------------------------------------------------------------
-    def load(self, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> Scenario:
+    def load(
+        self, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None
+    ) -> Scenario:
         """Read and validate the file. ``progress(fraction, message)`` is told how far it
         got; ``cancelled()`` is polled and stops the load with :class:`LoadCancelled`."""
 
@@ -233,7 +237,9 @@ class FileStorage:
             self._base_sha, self._signature = _sha256_file(self.path)
 
     # -- save ------------------------------------------------------------------------------------
-    def save(self, scenario: Scenario, *, force: bool = False, path: str | Path | None = None) -> None:
+    def save(
+        self, scenario: Scenario, *, force: bool = False, path: str | Path | None = None
+    ) -> None:
         """Write atomically. Refuses (:class:`ConflictError`) to overwrite a version changed on
         disk by someone else unless ``force``; ``path`` = Save As. Any failure raises
         :class:`OSError` with the reason, and the file on disk is then unchanged."""
@@ -247,7 +253,9 @@ class FileStorage:
         else:
             holder = _live_holder(target.with_name(f".{target.name}.lock"))
             if holder is not None:
-                raise InUseError(errno.EBUSY, f"{target.name} is open for writing by {holder.describe()}")
+                raise InUseError(
+                    errno.EBUSY, f"{target.name} is open for writing by {holder.describe()}"
+                )
             why = file_read_only(target) if target.exists() else folder_read_only(target.parent)
             if why:
                 raise PermissionError(errno.EACCES, why)
@@ -294,26 +302,28 @@ class FileStorage:
             extra.release()
         return found[0] if found else None
 
-    def recover(self, scenario: Scenario, recovery: Recovery, log: ChangeLog | None = None) -> list[str]:
+    def recover(
+        self, scenario: Scenario, recovery: Recovery, log: ChangeLog | None = None
+    ) -> list[str]:
         """Replay ``recovery`` onto ``scenario`` without a window: each change validated and
         applied in order, stopping at the first that does not fit; what was applied becomes
         this session's journal and the dead session's journal is deleted. Returns what was
         not recovered (empty: everything)."""
         log = log or ChangeLog(scenario)
         problems = []
-        applied = 0
         for i, change in enumerate(recovery.changes):
             try:
                 if log.apply(change) is not None:
                     self.append_change(change)
             except ChangeError as exc:
                 rest = len(recovery.changes) - i
-                problems.append(f"change {i + 1} ({change.label or change.entity}) no longer fits: "
-                                f"{exc}; {rest} change(s) not recovered")
+                problems.append(
+                    f"change {i + 1} ({change.label or change.entity}) no longer fits: "
+                    f"{exc}; {rest} change(s) not recovered"
+                )
                 break
             except JournalError:
                 pass  # applied in memory; :attr:`journal_error` says it is not protected
-            applied += 1
         if recovery.problem:
             problems.append(f"{recovery.problem}; {recovery.lost} later line(s) not recovered")
         if self.protected:
@@ -330,12 +340,14 @@ class FileStorage:
         if self._lock_fd is not None:
             return None
         self.lock_problem = ""
-        info = json.dumps({
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "user": self._user,
-            "since": datetime.now(UTC).isoformat(timespec="seconds"),
-        }).encode("utf-8")
+        info = json.dumps(
+            {
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "user": self._user,
+                "since": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        ).encode("utf-8")
         for _ in range(3):
             created = False
             try:
@@ -395,8 +407,12 @@ def _read_lock(fd: int) -> LockInfo:
         d = json.loads(read_all(fd, 1 << 16))
         pid = d.get("pid")
         pid = pid if isinstance(pid, int) and not isinstance(pid, bool) and 0 < pid < 1 << 31 else 0
-        return LockInfo(pid, str(d.get("host", ""))[:200], str(d.get("user", ""))[:200],
-                        str(d.get("since", ""))[:40])
+        return LockInfo(
+            pid,
+            str(d.get("host", ""))[:200],
+            str(d.get("user", ""))[:200],
+            str(d.get("since", ""))[:40],
+        )
     except (OSError, ValueError, AttributeError, RecursionError):
         return LockInfo(0, "", "", "")
 

@@ -55,7 +55,9 @@ class ScenarioContext(QObject):
     # While Live, the cursor follows the clock: tick once a minute.
     LIVE_TICK_MS = 60_000
 
-    def __init__(self, scenario: Scenario, path: str | Path | None = None, parent: QObject | None = None):
+    def __init__(
+        self, scenario: Scenario, path: str | Path | None = None, parent: QObject | None = None
+    ):
         super().__init__(parent)
         self._scenario = scenario
         self._path = Path(path) if path is not None else None

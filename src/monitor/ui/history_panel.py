@@ -74,6 +74,9 @@ _HEADERS = {
 EntryRole = Qt.ItemDataRole.UserRole + 1
 
 
+_ROOT = QModelIndex()  # the invalid index: the model's root (a default that is never mutated)
+
+
 class HistoryTableModel(QAbstractTableModel):
     """Rows are (crossing, entry) pairs, newest effective time first.
 
@@ -158,20 +161,26 @@ class HistoryTableModel(QAbstractTableModel):
         return c, e
 
     # -- Qt overrides ------------------------------------------------------------------
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+    def rowCount(self, parent: _Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+    def columnCount(self, parent: _Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(HistoryColumn)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return _HEADERS[HistoryColumn(section)]
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         base = super().flags(index)
-        if index.isValid() and index.column() in (HistoryColumn.TIME, HistoryColumn.CHANGE, HistoryColumn.NOTE):
+        if index.isValid() and index.column() in (
+            HistoryColumn.TIME,
+            HistoryColumn.CHANGE,
+            HistoryColumn.NOTE,
+        ):
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 
@@ -207,13 +216,18 @@ class HistoryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.EditRole:
             if col == HistoryColumn.TIME:
                 local = e.time.instant.astimezone(self._ctx.tz)
-                return QDateTime(local.year, local.month, local.day, local.hour, local.minute, local.second)
+                return QDateTime(
+                    local.year, local.month, local.day, local.hour, local.minute, local.second
+                )
             if col == HistoryColumn.CHANGE:
                 return e.status.value
             if col == HistoryColumn.NOTE:
                 return e.note or ""
         if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [f"{isolate_if_needed(c.name)}: {e.status.value}", f"Effective: {self._ctx.format_moment(e.time)}"]
+            lines = [
+                f"{isolate_if_needed(c.name)}: {e.status.value}",
+                f"Effective: {self._ctx.format_moment(e.time)}",
+            ]
             if e.note:
                 lines.append(f"Note: {isolate_if_needed(e.note)}")
             if _flags(e):
@@ -249,7 +263,9 @@ class HistoryTableModel(QAbstractTableModel):
             if not isinstance(value, QDateTime) or not value.isValid():
                 return False
             d, t = value.date(), value.time()
-            when = datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), t.second(), tzinfo=self._ctx.tz)
+            when = datetime(
+                d.year(), d.month(), d.day(), t.hour(), t.minute(), t.second(), tzinfo=self._ctx.tz
+            )
             if not e.time.day and when == e.time.instant:
                 return False
             try:  # a time outside the supported years is refused
@@ -289,7 +305,8 @@ class _HistoryDelegate(QStyledItemDelegate):
             edit = QDateTimeEdit(parent)
             edit.setDisplayFormat("yyyy-MM-dd HH:mm")
             edit.setDateTimeRange(  # the years a scenario file can hold
-                QDateTime(QDate(MIN_YEAR, 1, 1), QTime(0, 0)), QDateTime(QDate(MAX_YEAR, 12, 31), QTime(23, 59))
+                QDateTime(QDate(MIN_YEAR, 1, 1), QTime(0, 0)),
+                QDateTime(QDate(MAX_YEAR, 12, 31), QTime(23, 59)),
             )
             edit.setCalendarPopup(True)
             return edit
@@ -350,7 +367,11 @@ class HistoryPanel(QWidget):
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(HistoryColumn.NOTE, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((HistoryColumn.CROSSING, 150), (HistoryColumn.TIME, 150), (HistoryColumn.CHANGE, 130)):
+        for col, width in (
+            (HistoryColumn.CROSSING, 150),
+            (HistoryColumn.TIME, 150),
+            (HistoryColumn.CHANGE, 130),
+        ):
             self.view.setColumnWidth(col, width)
 
         top = QHBoxLayout()
@@ -393,7 +414,9 @@ class HistoryPanel(QWidget):
             text = "Status changes of all crossings"
         else:
             c = self._ctx.scenario.crossing(self.model.crossing_id)
-            text = f"Status history: {c.name}" if c else "Select a crossing to see its status history"
+            text = (
+                f"Status history: {c.name}" if c else "Select a crossing to see its status history"
+            )
         flagged = self.model.flagged_count()
         if flagged:
             text += f"  ({flagged} without note or source)"

@@ -24,7 +24,9 @@ def protection_text(session: Session) -> str:
     if storage.read_only:
         parts.append(f"Read-only: {storage.read_only}. Save As to keep your changes")
     if session.journal_error:
-        parts.append(f"Changes not protected: the journal cannot be written ({session.journal_error})")
+        parts.append(
+            f"Changes not protected: the journal cannot be written ({session.journal_error})"
+        )
     return " · ".join(parts)
 
 
@@ -48,7 +50,9 @@ class SessionNotices(QObject):
         self.label = QLabel(window)
         self.label.setObjectName("protectionLabel")
         self.label.setTextFormat(Qt.TextFormat.PlainText)
-        self.label.setStyleSheet("QLabel { color: palette(bright-text); background: #b03a2e; padding: 0 6px; }")
+        self.label.setStyleSheet(
+            "QLabel { color: palette(bright-text); background: #b03a2e; padding: 0 6px; }"
+        )
         self.label.hide()
         window.statusBar().addPermanentWidget(self.label)
         self.last_warning: QMessageBox | None = None

@@ -9,6 +9,7 @@ new changes (the inverse, or the same edit again), so the log and the journal on
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,10 +98,9 @@ class Session(QObject):
         if self.log.apply(change) is None:
             return
         was = self.storage.journal_error
-        try:
+        # On failure the edit stays in memory; the window says that changes are unprotected.
+        with contextlib.suppress(JournalError):
             self.storage.append_change(change)
-        except JournalError:
-            pass  # the edit stays in memory; the window says that changes are unprotected
         now = self.storage.journal_error
         if now != was:
             self.protection_changed.emit(now)
@@ -139,7 +139,9 @@ class Session(QObject):
                 try:
                     self.push(change)
                 except ChangeError as exc:
-                    problem = f"change {i + 1} ({change.label or change.entity}) no longer fits: {exc}"
+                    problem = (
+                        f"change {i + 1} ({change.label or change.entity}) no longer fits: {exc}"
+                    )
                     break
                 applied += 1
         finally:
