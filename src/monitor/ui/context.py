@@ -120,15 +120,17 @@ class ScenarioContext(QObject):
 
     def notify_changed(self, entity: str, key: str) -> None:
         """One entity changed (after a change was applied or undone): tell the views."""
-        from monitor.model.changes import CROSSING, EVENT, SCENARIO, STATUS
+        from monitor.model.changes import CROSSING, EVENT, FACTION, SCENARIO, SOURCE, STATUS
 
         if entity in (STATUS, CROSSING):
             self.notify_crossing_changed(key)
         elif entity == SCENARIO:
             self.notify_extra_changed(key)
-        elif entity == EVENT:
-            self._frame = None  # rebuilt from the event table on next use
-            self.events_changed.emit(key)
+        elif entity in (EVENT, SOURCE, FACTION):
+            # The events frame is rebuilt from the event table on next use (a source's grade
+            # and a faction's name are in its derived columns too).
+            self._frame = None
+            self.events_changed.emit(key if entity == EVENT else "")
         self.entity_changed.emit(entity, key)
 
     # -- time cursor ---------------------------------------------------------------

@@ -92,6 +92,7 @@ class EventTableModel(QAbstractTableModel):
         )
         self._load()
         ctx.scenario_replaced.connect(self._on_ctx_scenario_replaced)
+        ctx.events_changed.connect(self._on_ctx_events_changed)
         ctx.cursor_changed.connect(self._on_ctx_cursor_changed)
         ctx.display_changed.connect(self._on_ctx_display_changed)
 
@@ -520,6 +521,12 @@ class EventTableModel(QAbstractTableModel):
 
     # -- context signals ------------------------------------------------------------------
     def _on_ctx_scenario_replaced(self) -> None:
+        self.reload()
+
+    def _on_ctx_events_changed(self, _event_id: str) -> None:
+        # An event added, edited or deleted (or a source or faction its columns show):
+        # the rows are read again from the event table's frame (the panel re-applies its
+        # filter right after).
         self.reload()
 
     def _on_ctx_cursor_changed(self, when: datetime) -> None:

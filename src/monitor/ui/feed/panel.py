@@ -199,6 +199,7 @@ class FeedPanel(QWidget):
         self.detail.anchorClicked.connect(self._on_detail_anchor_clicked)
         self._ctx.event_selected.connect(self._on_ctx_event_selected)
         self._ctx.scenario_replaced.connect(self._on_ctx_scenario_replaced)
+        self._ctx.events_changed.connect(self._on_ctx_events_changed)
         self._ctx.cursor_changed.connect(self._on_ctx_cursor_changed)
         self._ctx.display_changed.connect(self._on_ctx_display_changed)
 
@@ -425,6 +426,15 @@ class FeedPanel(QWidget):
         self.set_filter()
         self._show_details(self._ctx.selected_event)
         self._set_column_widths()
+
+    def _on_ctx_events_changed(self, event_id: str) -> None:
+        # The model has re-read the events (it connected first): same filter, same selection.
+        self._apply_filter()
+        selected = self._ctx.selected_event
+        if selected and (not event_id or event_id == selected):
+            self._show_details(selected)
+        if selected:
+            self._select_row_of(selected)
 
     def _on_ctx_cursor_changed(self, _when: datetime) -> None:
         if self._ctx.selected_event:

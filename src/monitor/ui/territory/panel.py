@@ -144,6 +144,7 @@ class TerritoryPanel(QWidget):
         self.plot_item.getViewBox().sigXRangeChanged.connect(self._on_view_range_changed)
 
         ctx.scenario_replaced.connect(self._on_ctx_scenario_replaced)
+        ctx.events_changed.connect(lambda _id: self._rebuild())  # the event markers
         ctx.cursor_changed.connect(self._on_ctx_cursor_changed)
         ctx.event_selected.connect(self._on_ctx_event_selected)
         ctx.display_changed.connect(self._on_ctx_display_changed)
