@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFontDatabase, QIcon
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from monitor import __version__
+from monitor.briefing.typeset import load_bundled_fonts  # (one copy, below the app layer)
 from monitor.paths import resource_path
 
 ORGANIZATION = "SituationMonitor"
 APPLICATION = "monitor"
-
-
-def load_bundled_fonts() -> list[str]:
-    """Register the OFL fonts shipped in resources/fonts (Arabic coverage on any machine)."""
-    families: list[str] = []
-    folder = resource_path("fonts")
-    if folder.is_dir():
-        for f in sorted(folder.glob("*.[ot]tf")):
-            fid = QFontDatabase.addApplicationFont(str(f))
-            if fid >= 0:
-                families += QFontDatabase.applicationFontFamilies(fid)
-    return families
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
