@@ -311,11 +311,6 @@ def _try(buf: bytearray, brace: int) -> tuple[list[Any], bytes] | None:
 
 
 def _stream_scenario(stream: _Stream, head: bytes, tick: _Ticker) -> Scenario:
-    # (Imported here: importing the model stays light; the events need pyarrow and numpy.)
-    import pyarrow.compute as pc
-
-    from monitor.model.columns import ColumnBuilder
-
     text = TextScanner(stream, head)
     v = Validator()
     seen: set[str] = set()
@@ -339,6 +334,10 @@ def _stream_scenario(stream: _Stream, head: bytes, tick: _Ticker) -> Scenario:
             if tz is None or sources is None or faction_ids is None:
                 raise Fallback  # an unusual order: not worth streaming
             names = {f.id: f.name for f in top["factions"]}
+            # (Imported here, at the events: importing the model stays light, and a file
+            # broken before its events never loads pyarrow.)
+            from monitor.model.columns import ColumnBuilder
+
             columns = ColumnBuilder(tz, sources, names, check_events=events_of)
             taken = text.take()
             start = stream.read_bytes - len(taken)
@@ -391,7 +390,7 @@ def _stream_scenario(stream: _Stream, head: bytes, tick: _Ticker) -> Scenario:
     if not seen.issuperset(TOP_KEYS) or top.get("scenario") is None or not unknown_fields_ok(extra):
         raise Fallback
     events = top["events"]
-    if len(events) and pc.count_distinct(events.ids()).as_py() != len(events):
+    if len(events) and _distinct(events.ids()) != len(events):
         raise Fallback  # a duplicate id: the strict reader says which
     return Scenario(
         info=top["scenario"],
@@ -403,6 +402,12 @@ def _stream_scenario(stream: _Stream, head: bytes, tick: _Ticker) -> Scenario:
         schema_version=SCHEMA_VERSION,
         extra=extra,
     )
+
+
+def _distinct(values: Any) -> int:
+    import pyarrow.compute as pc
+
+    return int(pc.count_distinct(values).as_py())
 
 
 def _strict(path: str | Path, fh: Any, tick: _Ticker) -> tuple[Scenario, FileIdentity]:
