@@ -96,17 +96,20 @@ def geojson_pieces(scenario: Scenario, view: View) -> list[bytes]:
     rows = view_rows(scenario, view)
     events = scenario.events
     enc = msgspec.json.Encoder()
-    parts: list[bytes] = []
     used_sources: set[str] = set()
-    for i in rows.tolist():
+    # Events are made in file order (the table converts them block by block), placed in the
+    # view's order.
+    parts: list[bytes] = [b""] * len(rows)
+    rank = np.argsort(rows, kind="stable")
+    for at, i in zip(rank.tolist(), rows[rank].tolist(), strict=True):
         e = events[i]
         props = event_json(e)
         used_sources.update(e.source_ids)
         loc = e.location
         geom = ({"type": "Point", "coordinates": [loc.lon, loc.lat]}
                 if loc is not None and loc.lat is not None else None)
-        parts.append(enc.encode({"type": "Feature", "geometry": geom,
-                                 "properties": {"feature_type": "event", **props}}))
+        parts[at] = enc.encode({"type": "Feature", "geometry": geom,
+                                "properties": {"feature_type": "event", **props}})
     for c in scenario.crossings:
         geom = {"type": "Point", "coordinates": [c.location.lon, c.location.lat]}
         parts.append(enc.encode({"type": "Feature", "geometry": geom,
@@ -146,10 +149,13 @@ def csv_text(scenario: Scenario, view: View) -> str:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(EVENT_CSV_COLUMNS)
     events = scenario.events
+    made = {}  # (file order: see geojson_pieces)
+    for i in np.sort(rows).tolist():
+        made[i] = events[i]
     core = {"id", "time", "title", "summary", "category", "actors", "location", "source_ids",
             "verification", "credibility", "reliability"}
     for i in rows.tolist():
-        e = events[i]
+        e = made.pop(i)
         loc = e.location
         d = event_json(e)
         extra = {k: v for k, v in d.items() if k not in core}

@@ -19,7 +19,8 @@ from typing import Any
 
 from monitor.interchange.formats import ACLED, MONITOR
 from monitor.interchange.parse import Parsed, Rejected, Row
-from monitor.interchange.rows import Incoming, RowError
+from monitor.interchange.reading import gc_paused
+from monitor.interchange.rows import Incoming, RowError, names
 from monitor.model.changelog import ChangeLog, entity_json
 from monitor.model.changes import (
     EVENT,
@@ -66,8 +67,17 @@ class Review:
     withdrawn: list[str] = field(default_factory=list)
     new_sources: list[str] = field(default_factory=list)
     new_factions: list[str] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
     record: dict[str, Any] = field(default_factory=dict)
+    _changes: list[Change] | None = None
+    _build: Any = None
+
+    @property
+    def changes(self) -> list[Change]:
+        """The changes that apply the import (made on first use: a dry run needs none)."""
+        if self._changes is None:
+            self._changes = self._build() if self._build is not None else []
+            self._build = None
+        return self._changes
 
     def counts(self) -> dict[str, int]:
         return {"new": len(self.new), "updated": len(self.updated), "unchanged": self.unchanged,
@@ -78,7 +88,7 @@ class Review:
     @property
     def empty(self) -> bool:
         """Nothing to apply but the record of the import."""
-        return len(self.changes) <= 1
+        return not (self.new or self.updated or self.flagged or self.withdrawn)
 
 
 def digest(value: Any) -> str:
@@ -115,9 +125,9 @@ class _Actors:
         self.by: dict[str, str] = {}
         for f in scenario.factions:
             aliases = f.extra.get("aliases")
-            names = [f.id, f.name, *(a for a in aliases if isinstance(a, str))] \
+            labels = [f.id, f.name, *(a for a in aliases if isinstance(a, str))] \
                 if isinstance(aliases, list) else [f.id, f.name]
-            for n in names:
+            for n in labels:
                 self.by.setdefault(" ".join(n.split()).casefold(), f.id)
 
     def __call__(self, actors: list[str]) -> list[str]:
@@ -129,19 +139,36 @@ class _Actors:
         return out
 
 
-def _index(scenario: Scenario) -> dict[str, tuple[str, dict[str, Any], str, str]]:
-    """origin key -> (event id, origin, event day, country) of the scenario's feed events."""
-    out: dict[str, tuple[str, dict[str, Any], str, str]] = {}
+@dataclass(slots=True)
+class _Known:
+    """A feed event of the scenario: id, origin, day, country and its marks."""
+
+    event_id: str
+    origin: dict[str, Any]
+    day: str
+    country: str
+    missing: bool
+    withdrawn: int | None  # the deletion's timestamp
+
+
+def _index(scenario: Scenario) -> dict[str, _Known]:
+    """origin key -> the scenario's feed event (events with extra fields are kept as objects
+    by the table: only those are looked at)."""
+    out: dict[str, _Known] = {}
     table = scenario.table
     odd = table.rows(0, len(table))["odd"] if len(table) else {}
     for e in odd.values():
-        o = e.extra.get(ORIGIN)
+        x = e.extra
+        o = x.get(ORIGIN)
         if isinstance(o, dict) and isinstance(o.get("feed"), str) and isinstance(o.get("id"), str):
-            data = e.extra.get(FEED_DATA)
+            data = x.get(FEED_DATA)
             country = data.get("country", "") if isinstance(data, dict) else ""
-            out[f"{o['feed']}:{o['id']}"] = (e.id, o, e.time.date.isoformat() if e.time.day
-                                              else e.time.instant.date().isoformat(),
-                                              country if isinstance(country, str) else "")
+            w = x.get(WITHDRAWN)
+            out[f"{o['feed']}:{o['id']}"] = _Known(
+                e.id, o, e.time.instant.date().isoformat(),
+                country if isinstance(country, str) else "", x.get(MISSING) is not None,
+                (w.get("timestamp", 0) if isinstance(w.get("timestamp", 0), int) else 0)
+                if isinstance(w, dict) else None)
     return out
 
 
@@ -166,6 +193,12 @@ def plan_import(scenario: Scenario, parsed: Parsed, *, deletions: Parsed | None 
                 author: str = "", now: str | None = None) -> Review:
     """The review of importing ``parsed`` (and a deletions list) into ``scenario``; changes
     nothing. Apply it with :func:`apply_review`."""
+    with gc_paused():
+        return _plan(scenario, parsed, deletions, author, now)
+
+
+def _plan(scenario: Scenario, parsed: Parsed, deletions: Parsed | None, author: str,
+          now: str | None) -> Review:
     now = now or _now()
     f = parsed.file
     review = Review(f.path.name, f.sha256, parsed.feed, parsed.layout.variant)
@@ -195,8 +228,9 @@ class _Planner:
         self.index = _index(scenario)
         self.actors = _Actors(scenario)
         self.known_sources = {s.id for s in scenario.sources}
+        self.ids = set(scenario.table.ids().to_pylist()) if len(scenario.table) else set()
         self.sources: dict[str, dict[str, Any]] = {}  # new sources by id
-        self.creates: list[tuple[Row, dict[str, Any]]] = []
+        self.creates: list[tuple[Row, Any]] = []  # (row, event JSON or None: map when applied)
         self.updates: list[Change] = []
         self.marks: list[Change] = []
         self.taken: set[str] = set()
@@ -231,10 +265,9 @@ class _Planner:
             if have is None:
                 self._create(row)
                 continue
-            event_id, origin, _day, _c = have
-            old_ts = origin.get("timestamp")
-            withdrawn = self._withdrawn_at(event_id)
-            if withdrawn is not None and (q.timestamp is None or q.timestamp <= withdrawn):
+            old_ts = have.origin.get("timestamp")
+            gone = have.withdrawn
+            if gone is not None and (q.timestamp is None or q.timestamp <= gone):
                 self.review.skipped.append(Rejected(row.where, f"{q.key} was withdrawn by the "
                                                     "feed (a deletions list)", q.key))
                 continue
@@ -246,22 +279,12 @@ class _Planner:
                     continue
                 newer = q.timestamp > old_ts
             else:
-                newer = q.crc != origin.get("crc", q.crc)
-            missing = self._has_mark(event_id, MISSING)
-            if not newer and not missing:
+                newer = q.crc != have.origin.get("crc", q.crc)
+            if not newer and not have.missing:
                 self.review.unchanged += 1
                 continue
-            self._update(row, event_id, newer)
+            self._update(row, have.event_id, newer)
         self._flag_missing(seen)
-
-    def _has_mark(self, event_id: str, name: str) -> bool:
-        e = self.scenario.event(event_id)
-        return e is not None and e.extra.get(name) is not None
-
-    def _withdrawn_at(self, event_id: str) -> int | None:
-        e = self.scenario.event(event_id)
-        w = e.extra.get(WITHDRAWN) if e is not None else None
-        return w.get("timestamp", 0) if isinstance(w, dict) else None
 
     def _origin(self, row: Row, given: dict[str, str]) -> dict[str, Any]:
         q = row.quick
@@ -275,9 +298,9 @@ class _Planner:
         o["given"] = given
         return o
 
-    def _feed_sources(self, inc: Incoming) -> list[str]:
+    def _feed_sources(self, inc: Incoming | list[str]) -> list[str]:
         ids = []
-        for name in inc.sources:
+        for name in inc.sources if isinstance(inc, Incoming) else inc:
             sid = source_id(self.feed, name)
             if sid not in self.known_sources and sid not in self.sources:
                 self.sources[sid] = {"id": sid, "title": name, "publisher": name, "url": "",
@@ -287,22 +310,30 @@ class _Planner:
         return ids
 
     def _create(self, row: Row) -> None:
+        event_id = row.quick.key
+        n = 1
+        while event_id in self.ids or event_id in self.taken:
+            n += 1
+            event_id = f"{row.quick.key}~{n}"
+        self.taken.add(event_id)
+        if row.quick.checked:  # mapped when the import is applied
+            self.creates.append((row, event_id))
+            return
+        d = self._new_event(row, event_id)
+        if d is not None:
+            self.creates.append((row, d))
+
+    def _new_event(self, row: Row, event_id: str) -> dict[str, Any] | None:
         try:
             inc = row.full(self.tz)
         except RowError as exc:
             self.review.rejected.append(Rejected(row.where, str(exc), row.quick.key))
-            return
-        event_id = row.quick.key
-        n = 1
-        while self.scenario.event(event_id) is not None or event_id in self.taken:
-            n += 1
-            event_id = f"{row.quick.key}~{n}"
-        self.taken.add(event_id)
+            return None
         d = _event_json(inc, event_id, self.actors(inc.actors), self._feed_sources(inc))
         d[ORIGIN] = self._origin(row, {k: digest(d.get(k)) for k in FEED_FIELDS})
         if inc.feed_data:
             d[FEED_DATA] = inc.feed_data
-        self.creates.append((row, d))
+        return d
 
     def _update(self, row: Row, event_id: str, newer: bool) -> None:
         before = entity_json(self.scenario, EVENT, event_id)
@@ -348,14 +379,14 @@ class _Planner:
             return
         lo, hi = self.scope
         check_country = self.parsed.has_country and bool(self.countries)
-        for key, (event_id, origin, day, country) in self.index.items():
-            if key in seen or origin.get("feed") != self.feed or not lo <= day <= hi:
+        for key, k in self.index.items():
+            if key in seen or k.origin.get("feed") != self.feed or not lo <= k.day <= hi:
                 continue
-            if check_country and country not in self.countries:
+            if check_country and k.country not in self.countries:
                 continue
-            e = self.scenario.event(event_id)
-            if e is None or e.extra.get(MISSING) is not None or e.extra.get(WITHDRAWN) is not None:
+            if k.missing or k.withdrawn is not None:
                 continue
+            event_id = k.event_id
             before = entity_json(self.scenario, EVENT, event_id)
             after = {**before, MISSING: {"since": self.now, "file": self.parsed.file.path.name,
                                          "file_sha256": self.parsed.file.sha256}}
@@ -364,7 +395,8 @@ class _Planner:
             self.review.flagged.append(event_id)
 
     def withdraw(self, dels: dict[str, int]) -> None:
-        created = {d["id"]: i for i, (_r, d) in enumerate(self.creates)}
+        created = {eid if isinstance(eid, str) else eid["id"]: i
+                   for i, (_r, eid) in enumerate(self.creates)}
         drop: set[int] = set()
         for native, ts in dels.items():
             key = f"{ACLED}:{native}"
@@ -376,8 +408,8 @@ class _Planner:
                     self.review.skipped.append(Rejected(self.creates[at][0].where,
                                                         f"{key} is on the deletions list", key))
                 continue
-            event_id, origin = have[0], have[1]
-            if self._withdrawn_at(event_id) is not None:
+            event_id, origin = have.event_id, have.origin
+            if have.withdrawn is not None:
                 continue
             if isinstance(origin.get("timestamp"), int) and origin["timestamp"] > ts:
                 self.review.skipped.append(Rejected(f"deletion of {native}", "the event was "
@@ -425,13 +457,14 @@ class _Planner:
     def _check_creates(self) -> None:
         """Check the new events with the scenario's rules in one pass; a refused one is
         rejected with the contract's reason (the batch then cannot fail on it)."""
-        if not self.creates:
+        mapped = [(i, d) for i, (_r, d) in enumerate(self.creates) if isinstance(d, dict)]
+        if not mapped:
             return
         sc = self.scenario
         doc = scenario_to_json(Scenario(info=sc.info, factions=sc.factions, sources=sc.sources))
         doc["sources"] += list(self.sources.values())
         doc["factions"] += list(getattr(self, "factions", []))
-        doc["events"] = [d for _r, d in self.creates]
+        doc["events"] = [d for _i, d in mapped]
         try:
             scenario_from_json(doc, "import")
             return
@@ -443,27 +476,17 @@ class _Planner:
                     bad.setdefault(int(m[1]), f"{m[2].lstrip('.') or 'event'}: {p.message}")
             if not bad:
                 raise
-        for i in sorted(bad):
-            row = self.creates[i][0]
-            self.review.rejected.append(Rejected(row.where, bad[i], row.quick.key))
-        self.creates = [c for i, c in enumerate(self.creates) if i not in bad]
+        drop = {mapped[j][0] for j in bad}
+        for j in sorted(bad):
+            row = self.creates[mapped[j][0]][0]
+            self.review.rejected.append(Rejected(row.where, bad[j], row.quick.key))
+        self.creates = [c for i, c in enumerate(self.creates) if i not in drop]
 
     def finish(self, author: str, deletions: Parsed | None) -> None:
         self._check_creates()
-        used = {s for _r, d in self.creates for s in d["source_ids"]}
-        used |= {s for c in self.updates for s in (c.after or {}).get("source_ids", [])}
-        changes: list[Change] = []
-        for x in getattr(self, "factions", []):
-            changes.append(entity_change(FACTION, x["id"], None, x, f"Import: faction {x['id']}"))
-            self.review.new_factions.append(x["id"])
-        for sid, s in self.sources.items():
-            if sid in used:
-                changes.append(entity_change(SOURCE, sid, None, s, f"Import: source {sid}"))
-                self.review.new_sources.append(sid)
-        for _r, d in self.creates:
-            changes.append(entity_change(EVENT, d["id"], None, d, f"Import: {d['id']}"))
-            self.review.new.append(d["id"])
-        changes += self.updates + self.marks
+        review = self.review
+        review.new = [d if isinstance(d, str) else d["id"] for _r, d in self.creates]
+        review.new_factions = [x["id"] for x in getattr(self, "factions", [])]
         f = self.parsed.file
         record: dict[str, Any] = {"file": f.path.name, "sha256": f.sha256,
                                   "format": self.parsed.feed, "variant": self.parsed.layout.variant,
@@ -473,15 +496,63 @@ class _Planner:
         if deletions is not None:
             record["deletions"] = {"file": deletions.file.path.name,
                                    "sha256": deletions.file.sha256}
-        record["counts"] = self.review.counts()
-        self.review.record = record
+        review.record = record
+        # The sources the new events cite (known without mapping them: a checked row's
+        # sources are its "source" names).
+        self._raw_sources = {r.quick.sources for r, d in self.creates if isinstance(d, str)}
+        for raw in self._raw_sources:
+            self._feed_sources(names(raw))
+        used = self._used_sources()
+        review.new_sources = [sid for sid in self.sources if sid in used]
+        record["counts"] = review.counts()
+        review._build = lambda: self._build_paused(author)
+
+    def _build_paused(self, author: str) -> list[Change]:
+        with gc_paused():
+            return self.build(author)
+
+    def _used_sources(self) -> set[str]:
+        used: set[str] = set()
+        for _row, d in self.creates:
+            if isinstance(d, dict):
+                used.update(d["source_ids"])
+        for raw in getattr(self, "_raw_sources", ()):
+            used.update(source_id(self.feed, n) for n in names(raw))
+        for c in self.updates:
+            used.update((c.after or {}).get("source_ids", []))
+        return used
+
+    def build(self, author: str) -> list[Change]:
+        """The changes: new factions and sources, new events (one run), updates, marks, and
+        the record of the import."""
+        changes: list[Change] = []
+        for x in getattr(self, "factions", []):
+            changes.append(entity_change(FACTION, x["id"], None, x, f"Import: faction {x['id']}"))
+        used = self._used_sources()
+        for sid, s in self.sources.items():
+            if sid in used:
+                changes.append(entity_change(SOURCE, sid, None, s, f"Import: source {sid}"))
+        for row, d in self.creates:
+            if isinstance(d, str):
+                d = self._json_of(row, d)
+            changes.append(entity_change(EVENT, d["id"], None, d, f"Import: {d['id']}"))
+        changes += self.updates + self.marks
         imports = self.scenario.extra.get(IMPORTS)
         previous = list(imports) if isinstance(imports, list) else []
-        changes.append(scenario_field_change(self.scenario, IMPORTS, [*previous, record],
-                                             f"Import {f.path.name}"))
+        changes.append(scenario_field_change(self.scenario, IMPORTS,
+                                             [*previous, self.review.record],
+                                             f"Import {self.parsed.file.path.name}"))
         if author:
             changes = [c.stamped(author) for c in changes]
-        self.review.changes = changes
+        return changes
+
+    def _json_of(self, row: Row, event_id: str) -> dict[str, Any]:
+        inc = row.full(self.tz)
+        d = _event_json(inc, event_id, self.actors(inc.actors), self._feed_sources(inc))
+        d[ORIGIN] = self._origin(row, {k: digest(d.get(k)) for k in FEED_FIELDS})
+        if inc.feed_data:
+            d[FEED_DATA] = inc.feed_data
+        return d
 
 
 def apply_review(scenario: Scenario, review: Review, log: ChangeLog | None = None) -> int:

@@ -29,17 +29,31 @@ from monitor.interchange.formats import (
 from monitor.interchange.reading import (
     FeedFile,
     csv_records,
+    gc_paused,
     json_document,
     read_feed,
     sniff_delimiter,
 )
 
 
-@dataclass(slots=True)
 class Row:
-    where: str  # "line 12" / "data[3]" / "features[3]"
-    quick: R.Quick
-    full: Callable[[Any], R.Incoming]  # tz -> the mapped row (RowError if it cannot be)
+    """One row: where it is, its quick facts and its full mapping (made on demand)."""
+
+    __slots__ = ("_at", "_mapper", "_where", "quick")
+
+    def __init__(self, where: str | int, quick: R.Quick, mapper: Callable[[Any], R.Incoming]):
+        self._where = where  # "data[3]", or a line number (the text made when asked for)
+        self.quick = quick
+        self._mapper = mapper
+
+    @property
+    def where(self) -> str:
+        w = self._where
+        return w if isinstance(w, str) else f"line {w}"
+
+    def full(self, tz: Any) -> R.Incoming:
+        """The mapped row (RowError if it cannot be mapped)."""
+        return self._mapper(tz)
 
 
 @dataclass(slots=True)
@@ -70,6 +84,11 @@ class Parsed:
 def parse_feed(path: str | Path, *, format: str | None = None,
                mapping: dict[str, str] | None = None) -> Parsed:
     """Read, recognise and split ``path`` into rows (FeedError: the file as a whole is refused)."""
+    with gc_paused():
+        return _parse_feed(path, format, mapping)
+
+
+def _parse_feed(path: str | Path, format: str | None, mapping: dict[str, str] | None) -> Parsed:
     f = read_feed(path)
     head = f.text.lstrip()[:1]
     if head in ("{", "["):
@@ -79,7 +98,9 @@ def parse_feed(path: str | Path, *, format: str | None = None,
     if format == GEOJSON:
         raise FeedError(f"{f.name}: --format geojson given, but the file is not JSON")
     delim = sniff_delimiter(f.text)
-    records = csv_records(f.text, f.name, delim)
+    cut = f.text.find("\n", _HEAD_CHARS)
+    head_text = f.text if cut < 0 else f.text[:cut + 1]
+    records = csv_records(head_text, f.name, delim)
     try:
         layout = detect_csv(records, f.name, wanted=format, mapping=mapping)
     except FeedError:
@@ -87,48 +108,158 @@ def parse_feed(path: str | Path, *, format: str | None = None,
             first = next((ln for ln in f.text.splitlines() if ln.strip()), "")
             raise detect_tabbed(first, f.name) from None
         raise
-    return _parse_csv(f, layout, records)
+    header_line = records[layout.header_index][0] if layout.header_index >= 0 else 0
+    raw_header = records[layout.header_index][1] if layout.header_index >= 0 else None
+    got = _arrow_columns(f.text, header_line, raw_header, layout, delim)
+    if got is None:  # ragged rows, blank lines...: the csv module, line by line
+        got = _module_columns(f, header_line, layout, delim)
+    return _parse_columns(f, layout, *got)
 
 
-def _parse_csv(f: FeedFile, layout: Layout, records: list[tuple[int, list[str]]]) -> Parsed:
-    out = Parsed(f, layout, has_country="country" in layout.columns)
-    cols = layout.columns
-    width = len(cols)
-    body = records[layout.header_index + 1:]
-    fmt = layout.format
-    mapping = layout.mapping
-    quick = R.QUICK.get(fmt)
-    full = R.FULL.get(fmt)
+_HEAD_CHARS = 1 << 16  # the header is looked for in the first 64 KB
+
+
+def _arrow_columns(text: str, header_line: int, raw_header: list[str] | None, layout: Layout,
+                   delim: str) -> tuple[dict[str, list[str]], list[int], list[Rejected]] | None:
+    """The body read by pyarrow's CSV reader (C++), or None where the line numbers it cannot
+    give would be wrong (a row with the wrong number of fields, blank lines)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    offset = 0
+    for _ in range(header_line - 1 if raw_header is not None else 0):
+        offset = text.index("\n", offset) + 1
+    first_line = header_line + 1 if raw_header is not None else 1
+    if raw_header is None:
+        first = next((i for i, ln in enumerate(text.split("\n", 50)) if ln.strip()), 0)
+        for _ in range(first):
+            offset = text.index("\n", offset) + 1
+        first_line = first + 1
+    body = text[offset:]
+    bad: list[Any] = []
+
+    def invalid(row: Any) -> str:
+        bad.append(row)
+        return "skip"
+
+    names = [f"c{i}" for i in range(len(layout.columns))]
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(body.encode("utf-8")),
+            read_options=pcsv.ReadOptions(column_names=names,
+                                          skip_rows=1 if raw_header is not None else 0,
+                                          block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(delimiter=delim, newlines_in_values=True,
+                                            invalid_row_handler=invalid),
+            convert_options=pcsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, ValueError):
+        return None
+    if bad:
+        return None
+    n = table.num_rows
+    if n == 0:
+        return {c: [] for c in layout.columns}, [], []
+    inner = None
+    for name in names:
+        k = pc.count_substring(table[name], "\n")
+        inner = k if inner is None else pc.add(inner, k)
+    extra = inner.to_numpy() if inner is not None else None
+    import numpy as np
+
+    spans = 1 + (extra if extra is not None else np.zeros(n, np.int64))
+    total_lines = body.count("\n") + (0 if body.endswith("\n") else 1)
+    header_lines = 1 if raw_header is not None else 0
+    if int(spans.sum()) + header_lines != total_lines:
+        return None  # blank lines or a final row without its newline: count line by line
+    starts = first_line + np.concatenate(([0], np.cumsum(spans)[:-1]))
+    cols = {c: table[names[i]].to_pylist() for i, c in enumerate(layout.columns)}
+    return cols, starts.tolist(), []
+
+
+def _module_columns(f: FeedFile, header_line: int, layout: Layout,
+                    delim: str) -> tuple[dict[str, list[str]], list[int], list[Rejected]]:
+    records = csv_records(f.text, f.name, delim)
+    width = len(layout.columns)
+    body = [(ln, fl) for ln, fl in records if ln > header_line] if header_line else records
+    cols: dict[str, list[str]] = {c: [] for c in layout.columns}
+    lines: list[int] = []
+    rejected: list[Rejected] = []
+    lists = [cols[c] for c in layout.columns]
     for line, fields in body:
         if not fields or (len(fields) == 1 and not fields[0].strip()):
             continue  # blank line
-        where = f"line {line}"
         if len(fields) != width:
             if len(fields) < width and "\n" in fields[-1] and (line, fields) == body[-1]:
                 reason = "a quoted field opened here is never closed (the file ends inside quotes)"
             else:
                 reason = f"has {len(fields)} fields, the header has {width}"
-            out.rejected.append(Rejected(where, reason))
+            rejected.append(Rejected(f"line {line}", reason))
             continue
-        row = dict(zip(cols, fields, strict=True))
-        try:
-            if fmt == DELETIONS:
-                key = row["event_id_cnty"].strip()
-                ts = R.whole(row["deleted_timestamp"], "deleted_timestamp")
+        for target, value in zip(lists, fields, strict=True):
+            target.append(value)
+        lines.append(line)
+    return cols, lines, rejected
+
+
+def _parse_columns(f: FeedFile, layout: Layout, cols: dict[str, list[str]], lines: list[int],
+                   rejected: list[Rejected]) -> Parsed:
+    out = Parsed(f, layout, has_country="country" in layout.columns)
+    out.rejected.extend(rejected)
+    fmt = layout.format
+    names = layout.columns
+    n = len(lines)
+
+    def row_of(i: int) -> dict[str, str]:
+        return {c: cols[c][i] for c in names}
+
+    if fmt == DELETIONS:
+        for i in range(n):
+            try:
+                key = cols["event_id_cnty"][i].strip()
+                ts = R.whole(cols["deleted_timestamp"][i], "deleted_timestamp")
                 if not key or ts is None:
                     raise R.RowError("needs event_id_cnty and deleted_timestamp")
                 out.deletions[key] = max(ts, out.deletions.get(key, ts))
-                continue
-            if fmt == CSV:
-                q = R.csv_quick(row, mapping, R.row_crc(fields))
-                out.rows.append(Row(where, q, lambda tz, row=row: R.csv_row(row, mapping, tz)))
-                continue
-            q = quick(row)  # type: ignore[misc]
-            if fmt == UCDP or q.timestamp is None:
-                q.crc = R.row_crc(fields)
-            out.rows.append(Row(where, q, lambda tz, row=row: full(row, tz)))  # type: ignore[misc]
+            except R.RowError as exc:
+                out.rejected.append(Rejected(f"line {lines[i]}", str(exc)))
+        return out
+    if fmt == ACLED:
+        quick = R.acled_quick_columns(cols, n)
+    elif fmt == UCDP:
+        quick = R.ucdp_quick_columns(cols, n)
+    else:
+        quick = [None] * n
+    mapping = layout.mapping
+    full = R.FULL.get(fmt)
+    if fmt != CSV:
+        class Mapper:  # (a bound method per row: cheaper than a closure)
+            __slots__ = ("i",)
+
+            def __init__(self, i: int):
+                self.i = i
+
+            def __call__(self, tz: Any) -> R.Incoming:
+                return full(row_of(self.i), tz)  # type: ignore[misc]
+
+        rows = out.rows
+        for i, q in enumerate(quick):
+            if isinstance(q, str):
+                out.rejected.append(Rejected(f"line {lines[i]}", q))
+            else:
+                rows.append(Row(lines[i], q, Mapper(i)))  # type: ignore[arg-type]
+        return out
+    for i in range(n):
+        row = row_of(i)
+        try:
+            q = R.csv_quick(row, mapping, R.row_crc(list(row.values())))
         except R.RowError as exc:
-            out.rejected.append(Rejected(where, str(exc)))
+            out.rejected.append(Rejected(f"line {lines[i]}", str(exc)))
+            continue
+        out.rows.append(Row(lines[i], q, lambda tz, row=row: R.csv_row(row, mapping, tz)))
     return out
 
 
@@ -175,6 +306,9 @@ def _parse_api(f: FeedFile, data: list[Any]) -> Parsed:
             row = {k.casefold(): ("" if v is None else v if isinstance(v, str) else str(v))
                    for k, v in rec.items()}
             q = R.acled_quick(row)
+            R.acled_check(row)
+            q.checked = True
+            q.sources = row.get("source", "")
             if q.timestamp is None:
                 q.crc = R.row_crc("\x1f".join(f"{k}={v}" for k, v in sorted(row.items())))
             out.rows.append(Row(where, q, lambda tz, row=row: R.acled_row(row, tz)))

@@ -74,6 +74,21 @@ def sniff_delimiter(text: str) -> str:
 
 
 @contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while many short-lived rows are made (no cycles to
+    find; with a big scenario in memory each collection walks all of it)."""
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@contextlib.contextmanager
 def _field_limit() -> Iterator[None]:
     old = csv.field_size_limit()
     csv.field_size_limit(max(old, MAX_FIELD))

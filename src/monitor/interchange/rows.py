@@ -34,6 +34,10 @@ class Quick:
     day: str
     country: str
     crc: int
+    #: True: the row was checked to map without an error (its mapping can wait until the
+    #: import is applied); False: map it to know.
+    checked: bool = False
+    sources: str = ""  # a checked row's source names, as the feed writes them ("A; B")
 
 
 @dataclass(slots=True)
@@ -251,6 +255,82 @@ def acled_quick(row: dict[str, str]) -> Quick:
     except ValueError:
         day = ""
     return Quick(f"acled:{native}", native, ts, day, row.get("country", "").strip(), 0)
+
+
+def acled_check(row: dict[str, str]) -> None:
+    """RowError if :func:`acled_row` would refuse the row (the only reasons it has)."""
+    try:
+        day_of(row.get("event_date", ""))
+    except ValueError as exc:
+        raise RowError(f"event_date: {exc}") from None
+    coordinates(row.get("latitude"), row.get("longitude"))
+
+
+def _quick_columns(cols: dict[str, list[str]], n: int, feed: str, id_col: str, date_col: str,
+                   ts_col: str | None, date_cut: int | None, src_col: str) -> list[Quick | str]:
+    """Quick facts of every row, checked (a str: the row's reason to be rejected)."""
+    empty = [""] * n
+    ids, dates = cols.get(id_col, empty), cols.get(date_col, empty)
+    tss = cols.get(ts_col, empty) if ts_col else empty
+    lats, lons = cols.get("latitude", empty), cols.get("longitude", empty)
+    countries = cols.get("country", empty)
+    srcs = cols.get(src_col, empty)
+    out: list[Quick | str] = []
+    days: dict[str, str] = {}
+    good = _good_coordinates(lats, lons)
+    for i in range(n):
+        native = ids[i].strip()
+        if not native:
+            out.append(f"no {id_col}")
+            continue
+        raw = dates[i] if date_cut is None else dates[i].strip()[:date_cut]
+        day = days.get(raw)
+        try:
+            if day is None:
+                day = days[raw] = day_of(raw)
+            t = tss[i]
+            ts = int(t) if t.isdigit() else whole(t, "timestamp")
+            if not good[i]:
+                coordinates(lats[i], lons[i])
+        except RowError as exc:
+            out.append(str(exc))
+            continue
+        except ValueError as exc:
+            out.append(f"{date_col}: {exc}")
+            continue
+        out.append(Quick(f"{feed}:{native}", native, ts, day, countries[i].strip(), 0, True,
+                         srcs[i]))
+    return out
+
+
+def _good_coordinates(lats: list[str], lons: list[str]) -> Any:
+    """Per row: True where both coordinates are numbers in range (vectorised; the rest are
+    looked at one by one, for the reason)."""
+    import numpy as np
+    import pandas as pd
+
+    lat = pd.to_numeric(pd.Series(lats, dtype=object), errors="coerce").to_numpy(np.float64)
+    lon = pd.to_numeric(pd.Series(lons, dtype=object), errors="coerce").to_numpy(np.float64)
+    with np.errstate(invalid="ignore"):
+        return (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+
+
+def acled_quick_columns(cols: dict[str, list[str]], n: int) -> list[Quick | str]:
+    got = _quick_columns(cols, n, ACLED, "event_id_cnty", "event_date", "timestamp", None,
+                         "source")
+    if "timestamp" not in cols:  # no timestamps: a row's content says if it changed
+        for i, q in enumerate(got):
+            if isinstance(q, Quick):
+                q.crc = row_crc([cols[c][i] for c in cols])
+    return got
+
+
+def ucdp_quick_columns(cols: dict[str, list[str]], n: int) -> list[Quick | str]:
+    got = _quick_columns(cols, n, UCDP, "id", "date_start", None, 10, "source_office")
+    for i, q in enumerate(got):
+        if isinstance(q, Quick):
+            q.crc = row_crc([cols[c][i] for c in cols])
+    return got
 
 
 def acled_row(row: dict[str, str], tz: Any) -> Incoming:
