@@ -116,3 +116,15 @@ def test_no_qt_is_imported(tmp_path):
                                     text=True, check=True).stdout)
     assert not [m for m in got if not m.startswith(("monitor.model", "monitor.interchange"))
                 and m != "monitor"]
+
+
+def test_deletions_option_and_bad_deletions_file(tmp_path, empty_path, capsys):
+    p = write_acled(tmp_path / "a.csv", [acled_row(0), acled_row(1)])
+    assert run_import([str(p), "--into", str(empty_path)]) == 0
+    d = tmp_path / "deleted.csv"
+    d.write_text("event_id_cnty,deleted_timestamp\nSYR0,1733100000\n")
+    assert run_import([str(p), "--into", str(empty_path), "--deletions", str(d)]) == 0
+    assert "withdrawn 1" in capsys.readouterr().out
+    assert "withdrawn" in load_scenario(empty_path).event("acled:SYR0").extra
+    assert run_import([str(p), "--into", str(empty_path), "--deletions", str(p)]) == 1
+    assert "not a deletions list" in capsys.readouterr().err

@@ -221,3 +221,19 @@ def test_unclosed_quote_at_the_end(tmp_path):
     parsed = parse_feed(_write(tmp_path / "a.csv", text))
     assert parsed.rejected[-1].where == "line 3"
     assert "never closed" in parsed.rejected[-1].reason
+
+
+def test_blank_lines_and_semicolons_keep_line_numbers(tmp_path):
+    text = csv_text([acled_row(0), acled_row(1)], delimiter=";")
+    head, rest = text.split("\r\n", 1)
+    p = _write(tmp_path / "a.csv", head + "\r\n\r\n" + rest.replace("\r\n", "\r\n\r\n", 1))
+    parsed = parse_feed(p)  # (blank lines: read line by line, not by the fast reader)
+    assert [r.where for r in parsed.rows] == ["line 3", "line 5"]
+    fast = parse_feed(_write(tmp_path / "b.csv", text))
+    assert [r.where for r in fast.rows] == ["line 2", "line 3"]
+    assert _mapped(parsed) == _mapped(fast)
+
+
+def test_file_without_final_newline(tmp_path):
+    p = _write(tmp_path / "a.csv", csv_text([acled_row(0), acled_row(1)]).rstrip("\r\n"))
+    assert [r.where for r in parse_feed(p).rows] == ["line 2", "line 3"]

@@ -176,8 +176,31 @@ def _arrow_columns(text: str, header_line: int, raw_header: list[str] | None, la
     if int(spans.sum()) + header_lines != total_lines:
         return None  # blank lines or a final row without its newline: count line by line
     starts = first_line + np.concatenate(([0], np.cumsum(spans)[:-1]))
-    cols = {c: table[names[i]].to_pylist() for i, c in enumerate(layout.columns)}
-    return cols, starts.tolist(), []
+    cols = _LazyColumns({c: table[names[i]] for i, c in enumerate(layout.columns)})
+    return cols, starts.tolist(), []  # type: ignore[return-value]
+
+
+class _LazyColumns(dict):
+    """Arrow columns turned into Python lists when first used (a dry run reads a few)."""
+
+    def __init__(self, arrow: dict[str, Any]):
+        super().__init__()
+        self._arrow = arrow
+
+    def __missing__(self, key: str) -> list[str]:
+        if key not in self._arrow:
+            raise KeyError(key)
+        got = self[key] = self._arrow[key].to_pylist()
+        return got
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self._arrow else default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._arrow
+
+    def __iter__(self) -> Any:
+        return iter(self._arrow)
 
 
 def _module_columns(f: FeedFile, header_line: int, layout: Layout,
