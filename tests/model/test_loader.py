@@ -203,3 +203,22 @@ def test_valid_canonical_files_need_no_second_reading(
     scenario = load_scenario(path)
     assert len(scenario.events) == len(d["events"])
     assert dumps_scenario(scenario) == dumps_scenario(strict(path))
+
+
+def test_adding_events_with_new_categories_after_growth():
+    """The code store's spare room (``add`` grows it) is not codes: a new category that
+    sorts first remaps the rows only (it once remapped the room too: IndexError)."""
+    import datetime
+
+    from monitor.model import Event, Moment, Scenario, ScenarioInfo, Verification
+    from monitor.model.timeutil import zone
+
+    s = Scenario(info=ScenarioInfo("x", "x", "UTC"))
+    day = Moment.of_day(datetime.date(2024, 1, 1), zone("UTC"))
+    names = ["strike", "civilians", "border", "aid", "zz", "a0"] + [f"c{i:03d}" for i in range(150)]
+    for i, cat in enumerate(names):
+        s.table.add(Event(f"e{i}", day, "t", cat, [], [], Verification.REPORTED))
+        if i == 0:
+            s.table._store["category"][1:] = 99  # what np.empty may leave in the room
+    assert [e.category for e in s.events] == names
+    assert list(s.events_frame()["category"]) == names

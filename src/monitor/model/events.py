@@ -374,8 +374,11 @@ class EventTable(Sequence[Event]):
             if not codes.is_sorted():  # a new value: every row's code is mapped once (rare)
                 remap = codes.sort()
                 col[key] = remap[col[key]]
-                self._store[key] = remap[self._store[key]].astype(codes.dtype())
-                self._views(len(self._slots))
+                n = len(self._slots)
+                store: np.ndarray = np.zeros(len(self._store[key]), codes.dtype())  # room kept
+                store[:n] = remap[self._store[key][:n]]  # the rows only: the room is not codes
+                self._store[key] = store
+                self._views(n)
             col[key] = col[key].astype(codes.dtype())
         col.update(
             _typed({k: col[k] for k in NUMBER_COLUMNS if k not in ("category", "verification")})
