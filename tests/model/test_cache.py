@@ -256,4 +256,3 @@ def test_a_small_file_is_not_cached(tmp_path, monkeypatch):
     load_identified(scenario_file(tmp_path))
     settle()
     assert entries() == []
-
