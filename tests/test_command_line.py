@@ -95,3 +95,29 @@ def test_gui_on_invalid_file_exits_1_with_problems(tmp_path):
     r = run(str(bad), env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
     assert r.returncode == 1
     assert "bad.json" in r.stderr
+
+
+def test_help_lists_every_subcommand():
+    r = run("--help")
+    for command in ("monitor validate", "monitor brief", "monitor import", "monitor export"):
+        assert command in r.stdout, command
+
+
+def test_import_then_export_through_the_monitor_command(tmp_path, small_path):
+    """`monitor import` and `monitor export` as typed (the feeds' own tests cover each rule)."""
+    sys.path.insert(0, str(REPO / "tests" / "interchange"))
+    from feeds import acled_row, write_acled
+
+    feed = write_acled(tmp_path / "acled.csv", [acled_row(i) for i in range(3)])
+    r = run("import", str(feed), "--into", str(small_path), "--dry-run")
+    assert r.returncode == 0, r.stderr
+    assert "new" in r.stdout.lower() and "3" in r.stdout
+    assert len(json.loads(small_path.read_text())["events"]) == 4  # a dry run writes nothing
+    r = run("import", str(feed), "--into", str(small_path))
+    assert r.returncode == 0, r.stderr
+    assert len(json.loads(small_path.read_text())["events"]) == 7
+    out = tmp_path / "view.geojson"
+    r = run("export", str(small_path), "--format", "geojson", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    features = json.loads(out.read_text())["features"]
+    assert any(str(f["properties"].get("id", "")).startswith("acled:") for f in features)

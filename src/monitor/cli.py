@@ -12,7 +12,7 @@ from pathlib import Path
 
 from monitor import __version__
 
-COMMANDS = ("validate", "brief")
+COMMANDS = ("validate", "brief", "import", "export")
 
 _DESCRIPTION = """\
 Situation Monitor: a desktop dashboard for analysts watching a fast-moving situation.
@@ -20,6 +20,12 @@ Situation Monitor: a desktop dashboard for analysts watching a fast-moving situa
   monitor [PATH]               open the dashboard on PATH (default: the bundled
                                Iraq-Syria border scenario)
   monitor validate PATH...     check scenario files; prints OK or every problem
+  monitor brief PATH -o OUT.pdf
+                               write a PDF briefing headless
+  monitor import FILE --into SCENARIO.json [--dry-run]
+                               merge a feed (ACLED, UCDP, GeoJSON, CSV) after a review
+  monitor export SCENARIO --format geojson|csv -o OUT
+                               write the filtered as-of view for a GIS colleague
 """
 
 
@@ -52,6 +58,14 @@ def run(argv: list[str]) -> int:
         from monitor.briefing.cli import run_brief
 
         return run_brief(argv[1:])
+    if argv and argv[0] == "import":
+        from monitor.interchange.cli import run_import
+
+        return run_import(argv[1:])
+    if argv and argv[0] == "export":
+        from monitor.interchange.cli import run_export
+
+        return run_export(argv[1:])
     args = _open_parser().parse_args(argv)
     return _open(args.path)
 

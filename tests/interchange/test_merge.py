@@ -53,14 +53,25 @@ def test_newer_row_updates_feed_fields_never_the_analysts(tmp_path, empty):
     p = write_acled(tmp_path / "a.csv", [acled_row(0)])
     _import(empty, p)
     before = entity_json(empty, EVENT, "acled:SYR0")
-    edited = {**before, "verification": "confirmed", "credibility": 2, "notes": "called source",
-              "title": "Analyst's own title", "source_ids": [*before["source_ids"], "mine"]}
+    edited = {
+        **before,
+        "verification": "confirmed",
+        "credibility": 2,
+        "notes": "called source",
+        "title": "Analyst's own title",
+        "source_ids": [*before["source_ids"], "mine"],
+    }
     log = ChangeLog(empty)
-    log.apply(entity_change("source", "mine", None, {"id": "mine", "title": "Call", "publisher": "",
-                                                      "url": ""}))
+    log.apply(
+        entity_change(
+            "source", "mine", None, {"id": "mine", "title": "Call", "publisher": "", "url": ""}
+        )
+    )
     log.apply(entity_change(EVENT, "acled:SYR0", before, edited))
-    newer = write_acled(tmp_path / "b.csv", [acled_row(0, ts=1733000500, notes="Revised note.",
-                                                       fatalities="9", source="Reuters")])
+    newer = write_acled(
+        tmp_path / "b.csv",
+        [acled_row(0, ts=1733000500, notes="Revised note.", fatalities="9", source="Reuters")],
+    )
     review, _ = _import(empty, newer)
     (u,) = review.updated
     assert u.kept == ["title"] and "summary" in u.fields
@@ -102,8 +113,11 @@ def test_deletions_list_marks_withdrawn(tmp_path, empty):
         w.writerow(["event_id_cnty", "deleted_timestamp"])
         w.writerow(["IRQ1", "1733100000"])
         w.writerow(["NOPE9", "1733100000"])
-    review, _ = _import(empty, write_acled(tmp_path / "b.csv", [acled_row(i) for i in range(3)]),
-                        deletions=parse_feed(dels))
+    review, _ = _import(
+        empty,
+        write_acled(tmp_path / "b.csv", [acled_row(i) for i in range(3)]),
+        deletions=parse_feed(dels),
+    )
     assert review.withdrawn == ["acled:IRQ1"]
     w = empty.event("acled:IRQ1").extra["withdrawn"]
     assert w["by_feed"] == "acled" and w["timestamp"] == 1733100000
@@ -121,7 +135,8 @@ def test_rejected_rows_do_not_stop_the_rest(tmp_path, empty):
     assert review.new == ["acled:SYR0"]
     assert [(r.where, r.reason.split(":")[0]) for r in review.rejected] == [
         ("line 3", "coordinates 95.0, 40.977 are outside -90..90 / -180..180"),
-        ("line 4", "event_date")]
+        ("line 4", "event_date"),
+    ]
 
 
 def test_hostile_text_is_data(tmp_path, empty):
@@ -132,8 +147,10 @@ def test_hostile_text_is_data(tmp_path, empty):
 
 
 def test_lone_surrogate_in_json_is_rejected(tmp_path, empty):
-    text = '{"data": [{"event_id_cnty": "SYR1", "event_date": "2024-11-27", "event_type": ' \
-           '"Battles", "latitude": "34", "longitude": "40", "notes": "\\ud800"}]}'
+    text = (
+        '{"data": [{"event_id_cnty": "SYR1", "event_date": "2024-11-27", "event_type": '
+        '"Battles", "latitude": "34", "longitude": "40", "notes": "\\ud800"}]}'
+    )
     p = tmp_path / "api.json"
     p.write_text(text)
     review = plan_import(empty, parse_feed(p))
@@ -162,18 +179,44 @@ def test_whole_import_undone_in_one_step(tmp_path, empty):
 def test_batch_is_all_or_nothing(tmp_path, empty):
     review = plan_import(empty, parse_feed(write_acled(tmp_path / "a.csv", [acled_row(0)])))
     log = ChangeLog(empty)
-    log.apply(entity_change(EVENT, "acled:SYR0", None, {
-        "id": "acled:SYR0", "time": "2024-11-27", "title": "t", "category": "c", "actors": [],
-        "source_ids": [], "verification": "reported"}))
+    log.apply(
+        entity_change(
+            EVENT,
+            "acled:SYR0",
+            None,
+            {
+                "id": "acled:SYR0",
+                "time": "2024-11-27",
+                "title": "t",
+                "category": "c",
+                "actors": [],
+                "source_ids": [],
+                "verification": "reported",
+            },
+        )
+    )
     with pytest.raises(ValueError):
         apply_review(empty, review, log)
     assert len(empty.events) == 1 and empty.sources == []
 
 
 def test_id_taken_by_an_analyst_event(tmp_path, empty):
-    ChangeLog(empty).apply(entity_change(EVENT, "acled:SYR0", None, {
-        "id": "acled:SYR0", "time": "2024-11-27", "title": "mine", "category": "c", "actors": [],
-        "source_ids": [], "verification": "reported"}))
+    ChangeLog(empty).apply(
+        entity_change(
+            EVENT,
+            "acled:SYR0",
+            None,
+            {
+                "id": "acled:SYR0",
+                "time": "2024-11-27",
+                "title": "mine",
+                "category": "c",
+                "actors": [],
+                "source_ids": [],
+                "verification": "reported",
+            },
+        )
+    )
     review, _ = _import(empty, write_acled(tmp_path / "a.csv", [acled_row(0)]))
     assert review.new == ["acled:SYR0~2"] and empty.event("acled:SYR0").title == "mine"
 
@@ -182,18 +225,18 @@ def test_generic_csv_import(tmp_path, empty):
     from monitor.interchange import parse_mapping
 
     p = Path(tmp_path / "g.csv")
-    p.write_text("When,Headline,Ref\n2024-11-30T08:00:00+03:00,Convoy seen,r1\n"
-                 "2024-11-30T08:00,No offset,r2\n")
+    p.write_text(
+        "When,Headline,Ref\n2024-11-30T08:00:00+03:00,Convoy seen,r1\n"
+        "2024-11-30T08:00,No offset,r2\n"
+    )
     parsed = parse_feed(p, format="csv", mapping=parse_mapping("time=When,title=Headline,id=Ref"))
     review = plan_import(empty, parsed)
     assert review.new == ["csv:r1"] and "has no UTC offset" in review.rejected[0].reason
 
 
-@pytest.mark.no_shim
-@pytest.mark.xfail(strict=True, raises=IndexError,
-                   reason="EventTable.add remaps spare capacity (np.empty) of the code store; "
-                          "fix: remap only self._store[key][:n] in events.py _columns_of")
-def test_event_table_bug_canary():
+def test_an_added_event_with_a_category_sorting_first_is_kept():
+    """Regression: EventTable.add remapped the category codes of the whole store, spare
+    capacity included (IndexError when a new category sorted before the existing ones)."""
     import datetime
 
     from monitor.model import Event, Moment, Scenario, ScenarioInfo, Verification

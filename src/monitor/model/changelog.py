@@ -20,6 +20,7 @@ Pure Python, no Qt.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ class ChangeLog:
         self.scenario = scenario
         self.entries: list[Change] = []
         self._ids: set[str] = set()
+        self._checked: tuple[str, int, _Plan] | None = None  # (change id, log length, plan)
 
     def __contains__(self, change_id: object) -> bool:
         return change_id in self._ids
@@ -77,7 +79,8 @@ class ChangeLog:
         already in the log can: applying it again does nothing)."""
         if change.id in self._ids:
             return
-        _Plan(self.scenario, change, strict=True)
+        # Kept for an apply that follows at once (the undo stack's push): one validation.
+        self._checked = (change.id, len(self.entries), _Plan(self.scenario, change, strict=True))
 
     def apply(self, change: Change, *, strict: bool = True) -> Applied | None:
         """Validate and apply ``change``; ``None`` if the log already has it (a no-op).
@@ -85,7 +88,11 @@ class ChangeLog:
         Raises :class:`ChangeError` (nothing changed) if it does not fit."""
         if change.id in self._ids:
             return None
-        plan = _Plan(self.scenario, change, strict=strict)
+        checked, self._checked = self._checked, None
+        if strict and checked is not None and checked[:2] == (change.id, len(self.entries)):
+            plan = checked[2]  # checked just now, nothing applied since
+        else:
+            plan = _Plan(self.scenario, change, strict=strict)
         plan.commit()
         self._ids.add(change.id)
         self.entries.append(change)
@@ -154,9 +161,7 @@ def _add_events(scenario: Scenario, changes: list[Change], first: int) -> None:
             f"change {first + 1 + keys.index(taken[0])} of the batch: "
             f'event "{taken[0]}" already exists'
         )
-    doc = _structure(scenario)
-    doc["crossings"], doc["territory"] = [], []
-    doc["events"] = [c.after for c in changes]
+    doc = _events_doc(scenario, [c.after for c in changes])
     try:
         checked = scenario_from_json(doc, "import")
     except ScenarioError as exc:
@@ -166,9 +171,16 @@ def _add_events(scenario: Scenario, changes: list[Change], first: int) -> None:
     new = list(checked.events)
     if hasattr(events, "extend"):
         events.extend(new)
-    else:
+        return
+    added: list[str] = []
+    try:
         for event in new:
             _put_event(scenario, event, False)
+            added.append(event.id)
+    except BaseException:
+        for event_id in reversed(added):  # all or nothing
+            _remove_event(scenario, event_id)
+        raise
 
 
 def apply_change(scenario: Scenario, change: Change) -> None:
@@ -198,16 +210,32 @@ def entity_json(scenario: Scenario, entity: str, key: str) -> Any:
 
 
 def _structure(scenario: Scenario) -> dict[str, Any]:
-    """The scenario's document without its events (small even for a million events)."""
+    """The scenario's document without its events and without the crossings' status
+    histories (small, however many events and entries there are)."""
     bare = Scenario(
         info=scenario.info,
         factions=scenario.factions,
         sources=scenario.sources,
         events=[],
-        crossings=scenario.crossings,
+        crossings=[dataclasses.replace(c, history=()) for c in scenario.crossings],
         territory=scenario.territory,
     )
     return scenario_to_json(bare)
+
+
+def _events_doc(scenario: Scenario, events: list[Any]) -> dict[str, Any]:
+    """A document holding ``events`` and only what their rules look at: the scenario's time
+    zone and the sources they cite (so a check costs the same for 50 or 1M events)."""
+    cited: set[str] = set()
+    for e in events:
+        ids = e.get("source_ids") if isinstance(e, dict) else None
+        if isinstance(ids, list):
+            cited.update(i for i in ids if isinstance(i, str))
+    sources = [s for s in scenario.sources if s.id in cited]
+    bare = Scenario(info=scenario.info, sources=sources, events=[])
+    doc = scenario_to_json(bare)
+    doc["events"] = events
+    return doc
 
 
 def _key_of(entity: str, item: dict[str, Any]) -> str:
@@ -332,10 +360,7 @@ class _Plan:
         result = self._result(entity_json(scenario, EVENT, c.key))
         if result is None:
             return lambda: _remove_event(scenario, c.key)
-        doc = _structure(scenario)
-        doc["crossings"], doc["territory"] = [], []
-        doc["events"] = [result]
-        event = self._validate(doc).events[0]
+        event = self._validate(_events_doc(scenario, [result])).events[0]
         exists = scenario.event(c.key) is not None
         return lambda: _put_event(scenario, event, exists)
 
@@ -353,9 +378,11 @@ class _Plan:
                 history = current.pop("history", [])
         result = self._result(current)
         if result is None:
-            if entity == CROSSING and history:
+            kept = scenario.crossing(c.key) if entity == CROSSING else None
+            if kept is not None and kept.history:
                 raise ChangeError(
-                    f'crossing "{c.key}" still has {len(history)} status entries: delete them first'
+                    f'crossing "{c.key}" still has {len(kept.history)} status entries: '
+                    "delete them first"
                 )
             del items[at]
             if entity in (SOURCE, FACTION):
@@ -390,14 +417,23 @@ class _Plan:
     def _plan_territory(self):
         return self._plan_list(TERRITORY)
 
+    def _checked_entry(self, crossing: Any, entry: Any) -> Any:
+        """The status entry ``entry`` (JSON) read by the contract's rules, as an object."""
+        checked = self._validate(_crossing_doc(self.scenario, crossing, [entry]))
+        return checked.crossings[0].history[0]
+
     def _check_unreferenced(self, entity: str) -> None:
-        """A source still cited by an event (the rest is checked by the validator)."""
+        """A source still cited by an event or a status entry (the rest is checked by the
+        validator)."""
         if entity != SOURCE:
             return
         key = self.change.key
         for event in self.scenario.events:
             if key in event.source_ids:
                 raise ChangeError(f'source "{key}" is still cited by event "{event.id}"')
+        for crossing in self.scenario.crossings:
+            if any(key in e.source_ids for e in crossing.history):
+                raise ChangeError(f'source "{key}" is still cited by crossing "{crossing.id}"')
 
     def _plan_status(self):
         c = self.change
@@ -405,7 +441,8 @@ class _Plan:
         crossing = scenario.crossing(c.key)
         if crossing is None:
             raise ChangeError(f'unknown crossing id "{c.key}"')
-        history = [status_entry_json(e) for e in crossing.history]
+        entries = list(crossing.history)
+        history = [status_entry_json(e) for e in entries]
         if c.before is None:
             at = None
         else:
@@ -415,24 +452,36 @@ class _Plan:
                     raise ChangeError(f'entry not found in crossing "{c.key}" history')
                 self.concurrent = ("*",)
         if c.after is None:
-            del history[at]  # type: ignore[arg-type]
-        elif at is not None:
-            history[at] = copy.deepcopy(c.after)  # an edit: the entry keeps its place
+            del entries[at]  # type: ignore[arg-type]
         else:
-            history.insert(
-                _insert_at(history, c.after, c.place, scenario.tz), copy.deepcopy(c.after)
-            )
-        doc = _structure(scenario)
-        doc["territory"] = []
-        for item in doc["crossings"]:
-            if item["id"] == c.key:
-                item["history"] = history
-        new_history = self._validate(doc).crossing(c.key).history  # type: ignore[union-attr]
+            entry = self._checked_entry(crossing, c.after)
+            if at is not None:
+                entries[at] = entry  # an edit: the entry keeps its place
+            else:
+                entries.insert(_insert_at(history, c.after, c.place, scenario.tz), entry)
+        new_history = tuple(entries)
 
         def commit() -> None:
             crossing.history = new_history
 
         return commit
+
+
+def _crossing_doc(scenario: Scenario, crossing: Any, entries: list[Any]) -> dict[str, Any]:
+    """A document holding ``crossing`` with just ``entries`` as its history, and what their
+    rules look at: the factions and the sources they cite (not the other crossings, their
+    histories or the events: a check costs the same for 10 entries or 100,000)."""
+    cited = {i for e in entries for i in (e.get("source_ids") or []) if isinstance(i, str)}
+    bare = Scenario(
+        info=scenario.info,
+        factions=scenario.factions,
+        sources=[s for s in scenario.sources if s.id in cited],
+        events=[],
+        crossings=[dataclasses.replace(crossing, history=())],
+    )
+    doc = scenario_to_json(bare)
+    doc["crossings"][0]["history"] = entries
+    return doc
 
 
 def _find_entry(history: list[dict[str, Any]], entry: Any, place: Any) -> int | None:

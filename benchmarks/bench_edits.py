@@ -1,0 +1,216 @@
+"""Issue 12's editing rows: a journal write, one event edit on 1M events applied and
+repainted, and Save of 100k events through the window's own Save path, each against its
+baseline in the same run (interleaved where it repeats).
+
+    python benchmarks/bench_edits.py [--quick]       (or as the "edits" group of run.py)
+
+Prints one JSON line ``{"rows": [...]}`` in ``run.py``'s row format.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+
+
+def _row(
+    workload: str,
+    measured: float,
+    unit: str,
+    *,
+    baseline: float | None,
+    baseline_label: str,
+    target: str,
+    holds: bool,
+    **details: Any,
+) -> dict[str, Any]:
+    return {
+        "workload": workload,
+        "measured": measured,
+        "unit": unit,
+        "baseline": baseline,
+        "baseline_label": baseline_label,
+        "ratio": measured / baseline if baseline else None,
+        "target": target,
+        "holds": holds,
+        "note": "",
+        "details": details,
+    }
+
+
+def _window(path: Path):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from monitor.app import create_application
+    from monitor.model.storage import FileStorage
+    from monitor.ui.main_window import MainWindow
+
+    app = create_application(["monitor-bench"])
+    storage = FileStorage(path)
+    w = MainWindow(path, scenario=storage.load(), storage=storage)
+    w.resize(1400, 900)
+    w.show()
+    for _ in range(5):
+        app.processEvents()
+    return app, w
+
+
+def journal_rows(runs: int) -> list[dict[str, Any]]:
+    """FileStorage.append_change of one status change vs a raw write + fsync of its bytes."""
+    from monitor.model import CrossingStatus, Moment
+    from monitor.model.changelog import ChangeLog
+    from monitor.model.changes import status_change
+    from monitor.model.storage import FileStorage
+
+    bundled = HERE.parent / "data" / "iraq-syria-border-2024.json"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / bundled.name
+        shutil.copyfile(bundled, path)
+        storage = FileStorage(path, user="bench")
+        scenario = storage.load()
+        log = ChangeLog(scenario)
+        crossing = scenario.crossings[0].id
+        raw_fd = os.open(Path(tmp) / "raw.bin", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        ours, raw = [], []
+        for i in range(runs):
+            status = CrossingStatus.OPEN if i % 2 else CrossingStatus.CLOSED
+            change = status_change(scenario, crossing, status, Moment.now(scenario.tz), by="bench")
+            log.apply(change)
+            line = (json.dumps({"change": change.to_json()}) + "\n").encode()
+            t0 = time.perf_counter()
+            storage.append_change(change)
+            ours.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            os.write(raw_fd, line)
+            os.fsync(raw_fd)
+            raw.append(time.perf_counter() - t0)
+        os.close(raw_fd)
+        storage.close()
+    m, b = statistics.median(ours), statistics.median(raw)
+    return [
+        _row(
+            "journal write (one change, fsynced)",
+            m * 1e3,
+            "ms",
+            baseline=b * 1e3,
+            baseline_label="os.write + fsync of the same line",
+            target="<= 5 ms",
+            holds=m <= 0.005,
+            runs=runs,
+            p95_ms=sorted(ours)[int(0.95 * (runs - 1))] * 1e3,
+        )
+    ]
+
+
+def edit_rows(path: Path, runs: int) -> list[dict[str, Any]]:
+    """One event's title edited through the session (validated, applied, journalled, every
+    panel told) and the feed repainted, vs the repaint alone."""
+    from monitor.model.changelog import entity_json
+    from monitor.model.changes import EVENT, entity_change
+
+    app, w = _window(path)
+    view = w.feed_panel.view.viewport()
+    ids = [str(x) for x in w.ctx.events_frame["id"].iloc[: runs * 2]]
+    edits, repaints = [], []
+    for i in range(runs):
+        event_id = ids[i]
+        before = entity_json(w.ctx.scenario, EVENT, event_id)
+        change = entity_change(EVENT, event_id, before, {**before, "title": f"edited {i}"})
+        t0 = time.perf_counter()
+        w.session.push(change)
+        app.processEvents()
+        view.repaint()
+        edits.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        view.repaint()
+        repaints.append(time.perf_counter() - t0)
+    n = len(w.ctx.scenario.events)
+    w.session.undo_stack.setClean()
+    w.close()
+    m, b = statistics.median(edits), statistics.median(repaints)
+    return [
+        _row(
+            f"one event edit on {n:,} events, applied and repainted",
+            m * 1e3,
+            "ms",
+            baseline=b * 1e3,
+            baseline_label="the feed's repaint alone",
+            target="<= 16 ms",
+            holds=m <= 0.016,
+            runs=runs,
+            samples_ms=[x * 1e3 for x in edits],
+        )
+    ]
+
+
+def save_rows(path: Path, runs: int) -> list[dict[str, Any]]:
+    """Ctrl+S through the window (FileStorage.save: canonical bytes, temp file, fsync,
+    rename) vs json.dumps(indent=2) of the same document."""
+    from monitor.model import CrossingStatus
+    from monitor.model.writer import scenario_to_json
+
+    app, w = _window(path)
+    doc = scenario_to_json(w.ctx.scenario)
+    ours, base = [], []
+    for i in range(runs):
+        w.set_crossing_status(
+            w.ctx.scenario.crossings[0].id, CrossingStatus.OPEN if i % 2 else CrossingStatus.CLOSED
+        )
+        t0 = time.perf_counter()
+        assert w.save()
+        ours.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        json.dumps(doc, indent=2, ensure_ascii=False)
+        base.append(time.perf_counter() - t0)
+    n = len(w.ctx.scenario.events)
+    w.close()
+    m, b = statistics.median(ours), statistics.median(base)
+    return [
+        _row(
+            f"save {n:,} events through the window's Save",
+            m,
+            "s",
+            baseline=b,
+            baseline_label="json.dumps(indent=2) of the same document",
+            target="ratio <= 0.5",
+            holds=m <= 0.5 * b,
+            runs=runs,
+            samples_s=ours,
+        )
+    ]
+
+
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    data = HERE / "data"
+    rows = journal_rows(20 if quick else 60)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, fn, runs in (
+            ("synthetic-100k.json", save_rows, 3 if quick else 5),
+            ("synthetic-1m.json", edit_rows, 5 if quick else 15),
+        ):
+            src = data / name
+            if not src.exists():
+                continue  # run.py generates them first
+            dest = Path(tmp) / name
+            try:
+                os.link(src, dest)
+            except OSError:
+                shutil.copyfile(src, dest)
+            if name.endswith("1m.json") and quick:
+                continue
+            rows += fn(dest, runs)
+    return rows
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("MONITOR_CONFIG_DIR", tempfile.mkdtemp(prefix="monitor-bench-cfg-"))
+    print(json.dumps({"rows": run("--quick" in sys.argv)}))
