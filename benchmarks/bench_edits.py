@@ -158,7 +158,7 @@ def save_rows(path: Path, runs: int) -> list[dict[str, Any]]:
     from monitor.model import CrossingStatus
     from monitor.model.writer import scenario_to_json
 
-    app, w = _window(path)
+    _app, w = _window(path)
     doc = scenario_to_json(w.ctx.scenario)
     ours, base = [], []
     for i in range(runs):
