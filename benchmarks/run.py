@@ -715,6 +715,15 @@ def _private_bytes(pid: int) -> int:
     return total
 
 
+def _edits_rows() -> list[dict]:
+    """Issue 12's editing rows (benchmarks/bench_edits.py): journal write, one event edit on
+    1M events applied and repainted, Save of 100k through the window."""
+    _private_config()
+    import bench_edits
+
+    return bench_edits.run(QUICK)
+
+
 def worker_session_1m() -> list[dict]:
     from generate import ensure
 
@@ -965,6 +974,7 @@ WORKERS = {
     "briefing": worker_briefing,
     "toggle_bundled": worker_toggle_bundled,
     "session_1m": worker_session_1m,
+    "edits": lambda: _edits_rows(),
 }
 ORDER = [
     "cold_start",
@@ -974,6 +984,7 @@ ORDER = [
     "briefing",
     "toggle_bundled",
     "session_1m",
+    "edits",
 ]
 
 
