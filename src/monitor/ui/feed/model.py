@@ -97,7 +97,7 @@ class EventTableModel(QAbstractTableModel):
         ctx.display_changed.connect(self._on_ctx_display_changed)
 
     # -- data loading ---------------------------------------------------------------
-    def _load(self) -> None:
+    def _load(self, order: np.ndarray | None = None) -> None:
         frame = self._ctx.events_frame
         self._frame = frame
         n = len(frame)
@@ -124,7 +124,7 @@ class EventTableModel(QAbstractTableModel):
         self._sort_keys: dict[EventColumn, np.ndarray] = {}
         self._matches: np.ndarray | None = None  # bool mask over positions, None = all
         self._cursor_ns = to_ns(self._ctx.cursor_time())
-        self._order = self._compute_order()
+        self._order = self._compute_order() if order is None else order
         self._rank: np.ndarray | None = None  # display rank of each position, made when needed
         self._base = self._matching(self._order)
         self._base_keys: np.ndarray | None = None
@@ -524,9 +524,23 @@ class EventTableModel(QAbstractTableModel):
         self.reload()
 
     def _on_ctx_events_changed(self, _event_id: str) -> None:
-        # An event added, edited or deleted (or a source or faction its columns show):
-        # the rows are read again from the event table's frame (the panel re-applies its
-        # filter right after).
+        # An event added, edited or deleted (or a source or faction its columns show): the
+        # rows are read again from the event table's frame (the panel re-applies its filter
+        # right after). Sorted by time and no time changed: the order stands (no re-sort of
+        # a million rows for one title).
+        frame = self._ctx.events_frame
+        time_ns = frame["time_ns"].to_numpy(dtype=np.int64)
+        if (
+            self._sort_column == EventColumn.TIME
+            and len(frame) == self._n
+            and np.array_equal(time_ns, self._time_ns)
+        ):
+            order, rank = self._order, self._rank
+            self.beginResetModel()
+            self._load(order=order)
+            self._rank = rank
+            self.endResetModel()
+            return
         self.reload()
 
     def _on_ctx_cursor_changed(self, when: datetime) -> None:

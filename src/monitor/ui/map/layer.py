@@ -48,6 +48,7 @@ class EventClusters:
             located = (
                 np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 360)
             )
+        self._lat_all, self._lon_all = lat, lon
         self.located = located
         self.n_unlocated = int(n - np.count_nonzero(located))
         self.time_ns = time_ns
@@ -74,6 +75,25 @@ class EventClusters:
         else:
             self.verification = self.category = np.zeros(0, dtype=np.int16)
             self.verifications = self.categories = ()
+
+    def same_places(self, frame: pd.DataFrame) -> bool:
+        """Does ``frame`` (a later version of this frame, after an edit) have the same events'
+        places and times, so that this grouping still holds?"""
+        if len(frame) != self.n_events or not self.n_events:
+            return False
+        lat = frame["lat"].to_numpy(dtype=np.float64, na_value=np.nan)
+        lon = frame["lon"].to_numpy(dtype=np.float64, na_value=np.nan)
+        time_ns = frame["time_ns"].to_numpy(dtype=np.int64)
+        return (
+            np.array_equal(time_ns, self.time_ns)
+            and np.array_equal(lat, self._lat_all, equal_nan=True)
+            and np.array_equal(lon, self._lon_all, equal_nan=True)
+        )
+
+    def recode(self, frame: pd.DataFrame) -> None:
+        """Take the verification and category of each event from ``frame`` (same places)."""
+        self.verification, self.verifications = _codes(frame["verification"], VERIFICATION_ORDER)
+        self.category, self.categories = _codes(frame["category"])
 
     def derive(
         self, shown: np.ndarray | None, cursor_ns: int, hide_future: bool, by_category: bool = False

@@ -517,7 +517,13 @@ class MapPanel(QWidget):
         self.fit_to_scenario()
 
     def _on_events_changed(self, _event_id: str) -> None:
-        self._clusters = None
+        # An edit that moved no event in place or time (a title, a verification): the
+        # grouping by place stands (regrouping a million events takes most of a second).
+        frame = self._ctx.events_frame
+        if self._clusters is not None and self._clusters.same_places(frame):
+            self._clusters.recode(frame)
+        else:
+            self._clusters = None
         self._apply_event_colors()
         self.refresh_events()
 

@@ -144,7 +144,8 @@ class TerritoryPanel(QWidget):
         self.plot_item.getViewBox().sigXRangeChanged.connect(self._on_view_range_changed)
 
         ctx.scenario_replaced.connect(self._on_ctx_scenario_replaced)
-        ctx.events_changed.connect(lambda _id: self._rebuild())  # the event markers
+        ctx.events_changed.connect(self._on_ctx_events_changed)
+        ctx.entity_changed.connect(self._on_ctx_entity_changed)
         ctx.cursor_changed.connect(self._on_ctx_cursor_changed)
         ctx.event_selected.connect(self._on_ctx_event_selected)
         ctx.display_changed.connect(self._on_ctx_display_changed)
@@ -546,6 +547,28 @@ class TerritoryPanel(QWidget):
         self._hovering = False
         self._hover_line.hide()
         self._rebuild()
+
+    def _on_ctx_events_changed(self, _event_id: str) -> None:
+        # Only the event markers (the shares and the framing stay as they are), and only if
+        # what they show (when, how verified) changed.
+        frame = self.ctx.events_frame
+        basis = (
+            frame["time_ns"].to_numpy(dtype="int64"),
+            frame["verification"].cat.codes.to_numpy(),
+        )
+        old = getattr(self, "_marker_basis", None)
+        self._marker_basis = basis
+        if old is not None and all(
+            len(a) == len(b) and (a == b).all() for a, b in zip(old, basis, strict=True)
+        ):
+            return
+        self.lane.set_events(frame, self.ctx.tz)
+        self._apply_palette()
+        self._update_highlight()
+
+    def _on_ctx_entity_changed(self, entity: str, _key: str) -> None:
+        if entity in ("territory", "faction"):  # the shares, or a faction's name or colour
+            self._rebuild()
 
     def _on_ctx_cursor_changed(self, _when: datetime) -> None:
         self._update_cursor_line()
