@@ -74,3 +74,26 @@ def test_a_source_grade_change_regrades_its_events_in_the_feed(qtbot, small_path
     w.session.push(entity_change(SOURCE, "s1", s1, {**s1, "reliability": "E"}))
     row = m.row_of_id("e4")
     assert str(m.index(row, EventColumn.GRADE).data()).startswith("E")
+
+
+def test_an_edit_of_time_or_place_reorders_the_feed_and_moves_the_point(qtbot, small_path) -> None:
+    w = _window(qtbot, small_path)
+    before = entity_json(w.ctx.scenario, EVENT, "e4")  # 2024-12-05, Hama: the newest
+
+    def newer_first() -> bool:  # is e4 shown on the far side of e1 (2024-11-27), as by time?
+        t = _titles(w)
+        return (t.index("City falls") < t.index("Offensive begins")) == newest_on_top
+
+    t = _titles(w)
+    newest_on_top = t.index("City falls") < t.index("Offensive begins")
+    assert newer_first()
+    place = {"name": "Raqqa", "lat": 35.95, "lon": 39.01}
+    w.session.push(
+        entity_change(EVENT, "e4", before, {**before, "time": "2024-11-20", "location": place})
+    )
+    assert not newer_first()  # now older than e1: the feed re-sorted
+    points = w.map_panel.points
+    places = {(round(lo, 2), round(la, 2)) for lo, la in zip(points.lon, points.lat, strict=True)}
+    assert (39.01, 35.95) in places and (36.76, 35.13) not in places
+    w.undo_action.trigger()
+    assert newer_first()

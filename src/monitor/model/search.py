@@ -284,12 +284,13 @@ def _chunk_pairs(
 
 # ----------------------------------------------------------------------------- per frame
 class _Entry:
-    __slots__ = ("done", "error", "index")
+    __slots__ = ("done", "error", "index", "stop")
 
     def __init__(self) -> None:
         self.index: SearchIndex | None = None
         self.error: BaseException | None = None
         self.done = threading.Event()
+        self.stop = threading.Event()  # the frame was superseded: the build is not wanted
 
 
 _entries: dict[int, tuple[weakref.ref, _Entry]] = {}
@@ -341,15 +342,24 @@ def _stop_background_builds() -> None:
         thread.join(timeout=10)
 
 
-def start_index(frame: pd.DataFrame, column: str = "search") -> None:
-    """Build the frame's index in a background thread (once; no-op for small frames)."""
+def start_index(
+    frame: pd.DataFrame, column: str = "search", supersedes: pd.DataFrame | None = None
+) -> None:
+    """Build the frame's index in a background thread (once; no-op for small frames).
+    ``supersedes``: the frame this one replaces (after an edit); its build, if still
+    running, stops (builds of a million rows must not pile up, one per edit)."""
+    if supersedes is not None and supersedes is not frame:
+        old, _ = _entry(supersedes, create=False)
+        if old is not None:
+            old.stop.set()
     if len(frame) < MIN_INDEXED_ROWS or _exiting.is_set():
         return
     entry, created = _entry(frame, create=True)
     if created and entry is not None:
+        stop = entry.stop
         thread = threading.Thread(
             target=_run_build,
-            args=(frame, entry, column, _exiting.is_set),
+            args=(frame, entry, column, lambda: _exiting.is_set() or stop.is_set()),
             name="search-index",
             daemon=True,
         )

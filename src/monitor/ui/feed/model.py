@@ -99,11 +99,13 @@ class EventTableModel(QAbstractTableModel):
     # -- data loading ---------------------------------------------------------------
     def _load(self, order: np.ndarray | None = None) -> None:
         frame = self._ctx.events_frame
+        self._superseded = getattr(self, "_frame", None)
         self._frame = frame
         n = len(frame)
         self._n = n
         # Numbers as numpy arrays (no copies for most); text read per shown row.
         self._time_ns = frame["time_ns"].to_numpy(dtype=np.int64)
+        self._time_basis = self._time_ns.copy()  # what the order is made of (edits are in place)
         self._day = frame["day"].to_numpy(dtype=bool)
         self._lat = frame["lat"].to_numpy(dtype=float)
         self._lon = frame["lon"].to_numpy(dtype=float)
@@ -133,11 +135,10 @@ class EventTableModel(QAbstractTableModel):
             self.start_search_index()
 
     def start_search_index(self) -> None:
-        """Build the search box's index off the GUI thread (once per frame; small frames
-        are scanned), now and for every later scenario."""
+        """Build the search index off the GUI thread (once per frame; small ones are scanned)."""
         self._index_search = True
         if self._n >= search.MIN_INDEXED_ROWS:
-            search.start_index(self._frame)
+            search.start_index(self._frame, supersedes=getattr(self, "_superseded", None))
 
     # -- public API -----------------------------------------------------------------
     @property
@@ -533,7 +534,7 @@ class EventTableModel(QAbstractTableModel):
         if (
             self._sort_column == EventColumn.TIME
             and len(frame) == self._n
-            and np.array_equal(time_ns, self._time_ns)
+            and np.array_equal(time_ns, self._time_basis)
         ):
             order, rank = self._order, self._rank
             self.beginResetModel()

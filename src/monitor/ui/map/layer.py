@@ -48,7 +48,8 @@ class EventClusters:
             located = (
                 np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 360)
             )
-        self._lat_all, self._lon_all = lat, lon
+        # What the grouping was made from (copies: the table edits its columns in place).
+        self._lat_all, self._lon_all, self._time_all = lat.copy(), lon.copy(), time_ns.copy()
         self.located = located
         self.n_unlocated = int(n - np.count_nonzero(located))
         self.time_ns = time_ns
@@ -85,7 +86,7 @@ class EventClusters:
         lon = frame["lon"].to_numpy(dtype=np.float64, na_value=np.nan)
         time_ns = frame["time_ns"].to_numpy(dtype=np.int64)
         return (
-            np.array_equal(time_ns, self.time_ns)
+            np.array_equal(time_ns, self._time_all)
             and np.array_equal(lat, self._lat_all, equal_nan=True)
             and np.array_equal(lon, self._lon_all, equal_nan=True)
         )

@@ -552,9 +552,9 @@ class TerritoryPanel(QWidget):
         # Only the event markers (the shares and the framing stay as they are), and only if
         # what they show (when, how verified) changed.
         frame = self.ctx.events_frame
-        basis = (
-            frame["time_ns"].to_numpy(dtype="int64"),
-            frame["verification"].cat.codes.to_numpy(),
+        basis = (  # copies: the event table edits its columns in place
+            frame["time_ns"].to_numpy(dtype="int64").copy(),
+            frame["verification"].cat.codes.to_numpy().copy(),
         )
         old = getattr(self, "_marker_basis", None)
         self._marker_basis = basis
