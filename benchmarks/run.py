@@ -326,9 +326,9 @@ def worker_open_100k() -> list[dict]:
     app = _app()
     # A running app has imported these already (right after its first paint): opening a
     # file does not pay for them. Cold start is measured on its own above.
-    import monitor.ui.crossings_panel
-    import monitor.ui.feed_panel
-    import monitor.ui.territory_panel  # noqa: F401
+    import monitor.ui.crossings.panel
+    import monitor.ui.feed
+    import monitor.ui.territory  # noqa: F401
     from monitor.model.storage import FileStorage
     from monitor.ui.main_window import MainWindow
 
@@ -394,7 +394,8 @@ def worker_table_100k() -> list[dict]:
     from PySide6.QtWidgets import QTableView, QTableWidget, QTableWidgetItem
 
     from monitor.ui.context import ScenarioContext
-    from monitor.ui.event_model import EventColumn, EventTableModel
+    from monitor.ui.feed.columns import EventColumn
+    from monitor.ui.feed.model import EventTableModel
 
     scenario = load_scenario(ensure("100k"))
     ctx = ScenarioContext(scenario)

@@ -57,4 +57,6 @@ print(json.dumps({{"before": before, "after_load": bool(after_load)}}))
     result = run_python(code)
     assert result["before"] == [], f"importing monitor.model imported {result['before']}"
     # The events are columns (pyarrow, numpy) for every file: they come with the first load.
-    assert result["after_load"], "loading should import pyarrow (check the test still tests something)"
+    assert result["after_load"], (
+        "loading should import pyarrow (check the test still tests something)"
+    )

@@ -269,8 +269,9 @@ def test_the_dtg_option_writes_every_time_as_a_date_time_group(small):
     assert dict(title.fields)["Status as of"].startswith("010600Z DEC 24 · 2024-12-01 09:00")
     since = _row(next(b for b in dtg.blocks if isinstance(b, Table)), "Al-Qaim – Al-Bukamal")[2]
     assert since.text.endswith("Z NOV 24") and "UTC" not in since.text
-    day = crossings_document(small, Moment.of_day(date(2024, 12, 3), small.tz),
-                             BriefingOptions(military_time=True))
+    day = crossings_document(
+        small, Moment.of_day(date(2024, 12, 3), small.tz), BriefingOptions(military_time=True)
+    )
     assert "03----Z DEC 24" in day.header_right  # a day stays a day
     # The option does not leak into the next document.
     assert "UTC+03:00" in crossings_document(small, as_of).header_right
@@ -302,7 +303,8 @@ def test_the_chart_draws_the_models_series_up_to_the_as_of_day_and_carries_it_fo
     # figures are carried from its start (00:00) to 18:00.
     evening = datetime(2024, 11, 26, 18, 0, tzinfo=BAGHDAD)
     chart = next(
-        b for b in briefing_document(small, BriefingOptions(as_of=evening)).blocks
+        b
+        for b in briefing_document(small, BriefingOptions(as_of=evening)).blocks
         if isinstance(b, Chart)
     )
     assert chart.series.dates == (date(2024, 11, 26),)

@@ -35,7 +35,7 @@ def _matching(scenario: Scenario, first: date, last: date, *words: str):
     return out
 
 
-def D(month: int, day: int) -> date:  # noqa: N802 - short on purpose, for the table below
+def D(month: int, day: int) -> date:
     return date(2024, month, day)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-
 import random
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -26,10 +25,10 @@ from monitor.model.timeutil import parse_moment, zone
 BAGHDAD = zone("Asia/Baghdad")
 SECOND = 1_000_000_000
 
+
 def _edit(scenario, i, **changes):
     """Change event ``i`` (events are views of the table: edited through it)."""
     scenario.events.replace(dataclasses.replace(scenario.events[i], **changes))
-
 
 
 def at(text: str) -> datetime:

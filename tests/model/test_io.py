@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import copy
+import dataclasses
 import errno
 import json
 import os
@@ -16,7 +15,6 @@ from typing import Any
 
 import pytest
 
-import monitor.model.io as model_io
 import monitor.model.jsontext as model_jsontext
 from monitor.model import ScenarioError, dumps_scenario, load_scenario, save_scenario
 
@@ -24,10 +22,10 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "small.json"
 BASE: dict[str, Any] = json.loads(DATA.read_text(encoding="utf-8"))
 NAME = "scenario-under-test.json"
 
+
 def _edit(scenario, i, **changes):
     """Change event ``i`` (events are views of the table: edited through it)."""
     scenario.events.replace(dataclasses.replace(scenario.events[i], **changes))
-
 
 
 def write_bytes(tmp_path: Path, data: bytes) -> Path:

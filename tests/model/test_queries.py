@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-
 import itertools
 import random
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -21,10 +20,10 @@ UTC = UTC
 US = timedelta(microseconds=1)
 OPEN, CLOSED, RESTRICTED = CrossingStatus.OPEN, CrossingStatus.CLOSED, CrossingStatus.RESTRICTED
 
+
 def _edit(scenario, i, **changes):
     """Change event ``i`` (events are views of the table: edited through it)."""
     scenario.events.replace(dataclasses.replace(scenario.events[i], **changes))
-
 
 
 def at(text: str) -> datetime:
@@ -171,7 +170,7 @@ def test_previous_entry(small) -> None:
 
 # Property: status_at agrees with a brute-force reading of the rule over random histories.
 _OFFSETS = [
-    timezone.utc,
+    UTC,
     PLUS3,
     timezone(timedelta(hours=-5)),
     timezone(timedelta(hours=5, minutes=30)),

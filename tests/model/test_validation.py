@@ -286,7 +286,7 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], Any], str, str]] = {
     ),
     "time-format": (_set("events[0].time", "30/11/2024"), "events[0].time", "expected YYYY-MM-DD"),
     "arabic-digits": (
-        _set("events[0].time", "٢٠٢٤-١١-٢٧"),
+        _set("events[0].time", "٢٠٢٤-١١-٢٧"),  # noqa: RUF001 - Arabic-Indic digits, on purpose
         "events[0].time",
         "expected YYYY-MM-DD",
     ),

@@ -80,25 +80,6 @@ def test_any_valid_scenario_round_trips_exactly(
     figures.add("valid scenarios round-trip (hypothesis)", events=len(doc["events"]))
 
 
-@budget(60)
-@given(doc=scenario_docs(), indent=st.sampled_from([None, 0, 2, "\t"]))
-def test_column_wise_events_load_and_save_as_objects_do(workdir, figures, doc, indent) -> None:
-    """Big files keep their events column by column (monitor.model.columnar): forced here for
-    any size, the same scenario and the same saved bytes as the object loader. (Text written
-    raw: escaped astral characters send a file the strict way before its events.)"""
-    from monitor.model import fast_load
-
-    src = workdir / "columns.json"
-    src.write_text(json.dumps(doc, indent=indent, ensure_ascii=False), encoding="utf-8")
-    objects = load_scenario(src)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(fast_load, "COLUMNAR_MIN_BYTES", 0)
-        columns = load_scenario(src)
-    assert columns == objects
-    assert dumps_scenario(columns) == dumps_scenario(objects)
-    figures.add("column-wise events = objects (hypothesis)", events=len(doc["events"]))
-
-
 # --------------------------------------------------------------------------- edits
 _STATUSES = list(CrossingStatus)
 _notes = st.one_of(st.none(), st.text(max_size=12), st.sampled_from(NASTY_TEXT))

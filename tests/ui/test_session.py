@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from monitor.model import CrossingStatus, load_scenario
 from monitor.model.io import status_entry_json
 from monitor.ui import MainWindow
-from monitor.ui.crossing_model import CrossingColumn
+from monitor.ui.crossings.status import CrossingColumn
 from monitor.ui.file_actions import FileActions
 from monitor.ui.settings import settings
 

@@ -8,11 +8,7 @@ from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from monitor.model import CrossingStatus
-
-try:
-    from monitor.ui.crossings.status import isolate_rtl, status_icon, status_word
-except ImportError:  # pragma: no cover - the module's earlier place
-    from monitor.ui.crossing_model import isolate_rtl, status_icon, status_word  # type: ignore
+from monitor.ui.crossings.status import isolate_rtl, status_icon, status_word
 
 MAX_CLASSES = 10  # event classes listed (more categories: "+N more")
 

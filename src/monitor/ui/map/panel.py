@@ -21,6 +21,9 @@ from PySide6.QtWidgets import QMenu, QToolBar, QToolTip, QVBoxLayout, QWidget
 from monitor.model.basemap import BaseMap, load_basemap
 from monitor.model.timeutil import to_ns
 from monitor.ui.context import ScenarioContext
+
+# The crossings table's own status words, colours and icons.
+from monitor.ui.crossings.status import isolate, isolate_rtl, status_icon, status_word
 from monitor.ui.map.actions import MapActions
 from monitor.ui.map.colors import DIM_ALPHA, MapColors, argb32, class_colors
 from monitor.ui.map.export import ask_and_export
@@ -28,11 +31,6 @@ from monitor.ui.map.items import ICON_PX, BaseMapItems, CountryLabelsItem, Cross
 from monitor.ui.map.layer import EventClusters, Points
 from monitor.ui.map.legend import MapLegend
 from monitor.ui.map.points import EventPointsItem
-
-try:  # the crossings table's own status words, colours and icons
-    from monitor.ui.crossings.status import isolate, isolate_rtl, status_icon, status_word
-except ImportError:  # pragma: no cover - the module's earlier place
-    from monitor.ui.crossing_model import isolate, isolate_rtl, status_icon, status_word  # type: ignore
 
 PICK_PX = 4.0  # extra reach of a click or hover around a dot, in pixels
 CLUSTER_MENU_MAX = 40  # events listed in a cluster's menu
