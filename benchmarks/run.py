@@ -101,7 +101,12 @@ def _app():
 
 
 def _private_config() -> None:
-    """Settings and recent files of the benchmark go to a throw-away folder."""
+    """Settings and recent files of the benchmark go to a throw-away folder; a journal left
+    beside a data file by an interrupted run is never offered (a modal question would stop
+    the benchmark)."""
+    from monitor.ui.file_actions import FileActions
+
+    FileActions.ask_recovery = lambda self, recovery: False  # type: ignore[method-assign]
     cfg = tempfile.mkdtemp(prefix="monitor-bench-cfg-")
     os.environ["XDG_CONFIG_HOME"] = cfg
     os.environ["XDG_DATA_HOME"] = cfg
