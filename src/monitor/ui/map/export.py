@@ -189,7 +189,7 @@ class _Frame:
         for status in STATUSES:  # the words of the panel's legend and the crossings table
             entries.append(("status", status, status or "unknown"))
         by_category = panel.color_action.isChecked()
-        clusters = panel._clusters_now()
+        clusters = panel.clusters()
         names = tuple(clusters.categories if by_category else clusters.verifications)
         colors = class_colors(names, by_category)
         entries.append(("text", None, "Events by category:" if by_category else "Events:"))

@@ -225,6 +225,10 @@ class MapPanel(QWidget):
         return self._cluster_text(k) if k >= 0 else ""
 
     # -- refresh --------------------------------------------------------------------------
+    def clusters(self) -> EventClusters:
+        """The events of the current frame grouped by place (what the layer draws)."""
+        return self._clusters_now()
+
     def _clusters_now(self) -> EventClusters:
         if self._clusters is None or self._clusters.n_events != len(self._ctx.events_frame):
             self._clusters = EventClusters(self._ctx.events_frame)
