@@ -9,20 +9,26 @@ longer fits marks the command obsolete and says why in the session's ``last_erro
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtGui import QUndoCommand
 
 from monitor.model.changes import Change
 
-if TYPE_CHECKING:
-    from monitor.ui.session import Session
+
+class Applier(Protocol):
+    """What a command needs from the session (:class:`monitor.ui.session.Session`)."""
+
+    author: str
+    last_error: str
+
+    def apply(self, change: Change) -> None: ...
 
 
 class ChangeCommand(QUndoCommand):
     """Apply a :class:`Change` (redo) or its inverse (undo) through the session."""
 
-    def __init__(self, session: Session, change: Change):
+    def __init__(self, session: Applier, change: Change):
         label = change.label or "Edit"
         # Before the newline: the Undo History entry (text()); after it: the menu text
         # (actionText(), "Undo …", with '&' doubled so data never becomes a mnemonic).
