@@ -25,3 +25,20 @@ def _no_blocking_dialogs():
     patch.setattr(QMessageBox, "exec", lambda self: Button.Cancel)
     yield
     patch.undo()
+
+
+@pytest.fixture
+def window(qtbot, small_path):
+    """The window on a private copy of small.json, shown, with the analyst named
+    "Analyst One" (the author of every change it records)."""
+    from monitor.ui import MainWindow
+    from monitor.ui.settings import settings
+
+    s = settings()
+    s.setValue("prefs/analyst", "Analyst One")
+    s.sync()
+    w = MainWindow(small_path)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w

@@ -11,7 +11,6 @@ import textwrap
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -21,21 +20,9 @@ from monitor.model.io import status_entry_json
 from monitor.ui import MainWindow
 from monitor.ui.crossings.status import CrossingColumn
 from monitor.ui.file_actions import FileActions
-from monitor.ui.settings import settings
 
 BAGHDAD = timezone(timedelta(hours=3))
 
-
-@pytest.fixture
-def window(qtbot, small_path):
-    s = settings()
-    s.setValue("prefs/analyst", "Analyst One")
-    s.sync()
-    w = MainWindow(small_path)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
 
 
 def _select_crossing_row(w: MainWindow, crossing_id: str) -> None:

@@ -14,19 +14,6 @@ from monitor.model import CrossingStatus, load_scenario
 from monitor.model import journal as journal_module
 from monitor.model.changes import SCENARIO, Change
 from monitor.ui import MainWindow
-from monitor.ui.settings import settings
-
-
-@pytest.fixture
-def window(qtbot, small_path):
-    s = settings()
-    s.setValue("prefs/analyst", "Analyst One")
-    s.sync()
-    w = MainWindow(small_path)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
 
 
 def _notice(w: MainWindow) -> QLabel:
