@@ -21,6 +21,7 @@ from monitor.briefing import BriefingOptions
 from monitor.model import CrossingStatus, Scenario
 from monitor.model.storage import FileStorage
 from monitor.model.timeutil import format_offset, military_dtg
+from monitor.ui import editing, interchange_actions, team
 from monitor.ui import settings as prefs
 from monitor.ui.briefing_actions import BriefingActions
 from monitor.ui.context import ScenarioContext
@@ -122,6 +123,10 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._build_status_bar()
+        # Parts that add their own actions to the menus and panels (each owns its module).
+        self.editing = editing.install(self)
+        self.interchange = interchange_actions.install(self)
+        self.team = team.install(self)
 
         self.ctx.cursor_changed.connect(self._on_ctx_cursor_changed)
         self.ctx.live_changed.connect(
