@@ -103,6 +103,27 @@ def test_help_lists_every_subcommand():
         assert command in r.stdout, command
 
 
+def test_help_gives_each_subcommand_one_line_from_the_dispatch_table():
+    """`monitor --help` is made from cli.SUBCOMMANDS: each command (the team store's too) on
+    one line with its summary, and every name `run` dispatches is in the table (no drift)."""
+    import re
+
+    from monitor import cli
+
+    r = run("--help")
+    assert r.returncode == 0
+    lines = r.stdout.splitlines()
+    for name, usage, summary in cli.SUBCOMMANDS:
+        matching = [line for line in lines if line.strip().startswith(f"monitor {name} ")]
+        assert len(matching) == 1, (name, matching)
+        assert usage in matching[0] and summary in matching[0], matching[0]
+    assert "monitor store init|export|status|grant DSN" in r.stdout
+    source = (REPO / "src" / "monitor" / "cli.py").read_text(encoding="utf-8")
+    dispatched = set(re.findall(r"argv\[0\] == \"([a-z-]+)\"", source))
+    assert dispatched, "the dispatch in cli.run was not found"
+    assert dispatched <= set(cli.COMMANDS), dispatched - set(cli.COMMANDS)
+
+
 def test_import_then_export_through_the_monitor_command(tmp_path, small_path):
     """`monitor import` and `monitor export` as typed (the feeds' own tests cover each rule)."""
     sys.path.insert(0, str(REPO / "tests" / "interchange"))

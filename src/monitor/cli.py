@@ -12,21 +12,45 @@ from pathlib import Path
 
 from monitor import __version__
 
-COMMANDS = ("validate", "brief", "import", "export")
+#: Every subcommand, with its usage and one line of help: ``monitor --help`` is made from this
+#: table, and ``run`` dispatches only names in it (tests/test_command_line.py checks both).
+SUBCOMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("validate", "monitor validate PATH...", "check scenario files; prints OK or every problem"),
+    ("brief", "monitor brief PATH -o OUT.pdf", "write a PDF briefing headless"),
+    (
+        "import",
+        "monitor import FILE --into SCENARIO.json",
+        "merge a feed (ACLED, UCDP, GeoJSON, CSV) after a review",
+    ),
+    (
+        "export",
+        "monitor export SCENARIO --format geojson|csv -o OUT",
+        "the filtered as-of view for a GIS colleague",
+    ),
+    (
+        "store",
+        "monitor store init|export|status|grant DSN …",
+        "set up and look after a team store (PostgreSQL)",
+    ),
+)
+COMMANDS = tuple(name for name, _usage, _summary in SUBCOMMANDS)
 
-_DESCRIPTION = """\
-Situation Monitor: a desktop dashboard for analysts watching a fast-moving situation.
 
-  monitor [PATH]               open the dashboard on PATH (default: the bundled
-                               Iraq-Syria border scenario)
-  monitor validate PATH...     check scenario files; prints OK or every problem
-  monitor brief PATH -o OUT.pdf
-                               write a PDF briefing headless
-  monitor import FILE --into SCENARIO.json [--dry-run]
-                               merge a feed (ACLED, UCDP, GeoJSON, CSV) after a review
-  monitor export SCENARIO --format geojson|csv -o OUT
-                               write the filtered as-of view for a GIS colleague
-"""
+def _describe() -> str:
+    rows = [
+        ("monitor [PATH]", "open the dashboard (default: the bundled scenario)"),
+        *((usage, summary) for _name, usage, summary in SUBCOMMANDS),
+    ]
+    width = max(len(usage) for usage, _summary in rows)
+    lines = [f"  {usage:<{width}}  {summary}" for usage, summary in rows]
+    return (
+        "Situation Monitor: a desktop dashboard for analysts watching a fast-moving situation.\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+
+
+_DESCRIPTION = _describe()
 
 
 def _open_parser() -> argparse.ArgumentParser:
@@ -34,7 +58,7 @@ def _open_parser() -> argparse.ArgumentParser:
         prog="monitor",
         description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Run 'monitor validate --help' for that command's options. "
+        epilog="Run 'monitor COMMAND --help' for a command's options. "
         "Without a display, set QT_QPA_PLATFORM=offscreen (headless).",
     )
     p.add_argument("--version", action="version", version=f"monitor {__version__}")
