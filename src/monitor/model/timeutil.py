@@ -100,18 +100,23 @@ def format_utc(m: Moment) -> str:
 def military_dtg(m: Moment | datetime) -> str:
     """Military date-time group in Zulu time, e.g. ``301430Z NOV 24``.
 
-    Day-precision moments have no hour, so they are written ``30----Z NOV 24``
-    rather than given a fake one.
+    Day-precision moments have no hour (nor a zone: the day is the scenario's), so they
+    are written as the day alone, ``30 NOV 24`` (see :func:`military_day`), rather than
+    given a fake hour or a row of dashes.
     """
     if isinstance(m, Moment):
         if m.day:
-            d = m.date
-            return f"{d.day:02d}----Z {_MONTHS[d.month - 1]} {d.year % 100:02d}"
+            return military_day(m.date)
         value = m.utc
     else:
         value = m.astimezone(UTC)
     month = _MONTHS[value.month - 1]
     return f"{value.day:02d}{value.hour:02d}{value.minute:02d}Z {month} {value.year % 100:02d}"
+
+
+def military_day(d: date) -> str:
+    """A day in the military style, without a time group: ``30 NOV 24``."""
+    return f"{d.day:02d} {_MONTHS[d.month - 1]} {d.year % 100:02d}"
 
 
 def _short(value: object) -> str:

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDateTimeEdit,
     QLabel,
     QSizePolicy,
     QSlider,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from monitor.model.timeutil import MAX_YEAR, MIN_YEAR, format_offset, military_dtg
 from monitor.ui.context import ScenarioContext
+from monitor.ui.datefield import DateTimeField
 from monitor.ui.icons import icon
 
 _STEP = timedelta(hours=1)  # slider resolution
@@ -44,10 +44,12 @@ class CursorBar(QToolBar):
         self.back_action.triggered.connect(lambda: self._step(-1))
         self.addAction(self.back_action)
 
-        self.edit = QDateTimeEdit(self)
+        # Typed text applies as typed, once: on Enter or when the field is left (a spin box
+        # re-derived every panel per keystroke and kept the old year; see DateTimeField).
+        # Always ISO, also when times are shown as DTGs elsewhere: it is typed into.
+        self.edit = DateTimeField(self, with_time=True)
         self.edit.setObjectName("cursorEdit")
-        self.edit.setCalendarPopup(True)
-        self.edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.edit.setAccessibleName("As of")
         self.edit.setToolTip(
             "The moment every panel shows the situation as of (scenario time zone)"
         )

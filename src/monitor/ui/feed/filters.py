@@ -15,7 +15,6 @@ from PySide6.QtCore import QDate, QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.ui.context import ScenarioContext
+from monitor.ui.datefield import DateTimeField
 from monitor.ui.feed.columns import (
     EN_DASH,
     VERIFICATION_LABEL,
@@ -133,11 +133,12 @@ class FilterBar(QWidget):
         button.setMenu(menu)
         return button, menu
 
-    def _date_edit(self, tip: str) -> QDateEdit:
-        edit = QDateEdit(self)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
-        edit.setToolTip(tip)
+    def _date_edit(self, tip: str) -> DateTimeField:
+        """A day field: typed text applies as typed, on Enter or when the field is left
+        (not per keystroke, and the year is not kept from before; see DateTimeField)."""
+        edit = DateTimeField(self, with_time=False)
+        edit.setToolTip(f"{tip} (type YYYY-MM-DD, then Enter)")
+        edit.setAccessibleName(tip)
         return edit
 
     # -- the choice ---------------------------------------------------------------------

@@ -1,0 +1,118 @@
+"""Rough edges a new user hit in the panels (issue 16, part 2): typed dates, the chart's
+reset and edge boxes, the feed's Time column and column widths, dense strips, DTG days."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from monitor.model import Moment
+from monitor.model.timeutil import military_day, military_dtg, parse_moment
+
+BAGHDAD = ZoneInfo("Asia/Baghdad")
+
+
+def _focus(qtbot, widget) -> None:
+    widget.window().activateWindow()
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus, timeout=2000)
+
+
+# -- 1. typing a date -----------------------------------------------------------------------
+@pytest.mark.parametrize("start", ["ctrl+a", "home"])
+def test_typed_as_of_applies_as_typed_once_on_enter(window, qtbot, start):
+    """Ctrl+A (or Home), then the whole date: the cursor moves once, to exactly that time
+    (the year too), when Enter is pressed; nothing moves while typing."""
+    ctx, edit = window.ctx, window.cursor_bar.edit
+    ctx.set_cursor(datetime(2025, 11, 30, 15, 21, tzinfo=BAGHDAD))
+    seen: list[datetime] = []
+    ctx.cursor_changed.connect(seen.append)
+    _focus(qtbot, edit)
+    if start == "ctrl+a":
+        qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    else:
+        qtbot.keyClick(edit, Qt.Key.Key_Home)
+    qtbot.keyClicks(edit, "2024-12-07 12:00")
+    assert seen == []  # no panel re-derived through intermediate dates
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert seen == [datetime(2024, 12, 7, 12, 0, tzinfo=BAGHDAD)]
+    assert ctx.cursor_time() == datetime(2024, 12, 7, 12, 0, tzinfo=BAGHDAD)
+    assert edit.text() == "2024-12-07 12:00"
+
+
+def test_typed_as_of_applies_when_the_field_is_left(window, qtbot):
+    ctx, edit = window.ctx, window.cursor_bar.edit
+    ctx.set_cursor(datetime(2025, 11, 30, 15, 21, tzinfo=BAGHDAD))
+    seen: list[datetime] = []
+    ctx.cursor_changed.connect(seen.append)
+    _focus(qtbot, edit)
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(edit, "2024-12-07 12:00")
+    _focus(qtbot, window.feed_panel.search_edit)  # leaving the field applies it
+    assert seen == [datetime(2024, 12, 7, 12, 0, tzinfo=BAGHDAD)]
+
+
+def test_typed_as_of_that_is_no_date_is_refused_and_nothing_moves(window, qtbot):
+    ctx, edit = window.ctx, window.cursor_bar.edit
+    before = datetime(2025, 11, 30, 15, 21, tzinfo=BAGHDAD)
+    ctx.set_cursor(before)
+    seen: list[datetime] = []
+    ctx.cursor_changed.connect(seen.append)
+    _focus(qtbot, edit)
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(edit, "2024-02-30 12:00")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert seen == [] and ctx.cursor_time() == before
+    assert "impossible date" in edit.toolTip()
+    qtbot.keyClick(edit, Qt.Key.Key_Escape)  # the value comes back
+    assert edit.text() == "2025-11-30 15:21"
+
+
+@pytest.mark.parametrize("start", ["ctrl+a", "home"])
+def test_typed_feed_dates_apply_as_typed_once(window, qtbot, start):
+    panel = window.feed_panel
+    panel.date_check.setChecked(True)
+    filters: list[dict] = []
+    panel.filters.changed.connect(lambda: filters.append(panel.filters.args()))
+    edit = panel.to_edit  # 2024-12-05, the last day of the data
+    _focus(qtbot, edit)
+    if start == "ctrl+a":
+        qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    else:
+        qtbot.keyClick(edit, Qt.Key.Key_Home)
+    qtbot.keyClicks(edit, "2024-11-30")
+    assert filters == []
+    qtbot.keyClick(edit, Qt.Key.Key_Enter)
+    assert len(filters) == 1
+    assert panel.to_edit.date().toPython() == date(2024, 11, 30)
+    end = filters[0]["end"]
+    assert end.astimezone(BAGHDAD).date() == date(2024, 11, 30)
+    assert "e4" not in [panel.model.event_id(r) for r in range(panel.model.rowCount())]
+
+
+# -- 5. day-only dates as DTG -------------------------------------------------------------------
+def test_day_precision_dtg_has_no_dashes_or_zulu():
+    day = parse_moment("2026-04-20", BAGHDAD)
+    assert military_dtg(day) == "20 APR 26"
+    assert military_day(date(2024, 11, 3)) == "03 NOV 24"
+    # A time keeps its full Zulu DTG.
+    assert military_dtg(parse_moment("2024-11-30T17:30:00+03:00", BAGHDAD)) == "301430Z NOV 24"
+
+
+def test_day_precision_dtg_in_the_panels_and_iso_as_of_box(window):
+    ctx = window.ctx
+    ctx.set_cursor(datetime(2024, 12, 4, 12, 0, tzinfo=BAGHDAD))
+    ctx.set_military_time(True)
+    model = window.feed_panel.model
+    cell = model.index(model.row_of_id("e1"), 0).data()  # e1 is the whole day 2024-11-27
+    assert cell == "27 NOV 24"
+    assert "----" not in window.territory_panel.readout.text()
+    assert "04 DEC 24" in window.territory_panel.readout.text()
+    # The as-of box is typed into: it stays ISO.
+    assert window.cursor_bar.edit.text() == "2024-12-04 12:00"
+    assert ctx.format_moment(Moment.of_day(date(2024, 11, 30), ctx.tz)) == "30 NOV 24"
+    QApplication.processEvents()
