@@ -142,3 +142,57 @@ def test_import_then_export_through_the_monitor_command(tmp_path, small_path):
     assert r.returncode == 0, r.stderr
     features = json.loads(out.read_text())["features"]
     assert any(str(f["properties"].get("id", "")).startswith("acled:") for f in features)
+
+
+MISSING_ICCCM = (
+    "monitor: missing system library libxcb-icccm.so.4 (Debian package libxcb-icccm4); "
+    "run scripts/setup"
+)
+
+
+def test_missing_system_library_is_named_in_one_line(monkeypatch, capsys, small_path):
+    """On X11 without libxcb-icccm4 Qt aborted (exit 134) naming xcb-cursor0; monitor says
+    which library and package are missing, in one line, before Qt starts, and exits 2."""
+    from monitor import cli, syslibs
+
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    monkeypatch.setenv("DISPLAY", ":99")
+    monkeypatch.setattr(syslibs, "can_load", lambda name: name != "libxcb-icccm.so.4")
+    assert cli.run([str(small_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == MISSING_ICCCM
+    monkeypatch.setattr(
+        syslibs, "can_load", lambda name: name not in ("libxcb-icccm.so.4", "libxcb-keysyms.so.1")
+    )
+    assert cli.run([str(small_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "libxcb-icccm.so.4, libxcb-keysyms.so.1" in err
+    assert "(Debian packages libxcb-icccm4 libxcb-keysyms1)" in err
+
+
+def test_xcb_libraries_are_checked_only_for_the_xcb_platform(monkeypatch):
+    from monitor import syslibs
+
+    monkeypatch.setattr(syslibs, "can_load", lambda name: name != "libxcb-icccm.so.4")
+    assert syslibs.missing_libraries("offscreen") == []
+    assert syslibs.missing_libraries("xcb") == [("libxcb-icccm.so.4", "libxcb-icccm4")]
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen:size=800x600")
+    assert syslibs.qt_platform() == "offscreen"
+    monkeypatch.delenv("QT_QPA_PLATFORM")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert syslibs.qt_platform() == "xcb"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the dynamic linker of Linux")
+def test_a_library_the_linker_cannot_load_stops_monitor_with_its_name(tmp_path):
+    """End to end, no patching: a broken libxcb-icccm.so.4 first on the linker's path (as if
+    the package were missing) made Qt abort with exit 134; monitor exits 2 and names it."""
+    libs = tmp_path / "lib"
+    libs.mkdir()
+    (libs / "libxcb-icccm.so.4").write_bytes(b"")  # "file too short": cannot be loaded
+    env = dict(os.environ, QT_QPA_PLATFORM="xcb", DISPLAY=":99", LD_LIBRARY_PATH=str(libs))
+    r = run(env=env)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert r.stderr.strip().splitlines()[-1] == MISSING_ICCCM
+    assert "Traceback" not in r.stderr

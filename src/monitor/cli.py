@@ -134,6 +134,12 @@ def _open(path: str | None) -> int:
             file=sys.stderr,
         )
         return 2
+    from monitor.syslibs import missing_libraries, missing_message
+
+    missing = missing_libraries()
+    if missing:  # Qt would abort (exit 134) naming another library
+        print(missing_message(missing), file=sys.stderr)
+        return 2
     from monitor.model.storage import FileStorage
 
     storage = FileStorage(target)
