@@ -10,18 +10,27 @@ Pure Python (no Qt; imports :mod:`monitor.model` only)::
 """
 
 from monitor.interchange.export import View, crossing_state, export_view, view_rows
-from monitor.interchange.formats import FORMATS, FeedError, Layout, parse_mapping
+from monitor.interchange.formats import (
+    FORMATS,
+    Cancelled,
+    FeedError,
+    Layout,
+    UnknownLayout,
+    parse_mapping,
+)
 from monitor.interchange.merge import Review, Updated, apply_review, plan_import, previous_import
 from monitor.interchange.parse import Parsed, Rejected, parse_feed
 from monitor.interchange.review import review_lines
 
 __all__ = [
     "FORMATS",
+    "Cancelled",
     "FeedError",
     "Layout",
     "Parsed",
     "Rejected",
     "Review",
+    "UnknownLayout",
     "Updated",
     "View",
     "apply_review",

@@ -89,11 +89,13 @@ def _crossing_props(c: Crossing, as_of: datetime | None) -> dict[str, Any]:
     return d
 
 
-def geojson_pieces(scenario: Scenario, view: View) -> list[bytes]:
-    """The GeoJSON FeatureCollection of the view, as buffers to write one after the other."""
+def geojson_pieces(scenario: Scenario, view: View,
+                   rows: np.ndarray | None = None) -> list[bytes]:
+    """The GeoJSON FeatureCollection of the view (or of the event positions ``rows``, in
+    their order), as buffers to write one after the other."""
     import msgspec
 
-    rows = view_rows(scenario, view)
+    rows = view_rows(scenario, view) if rows is None else np.asarray(rows, dtype=np.int64)
     events = scenario.events
     enc = msgspec.json.Encoder()
     used_sources: set[str] = set()
@@ -141,8 +143,8 @@ def _cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA) else text
 
 
-def csv_text(scenario: Scenario, view: View) -> str:
-    rows = view_rows(scenario, view)
+def csv_text(scenario: Scenario, view: View, rows: np.ndarray | None = None) -> str:
+    rows = view_rows(scenario, view) if rows is None else np.asarray(rows, dtype=np.int64)
     frame = scenario.events_frame()
     grades = frame["grade"].to_numpy()
     buf = io.StringIO(newline="")
@@ -177,14 +179,17 @@ def csv_text(scenario: Scenario, view: View) -> str:
     return buf.getvalue()
 
 
-def export_view(scenario: Scenario, view: View, out: str | Path, format: str) -> int:
+def export_view(scenario: Scenario, view: View, out: str | Path, format: str,
+                rows: np.ndarray | None = None) -> int:
     """Write the view to ``out`` atomically as ``geojson`` or ``csv``; returns the number of
-    events written. OSError (the old file intact) if it cannot be written."""
+    events written. ``rows``: the event positions to write, in order (the window's view;
+    default: :func:`view_rows`). OSError (the old file intact) if it cannot be written."""
+    rows = view_rows(scenario, view) if rows is None else np.asarray(rows, dtype=np.int64)
     if format == "geojson":
-        pieces: Iterable[bytes] = geojson_pieces(scenario, view)
+        pieces: Iterable[bytes] = geojson_pieces(scenario, view, rows)
     elif format == "csv":
-        pieces = [csv_text(scenario, view).encode("utf-8")]
+        pieces = [csv_text(scenario, view, rows).encode("utf-8")]
     else:
         raise ValueError(f"unknown export format {format!r} (geojson or csv)")
     atomic_write_bytes(out, list(pieces))
-    return len(view_rows(scenario, view))
+    return len(rows)

@@ -55,6 +55,14 @@ class FeedError(ValueError):
     """A file that cannot be imported as a whole (says where and why)."""
 
 
+class UnknownLayout(FeedError):
+    """A CSV file whose header is no known feed's: a column mapping can import it."""
+
+
+class Cancelled(Exception):
+    """The import was cancelled (the progress callback raised it)."""
+
+
 @dataclass(frozen=True)
 class Layout:
     """What a file is: ``format``, its column names (normalised: lower case, ``_`` for
@@ -191,8 +199,8 @@ def detect_csv(records: list[tuple[int, list[str]]], name: str, *, wanted: str |
         raise FeedError(f"{name}: line {line}: --format ucdp given, but there is no UCDP GED "
                         f"header and the rows do not have GED's {len(UCDP_COLUMNS)} columns "
                         f"(this one has {len(fields)})")
-    raise FeedError(f"{name}: line {line}: unknown layout (first row: {_shown(fields)}); "
-                    f"{_expected()}")
+    raise UnknownLayout(f"{name}: line {line}: unknown layout (first row: {_shown(fields)}); "
+                        f"{_expected()}")
 
 
 def detect_tabbed(first_line: str, name: str) -> FeedError:

@@ -81,15 +81,27 @@ class Parsed:
         return self.layout.format
 
 
+Progress = Callable[[float, str], None]
+
+
+def _quiet(_fraction: float, _message: str) -> None:
+    pass
+
+
 def parse_feed(path: str | Path, *, format: str | None = None,
-               mapping: dict[str, str] | None = None) -> Parsed:
-    """Read, recognise and split ``path`` into rows (FeedError: the file as a whole is refused)."""
+               mapping: dict[str, str] | None = None, progress: Progress | None = None) -> Parsed:
+    """Read, recognise and split ``path`` into rows (FeedError: the file as a whole is refused).
+
+    ``progress(fraction, message)`` is called between stages (it may raise ``Cancelled``)."""
     with gc_paused():
-        return _parse_feed(path, format, mapping)
+        return _parse_feed(path, format, mapping, progress or _quiet)
 
 
-def _parse_feed(path: str | Path, format: str | None, mapping: dict[str, str] | None) -> Parsed:
+def _parse_feed(path: str | Path, format: str | None, mapping: dict[str, str] | None,
+                step: Progress) -> Parsed:
+    step(0.0, "Reading the file")
     f = read_feed(path)
+    step(0.15, "Recognising the layout")
     head = f.text.lstrip()[:1]
     if head in ("{", "["):
         if format in (UCDP, CSV):
@@ -110,9 +122,11 @@ def _parse_feed(path: str | Path, format: str | None, mapping: dict[str, str] | 
         raise
     header_line = records[layout.header_index][0] if layout.header_index >= 0 else 0
     raw_header = records[layout.header_index][1] if layout.header_index >= 0 else None
+    step(0.2, f"Reading the rows ({layout.format.upper()})")
     got = _arrow_columns(f.text, header_line, raw_header, layout, delim)
     if got is None:  # ragged rows, blank lines...: the csv module, line by line
         got = _module_columns(f, header_line, layout, delim)
+    step(0.4, "Checking the rows")
     return _parse_columns(f, layout, *got)
 
 

@@ -137,3 +137,21 @@ def json_document(text: str, name: str) -> Any:
         raise FeedError(f"{name}: invalid JSON ({exc})") from None
     except RecursionError:
         raise FeedError(f"{name}: invalid JSON (nested too deeply)") from None
+
+
+def first_row(path: str | Path) -> list[str]:
+    """The first non-blank CSV row of ``path`` (the header a column mapping picks from);
+    FeedError if the file cannot be read."""
+    name = str(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(1 << 16)
+    except OSError as exc:
+        raise FeedError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    cut = data.rfind(b"\n")
+    text = decode(data[: cut + 1] if cut > 0 else data, name)
+    for _line, fields in csv_records(text, name, sniff_delimiter(text)):
+        if any(f.strip() for f in fields):
+            return [f.strip() for f in fields]
+    return []
+

@@ -143,6 +143,13 @@ class Journal:
         self._written = len(self._unsaved)
         self.error = ""
 
+    def append_many(self, changes: list[Change]) -> None:
+        """Record several applied changes (an import) with one write and one fsync; on
+        failure as :meth:`append` (they all count as unsaved, written by the next call)."""
+        if changes:
+            self._unsaved.extend(changes[:-1])
+            self.append(changes[-1])
+
     def mark_saving(self, sha256: str) -> None:
         """Say which file content a save is about to write (a crash between the rename and
         the journal's removal then replays nothing twice)."""

@@ -287,6 +287,10 @@ class FileStorage:
         :class:`JournalError` (an OSError) says why it is not (see :attr:`journal_error`)."""
         self._journal.append(change)
 
+    def append_changes(self, changes: list[Change]) -> None:
+        """Record several applied changes with one fsync (as :meth:`append_change`)."""
+        self._journal.append_many(changes)
+
     def discard_journal(self) -> None:
         """Forget this session's unsaved changes (the analyst discarded them)."""
         self._journal.saved(self._base_sha or "")

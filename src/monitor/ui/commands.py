@@ -58,3 +58,52 @@ class ChangeCommand(QUndoCommand):
             return
         if not self._run(self._last.inverse(self._session.author)):
             self.setObsolete(True)
+
+
+class BatchApplier(Protocol):
+    """What a batch command needs from the session."""
+
+    author: str
+    last_error: str
+
+    def apply_batch(self, changes: list[Change]) -> None: ...
+
+
+class BatchCommand(QUndoCommand):
+    """Many changes as one undoable step (an import): redo applies them all (the first time
+    they were applied already, by :meth:`Session.push_batch`), undo their inverses in
+    reverse order; each all or nothing."""
+
+    def __init__(self, session: BatchApplier, changes: list[Change], label: str):
+        super().__init__(f"{label}\n{label.replace('&', '&&')}")
+        self._session = session
+        self.changes = changes  # the forward changes applied most recently
+        self._applied = True
+
+    def _run(self, changes: list[Change]) -> bool:
+        try:
+            self._session.apply_batch(changes)
+        except Exception as exc:
+            self._session.last_error = f"{self.text()}: {exc}"
+            return False
+        self._session.last_error = ""
+        return True
+
+    def redo(self) -> None:
+        if self._applied:
+            return  # pushed after being applied
+        again = [c.again(self._session.author) for c in self.changes]
+        if self._run(again):
+            self.changes = again
+            self._applied = True
+        else:
+            self.setObsolete(True)
+
+    def undo(self) -> None:
+        if not self._applied:
+            return
+        author = self._session.author
+        if self._run([c.inverse(author) for c in reversed(self.changes)]):
+            self._applied = False
+        else:
+            self.setObsolete(True)

@@ -18,10 +18,10 @@ from PySide6.QtGui import QUndoStack
 
 from monitor.model import Scenario
 from monitor.model.changelog import ChangeLog
-from monitor.model.changes import Change, ChangeError
+from monitor.model.changes import EVENT, FACTION, SOURCE, Change, ChangeError
 from monitor.model.journal import JournalError
 from monitor.model.storage import FileStorage, LockInfo, Recovery
-from monitor.ui.commands import ChangeCommand
+from monitor.ui.commands import BatchCommand, ChangeCommand
 from monitor.ui.context import ScenarioContext
 
 
@@ -91,6 +91,39 @@ class Session(QObject):
             return  # already applied (a replayed or re-sent change): nothing to undo either
         self.log.check(change)
         self.undo_stack.push(ChangeCommand(self, change))
+
+    def push_batch(self, changes: list[Change], label: str) -> None:
+        """Apply many changes (an import) as one undoable, journalled command, all or
+        nothing: raises ChangeError (and changes nothing) if the scenario's rules refuse
+        any of them."""
+        changes = [c.stamped(c.author or self.author) for c in changes]
+        self.apply_batch(changes)
+        self.undo_stack.push(BatchCommand(self, changes, label))
+
+    def apply_batch(self, changes: list[Change]) -> None:
+        """Apply changes now in one batch (the batch command calls this); journal them with
+        one write; tell the views once per kind of entity."""
+        self.log.apply_batch(changes)
+        was = self.storage.journal_error
+        with contextlib.suppress(JournalError):
+            append = getattr(self.storage, "append_changes", None)
+            if append is not None:
+                append(changes)
+            else:
+                for change in changes:
+                    self.storage.append_change(change)
+        now = self.storage.journal_error
+        if now != was:
+            self.protection_changed.emit(now)
+        touched: dict[str, set[str]] = {}
+        for change in changes:
+            touched.setdefault(change.entity, set()).add(change.key)
+        for entity, keys in touched.items():
+            if len(keys) == 1 or entity not in (EVENT, SOURCE, FACTION):
+                for key in sorted(keys):
+                    self.ctx.notify_changed(entity, key)
+            else:
+                self.ctx.notify_changed(entity, "")  # many: the views re-read them all
 
     def apply(self, change: Change) -> None:
         """Apply one change now (the undo commands call this); journal it; tell the views.
