@@ -82,7 +82,11 @@ def test_double_click_on_status_cell_toggles(window, qtbot):
     assert _status_cell(window, "qaim").startswith("open")
 
 
-def test_parked_cursor_records_late_report_at_cursor_time(window):
+def test_parked_cursor_records_late_report_at_cursor_time(window, monkeypatch):
+    # The analyst is asked (issue 14) and answers: at the cursor's time.
+    monkeypatch.setattr(
+        window.crossing_actions, "ask_effective_time", lambda crossing, status: "cursor"
+    )
     parked = datetime(2024, 12, 1, 9, 0, tzinfo=BAGHDAD)
     window.ctx.set_cursor(parked)
     window.ctx.select_crossing("semalka")

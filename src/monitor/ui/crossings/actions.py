@@ -1,10 +1,13 @@
 """The crossings' edit actions: toggle the selected crossing (Space, a double click on its
-status), mark it open / restricted / closed, and the table's context menu.
+status), mark it open (O), closed (C) or restricted (R), record a status change with its
+note and sources (N), edit the entry in force later (E), and the table's context menu.
 
-Every change is recorded through the session (undoable, journalled at once) and takes
-effect now when the cursor is Live, else at the parked cursor. The window builds these
-actions before the panel exists (its Edit menu shows them); the panel installs them on
-its table (:meth:`CrossingActions.install`).
+Every change is recorded through the session (undoable, journalled at once). When the
+cursor is Live it takes effect now; when the cursor is parked in the past the analyst is
+asked whether it took effect now or at the cursor's time (:meth:`ask_effective_time`):
+never a silent backdate. Times are kept to the minute. The window builds these actions
+before the panel exists (its Edit menu shows them); the panel installs them on its table
+(:meth:`CrossingActions.install`).
 """
 
 from __future__ import annotations
@@ -14,12 +17,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QObject, QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QTableView
+from PySide6.QtWidgets import QMenu, QMessageBox, QTableView, QWidget
 
-from monitor.model import CrossingStatus, Moment
+from monitor.model import Crossing, CrossingStatus, Moment, StatusEntry
 from monitor.model.changes import ChangeError, next_status, status_change
+from monitor.model.text import isolate_if_needed
 from monitor.ui.context import ScenarioContext
 from monitor.ui.crossings.status import CrossingColumn
+from monitor.ui.editing.status_dialog import StatusEntryDialog
+from monitor.ui.editing.timetext import minute_moment
 from monitor.ui.icons import icon
 
 if TYPE_CHECKING:
@@ -28,10 +34,23 @@ if TYPE_CHECKING:
 
 Notify = Callable[[str, int], None]  # (message, milliseconds) for the status bar
 
+#: Answers of :meth:`CrossingActions.ask_effective_time` (None: cancelled).
+NOW = "now"
+AT_CURSOR = "cursor"
+#: One key each on the crossings table (shown in the menus).
+STATUS_KEYS = {
+    CrossingStatus.OPEN: Qt.Key.Key_O,
+    CrossingStatus.CLOSED: Qt.Key.Key_C,
+    CrossingStatus.RESTRICTED: Qt.Key.Key_R,
+}
+
 
 class CrossingActions(QObject):
-    """``toggle_action`` and ``status_actions`` (status -> "Mark …" action), enabled while a
-    crossing is selected; ``context_actions`` are added after them to the table's menu."""
+    """``toggle_action`` and ``status_actions`` (status -> "Mark …" action, keys O / C / R
+    on the table), ``record_action`` (a status change with note and sources, N) and
+    ``edit_entry_action`` (the entry in force at the cursor, E), enabled while a crossing
+    is selected; ``context_actions`` are added after them to the table's menu.
+    ``last_dialog`` is the status entry dialog opened last (tests drive it)."""
 
     def __init__(
         self,
@@ -62,8 +81,30 @@ class CrossingActions(QObject):
         for status in CrossingStatus:
             act = QAction(f"Mark {status.value}", self)
             act.setObjectName(f"mark{status.value.capitalize()}Action")
+            act.setShortcut(QKeySequence(STATUS_KEYS[status]))
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            act.setToolTip(
+                f"Mark the selected crossing {status.value} "
+                f"({QKeySequence(STATUS_KEYS[status]).toString()} in the crossings table)"
+            )
             act.triggered.connect(lambda _checked=False, st=status: self.set_selected_status(st))
             self.status_actions[status] = act
+        self.record_action = QAction("&Record status change…", self)
+        self.record_action.setObjectName("recordStatusAction")
+        self.record_action.setShortcut(QKeySequence(Qt.Key.Key_N))
+        self.record_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.record_action.setToolTip("A status change with its effective time, note and sources")
+        self.record_action.triggered.connect(self.record_selected)
+        self.edit_entry_action = QAction("&Edit status entry…", self)
+        self.edit_entry_action.setObjectName("editStatusEntryAction")
+        self.edit_entry_action.setShortcut(QKeySequence(Qt.Key.Key_E))
+        self.edit_entry_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.edit_entry_action.setToolTip(
+            "Edit the selected crossing's entry in force at the 'as of' time (note, sources, "
+            "time, status)"
+        )
+        self.edit_entry_action.triggered.connect(self.edit_selected_entry)
+        self.last_dialog: StatusEntryDialog | None = None
         ctx.crossing_selected.connect(self._update_enabled)
         self._update_enabled()
 
@@ -71,28 +112,83 @@ class CrossingActions(QObject):
         """Give the crossings table its shortcut, double click and context menu."""
         self._view = view
         view.addAction(self.toggle_action)
+        for act in (*self.status_actions.values(), self.record_action, self.edit_entry_action):
+            view.addAction(act)
         view.doubleClicked.connect(self._on_view_double_clicked)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self._on_view_context_menu)
 
     # -- recording ----------------------------------------------------------------------
     def effective_moment(self) -> Moment:
-        """When a change recorded now takes effect: now if Live, else the parked cursor."""
+        """When a change recorded now takes effect: now if Live, else the parked cursor
+        (both to the minute)."""
         if self._ctx.is_live:
-            return Moment.now(self._ctx.tz)
-        return Moment(self._ctx.cursor_time(), False)
+            return minute_moment(Moment.now(self._ctx.tz).instant)
+        return minute_moment(self._ctx.cursor_time())
 
-    def set_status(self, crossing_id: str, status: CrossingStatus, note: str | None = None) -> bool:
-        """Record ``status`` for a crossing as an undoable change; True if recorded."""
+    def ask_effective_time(self, crossing: Crossing, status: CrossingStatus) -> str | None:
+        """The cursor is parked: did the change take effect now (:data:`NOW`) or at the
+        cursor's time (:data:`AT_CURSOR`)? None: cancelled. (Tests patch this.)"""
+        cursor = self._ctx.format_moment(minute_moment(self._ctx.cursor_time()))
+        now = self._ctx.format_moment(minute_moment(Moment.now(self._ctx.tz).instant))
+        parent = self._view.window() if self._view is not None else None
+        box = QMessageBox(parent if isinstance(parent, QWidget) else None)
+        box.setObjectName("effectiveTimeQuestion")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("When did it take effect?")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(
+            f"{isolate_if_needed(crossing.name)}: {status.value}.\n\n"
+            f"The 'as of' time is parked at {cursor}. Did this change take effect now "
+            f"({now}) or at the 'as of' time?"
+        )
+        now_button = box.addButton(f"Now ({now})", QMessageBox.ButtonRole.AcceptRole)
+        cursor_button = box.addButton(
+            f"At the 'as of' time ({cursor})", QMessageBox.ButtonRole.AcceptRole
+        )
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(now_button)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is now_button:
+            return NOW
+        if clicked is cursor_button:
+            return AT_CURSOR
+        return None
+
+    def _effective_for(self, crossing: Crossing, status: CrossingStatus) -> Moment | None:
+        """Now when Live; else what the analyst answers (None: they cancelled)."""
+        if self._ctx.is_live:
+            return self.effective_moment()
+        answer = self.ask_effective_time(crossing, status)
+        if answer == NOW:
+            return minute_moment(Moment.now(self._ctx.tz).instant)
+        if answer == AT_CURSOR:
+            return minute_moment(self._ctx.cursor_time())
+        self._notify("Status change cancelled", 3000)
+        return None
+
+    def set_status(
+        self,
+        crossing_id: str,
+        status: CrossingStatus,
+        note: str | None = None,
+        *,
+        effective: Moment | None = None,
+        source_ids: tuple[str, ...] = (),
+    ) -> bool:
+        """Record ``status`` for a crossing as an undoable change; True if recorded.
+        ``effective`` defaults to :meth:`effective_moment` (a caller that asked or knows)."""
         prefs = self._preferences()
         try:
             change = status_change(
                 self._ctx.scenario,
                 crossing_id,
                 status,
-                self.effective_moment(),
+                effective or self.effective_moment(),
                 note=note if note is not None else (prefs.default_note or None),
                 by=prefs.analyst,
+                source_ids=source_ids,
             )
             self._session.push(change)  # checked against the file's rules first
         except ChangeError as exc:
@@ -105,19 +201,79 @@ class CrossingActions(QObject):
         if crossing is None:
             self._notify("Select a crossing to toggle its status", 3000)
             return False
-        current = crossing.status_at(self.effective_moment().instant)
-        return self.set_status(crossing.id, next_status(current))
+        # The status it toggles from is the one at the cursor (what the table shows).
+        status = next_status(crossing.status_at(self.effective_moment().instant))
+        effective = self._effective_for(crossing, status)
+        if effective is None:
+            return False
+        return self.set_status(crossing.id, status, effective=effective)
 
     def set_selected_status(self, status: CrossingStatus) -> bool:
-        if not self._ctx.selected_crossing:
+        crossing = self._ctx.scenario.crossing(self._ctx.selected_crossing)
+        if crossing is None:
             return False
-        return self.set_status(self._ctx.selected_crossing, status)
+        effective = self._effective_for(crossing, status)
+        if effective is None:
+            return False
+        return self.set_status(crossing.id, status, effective=effective)
+
+    # -- the status entry dialog ---------------------------------------------------------
+    def record_selected(self) -> StatusEntryDialog | None:
+        """Open the dialog for a new status change of the selected crossing (its time:
+        now when Live, else the parked cursor; editable)."""
+        crossing = self._ctx.scenario.crossing(self._ctx.selected_crossing)
+        if crossing is None:
+            self._notify("Select a crossing first", 3000)
+            return None
+        prefs = self._preferences()
+        current = crossing.status_at(self.effective_moment().instant)
+        return self._open_dialog(
+            crossing.id,
+            None,
+            when=self.effective_moment(),
+            status=next_status(current),
+            note=prefs.default_note or None,
+        )
+
+    def edit_selected_entry(self) -> StatusEntryDialog | None:
+        """Open the dialog on the selected crossing's entry in force at the cursor."""
+        crossing = self._ctx.scenario.crossing(self._ctx.selected_crossing)
+        entry = crossing.entry_at(self._ctx.cursor_time()) if crossing is not None else None
+        if crossing is None or entry is None:
+            self._notify("No status entry of the selected crossing at the 'as of' time", 3000)
+            return None
+        return self.edit_entry(crossing.id, entry)
+
+    def edit_entry(self, crossing_id: str, entry: StatusEntry) -> StatusEntryDialog:
+        """Open the dialog on one entry (also used by the audit panel's menu)."""
+        return self._open_dialog(crossing_id, entry)
+
+    def _open_dialog(
+        self, crossing_id: str, entry: StatusEntry | None, **kwargs: object
+    ) -> StatusEntryDialog:
+        parent = self._view.window() if self._view is not None else None
+        dialog = StatusEntryDialog(
+            self._ctx,
+            self._session,
+            crossing_id,
+            entry,
+            parent if isinstance(parent, QWidget) else None,
+            by=self._preferences().analyst,
+            **kwargs,  # type: ignore[arg-type]
+        )
+        self.last_dialog = dialog
+        dialog.open()
+        return dialog
 
     # -- slots --------------------------------------------------------------------------
     def _update_enabled(self, *_args: object) -> None:
         has = bool(self._ctx.selected_crossing)
-        self.toggle_action.setEnabled(has)
-        for act in self.status_actions.values():
+        for act in (
+            self.toggle_action,
+            *self.status_actions.values(),
+            self.record_action,
+            self.edit_entry_action,
+        ):
             act.setEnabled(has)
 
     def _on_view_double_clicked(self, index: QModelIndex) -> None:
@@ -133,6 +289,9 @@ class CrossingActions(QObject):
         menu.addSeparator()
         for act in self.status_actions.values():
             menu.addAction(act)
+        menu.addSeparator()
+        menu.addAction(self.record_action)
+        menu.addAction(self.edit_entry_action)
         if self.context_actions:
             menu.addSeparator()
             for act in self.context_actions:

@@ -25,8 +25,10 @@ class FeedActions(QObject):
         self.clear_filters_action = QAction("Clear all filters", panel)
         self.clear_filters_action.setObjectName("feedClearFiltersAction")
         self.clear_filters_action.triggered.connect(panel.clear_filters)
+        self.extra_actions: list[QAction] = []  # added by others (the editing actions)
 
-    def show_context_menu(self, point: QPoint) -> None:
+    def context_menu(self, point: QPoint) -> QMenu:
+        """The table's context menu for a click at ``point`` (selects the row under it)."""
         view = self._panel.view
         index = view.indexAt(point)
         menu = QMenu(self._panel)
@@ -34,5 +36,11 @@ class FeedActions(QObject):
             view.selectRow(index.row())
             menu.addAction(self.set_cursor_action)
             menu.addSeparator()
+        if self.extra_actions:
+            menu.addActions(self.extra_actions)
+            menu.addSeparator()
         menu.addAction(self.clear_filters_action)
-        menu.exec(view.viewport().mapToGlobal(point))
+        return menu
+
+    def show_context_menu(self, point: QPoint) -> None:
+        self.context_menu(point).exec(self._panel.view.viewport().mapToGlobal(point))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.model.entities import Event, Moment
+from monitor.model.entities import Event
 from monitor.model.frames import filter_events, filter_mask
 from monitor.ui.context import ScenarioContext
 from monitor.ui.feed.actions import FeedActions
@@ -41,16 +41,12 @@ from monitor.ui.feed.details import (
 )
 from monitor.ui.feed.filters import FilterBar
 from monitor.ui.feed.model import EventTableModel
+from monitor.ui.feed.widths import FeedColumns
 from monitor.ui.text import set_text_steady
 from monitor.ui.views import RangeTableView
 
 if TYPE_CHECKING:
     from monitor.briefing import BriefingOptions
-
-FLEXIBLE_COLUMNS = (EventColumn.CATEGORY, EventColumn.ACTORS, EventColumn.LOCATION)
-MIN_TITLE_WIDTH = 160
-MIN_FLEXIBLE_WIDTH = 60
-
 
 class FeedPanel(QWidget):
     """Chronological event feed panel (newest first) with search, filters and details."""
@@ -60,8 +56,6 @@ class FeedPanel(QWidget):
         self.setObjectName("feedPanel")
         self._ctx = ctx
         self._syncing = False  # true while we move the selection to follow the context
-        self._user_sized_columns = False
-        self._fitting_columns = False
         # The search index is started once the table is painted (see eventFilter).
         self.model = EventTableModel(ctx, self, index_search=False)
         self._index_scheduled = False
@@ -116,7 +110,9 @@ class FeedPanel(QWidget):
         header.setSectionResizeMode(EventColumn.TITLE, QHeaderView.ResizeMode.Stretch)
         header.setSortIndicator(EventColumn.TIME, Qt.SortOrder.DescendingOrder)
         self.view.setSortingEnabled(True)
+        self.columns = FeedColumns(self.view)  # widths and columns, remembered per panel
         self._set_column_widths()
+        self.columns.restore()
 
         self.detail = DetailBrowser(self)
         self.detail.setObjectName("feedDetail")
@@ -138,57 +134,14 @@ class FeedPanel(QWidget):
         layout.addWidget(self.note_label)
         layout.addWidget(self.splitter, 1)
 
-    def _time_sample(self) -> str:
-        """The widest Time text this scenario needs (short if every event is a whole day)."""
-        ctx = self._ctx
-        days = ctx.events_frame["day"].to_numpy()
-        timed = np.flatnonzero(~days)
-        samples = [ctx.format_moment(Moment.of_day(date(2024, 11, 30), ctx.tz))]
-        if len(timed):
-            samples.append(ctx.format_moment(self.model.moment(int(timed[0]))))
-        return max(samples, key=self.fontMetrics().horizontalAdvance)
-
     def _set_column_widths(self) -> None:
-        fm = self.fontMetrics()
-        sample = {
-            EventColumn.TIME: self._time_sample(),
-            EventColumn.CATEGORY: "humanitarian",
-            EventColumn.ACTORS: "Kurdish forces; PMF",
-            EventColumn.LOCATION: "Aleppo countryside",
-            EventColumn.VERIFICATION: "Confirmed",
-            EventColumn.GRADE: "Grade",
-        }
-        extra = {EventColumn.VERIFICATION: 22}  # the state icon
-        self._preferred_widths = {
-            column: fm.horizontalAdvance(text) + 18 + extra.get(column, 0)
-            for column, text in sample.items()
-        }
-        self._fit_columns()
+        self.columns.measure(self._ctx)  # widths the texts need (compact times: see columns)
 
     def _fit_columns(self) -> None:
-        """Give the title room in a narrow dock by narrowing category, actors and location.
-
-        Stops once the user has resized a column by hand.
-        """
-        if self._user_sized_columns:
-            return
-        pref = self._preferred_widths
-        fixed = sum(w for c, w in pref.items() if c not in FLEXIBLE_COLUMNS)
-        flexible = sum(pref[c] for c in FLEXIBLE_COLUMNS)
-        room = self.view.viewport().width() - fixed - MIN_TITLE_WIDTH
-        scale = 1.0 if room >= flexible else max(room, 0) / flexible
-        self._fitting_columns = True
-        try:
-            for column, width in pref.items():
-                if column in FLEXIBLE_COLUMNS:
-                    width = max(MIN_FLEXIBLE_WIDTH, int(width * scale))
-                self.view.setColumnWidth(column, width)
-        finally:
-            self._fitting_columns = False
+        self.columns.fit()  # the title's room in a narrow dock (see widths.FeedColumns)
 
     def _connect_signals(self) -> None:
         self.filters.changed.connect(self._apply_filter)
-        self.view.horizontalHeader().sectionResized.connect(self._on_header_section_resized)
         self.model.modelReset.connect(self._on_model_reset)
         self.model.layoutChanged.connect(self._update_count)
         self.model.rowsInserted.connect(self._on_model_rows_moved)  # "as of" steps, future hidden
@@ -223,6 +176,10 @@ class FeedPanel(QWidget):
 
     def clear_filters(self) -> None:
         self.set_filter()
+
+    def add_context_actions(self, actions: Iterable[QAction]) -> None:
+        """Offer these actions (e.g. New / Edit / Delete event) in the table's context menu."""
+        self.actions.extra_actions.extend(actions)
 
     def focus_search(self) -> None:
         self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -382,10 +339,6 @@ class FeedPanel(QWidget):
             QTimer.singleShot(0, self.model, self.model.start_search_index)
         return super().eventFilter(watched, event)
 
-    def _on_header_section_resized(self, section: int, _old: int, _new: int) -> None:
-        if not self._fitting_columns and section != EventColumn.TITLE:
-            self._user_sized_columns = True
-
     def _on_model_reset(self) -> None:
         self._update_count()
         if self._ctx.selected_event and self._select_row_of(self._ctx.selected_event):
@@ -442,5 +395,6 @@ class FeedPanel(QWidget):
 
     def _on_ctx_display_changed(self) -> None:
         self._set_column_widths()  # DTG and local times differ in width
+        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 0)  # Time (zone)
         if self._ctx.selected_event:
             self._show_details(self._ctx.selected_event)

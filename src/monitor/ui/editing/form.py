@@ -1,0 +1,260 @@
+"""The base of every editing dialog: a form checked as you type, by the contract's rules.
+
+A :class:`FormDialog` subclass reads its widgets into the entity's JSON (:meth:`collect`),
+checking each value with the checker the scenario file's own reader uses
+(:mod:`monitor.model.schema`, :mod:`monitor.model.sections`); then the whole
+:class:`~monitor.model.changes.Change` is run through the session's change log check
+(the same one :meth:`Session.push` runs), so nothing the file would refuse can be
+accepted. Each reason is shown next to its field (plain text); OK stays disabled while
+any is left. Accepting pushes the one change through the session (one undo command).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from monitor.model.changes import Change, ChangeError
+from monitor.model.errors import visible
+from monitor.model.schema import Invalid
+from monitor.model.text import isolate_if_needed
+
+if TYPE_CHECKING:
+    from monitor.ui.session import Session
+
+ERROR_STYLE = "color: #b00020;"
+GENERAL = ""  # the key of problems that belong to no single field
+
+
+def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    return label
+
+
+def number_value(text: str) -> Any:
+    """A typed number as the file would hold it (the text itself if it is not one: the
+    contract's checker then says why)."""
+    text = text.strip()
+    if re.fullmatch(r"[+-]?\d+", text, re.ASCII):
+        return int(text)
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def first_word(text: str) -> str:
+    """ "B — usually reliable" -> "B" (combo items carry their meaning after the code)."""
+    parts = text.strip().split()
+    return parts[0] if parts else ""
+
+
+class CheckList(QListWidget):
+    """Items with check boxes: ``(value, shown text)`` pairs, text shown isolated."""
+
+    def __init__(self, items: Iterable[tuple[str, str]], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.set_items(items)
+        self.setMaximumHeight(110)
+
+    def set_items(self, items: Iterable[tuple[str, str]]) -> None:
+        self.clear()
+        for value, shown in items:
+            item = QListWidgetItem(isolate_if_needed(shown))
+            item.setData(Qt.ItemDataRole.UserRole, value)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.addItem(item)
+
+    def values(self) -> list[str]:
+        return [str(v) for v in self.all_values() if self._checked(v)]
+
+    def all_values(self) -> list[str]:
+        return [self.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.count())]
+
+    def _checked(self, value: str) -> bool:
+        for i in range(self.count()):
+            item = self.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == value:
+                return item.checkState() == Qt.CheckState.Checked
+        return False
+
+    def set_checked(self, values: Iterable[str]) -> None:
+        chosen = set(values)
+        for i in range(self.count()):
+            item = self.item(i)
+            on = item.data(Qt.ItemDataRole.UserRole) in chosen
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+
+class FormDialog(QDialog):
+    """Subclasses build rows with :meth:`add_row`, call :meth:`watch` on their inputs and
+    implement :meth:`collect` (-> the entity's JSON, or None) and :meth:`make_change`.
+
+    ``problems`` maps a field name to why its value is refused (``""``: the whole entity);
+    ``change`` is the change OK would push (None: invalid, or nothing changed);
+    ``pushed`` the change pushed on accept."""
+
+    #: JSON paths (after the entity's own place, e.g. "location.lat") -> field name, for
+    #: reasons that come back from the change log check.
+    PATHS: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, title: str, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._session = session
+        self.problems: dict[str, str] = {}
+        self.change: Change | None = None
+        self.pushed: Change | None = None
+        self._errors: dict[str, QLabel] = {}
+        self._building = True
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.general_error = plain_label()
+        self.general_error.setObjectName("generalError")
+        self.general_error.setStyleSheet(ERROR_STYLE)
+        self.general_error.setWordWrap(True)
+        self.general_error.hide()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.general_error)
+        layout.addWidget(self.buttons)
+
+    # -- building ----------------------------------------------------------------------
+    def add_row(self, name: str, label: str, field: QWidget) -> QLabel:
+        """A labelled row with a (hidden) reason under the field; returns the reason label."""
+        box = QWidget(self)
+        inner = QVBoxLayout(box)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.setSpacing(1)
+        inner.addWidget(field)
+        error = plain_label(parent=box)
+        error.setObjectName(f"{name}Error")
+        error.setStyleSheet(ERROR_STYLE)
+        error.setWordWrap(True)
+        error.hide()
+        inner.addWidget(error)
+        self.form.addRow(label, box)
+        self._errors[name] = error
+        return error
+
+    def watch(self, *widgets: QWidget) -> None:
+        """Check the form again whenever one of these inputs changes."""
+        for w in widgets:
+            if isinstance(w, (QLineEdit, QPlainTextEdit)):
+                w.textChanged.connect(self.revalidate)
+            elif isinstance(w, QComboBox):
+                w.currentTextChanged.connect(self.revalidate)
+            elif isinstance(w, QListWidget):
+                w.itemChanged.connect(self.revalidate)
+            elif hasattr(w, "toggled"):
+                w.toggled.connect(self.revalidate)
+
+    def finish(self) -> None:
+        """Call at the end of the subclass's constructor: first check, then live checks."""
+        self._building = False
+        self.revalidate()
+
+    # -- to implement --------------------------------------------------------------------
+    def collect(self) -> Any:
+        """The entity's JSON from the widgets, each value checked (see :meth:`check`)."""
+        raise NotImplementedError
+
+    def make_change(self, after: Any) -> Change | None:
+        """The change from the entity as it is to ``after`` (None: nothing changed)."""
+        raise NotImplementedError
+
+    # -- checking ------------------------------------------------------------------------
+    def check(self, name: str, checker: Callable[[Any], Any], value: Any) -> Any:
+        """``checker(value)``, or None with the reason recorded against field ``name``."""
+        try:
+            return checker(value)
+        except (Invalid, ValueError) as exc:
+            self.refuse(name, str(exc))
+            return None
+
+    def refuse(self, name: str, reason: str) -> None:
+        self.problems.setdefault(name, reason)
+
+    def _field_of(self, message: str) -> str:
+        for path in sorted(self.PATHS, key=len, reverse=True):
+            if re.search(r"\]\." + re.escape(path) + r"(\[\d+\])?:", message):
+                return self.PATHS[path]
+        return GENERAL
+
+    def revalidate(self, *_args: object) -> None:
+        if self._building:
+            return
+        self.problems = {}
+        self.change = None
+        after = self.collect()
+        if not self.problems:
+            try:
+                change = self.make_change(after)
+                if change is not None:
+                    self._session.log.check(change)  # the rules Session.push applies
+                self.change = change
+            except ChangeError as exc:
+                text = str(exc).removeprefix("refused by the scenario rules: ")
+                self.refuse(self._field_of(text), text)
+        self._show_problems()
+
+    def _show_problems(self) -> None:
+        for name, label in self._errors.items():
+            reason = self.problems.get(name, "")
+            label.setText(visible(reason))
+            label.setVisible(bool(reason))
+        general = self.problems.get(GENERAL, "")
+        self.general_error.setText(visible(general))
+        self.general_error.setVisible(bool(general))
+        self.ok_button.setEnabled(not self.problems)
+        self.ok_button.setToolTip("" if not self.problems else "Some values are refused: see why")
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    def reason(self, name: str) -> str:
+        """What the dialog shows next to field ``name`` ("" if nothing)."""
+        label = self._errors.get(name, self.general_error if name == GENERAL else None)
+        return label.text() if label is not None and not label.isHidden() else ""
+
+    # -- accepting -----------------------------------------------------------------------
+    def accept(self) -> None:
+        self.revalidate()
+        if self.problems:
+            return
+        if self.change is not None:
+            try:
+                self._session.push(self.change)
+            except ChangeError as exc:
+                self.refuse(GENERAL, str(exc))
+                self._show_problems()
+                return
+            self.pushed = self.change
+        super().accept()
