@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +30,6 @@ from monitor.model.changes import (
     EVENT,
     FACTION,
     IMPORTS,
-    KEY_JUDGEMENTS,
     SCENARIO,
     SOURCE,
     STATUS,
@@ -41,10 +39,11 @@ from monitor.model.changes import (
     check_shape,
 )
 from monitor.model.entities import Scenario
+from monitor.model.entries import EntriesJson, find_entry, insert_at
 from monitor.model.errors import ScenarioError
+from monitor.model.schema import scenario_field_problems
 from monitor.model.sections import scenario_from_json
-from monitor.model.timeutil import parse_moment
-from monitor.model.writer import scenario_to_json, status_entry_json
+from monitor.model.writer import event_json, scenario_to_json
 
 _LISTS = {SOURCE: "sources", FACTION: "factions", CROSSING: "crossings", TERRITORY: "territory"}
 
@@ -197,7 +196,7 @@ def entity_json(scenario: Scenario, entity: str, key: str) -> Any:
         event = scenario.event(key)
         if event is None:
             return None
-        return scenario_to_json(Scenario(info=scenario.info, events=[event]))["events"][0]
+        return event_json(event)  # (what scenario_to_json writes for it)
     if entity == STATUS:
         raise ChangeError("status entries are addressed by their content, not by a key")
     doc = _structure(scenario)
@@ -329,12 +328,9 @@ class _Plan:
         if current != c.before:
             self._stale(["*"])
         value = c.after
-        if c.key == KEY_JUDGEMENTS and value is not None:
-            ok = isinstance(value, str) or (
-                isinstance(value, list) and all(isinstance(v, str) for v in value)
-            )
-            if not ok:
-                raise ChangeError("key_judgements must be text or a list of texts")
+        bad = scenario_field_problems(c.key, value, (s.id for s in self.scenario.sources))
+        if bad:
+            raise ChangeError("; ".join(f"{p.where}: {p.reason}" for p in bad[:3]))
         if (
             c.key == IMPORTS
             and value is not None
@@ -442,11 +438,11 @@ class _Plan:
         if crossing is None:
             raise ChangeError(f'unknown crossing id "{c.key}"')
         entries = list(crossing.history)
-        history = [status_entry_json(e) for e in entries]
+        history = EntriesJson(entries)  # (each entry's JSON made only if looked at)
         if c.before is None:
             at = None
         else:
-            at = _find_entry(history, c.before, c.place)
+            at = find_entry(history, c.before, c.place, last=c.after is None)
             if at is None:
                 if self.strict or c.after is None:
                     raise ChangeError(f'entry not found in crossing "{c.key}" history')
@@ -458,7 +454,7 @@ class _Plan:
             if at is not None:
                 entries[at] = entry  # an edit: the entry keeps its place
             else:
-                entries.insert(_insert_at(history, c.after, c.place, scenario.tz), entry)
+                entries.insert(insert_at(history, c.after, c.place, scenario.tz), entry)
         new_history = tuple(entries)
 
         def commit() -> None:
@@ -482,57 +478,6 @@ def _crossing_doc(scenario: Scenario, crossing: Any, entries: list[Any]) -> dict
     doc = scenario_to_json(bare)
     doc["crossings"][0]["history"] = entries
     return doc
-
-
-def _find_entry(history: list[dict[str, Any]], entry: Any, place: Any) -> int | None:
-    """The index of ``entry``: where ``place`` says if the content there agrees, else the
-    first equal entry."""
-    if place is not None:
-        i = place["index"]
-        if i < len(history) and history[i] == entry:
-            return i
-    return next((i for i, e in enumerate(history) if e == entry), None)
-
-
-def _insert_at(history: list[dict[str, Any]], entry: Any, place: Any, tz: Any) -> int:
-    """Where a new entry goes: back at ``place`` if the entry after it is still the one
-    that was there, else where its times sort."""
-    if place is not None:
-        i, following = place["index"], place["next"]
-        if i <= len(history) and (history[i] if i < len(history) else None) == following:
-            return i
-    return _entry_position(history, entry, tz)
-
-
-def _entry_sort_key(entry: dict[str, Any], tz: Any) -> tuple[str, str, str]:
-    """Effective time, then recorded time (both as UTC instants; a day starts at midnight in
-    the scenario's zone), then the entry's text: the same order whichever analyst's change
-    arrived first."""
-
-    def instant(text: Any) -> str:
-        if not isinstance(text, str):
-            return ""
-        try:
-            return parse_moment(text, tz).utc.isoformat()
-        except ValueError:
-            return text
-
-    return (
-        instant(entry.get("time")),
-        instant(entry.get("recorded_at")),
-        json.dumps(entry, sort_keys=True),
-    )
-
-
-def _entry_position(history: list[dict[str, Any]], entry: dict[str, Any], tz: Any) -> int:
-    """Where a new entry goes: after the last entry that sorts before it (a file's history
-    may be in any order; entries added by changes keep a canonical order, so two analysts'
-    logs merged in either order give the same list)."""
-    key = _entry_sort_key(entry, tz)
-    for i in range(len(history) - 1, -1, -1):
-        if _entry_sort_key(history[i], tz) <= key:
-            return i + 1
-    return 0
 
 
 def _update_crossings(scenario: Scenario, checked: list[Any]) -> None:

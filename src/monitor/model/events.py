@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from monitor.model.chunks import splice
 from monitor.model.columns import NUMBER_COLUMNS, TEXT_COLUMNS, Codes, ColumnBuilder
 from monitor.model.parts import Event, Location, Verification
 
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
 
 _BLOCK = 256  # rows converted to Python values together (one value at a time costs microseconds)
 _GRADES = ("A", "B", "C", "D", "E", "F")
-_SMALL_CHUNK = 4096  # chunks of fewer rows are merged when a column has more than _MAX_CHUNKS
-_MAX_CHUNKS = 64
 _TEXT = pa.large_string()
 
 
@@ -143,6 +142,8 @@ class EventTable(Sequence[Event]):
         self._index: Any = None  # pandas Index of the ids when first indexed ...
         self._index_slots: np.ndarray | None = None  # ... and their slots
         self._moved: dict[str, int | None] = {}  # ids added or removed since (slot, or None)
+        # Per text column: (the column, where each of its chunks ends), for edits.
+        self._chunk_ends: dict[str, tuple[pa.ChunkedArray, np.ndarray]] = {}
 
     def _set_numbers(self, num: dict[str, np.ndarray], slots: np.ndarray) -> None:
         """Numbers and slots as stores with room to grow (``add`` writes after the rows in
@@ -305,8 +306,8 @@ class EventTable(Sequence[Event]):
         col, odd, exact = self._columns_of(event)
         slot = self._next_slot
         self._next_slot += 1
-        self._text = {k: _chunked([*v.chunks, col[k]]) for k, v in self._text.items()}
         n = len(self._slots)
+        self._text = {k: self._splice(k, n, n, col[k]) for k in self._text}
         if n == len(self._slot_store):  # full: room for half as many again (amortised growth)
             room = max(16, n + n // 2)
             for k, v in self._store.items():
@@ -334,11 +335,8 @@ class EventTable(Sequence[Event]):
             raise KeyError(event.id)
         old = self._event(i)
         col, odd, exact = self._columns_of(event)
-        self._text = {k: _chunked(_cut(v, i, i + 1, col[k])) for k, v in self._text.items()}
-        for (
-            k,
-            v,
-        ) in self._num.items():  # in place (a frame of an older version sees the new numbers)
+        self._text = {k: self._splice(k, i, i + 1, col[k]) for k in self._text}
+        for k, v in self._num.items():  # in place (a frame of an older version sees them too)
             v[i] = col[k][0]
         slot = int(self._slots[i])
         self._odd.pop(slot, None)
@@ -353,7 +351,7 @@ class EventTable(Sequence[Event]):
         if i is None:
             raise KeyError(event_id)
         old = self._event(i)
-        self._text = {k: _chunked(_cut(v, i, i + 1, None)) for k, v in self._text.items()}
+        self._text = {k: self._splice(k, i, i + 1, None) for k in self._text}
         slot = int(self._slots[i])
         self._set_numbers(
             {k: np.delete(v, i) for k, v in self._num.items()}, np.delete(self._slots, i)
@@ -363,6 +361,16 @@ class EventTable(Sequence[Event]):
         self._moved[event_id] = None
         self._edited()
         return old
+
+    def _splice(self, name: str, start: int, stop: int, insert: pa.Array | None) -> pa.ChunkedArray:
+        """Text column ``name`` with rows ``start:stop`` replaced by ``insert``."""
+        column = self._text[name]
+        held = self._chunk_ends.get(name)
+        out, ends = splice(
+            column, held[1] if held and held[0] is column else None, start, stop, insert
+        )
+        self._chunk_ends[name] = (out, ends)
+        return out
 
     def _columns_of(
         self, event: Event
@@ -550,32 +558,3 @@ class EventTable(Sequence[Event]):
             _GRADES[reliability] if reliability >= 0 else None,
             {},
         )
-
-
-def _cut(column: pa.ChunkedArray, start: int, stop: int, insert: pa.Array | None) -> list[pa.Array]:
-    """The chunks of ``column`` with rows ``start:stop`` taken out (``insert`` in their place)."""
-    out = list(column.slice(0, start).chunks)
-    if insert is not None:
-        out.append(insert)
-    out += column.slice(stop).chunks
-    return out
-
-
-def _chunked(chunks: list[pa.Array]) -> pa.ChunkedArray:
-    """The chunks as one column; many small ones (edits) merged."""
-    chunks = [c for c in chunks if len(c)]
-    if len(chunks) > _MAX_CHUNKS:
-        merged: list[pa.Array] = []
-        run: list[pa.Array] = []
-        for c in chunks:
-            if len(c) < _SMALL_CHUNK:
-                run.append(c)
-                continue
-            if run:
-                merged.append(pa.concat_arrays(run))
-                run = []
-            merged.append(c)
-        if run:
-            merged.append(pa.concat_arrays(run))
-        chunks = merged
-    return pa.chunked_array(chunks, type=_TEXT)
