@@ -34,6 +34,7 @@ from monitor.ui.notices import SessionNotices
 from monitor.ui.preferences import Preferences, PreferencesDialog
 from monitor.ui.session import Session
 from monitor.ui.text import set_text_steady
+from monitor.ui.window_size import clamp_to_screen, fit_to_screen, scrollable
 
 # Bump when the dock set changes so an old saved layout is not applied to a new window.
 STATE_VERSION = 2
@@ -138,7 +139,7 @@ class MainWindow(QMainWindow):
         )
         self.session.undo_stack.cleanChanged.connect(self._on_undo_clean_changed)
 
-        self.resize(1366, 768)
+        fit_to_screen(self)  # (90 % of the screen's available area, at most 1600×1000)
         self._restore_layout()
         self.update_title()
         self._on_ctx_cursor_changed(self.ctx.cursor_time())
@@ -168,7 +169,7 @@ class MainWindow(QMainWindow):
         self._panels["map"] = MapPanel(self.ctx, self)
         for name, dock in zip(PANEL_NAMES, self._panel_docks(), strict=True):
             old = dock.widget()
-            dock.setWidget(self._panels[name])
+            dock.setWidget(scrollable(self._panels[name]))
             if old is not None:
                 old.deleteLater()
 
@@ -208,7 +209,9 @@ class MainWindow(QMainWindow):
     def _make_dock(self, name: str, title: str, panel: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
-        dock.setWidget(panel)
+        # In a scroll area: a dock smaller than the panel's minimum scrolls, so the window
+        # fits small screens and large scale factors.
+        dock.setWidget(panel if name == "undoDock" else scrollable(panel))
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -391,6 +394,7 @@ class MainWindow(QMainWindow):
         state = s.value("window/state")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
+            clamp_to_screen(self)  # saved on a bigger screen or at another scale factor
         restored = isinstance(state, QByteArray) and not state.isEmpty()
         if restored and not self.restoreState(state, STATE_VERSION):
             self.restoreState(self._default_state, STATE_VERSION)
