@@ -116,3 +116,74 @@ def test_day_precision_dtg_in_the_panels_and_iso_as_of_box(window):
     assert window.cursor_bar.edit.text() == "2024-12-04 12:00"
     assert ctx.format_moment(Moment.of_day(date(2024, 11, 30), ctx.tz)) == "30 NOV 24"
     QApplication.processEvents()
+
+
+# -- 3. the feed's Time column, column widths, the crossings' Since and the audit's Note ------
+def _default_size(window, qtbot) -> None:
+    """The window at its former fixed size, the feed dock as the default layout makes it."""
+    window.resize(1366, 768)
+    qtbot.wait(20)
+    window.resizeDocks([window.feed_dock, window.map_dock], [520, 840], Qt.Orientation.Horizontal)
+    qtbot.wait(20)
+
+
+def _elided_chars(view, column: int, text: str) -> int:
+    """How many characters of ``text`` a cell of ``column`` shows before the ellipsis."""
+    width = view.columnWidth(column) - 12  # the cell's margins
+    shown = view.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, width)
+    return len(shown.rstrip("\u2026"))
+
+
+def test_feed_time_column_says_the_zone_once_and_cells_are_compact(window):
+    from monitor.ui.feed.columns import EventColumn
+
+    model = window.feed_panel.model
+    header = model.headerData(EventColumn.TIME, Qt.Orientation.Horizontal)
+    assert header == "Time (UTC+03:00)"
+    cells = [model.index(r, EventColumn.TIME).data() for r in range(model.rowCount())]
+    assert cells and not any("UTC" in c for c in cells)
+    row = model.row_of_id("e2")
+    assert model.index(row, EventColumn.TIME).data() == "11-30 14:05"  # all events in 2024
+    tip = model.index(row, EventColumn.TIME).data(Qt.ItemDataRole.ToolTipRole)
+    assert "2024-11-30 14:05:00 UTC+03:00" in tip and "11:05:00Z" in tip
+    tip = model.headerData(EventColumn.TIME, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "2024" in tip
+    window.ctx.set_military_time(True)
+    assert "Zulu" in model.headerData(EventColumn.TIME, Qt.Orientation.Horizontal)
+
+
+def test_feed_title_gets_thirty_characters_at_the_default_size(window, qtbot):
+    from monitor.ui.feed.columns import EventColumn
+
+    _default_size(window, qtbot)
+    view = window.feed_panel.view
+    assert 480 <= window.feed_panel.width() <= 560
+    title = "Military Operations Command takes Deir ez-Zor city from the SDF"
+    assert _elided_chars(view, EventColumn.TITLE, title) >= 30
+    header = view.horizontalHeader()
+    time_header = view.model().headerData(EventColumn.TIME, Qt.Orientation.Horizontal)
+    assert header.sectionSize(EventColumn.TIME) >= header.fontMetrics().horizontalAdvance(
+        time_header
+    )
+    # The columns that stepped aside come back from the header's menu.
+    columns = window.feed_panel.columns
+    menu = columns.menu()
+    hidden = [a for a in menu.actions() if a.isCheckable() and not a.isChecked()]
+    assert hidden, "narrow dock: some columns step aside"
+    hidden[0].setChecked(True)
+    assert not view.isColumnHidden(EventColumn[hidden[0].text().upper()])
+
+
+def test_feed_column_widths_are_remembered(window, qtbot, small_path):
+    from monitor.ui import MainWindow
+    from monitor.ui.feed.columns import EventColumn
+
+    view = window.feed_panel.view
+    header = view.horizontalHeader()
+    header.resizeSection(EventColumn.VERIFICATION, 171)  # as a drag does
+    window.feed_panel.columns.save()
+    again = MainWindow(small_path)
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitExposed(again)
+    assert again.feed_panel.view.horizontalHeader().sectionSize(EventColumn.VERIFICATION) == 171

@@ -4,7 +4,7 @@ icons, the Admiralty grade in words, text clipping, and per-row readers of frame
 from __future__ import annotations
 
 import bisect
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 
 import numpy as np
@@ -23,8 +23,15 @@ from PySide6.QtGui import (
     QPolygonF,
 )
 
-from monitor.model.entities import CREDIBILITY_MEANING, RELIABILITY_MEANING, Event, Verification
+from monitor.model.entities import (
+    CREDIBILITY_MEANING,
+    RELIABILITY_MEANING,
+    Event,
+    Moment,
+    Verification,
+)
 from monitor.model.text import isolate_if_needed
+from monitor.model.timeutil import format_offset, military_dtg
 
 
 class EventColumn(IntEnum):
@@ -48,7 +55,10 @@ HEADERS = {
 }
 
 HEADER_TIPS = {
-    EventColumn.TIME: "When the event happened, in the scenario's time zone (hover a cell for UTC)",
+    EventColumn.TIME: (
+        "When the event happened, in the scenario's time zone (named in the header; "
+        "hover a cell for the full date, the offset and UTC)"
+    ),
     EventColumn.VERIFICATION: "Confirmed, reported (unconfirmed), disputed or denied",
     EventColumn.GRADE: (
         "Admiralty grade: source reliability A (completely reliable) to F (cannot be judged), "
@@ -200,15 +210,112 @@ class LabelColumn:
         return self.categories[code] if code >= 0 else ""
 
 
+_WEEK_NS = 7 * 86_400 * 1_000_000_000
+_MAX_OFFSET_SAMPLES = 4_000
+
+
+class TimeFormat:
+    """How the Time column writes times for one events frame: the zone once, in the header
+    (``Time (UTC+03:00)``), and short cells (``2024-12-07 14:30``; ``12-07 14:30`` when every
+    event is in one year, which the header's tooltip says; a day stays a day). When the zone's
+    offset changes within the data (summer time), the header names the zone and each timed
+    cell carries its offset. Military time: Zulu DTGs, said in the header."""
+
+    def __init__(self, frame: pd.DataFrame, tz, military: bool):
+        self.tz, self.military = tz, military
+        self.year: int | None = None
+        self.own_offsets = False
+        self.header = HEADERS[EventColumn.TIME]
+        if military:
+            self.header = f"{self.header} (DTG, Zulu)"
+            return
+        zone_name = str(getattr(tz, "key", None) or tz)
+        if not len(frame):
+            self.header = f"{self.header} ({zone_name})"
+            return
+        first = int(frame["time_ns"].min())
+        last = int(frame["end_ns"].max()) - 1
+        lo, hi = _local(first, tz), _local(last, tz)
+        step = max(_WEEK_NS, (last - first) // _MAX_OFFSET_SAMPLES)
+        offsets = {lo.utcoffset(), hi.utcoffset()}
+        offsets |= {_local(t, tz).utcoffset() for t in range(first, last, step)}
+        if lo.year == hi.year:
+            self.year = lo.year  # said in the header's tooltip (in the header it cost width)
+        if len(offsets) == 1:
+            self.header = f"{self.header} ({format_offset(lo)})"
+        else:
+            self.own_offsets = True
+            self.header = f"{self.header} ({zone_name})"
+
+    def header_tip(self) -> str:
+        zone = (
+            "in DTGs (Zulu)"
+            if self.military
+            else "in the scenario's time zone" + (", with each offset" if self.own_offsets else "")
+        )
+        year = f"; every event is in {self.year}, so the year is left out" if self.year else ""
+        return (
+            f"When the event happened, {zone}{year}. Hover a cell for the full date, "
+            "the offset and UTC."
+        )
+
+    def cell(self, m: Moment) -> str:
+        if self.military:
+            return military_dtg(m)
+        if m.day:
+            d = m.date
+            return d.strftime("%m-%d") if self.year == d.year else d.isoformat()
+        local = m.instant.astimezone(self.tz)
+        text = local.strftime("%m-%d %H:%M" if self.year == local.year else "%Y-%m-%d %H:%M")
+        return f"{text} {format_offset(local)}" if self.own_offsets else text
+
+    def sample(self) -> str:
+        """The widest cell text this format writes (for the column's width)."""
+        if self.military:
+            return "301430Z NOV 24"
+        text = "11-30 14:05" if self.year is not None else "2024-11-30 14:05"
+        return f"{text} UTC+03:00" if self.own_offsets else text
+
+
+def _local(t_ns: int, tz) -> datetime:
+    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=t_ns // 1000)).astimezone(tz)
+
+
 class CellStyle:
     """The feed's per-state cell look, made once: a dimmed colour for rows after the cursor
     (from the palette), a font and an icon per verification state (words, font and shape
-    say the state, never colour alone)."""
+    say the state, never colour alone); and the Time column's :class:`TimeFormat`, made
+    again for each new events frame or time style."""
 
     def __init__(self) -> None:
         self._icons: dict[tuple[Verification, bool], QIcon] = {}
         self._fonts: dict[Verification, QFont] = {}
         self._dim: QColor | None = None
+        self._time: tuple[pd.DataFrame, object, bool, TimeFormat] | None = None
+
+    def time_format(self, ctx) -> TimeFormat:
+        """The Time column's format for the context's frame, zone and time style."""
+        frame, known = ctx.events_frame, self._time
+        if known is None or known[0] is not frame or known[1:3] != (ctx.tz, ctx.military_time):
+            known = self._time = (
+                frame,
+                ctx.tz,
+                ctx.military_time,
+                TimeFormat(frame, ctx.tz, ctx.military_time),
+            )
+        return known[3]
+
+    def time_cell(self, ctx, m: Moment) -> str:
+        return self.time_format(ctx).cell(m)
+
+    def header(self, ctx, column: EventColumn) -> str:
+        """A column's title; the Time column's names the zone."""
+        return self.time_format(ctx).header if column == EventColumn.TIME else HEADERS[column]
+
+    def header_tip(self, ctx, column: EventColumn) -> str | None:
+        if column == EventColumn.TIME:
+            return self.time_format(ctx).header_tip()
+        return HEADER_TIPS.get(column)
 
     def forget_palette(self) -> None:
         self._dim = None

@@ -29,7 +29,6 @@ from monitor.model.timeutil import format_moment, format_utc
 from monitor.ui.feed.columns import (
     FUTURE_NOTE,
     HEADER_TIPS,
-    HEADERS,
     MAX_CELL_CHARS,
     MAX_TOOLTIP_CHARS,
     VERIFICATION_COLOR,
@@ -246,9 +245,9 @@ class EventTableModel(QAbstractTableModel):
             return None
         column = EventColumn(section)
         if role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[column]
+            return self._style.header(self._ctx, column)  # Time: with the zone
         if role == Qt.ItemDataRole.ToolTipRole and column in HEADER_TIPS:
-            return plain_tooltip(HEADER_TIPS[column])
+            return plain_tooltip(self._style.header_tip(self._ctx, column) or "")
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
@@ -326,7 +325,7 @@ class EventTableModel(QAbstractTableModel):
             self._cells.clear()
         state = self._verif_states[self._verif_codes[pos]]
         cells = (
-            self._ctx.format_moment(self.moment(pos)),
+            self._style.time_cell(self._ctx, self.moment(pos)),  # compact, no zone
             cut(self._titles[pos], MAX_CELL_CHARS),
             self._categories[pos],
             self._actors_text(pos),
