@@ -62,7 +62,7 @@ class EditingActions(QObject):
         # The feed is built after the window (possibly after its first paint): its table
         # gets the shortcuts and the context menu when it lands in its dock.
         window.feed_dock.installEventFilter(self)
-        self._adopt_feed(window.feed_dock.widget())
+        self._adopt_feed()
         self._ctx.event_selected.connect(self._update_enabled)
         self._update_enabled()
 
@@ -175,17 +175,26 @@ class EditingActions(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ChildAdded and watched is self._window.feed_dock:
-            self._adopt_feed(event.child())
+            self._adopt_feed()
         return super().eventFilter(watched, event)
 
-    def _adopt_feed(self, panel: Any) -> None:
-        if panel is None or panel.objectName() != "feedPanel" or self._feed_view is not None:
+    def _adopt_feed(self) -> None:
+        """Give the feed's table its keys and context menu, once it is in its dock (it may
+        sit inside a scroll area there)."""
+        if self._feed_view is not None:
+            return
+        dock = self._window.feed_dock
+        panel = dock.widget()
+        if panel is None or panel.objectName() != "feedPanel":
+            panel = dock.findChild(QWidget, "feedPanel")
+        if panel is None or not hasattr(panel, "add_context_actions"):
             return
         view = panel.view
         self._feed_view = view
         for act in (self.edit_event_action, self.delete_event_action):
             view.addAction(act)  # F2 / Enter / Delete while the table has the focus
         panel.add_context_actions(self.event_actions)
+        dock.removeEventFilter(self)
 
     def _update_enabled(self, *_args: object) -> None:
         has = (

@@ -159,7 +159,7 @@ class FormDialog(QDialog):
         error.setWordWrap(True)
         error.hide()
         inner.addWidget(error)
-        self.form.addRow(label, box)
+        self.form.addRow(plain_label(label, self), box)
         self._errors[name] = error
         return error
 
