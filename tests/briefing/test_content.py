@@ -128,23 +128,24 @@ def test_full_briefing_sections_in_order_with_key_judgements(small):
     )
     headings = [b.text for b in doc.blocks if isinstance(b, Heading)]
     assert headings == [
-        "Key judgements",
+        "Bottom line",
+        "Since the last briefing",
+        "Highlights",
         "Border crossings",
         "Controlled territory",
-        "Events",
+        "Annex — Events of the period",
         "Appendix A — Crossing status changes",
         "Appendix B — Sources",
     ]
     title = doc.blocks[0]
     assert isinstance(title, TitleBlock) and title.title == "Small test scenario"
     fields = dict(title.fields)
-    assert fields["Situation as of"].startswith("2024-12-06 00:00 UTC+03:00")
-    assert "Asia/Baghdad" in fields["Situation as of"]
+    assert fields["Information cut-off"].startswith("2024-12-06 00:00 UTC+03:00")
+    assert "Asia/Baghdad" in fields["Information cut-off"]
+    assert fields["Period covered"].startswith("2024-11-26")
     assert fields["Analyst"] == "Ana"
     judgements = [
-        b
-        for b in doc.blocks[_heading_index(doc, "Key judgements") + 1 :]
-        if isinstance(b, Paragraph)
+        b for b in doc.blocks[_heading_index(doc, "Bottom line") + 1 :] if isinstance(b, Paragraph)
     ][:3]
     assert [(p.text, p.style) for p in judgements] == [
         ("Border stays shut.", "body"),
@@ -158,16 +159,16 @@ def test_full_briefing_sections_in_order_with_key_judgements(small):
 def test_briefing_events_are_in_period_filtered_and_chronological(small):
     opts = BriefingOptions(as_of=datetime(2024, 12, 3, 12, 0, tzinfo=BAGHDAD))
     doc = briefing_document(small, opts)
-    events = doc.blocks[_heading_index(doc, "Events") + 2]
+    events = doc.blocks[_heading_index(doc, "Annex — Events of the period") + 2]
     # e4 (5 December) is after the as-of time; the rest in time order.
-    assert [r[1].text for r in events.rows] == [
+    assert [r[1].text.split(" — ")[0] for r in events.rows] == [
         "Offensive begins",
         "Border closed",
         "Fighters crossed, claim says",
     ]
     doc = briefing_document(small, BriefingOptions(as_of=opts.as_of, filter_text="BORDER"))
-    events = doc.blocks[_heading_index(doc, "Events") + 2]
-    assert [r[1].text for r in events.rows] == ["Border closed"]
+    events = doc.blocks[_heading_index(doc, "Annex — Events of the period") + 2]
+    assert [r[1].text.split(" — ")[0] for r in events.rows] == ["Border closed"]
 
 
 def test_appendix_lists_changes_in_the_period_with_from_and_to(small):
@@ -210,7 +211,13 @@ def test_territory_shares_and_change_over_the_period(small):
 
 def test_panels_choose_the_sections(small):
     doc = briefing_document(small, BriefingOptions(panels=("feed",)))
-    assert [b.text for b in doc.blocks if isinstance(b, Heading)] == ["Events", "Sources"]
+    assert [b.text for b in doc.blocks if isinstance(b, Heading)] == [
+        "Bottom line",
+        "Since the last briefing",
+        "Highlights",
+        "Annex — Events of the period",
+        "Sources",
+    ]
     with pytest.raises(ValueError, match="unknown panel"):
         BriefingOptions(panels=("maps",))
 

@@ -56,9 +56,14 @@ class Heading:
 
 @dataclass(slots=True)
 class Paragraph:
+    """``style``: body | muted | small | bullet | bluf (bold, larger) | warning (bold, red,
+    with a bar); ``lead``: the first so many characters of ``text`` in bold (a bullet's
+    "Likely · moderate confidence:" in front of its judgement)."""
+
     text: str
-    style: str = "body"  # body | muted | small | bullet
+    style: str = "body"
     keep_together: bool = False
+    lead: int = 0
 
 
 @dataclass(slots=True)
@@ -84,6 +89,10 @@ class Chart:
     x_range: tuple[datetime, datetime] | None = None
     marker: datetime | None = None
     hold_to: datetime | None = None
+    #: The chart drawn in advance (SVG bytes at ``svg_size`` points), so that a PDF can be
+    #: laid out and painted away from the GUI thread (pyqtgraph draws only on it).
+    svg: bytes | None = None
+    svg_size: tuple[float, float] | None = None
 
     def drawn(self) -> list[int]:
         """Columns of ``series`` the chart draws: factions with a non-zero share somewhere
@@ -146,3 +155,6 @@ class Document:
     header_right: str
     blocks: list[Block] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
+    #: What the builder worked out, for the caller (e.g. the briefing's as-of time and its
+    #: "since the last briefing" result, which the window records with the export).
+    facts: dict[str, Any] = field(default_factory=dict)

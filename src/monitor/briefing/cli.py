@@ -26,6 +26,7 @@ without an offset it is read in the scenario's time zone.
 
 examples:
   monitor brief data/iraq-syria-border-2024.json -o brief.pdf --as-of 2024-12-08
+  monitor brief scenario.json -o update.pdf --as-of 2024-12-09 --since 2024-12-05 --no-annex
   monitor brief scenario.json -o crossings.pdf --panels crossings --page-size Letter
 """
 
@@ -89,7 +90,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--since",
         type=parse_when,
         metavar="DATETIME",
-        help="start of the period for changes and events (default: the first territory date)",
+        help="start of the period for changes and events, and the time the 'Since the last"
+        " briefing' section compares with (default: the last briefing recorded in the"
+        " scenario, else the first territory date)",
+    )
+    p.add_argument(
+        "--next-update",
+        type=parse_when,
+        metavar="DATETIME",
+        help='print a "Next update" line under the information cut-off',
+    )
+    p.add_argument(
+        "--no-annex",
+        action="store_true",
+        help="leave out the annex listing every event of the period (highlights stay)",
     )
     p.add_argument(
         "--panels",
@@ -183,6 +197,8 @@ def run_brief(argv: list[str]) -> int:
             analyst=args.analyst,
             as_of=_to_aware(args.as_of, tz),
             since=_to_aware(args.since, tz),
+            next_update=_to_aware(args.next_update, tz),
+            annex=not args.no_annex,
             filter_text=args.filter,
             panels=args.panels,
             military_time=args.dtg,

@@ -7,6 +7,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from monitor.briefing.blocks import Block, Chart, Document, Heading, Paragraph, TitleBlock
+from monitor.briefing.frontpage import (
+    bottom_line,
+    highlight_rows,
+    highlights_table,
+    since_last_blocks,
+    stale_warnings,
+)
 from monitor.briefing.options import BriefingOptions
 from monitor.briefing.sections import (
     SourceIndex,
@@ -14,8 +21,6 @@ from monitor.briefing.sections import (
     crossings_table,
     estimate_note,
     events_table,
-    judgement_blocks,
-    key_judgements,
     shares_table,
 )
 from monitor.briefing.text import clean, one_line
@@ -27,6 +32,7 @@ from monitor.briefing.timefmt import (
     to_moment,
     when,
 )
+from monitor.model.briefings import BriefingRecord, last_briefing, since_last
 from monitor.model.entities import Moment, Scenario
 from monitor.model.series import territory_series
 
@@ -74,6 +80,9 @@ def resolve_period(
     as_of = to_moment(options.as_of, tz) or Moment.now(tz)
     as_of_at = end_instant(as_of)
     since = to_moment(options.since, tz)
+    previous = last_briefing(scenario, as_of_at) if since is None else None
+    if previous is not None and previous.as_of < as_of_at:  # the period since the last one
+        since = Moment(previous.as_of.astimezone(tz))
     if since is None:
         dates = scenario.territory_dates()
         if dates:
@@ -117,8 +126,9 @@ def briefing_events(
 def briefing_document(
     scenario: Scenario, options: BriefingOptions | None = None, frame: pd.DataFrame | None = None
 ) -> Document:
-    """The full briefing: title block, key judgements, crossings, territory, events,
-    appendix, sources."""
+    """The full briefing. Page 1: title block with the information cut-off, staleness
+    warnings, the bottom line, what changed since the last briefing, the highlights; then
+    crossings, map, territory, the events annex, the appendices and the sources."""
     options = options or BriefingOptions()
     tz = scenario.tz
     as_of, as_of_at, since, since_at = resolve_period(scenario, options)
@@ -127,8 +137,12 @@ def briefing_document(
     doc.header_right = f"Situation as of {when(as_of, tz)}"
     sources = SourceIndex(scenario)
     panels = options.panels
+    frame = _frame(scenario, frame)  # built once, for every section that reads events
     period_text = f"{when(since, tz)} to {when(as_of, tz)}" if since else f"up to {when(as_of, tz)}"
-    fields = [("Situation as of", as_of_text), ("Period", period_text)]
+    fields = [("Information cut-off", as_of_text), ("Period covered", period_text)]
+    next_update = to_moment(options.next_update, tz)
+    if next_update is not None:
+        fields.append(("Next update", describe_as_of(next_update, tz, scenario.info.timezone)))
     if options.filter_text.strip() and "feed" in panels:
         fields.append(("Event filter", f"text “{one_line(options.filter_text)}”"))
     fields = _title_fields(scenario, options, fields)
@@ -137,13 +151,30 @@ def briefing_document(
             "SITUATION BRIEFING",
             one_line(scenario.info.title) or scenario.info.id,
             fields,
-            clean(scenario.info.description),
+            clean(scenario.info.description, 700),
         )
     ]
-    judgements = judgement_blocks(key_judgements(scenario))
-    if judgements:
-        blocks.append(Heading("Key judgements"))
-        blocks += judgements
+    blocks += stale_warnings(scenario, as_of_at, frame)
+    blocks += bottom_line(scenario, sources)
+    previous = resolve_previous(scenario, options, as_of_at)
+    result = since_last(scenario, previous, as_of_at, frame) if previous is not None else None
+    blocks += since_last_blocks(result, scenario, options, sources)
+    events = (
+        briefing_events(scenario, since_at, as_of_at, options.filter_text, frame)
+        if "feed" in panels
+        else []
+    )
+    if "feed" in panels:
+        top = highlight_rows(scenario, events, frame)
+        blocks.append(Heading("Highlights"))
+        blocks.append(
+            Paragraph(
+                f"The {len(top)} most significant of the period's {len(events):,} events"
+                " (confirmed first, then by category), newest first.",
+                "muted",
+            )
+        )
+        blocks.append(highlights_table(scenario, top, sources, tz))
 
     if "crossings" in panels:
         blocks.append(Heading("Border crossings"))
@@ -151,49 +182,21 @@ def briefing_document(
         blocks.append(crossings_table(scenario, as_of_at, sources))
 
     if "map" in panels:
-        frame = _frame(scenario, frame)  # built once, for the map and the Events section
         blocks += map_section(scenario, options, as_of, as_of_at, since_at, period_text, frame)
 
     if "territory" in panels:
-        blocks.append(Heading("Controlled territory"))
-        until = as_of_at.astimezone(tz).date()
-        series = territory_series(scenario, until=until)
-        if not series.empty:
-            first = datetime.combine(series.dates[0], datetime.min.time(), tz)
-            last = datetime.combine(series.dates[-1], datetime.min.time(), tz)
-            lo = max(since_at, first) if since_at is not None and since_at < last else first
-            hi = last
-            caption = "Share of territory controlled, percent (stacked)." + estimate_note(series)
-            hold: datetime | None = None
-            # Carry the latest figures forward to the as-of time when it is near the data
-            # (a briefing "as of now" on an old scenario would otherwise be mostly flat).
-            if as_of_at > last and as_of_at - last <= max(timedelta(days=14), (last - first) / 4):
-                hold = as_of_at
-                hi = as_of_at + (as_of_at - lo) * 0.025  # a sliver of blank future shows the marker
-                latest = series.dates[-1].isoformat()
-                caption += (
-                    f" Latest figures ({latest}) carried forward to the as-of time (dashed line)."
-                )
-            if hi <= lo:  # a single date: show a little width around it
-                lo, hi = lo - timedelta(days=1), hi + timedelta(days=1)
-            blocks.append(Chart(series, caption, x_range=(lo, hi), marker=hold, hold_to=hold))
-            table = shares_table(
-                scenario, since_at.astimezone(tz).date() if since_at else None, until, sources
-            )
-            if table is not None:
-                blocks.append(table)
-        else:
-            blocks.append(Paragraph("No territory figures at or before the as-of date.", "muted"))
+        blocks += territory_section(scenario, as_of_at, since_at, sources)
 
-    if "feed" in panels:
-        frame = _frame(scenario, frame)
-        events = briefing_events(scenario, since_at, as_of_at, options.filter_text, frame)
-        blocks.append(Heading("Events"))
-        what = f"{len(events)} event{'s' if len(events) != 1 else ''}"
+    if "feed" in panels and options.annex:
+        blocks.append(Heading("Annex — Events of the period"))
+        what = f"{len(events):,} event{'s' if len(events) != 1 else ''}"
         if options.filter_text.strip():
             what += f" matching “{one_line(options.filter_text)}”"
-        blocks.append(Paragraph(f"{what}, {period_text}, in chronological order.", "muted"))
-        blocks.append(events_table(scenario, events, frame, sources))
+        zone = f"times in {scenario.info.timezone}" if not options.military_time else "times in Z"
+        blocks.append(
+            Paragraph(f"{what}, {period_text}, oldest first, one line each; {zone}.", "muted")
+        )
+        blocks.append(events_table(scenario, events, frame, sources, compact=True))
 
     if "crossings" in panels:
         blocks.append(Heading("Appendix A — Crossing status changes"))
@@ -205,7 +208,56 @@ def briefing_document(
     blocks.append(Heading("Sources" if "crossings" not in panels else "Appendix B — Sources"))
     blocks.append(sources.table())
     doc.blocks = blocks
+    doc.facts = {"as_of": as_of_at, "since": since_at, "since_last": result, "events": len(events)}
     return doc
+
+
+def resolve_previous(
+    scenario: Scenario, options: BriefingOptions, as_of_at: datetime
+) -> BriefingRecord | None:
+    """The briefing to compare with: ``options.previous``; else the ``since`` time given
+    (``monitor brief --since T``); else the last briefing recorded in the scenario."""
+    if options.previous is not None:
+        return options.previous
+    since = to_moment(options.since, scenario.tz)
+    if since is not None:
+        return BriefingRecord(as_of=since.instant, produced=since.instant)
+    return last_briefing(scenario, as_of_at)
+
+
+def territory_section(
+    scenario: Scenario, as_of_at: datetime, since_at: datetime | None, sources: SourceIndex
+) -> list[Block]:
+    """The territory chart up to the as-of day and the shares table."""
+    tz = scenario.tz
+    blocks: list[Block] = [Heading("Controlled territory")]
+    until = as_of_at.astimezone(tz).date()
+    series = territory_series(scenario, until=until)
+    if series.empty:
+        blocks.append(Paragraph("No territory figures at or before the as-of date.", "muted"))
+        return blocks
+    first = datetime.combine(series.dates[0], datetime.min.time(), tz)
+    last = datetime.combine(series.dates[-1], datetime.min.time(), tz)
+    lo = max(since_at, first) if since_at is not None and since_at < last else first
+    hi = last
+    caption = "Share of territory controlled, percent (stacked)." + estimate_note(series)
+    hold: datetime | None = None
+    # Carry the latest figures forward to the as-of time when it is near the data
+    # (a briefing "as of now" on an old scenario would otherwise be mostly flat).
+    if as_of_at > last and as_of_at - last <= max(timedelta(days=14), (last - first) / 4):
+        hold = as_of_at
+        hi = as_of_at + (as_of_at - lo) * 0.025  # a sliver of blank future shows the marker
+        latest = series.dates[-1].isoformat()
+        caption += f" Latest figures ({latest}) carried forward to the as-of time (dashed line)."
+    if hi <= lo:  # a single date: show a little width around it
+        lo, hi = lo - timedelta(days=1), hi + timedelta(days=1)
+    blocks.append(Chart(series, caption, x_range=(lo, hi), marker=hold, hold_to=hold))
+    table = shares_table(
+        scenario, since_at.astimezone(tz).date() if since_at else None, until, sources
+    )
+    if table is not None:
+        blocks.append(table)
+    return blocks
 
 
 def map_section(

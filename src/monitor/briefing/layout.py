@@ -19,7 +19,6 @@ from PySide6.QtSvg import QSvgRenderer
 from monitor import __version__
 from monitor.briefing import chart as chart_mod
 from monitor.briefing.blocks import (
-    Cell,
     Chart,
     Document,
     Heading,
@@ -30,19 +29,17 @@ from monitor.briefing.blocks import (
     TitleBlock,
 )
 from monitor.briefing.metadata import xmp_packet
+from monitor.briefing.tables import TableLayout
 from monitor.briefing.text import one_line
 from monitor.briefing.typeset import (
     ACCENT,
     BANNER_FILL,
-    HEADER_FILL,
     INK,
     MUTED,
     PAGE_IDS,
     RESOLUTION,
     RULE,
-    TONES,
-    ZEBRA,
-    CellBox,
+    WARNING,
     Face,
     TextBox,
     ensure_app,
@@ -50,12 +47,28 @@ from monitor.briefing.typeset import (
 )
 
 
-class Renderer:
-    """One PDF being made. Use :func:`render_pdf`; the class is the engine behind it."""
+class ExportCancelled(Exception):
+    """The user cancelled the export (nothing was written)."""
 
-    def __init__(self, doc: Document):
+
+class Renderer(TableLayout):
+    """One PDF being made. Use :func:`render_pdf`; the class is the engine behind it.
+
+    ``progress(fraction, message)`` is called as the layout and the painting go on;
+    ``cancel()`` returning true stops them with :class:`ExportCancelled`. Both may be
+    called from a worker thread: the renderer touches no widget (charts come drawn in
+    advance, see :func:`prepare_charts`)."""
+
+    def __init__(
+        self,
+        doc: Document,
+        progress: Callable[[float, str], None] | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ):
         ensure_app()
         self.doc = doc
+        self.progress = progress
+        self.cancel = cancel
         self.data = QByteArray()
         self.buffer = QBuffer(self.data)
         self.buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -92,6 +105,8 @@ class Renderer:
         self.f_small = Face(make_font(7.0), w)
         self.f_marking = Face(make_font(8.5, bold=True), w)
         self.f_field_key = Face(make_font(8.0, bold=True), w)
+        self.f_bluf = Face(make_font(10.5, bold=True), w)
+        self.f_warning = Face(make_font(8.5, bold=True), w)
         self.pages: list[list[Callable[[QPainter], None]]] = [[]]
         self.y = self.top
 
@@ -126,10 +141,22 @@ class Renderer:
         if height > self.room and self.y > self.top:
             self.new_page()
 
+    def check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel():
+            raise ExportCancelled
+
+    def tick(self, fraction: float, message: str) -> None:
+        """Report progress; stop if the user cancelled."""
+        if self.cancel is not None and self.cancel():
+            raise ExportCancelled
+        if self.progress is not None:
+            self.progress(fraction, message)
+
     # -- blocks ----------------------------------------------------------------
     def layout(self) -> None:
         blocks = self.doc.blocks
         for i, block in enumerate(blocks):
+            self.tick(0.8 * i / max(1, len(blocks)), f"Laying out page {len(self.pages)}")
             nxt = blocks[i + 1] if i + 1 < len(blocks) else None
             if isinstance(block, TitleBlock):
                 self.title_block(block)
@@ -213,10 +240,17 @@ class Renderer:
 
     def paragraph(self, b: Paragraph) -> None:
         k = self.k
-        font = {"small": self.f_small, "muted": self.f_body}.get(b.style, self.f_body)
-        color = MUTED if b.style in ("muted", "small") else INK
-        indent = 12 * k if b.style == "bullet" else 0.0
-        t = self.text(b.text, font, self.body_w - indent, color)
+        font = {
+            "small": self.f_small,
+            "muted": self.f_body,
+            "bluf": self.f_bluf,
+            "warning": self.f_warning,
+        }.get(b.style, self.f_body)
+        color = {"muted": MUTED, "small": MUTED, "warning": WARNING}.get(b.style, INK)
+        indent = {"bullet": 12 * k, "warning": 8 * k}.get(b.style, 0.0)
+        t = TextBox(self.writer, b.text, font, self.body_w - indent, color, bold_chars=b.lead)
+        if b.style == "warning":
+            self.y += 2 * k
         first = 0
         while first < len(t.lines):
             if self.room < t.line_y[first][1]:
@@ -227,6 +261,9 @@ class Renderer:
             bullet = b.style == "bullet" and first == 0
 
             def draw(p: QPainter, y=y, first=first, stop=stop, bullet=bullet) -> None:
+                if b.style == "warning":
+                    span = t.line_y[stop - 1][0] + t.line_y[stop - 1][1] - t.line_y[first][0]
+                    p.fillRect(QRectF(self.left, y, 3 * k, span), WARNING)
                 if bullet:
                     p.setPen(ACCENT)
                     p.setFont(font.font)
@@ -238,187 +275,7 @@ class Renderer:
             bottom = t.line_y[stop - 1][0] + t.line_y[stop - 1][1]
             self.y += bottom - top
             first = stop
-        self.y += (3 if b.style == "bullet" else 5) * k
-
-    # -- tables ----------------------------------------------------------------
-    def _cell_box(
-        self, cell: Cell, width: float, align: Qt.AlignmentFlag, header: bool = False
-    ) -> CellBox:
-        k = self.k
-        if header:
-            return CellBox(cell, [self.text(cell.text, self.f_head, width, INK, align)], 0)
-        inner = width - (10 * k if cell.swatch else 0) - (3 * k if cell.tone else 0)
-        tone = TONES.get(cell.tone or "")
-        color = tone[0] if tone else INK
-        pieces = []
-        if cell.text:
-            pieces.append(
-                self.text(
-                    cell.text, self.f_cell_b if cell.bold else self.f_cell, inner, color, align
-                )
-            )
-        if cell.detail:
-            pieces.append(self.text(cell.detail, self.f_detail, width, MUTED, align))
-        return CellBox(cell, pieces, 1.0 * k)
-
-    def table(self, t: Table) -> None:
-        k = self.k
-        if not t.rows:
-            self.paragraph(Paragraph(t.empty_text, "muted"))
-            return
-        pad_x, pad_y = 4 * k, 3 * k
-        total = sum(c.width for c in t.columns)
-        widths = [self.body_w * c.width / total for c in t.columns]
-        xs = [self.left]
-        for w in widths[:-1]:
-            xs.append(xs[-1] + w)
-        aligns = [
-            {"right": Qt.AlignmentFlag.AlignRight, "center": Qt.AlignmentFlag.AlignHCenter}.get(
-                c.align, Qt.AlignmentFlag.AlignLeft
-            )
-            for c in t.columns
-        ]
-        header = [
-            self._cell_box(Cell(c.title), w - 2 * pad_x, a, header=True)
-            for c, w, a in zip(t.columns, widths, aligns, strict=True)
-        ]
-        header_h = max(b.height for b in header) + 2 * pad_y
-
-        def draw_header(y: float) -> None:
-            def draw(p: QPainter, y=y) -> None:
-                p.fillRect(QRectF(self.left, y, self.body_w, header_h), HEADER_FILL)
-                for box, x in zip(header, xs, strict=True):
-                    self._draw_box(p, box, x + pad_x, y + pad_y, 0, len(box.items))
-                p.setPen(QPen(ACCENT, 0.9 * k))
-                p.drawLine(QPointF(self.left, y + header_h), QPointF(self.right, y + header_h))
-
-            self.add(draw)
-            self.y = y + header_h
-
-        rows = [
-            [
-                self._cell_box(c, w - 2 * pad_x, a)
-                for c, w, a in zip(row, widths, aligns, strict=True)
-            ]
-            for row in t.rows
-        ]
-        first_h = max(b.height for b in rows[0]) + 2 * pad_y
-        self.ensure(header_h + min(first_h, 60 * k))
-        draw_header(self.y)
-        body_room = self.bottom - self.top - header_h
-        for index, boxes in enumerate(rows):
-            row_h = max(b.height for b in boxes) + 2 * pad_y
-            if row_h > self.room and row_h <= body_room:
-                self.new_page()
-                draw_header(self.y)
-            starts = [0] * len(boxes)
-            part = 0
-            while True:
-                room = self.room - 2 * pad_y
-                stops = [self._fit(b, s, room) for b, s in zip(boxes, starts, strict=True)]
-                if not any(st > s for st, s in zip(stops, starts, strict=True)) and any(
-                    s < len(b.items) for b, s in zip(boxes, starts, strict=True)
-                ):
-                    self.new_page()  # not even one line fits here
-                    draw_header(self.y)
-                    continue
-                frag_h = (
-                    max(self._span(b, s, st) for b, s, st in zip(boxes, starts, stops, strict=True))
-                    + 2 * pad_y
-                )
-                y = self.y
-
-                def draw(
-                    p: QPainter,
-                    y=y,
-                    frag_h=frag_h,
-                    starts=tuple(starts),
-                    stops=tuple(stops),
-                    boxes=boxes,
-                    index=index,
-                    part=part,
-                ) -> None:
-                    if index % 2:
-                        p.fillRect(QRectF(self.left, y, self.body_w, frag_h), ZEBRA)
-                    for box, x, w, s, st in zip(boxes, xs, widths, starts, stops, strict=True):
-                        if part == 0:
-                            self._decorate(p, box, x + pad_x, y + pad_y, w - 2 * pad_x)
-                        self._draw_box(p, box, x + pad_x, y + pad_y, s, st)
-                    p.setPen(QPen(RULE, 0.5 * k))
-                    p.drawLine(QPointF(self.left, y + frag_h), QPointF(self.right, y + frag_h))
-
-                self.add(draw)
-                self.y = y + frag_h
-                starts = stops
-                part += 1
-                if all(s >= len(b.items) for b, s in zip(boxes, starts, strict=True)):
-                    break
-                self.new_page()  # a row taller than a page: continue it under a repeated header
-                draw_header(self.y)
-        if t.note:
-            self.y += 3 * k
-            self.paragraph(Paragraph(t.note, "small"))
-        else:
-            self.y += 6 * k
-
-    @staticmethod
-    def _fit(box: CellBox, start: int, room: float) -> int:
-        if start >= len(box.items):
-            return start
-        top = box.items[start][2]
-        i = start
-        while i < len(box.items) and box.items[i][2] + box.items[i][3] - top <= room + 0.01:
-            i += 1
-        return i
-
-    @staticmethod
-    def _span(box: CellBox, start: int, stop: int) -> float:
-        if stop <= start:
-            return 0.0
-        return box.items[stop - 1][2] + box.items[stop - 1][3] - box.items[start][2]
-
-    def _decorate(self, p: QPainter, box: CellBox, x: float, y: float, width: float) -> None:
-        """Status chip behind the first line, or the faction colour swatch."""
-        k = self.k
-        cell = box.cell
-        if cell.swatch and box.items:
-            h = box.items[0][3]
-            side = 7.5 * k
-            p.setPen(QPen(QColor("#555555"), 0.4 * k))
-            p.setBrush(QColor(cell.swatch))
-            p.drawRect(QRectF(x, y + (h - side) / 2, side, side))
-            p.setBrush(Qt.BrushStyle.NoBrush)
-        tone = TONES.get(cell.tone or "")
-        if tone and box.items and cell.text:
-            text = box.items[0][0]  # the main text (a chip never continues onto a later page)
-            w = text.natural_width()
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(tone[1])
-            p.drawRoundedRect(
-                QRectF(x - 1.5 * k, y - 0.5 * k, w + 5 * k, text.height + 1 * k), 2 * k, 2 * k
-            )
-            p.setBrush(Qt.BrushStyle.NoBrush)
-
-    def _draw_box(
-        self, p: QPainter, box: CellBox, x: float, y: float, start: int, stop: int
-    ) -> None:
-        if stop <= start:
-            return
-        k = self.k
-        cell = box.cell
-        dx = (10 * k if cell.swatch else 0.0) + (1 * k if cell.tone else 0.0)
-        top = box.items[start][2]
-        i = start
-        while i < stop:
-            text, line, ly, _ = box.items[i]
-            j = i
-            while j < stop and box.items[j][0] is text:
-                j += 1
-            first_piece = text is box.items[0][0]
-            text.draw(
-                p, x + (dx if first_piece else 0.0), y + ly - top, line, box.items[j - 1][1] + 1
-            )
-            i = j
+        self.y += {"bullet": 3, "bluf": 7, "warning": 6}.get(b.style, 5) * k
 
     # -- chart -----------------------------------------------------------------
     def _chart_height(self, c: Chart) -> float:
@@ -450,7 +307,10 @@ class Renderer:
         w_pt = self.body_w / k
         h_pt = self._chart_pt_height()
         self.ensure(self._chart_height(c))
-        svg = chart_mod.territory_svg(c, w_pt, h_pt, self.f_cell.font)
+        if c.svg is not None:  # drawn in advance at (about) this size; scaled to the rect
+            svg = QByteArray(c.svg)
+        else:  # (GUI thread only: pyqtgraph draws the chart)
+            svg = chart_mod.territory_svg(c, w_pt, h_pt, self.f_cell.font)
         renderer = QSvgRenderer(svg)
         entries, legend_h = self._legend(c)
         y = self.y + 4 * k
@@ -557,6 +417,7 @@ class Renderer:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
             for n, ops in enumerate(self.pages, start=1):
+                self.tick(0.8 + 0.2 * (n - 1) / total, f"Writing page {n} of {total}")
                 if n > 1:
                     self.writer.newPage()
                 self.furniture(painter, n, total)
@@ -566,3 +427,22 @@ class Renderer:
             painter.end()
         self.buffer.close()
         return bytes(self.data.data()), total
+
+
+def chart_size(page_size: str) -> tuple[float, float]:
+    """Width and height in points of the territory chart on a page of ``page_size``."""
+    page = QPageSize(PAGE_IDS.get(page_size, QPageSize.PageSizeId.A4))
+    w_pt = page.size(QPageSize.Unit.Point).width() - 2 * 44
+    return w_pt, min(215.0, w_pt * 0.42)
+
+
+def prepare_charts(doc: Document) -> None:
+    """Draw the document's charts now (on the GUI thread), so that :class:`Renderer` can lay
+    out and paint the document in a worker thread."""
+    ensure_app()
+    w_pt, h_pt = chart_size(doc.page_size)
+    font = make_font(8.0)
+    for block in doc.blocks:
+        if isinstance(block, Chart) and block.svg is None:
+            block.svg = bytes(chart_mod.territory_svg(block, w_pt, h_pt, font))
+            block.svg_size = (w_pt, h_pt)

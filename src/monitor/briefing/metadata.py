@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import UTC
 
 from PySide6.QtCore import QByteArray, qVersion
 
 from monitor import __version__
 from monitor.briefing.blocks import Document
+from monitor.briefing.text import one_line
+
+# Characters XML 1.0 cannot hold even escaped (C0 controls but tab/newline/CR, lone
+# surrogates, U+FFFE/U+FFFF) and the xpacket trailer's magic: dropped from metadata values.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+MAX_META = 1000  # characters per metadata value (a 1 MB title is cut with a marker)
+
+
+def xml_value(text: str) -> str:
+    """``text`` as an XML character-data value: one bounded line, escaped, only characters
+    XML 1.0 allows (so the packet stays well-formed whatever the scenario holds)."""
+    return html.escape(_NOT_XML.sub("\ufffd", one_line(text, MAX_META)), quote=True)
 
 
 def xmp_packet(doc: Document) -> QByteArray:
     """XMP metadata (dc:title, dc:creator, dc:description, xmp:CreateDate ...), values escaped."""
-    e = html.escape
+    e = xml_value
     created = doc.produced_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     creator = (
         f"<dc:creator><rdf:Seq><rdf:li>{e(doc.author)}</rdf:li></rdf:Seq></dc:creator>"

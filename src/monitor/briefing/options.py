@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from monitor.model.entities import Moment
+from monitor.model.schema import TRENDS
+
+if TYPE_CHECKING:
+    from monitor.model.briefings import BriefingRecord
 
 PANELS = ("crossings", "map", "territory", "feed")
 PAGE_SIZES = ("A4", "Letter")
@@ -36,8 +41,24 @@ class BriefingOptions:
     # Times as military date-time groups (``301430Z NOV 24``), as the UI shows them when
     # its DTG option is on; else in the scenario's zone with the offset.
     military_time: bool = False
+    # The full events list as an annex at the end (compact: one line per event).
+    annex: bool = True
+    # The "Next update" line under the cut-off (None: no line).
+    next_update: datetime | Moment | None = None
+    # "Since the last briefing": compare with this record (None: the last one recorded in
+    # the scenario, or the ``since`` time when one is given).
+    previous: BriefingRecord | None = None
+    # The analyst's trend markers (deteriorated / unchanged / improved); None / missing: the
+    # app's suggestion.
+    overall: str | None = None
+    trends: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        chosen = (self.overall, *self.trends.values())
+        bad = [t for t in chosen if t is not None and t not in TRENDS]
+        if bad:
+            raise ValueError(f"unknown trend {bad[0]!r} (choose from {', '.join(TRENDS)})")
+        self.trends = dict(self.trends)
         self.marking = " ".join((self.marking or "").split()) or DEFAULT_MARKING
         self.page_size = normalise_page_size(self.page_size)
         unknown = [p for p in self.panels if p not in PANELS]

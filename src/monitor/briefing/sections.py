@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from monitor.briefing.blocks import Block, Cell, Column, Paragraph, Table
-from monitor.briefing.text import clean, one_line
-from monitor.briefing.timefmt import short_time
+from monitor.briefing.text import clean, inline, one_line, url_text
+from monitor.briefing.timefmt import compact_time, short_time
 from monitor.model.entities import (
     CREDIBILITY_MEANING,
     RELIABILITY_MEANING,
@@ -16,6 +16,7 @@ from monitor.model.entities import (
     CrossingStatus,
     Scenario,
     StatusEntry,
+    Verification,
 )
 from monitor.model.series import TerritorySeries, territory_series
 
@@ -52,15 +53,17 @@ class SourceIndex:
             if s is None:  # a dangling reference (the validator normally rejects these)
                 rows.append([Cell(f"[{n}]", bold=True), Cell(f"Unknown source {sid!r}"), Cell("–")])
                 continue
+            # Publisher isolated, URL with its bidi controls visible: a U+202E in either
+            # cannot reverse or disguise what follows it.
             detail = " · ".join(
-                x for x in (one_line(s.publisher), one_line(s.published), one_line(s.url)) if x
+                x for x in (inline(s.publisher), one_line(s.published), url_text(s.url)) if x
             )
             grade = s.reliability or "–"
             meaning = RELIABILITY_MEANING.get(s.reliability or "", "not graded")
             rows.append(
                 [
                     Cell(f"[{n}]", bold=True),
-                    Cell(one_line(s.title), detail=detail, bold=True),
+                    Cell(inline(s.title), detail=detail, bold=True),
                     Cell(grade, detail=meaning, bold=True),
                 ]
             )
@@ -155,15 +158,38 @@ def crossings_table(scenario: Scenario, as_of: datetime, sources: SourceIndex) -
     )
 
 
+def grade_wording(verification: Verification, credibility: int | None) -> str:
+    """The credibility of an event in words that never contradict its verification: a
+    confirmed event graded "probably true" when it was reported says so, and a reported
+    event whose source grade says "confirmed by other sources" says it is not verified."""
+    meaning = CREDIBILITY_MEANING.get(credibility, "") if credibility is not None else ""
+    if not meaning:
+        return ""
+    if verification == Verification.CONFIRMED and credibility != 1:
+        return f"{meaning} when reported; since confirmed"
+    if verification != Verification.CONFIRMED and credibility == 1:
+        state = "not yet verified" if verification == Verification.REPORTED else verification.value
+        return f"graded {meaning}, but {state}"
+    return meaning
+
+
 def events_table(
-    scenario: Scenario, rows: Sequence[int], frame: pd.DataFrame, sources: SourceIndex
+    scenario: Scenario,
+    rows: Sequence[int],
+    frame: pd.DataFrame,
+    sources: SourceIndex,
+    *,
+    compact: bool = False,
 ) -> Table:
     """The events ``scenario.events[i]`` for each position ``i`` in ``rows``, in that order.
 
     ``frame`` is the scenario's events frame (:func:`monitor.model.frames.events_frame`): the
     Admiralty grade and the actors' names printed are the model's ``grade`` and ``actors``
-    columns, the ones the feed shows (derived once, in the model).
+    columns, the ones the feed shows (derived once, in the model). ``compact``: one line per
+    event where it fits (time without the offset, title and place; no summary, no actors).
     """
+    if compact:
+        return _compact_events_table(scenario, rows, frame, sources)
     tz = scenario.tz
     positions = [int(i) for i in rows]
     picked = frame[["grade", "actors"]].take(positions) if positions else None
@@ -177,8 +203,7 @@ def events_table(
         context = " · ".join(x for x in (where, actors) if x)
         summary = clean(e.summary)
         detail = "\n".join(x for x in (summary, context) if x)
-        c = e.credibility
-        meaning = CREDIBILITY_MEANING.get(c, "") if c is not None else ""
+        meaning = grade_wording(e.verification, e.credibility)
         cells.append(
             [
                 Cell(short_time(e.time, tz)),
@@ -195,6 +220,40 @@ def events_table(
             Column("Category", 1.3),
             Column("Grade", 1.3),
             Column("Sources", 0.95),
+        ],
+        cells,
+        empty_text="No events match.",
+    )
+
+
+def _compact_events_table(
+    scenario: Scenario, rows: Sequence[int], frame: pd.DataFrame, sources: SourceIndex
+) -> Table:
+    tz = scenario.tz
+    positions = [int(i) for i in rows]
+    grades = frame["grade"].take(positions).tolist() if positions else []
+    cells = []
+    for i, grade in zip(positions, grades, strict=True):
+        e = scenario.events[i]
+        title = one_line(e.title, 160)
+        if e.location and e.location.name:
+            title += f" — {one_line(e.location.name, 60)}"
+        cells.append(
+            [
+                Cell(compact_time(e.time, tz)),
+                Cell(title),
+                Cell(f"{one_line(e.category, 24)} · {e.verification.value}"),
+                Cell(grade or "–"),
+                Cell(sources.cite(e.source_ids) or "–"),
+            ]
+        )
+    return Table(
+        [
+            Column("Time", 1.3),
+            Column("Event — place", 5.1),
+            Column("Category · verification", 2.2),
+            Column("Grade", 0.75),
+            Column("Sources", 1.2),
         ],
         cells,
         empty_text="No events match.",

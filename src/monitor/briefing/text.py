@@ -1,14 +1,85 @@
-"""Untrusted text from a scenario file, tidied for print (plain strings, never markup)."""
+"""Untrusted text from a scenario file, tidied for print (plain strings, never markup).
+
+Every piece is bounded: a title or a note of a megabyte is cut, with a marker saying how
+much was left out (the full text stays in the scenario file), so no briefing grows past a
+few hundred pages. Text that holds right-to-left letters or bidi controls is isolated
+(:func:`monitor.model.text.isolate`) where it sits next to other text, and URLs show their
+bidi controls as visible code points, so a U+202E cannot reverse or disguise what follows.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from monitor.model.text import BIDI_CONTROLS, isolate_if_needed
 
-def clean(text: Any) -> str:
-    """Untrusted text as one tidy plain string (never None)."""
-    return "" if text is None else str(text).replace("\r\n", "\n").replace("\r", "\n").strip()
+#: Longest text printed from one field: a paragraph of notes, or a one-line name/title.
+MAX_TEXT = 20000
+MAX_LINE = 300
 
 
-def one_line(text: Any) -> str:
-    return " ".join(clean(text).split())
+def cut_marker(left_out: int) -> str:
+    return f" […{left_out:,} more characters cut; the full text is in the scenario file]"
+
+
+def bound(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with a marker saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    if 0xD800 <= ord(head[-1]) <= 0xDBFF:  # never split a surrogate pair
+        head = head[:-1]
+    return head + cut_marker(len(text) - len(head))
+
+
+def clean(text: Any, limit: int = MAX_TEXT) -> str:
+    """Untrusted text as one tidy plain string (never None), at most ``limit`` characters
+    (then cut with a marker)."""
+    if text is None:
+        return ""
+    s = str(text)
+    if len(s) > 2 * limit + 64:  # do not tidy a megabyte only to cut it
+        extra = len(s) - 2 * limit
+        s = s[: 2 * limit]
+        tidy = s.replace("\r\n", "\n").replace("\r", "\n").strip()
+        return bound(tidy, limit) if len(tidy) > limit else tidy + cut_marker(extra)
+    return bound(s.replace("\r\n", "\n").replace("\r", "\n").strip(), limit)
+
+
+def one_line(text: Any, limit: int = MAX_LINE) -> str:
+    """Untrusted text on one line, at most ``limit`` characters (then cut with a marker)."""
+    if text is None:
+        return ""
+    s = str(text)
+    if len(s) > 4 * limit + 64:
+        extra = len(s) - 4 * limit
+        words = " ".join(s[: 4 * limit].split())
+        return bound(words, limit) if len(words) > limit else words + cut_marker(extra)
+    return bound(" ".join(s.split()), limit)
+
+
+def visible_controls(text: str) -> str:
+    """Bidi controls shown as ``<U+202E>``: what a URL or an id really holds."""
+    if not any(ch in BIDI_CONTROLS for ch in text):
+        return text
+    return "".join(f"<U+{ord(ch):04X}>" if ch in BIDI_CONTROLS else ch for ch in text)
+
+
+def url_text(url: Any) -> str:
+    """A URL as it is: one line, bounded, its bidi controls visible."""
+    return visible_controls(one_line(url, 500))
+
+
+def inline(text: Any, limit: int = MAX_LINE) -> str:
+    """One-line text to be printed next to other text: isolated if it could reorder it."""
+    return isolate_if_needed(one_line(text, limit))
+
+
+def snippet(text: Any, limit: int) -> str:
+    """The start of ``text`` on one line, cut at a word near ``limit`` with "…" (for a
+    summary under a highlight; the full text is elsewhere)."""
+    s = one_line(text, 4 * limit)
+    if len(s) <= limit:
+        return s
+    cut = s.rfind(" ", 0, limit)
+    return s[: cut if cut > limit // 2 else limit].rstrip(" ,;:.") + " …"

@@ -90,3 +90,25 @@ def short_time(m: Moment, tz: tzinfo) -> str:
         return military_dtg(m)
     text = format_moment(m, tz)
     return text if m.day else text.replace(" ", "\n", 1)
+
+
+def compact_time(m: Moment, tz: tzinfo) -> str:
+    """One-line table form without the offset (the section states the zone once): the day,
+    or the local date and time; or the DTG."""
+    if _MILITARY.get():
+        return military_dtg(m)
+    if m.day:
+        return m.date.isoformat()
+    return m.instant.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def describe_age(age: timedelta) -> str:
+    """``3 days 4 hours``, ``20 hours``."""
+    hours = int(age.total_seconds() // 3600)
+    days, hours = divmod(hours, 24)
+    parts = []
+    if days:
+        parts.append(f"{days} day{'s' if days != 1 else ''}")
+    if hours or not days:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    return " ".join(parts)

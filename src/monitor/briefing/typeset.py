@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QFontMetricsF,
     QPageSize,
     QPainter,
+    QTextCharFormat,
     QTextLayout,
     QTextOption,
 )
@@ -39,6 +40,7 @@ RULE = QColor("#c9d0d8")
 HEADER_FILL = QColor("#e4e9f0")
 ZEBRA = QColor("#f6f8fa")
 BANNER_FILL = QColor("#eef1f4")
+WARNING = QColor("#9a2a17")  # staleness warnings on page 1
 TONES = {  # tone -> (text colour, background tint)
     "open": (QColor("#17663a"), QColor("#dcf1e3")),
     "closed": (QColor("#a3261b"), QColor("#f8dedb")),
@@ -149,6 +151,7 @@ class TextBox:
         color: QColor = INK,
         align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft,
         spacing: float = 1.0,
+        bold_chars: int = 0,
     ):
         rtl = has_rtl(text)
         # QTextLayout breaks lines only at U+2028; a plain "\n" would show as a box.
@@ -156,6 +159,13 @@ class TextBox:
             text.replace("\n", "\u2028"), face.arabic if rtl else face.font, device
         )
         self.layout.setTextOption(text_option(align))
+        if bold_chars > 0:  # a bold lead-in ("Likely · high confidence:")
+            lead = QTextLayout.FormatRange()
+            lead.start, lead.length = 0, min(bold_chars, len(text))
+            bold = QTextCharFormat()
+            bold.setFontWeight(QFont.Weight.Bold)
+            lead.format = bold
+            self.layout.setFormats([lead])
         self.color = color
         self.width = width
         self.lines = []

@@ -47,8 +47,9 @@ ENTITIES = (EVENT, SOURCE, FACTION, CROSSING, STATUS, TERRITORY, SCENARIO)
 
 #: Scenario-level fields a change may set (anything else in the file is structure, not a
 #: field an edit may replace: a change to ``events`` or ``schema_version`` is refused).
-SCENARIO_FIELDS = ("key_judgements", "imports")
+SCENARIO_FIELDS = ("key_judgements", "imports", "briefings")
 KEY_JUDGEMENTS = "key_judgements"
+BRIEFINGS = "briefings"  # the record of exported briefings (see model.schema.briefings_problems)
 IMPORTS = "imports"  # the record of feed imports: a list of objects (file, sha256, format, ...)
 
 #: Deeper JSON than this in a change is refused (the file format never needs it).

@@ -362,3 +362,154 @@ class NoDuplicates(dict):
     :func:`monitor.model.jsontext.read_json`): nothing to look for again."""
 
     __slots__ = ()
+
+
+# -- scenario-level fields: key judgements and the record of briefings ---------------------------
+#: The estimative-language scale (ICD 203), from least to most likely, with its ranges.
+LIKELIHOODS = (
+    "almost no chance",
+    "very unlikely",
+    "unlikely",
+    "roughly even chance",
+    "likely",
+    "very likely",
+    "almost certain",
+)
+LIKELIHOOD_RANGES = dict(
+    zip(
+        LIKELIHOODS,
+        ("1–5 %", "5–20 %", "20–45 %", "45–55 %", "55–80 %", "80–95 %", "95–99 %"),
+        strict=True,
+    )
+)
+CONFIDENCES = ("low", "moderate", "high")
+#: How a crossing, or the situation overall, moved since the last briefing.
+TRENDS = ("deteriorated", "unchanged", "improved")
+MAX_JUDGEMENTS = 5
+MAX_BRIEFINGS = 200  # records kept in the scenario (the oldest are dropped)
+JUDGEMENT_KEYS = frozenset(("text", "likelihood", "confidence", "source_ids"))
+KEY_JUDGEMENTS_KEYS = frozenset(("bluf", "judgements"))
+BRIEFING_KEYS = frozenset(("as_of", "produced", "by", "since", "overall", "crossings", "events"))
+
+
+def aware_time(value: Any) -> str:
+    """An ISO 8601 date-time with an offset (as text)."""
+    from datetime import datetime
+
+    value = string(value)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"expected an ISO 8601 date-time, got {kind(value)}") from None
+    if parsed.tzinfo is None:
+        raise Invalid(f"expected a date-time with a UTC offset, got {kind(value)}")
+    return value
+
+
+def _choice(value: Any, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise Invalid(f"expected one of {' | '.join(allowed)}, got {kind(value)}")
+    return value
+
+
+def _object(value: Any, keys: frozenset[str]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Invalid(f"expected an object, got {kind(value)}")
+    unknown = sorted(set(value) - keys)
+    if unknown:
+        raise Invalid(f'unknown field "{unknown[0]}" (expected {", ".join(sorted(keys))})')
+    return value
+
+
+def key_judgements_problems(value: Any, source_ids: Iterable[str] | None = None) -> list[Problem]:
+    """What is wrong with a ``key_judgements`` value: text or a list of texts (the older
+    forms), or ``{"bluf": text, "judgements": [{"text", "likelihood", "confidence",
+    "source_ids"}, …]}`` with at most :data:`MAX_JUDGEMENTS` judgements, a likelihood from
+    :data:`LIKELIHOODS`, a confidence from :data:`CONFIDENCES` and known source ids."""
+    where = "key_judgements"
+    if value is None or isinstance(value, str):
+        return []
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return []
+    out: list[Problem] = []
+    try:
+        d = _object(value, KEY_JUDGEMENTS_KEYS)
+        text(d.get("bluf", ""))
+        items = d.get("judgements", [])
+        if not isinstance(items, list):
+            raise Invalid(f'"judgements" must be an array, got {kind(items)}')
+        if len(items) > MAX_JUDGEMENTS:
+            raise Invalid(f"at most {MAX_JUDGEMENTS} key judgements, got {len(items)}")
+    except Invalid as exc:
+        return [Problem(where, str(exc))]
+    known = set(source_ids) if source_ids is not None else None
+    for i, item in enumerate(items):
+        at = f"{where}.judgements[{i}]"
+        try:
+            j = _object(item, JUDGEMENT_KEYS)
+            for key in ("text", "likelihood", "confidence"):
+                if key not in j:
+                    raise Invalid(f'missing required field "{key}"')
+            string(j["text"])
+            _choice(j["likelihood"], LIKELIHOODS)
+            _choice(j["confidence"], CONFIDENCES)
+            refs = str_list(j.get("source_ids", []))
+        except Invalid as exc:
+            out.append(Problem(at, str(exc)))
+            continue
+        if known is not None:
+            out += [
+                Problem(f"{at}.source_ids[{n}]", f'unknown source id "{r}"')
+                for n, r in enumerate(refs)
+                if r not in known
+            ]
+    return out
+
+
+def briefings_problems(value: Any) -> list[Problem]:
+    """What is wrong with a ``briefings`` value: the record of exported briefings, a list
+    (at most :data:`MAX_BRIEFINGS`) of ``{"as_of", "produced", "by", "since", "overall",
+    "crossings": {crossing id: trend}, "events": {category: count}}``."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return [Problem("briefings", f"expected an array, got {kind(value)}")]
+    if len(value) > MAX_BRIEFINGS:
+        return [Problem("briefings", f"at most {MAX_BRIEFINGS} records, got {len(value)}")]
+    out: list[Problem] = []
+    for i, item in enumerate(value):
+        try:
+            d = _object(item, BRIEFING_KEYS)
+            for key in ("as_of", "produced"):
+                if key not in d:
+                    raise Invalid(f'missing required field "{key}"')
+                aware_time(d[key])
+            if d.get("since") is not None:
+                aware_time(d["since"])
+            text(d.get("by", ""))
+            if d.get("overall") is not None:
+                _choice(d["overall"], TRENDS)
+            crossings = d.get("crossings", {})
+            if not isinstance(crossings, dict):
+                raise Invalid(f'"crossings" must be an object, got {kind(crossings)}')
+            for trend in crossings.values():
+                _choice(trend, TRENDS)
+            events = d.get("events", {})
+            if not isinstance(events, dict):
+                raise Invalid(f'"events" must be an object, got {kind(events)}')
+            for n in events.values():
+                integer(0, 10**12)(n)
+        except Invalid as exc:
+            out.append(Problem(f"briefings[{i}]", str(exc)))
+    return out
+
+
+def scenario_field_problems(
+    name: str, value: Any, source_ids: Iterable[str] | None = None
+) -> list[Problem]:
+    """The contract of the scenario-level fields declared here (others: no problem)."""
+    if name == "key_judgements":
+        return key_judgements_problems(value, source_ids)
+    if name == "briefings":
+        return briefings_problems(value)
+    return []

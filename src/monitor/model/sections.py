@@ -50,6 +50,7 @@ from monitor.model.schema import (
     is_str_list,
     kind,
     number,
+    scenario_field_problems,
     str_list,
     string,
     text,
@@ -95,6 +96,10 @@ def scenario_from_json(obj: Any, path: str | Path = "<memory>") -> Scenario:
     crossings = crossings_of(v, root.get("crossings", []), tz, source_ids, faction_ids)
     v.unique(((f"crossings[{i}]", c.id) for i, c in crossings), "crossing")
     territory = territory_of(v, root.get("territory", []), source_ids, faction_ids)
+    for name in ("key_judgements", "briefings"):  # scenario-level fields with a contract
+        if name in root:
+            for p in scenario_field_problems(name, root[name], source_ids):
+                v.error(p.where, p.reason)
 
     if v.problems:
         raise ScenarioError(path, v.problems)
