@@ -44,3 +44,53 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
     # The reopen cache of big files goes to the test's own folder, never to ~/.cache.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     yield
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+def _no_postgres(reason: str) -> None:
+    """Without a server the team-store tests are skipped on a developer's machine, but in
+    CI (CI=true) they must run: there a missing server fails the run."""
+    if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
+        pytest.fail(f"{reason} (CI runs the team-store tests: .ci/run starts a server)", False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A superuser DSN of a PostgreSQL server for the tests: ``MONITOR_TEST_PG`` (set by
+    .ci/run), else a throw-away cluster started here (as the postgres user when root)."""
+    dsn = os.environ.get("MONITOR_TEST_PG", "").strip()
+    cluster = None
+    if not dsn:
+        from monitor.store.cluster import ClusterError, start_cluster
+
+        try:
+            cluster = start_cluster()
+        except ClusterError as exc:
+            _no_postgres(f"no PostgreSQL server for the team-store tests: {exc}")
+        dsn = cluster.dsn()
+    import psycopg
+
+    try:
+        psycopg.connect(dsn, connect_timeout=10).close()
+    except psycopg.Error as exc:
+        _no_postgres(f"cannot connect to the test PostgreSQL server: {str(exc).splitlines()[0]}")
+    yield dsn
+    if cluster is not None:
+        cluster.remove()
+
+
+@pytest.fixture
+def pg_database(pg_server):
+    """A new, empty database on the test server (dropped afterwards): its superuser DSN."""
+    import uuid
+
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield make_conninfo(pg_server, dbname=name)
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -90,6 +90,10 @@ def run(argv: list[str]) -> int:
         from monitor.interchange.cli import run_export
 
         return run_export(argv[1:])
+    if argv and argv[0] == "store":
+        from monitor.store.cli import run_store
+
+        return run_store(argv[1:])
     args = _open_parser().parse_args(argv)
     return _open(args.path)
 
