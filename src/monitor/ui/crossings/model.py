@@ -89,6 +89,7 @@ class CrossingTableModel(QAbstractTableModel):
     def __init__(self, ctx: ScenarioContext, parent: QObject | None = None):
         super().__init__(parent)
         self._ctx = ctx
+        self._rows = len(ctx.scenario.crossings)  # as the views know it (a crossing added: reset)
         self._cursor = ctx.cursor_time()
         self._cursor_utc = self._cursor.astimezone(UTC)  # for comparisons
         # Per crossing id: (the history tuple they were taken from, its sorted instants).
@@ -442,6 +443,9 @@ class CrossingTableModel(QAbstractTableModel):
             )
 
     def _on_ctx_crossing_changed(self, crossing_id: str) -> None:
+        if len(self._ctx.scenario.crossings) != self._rows:  # a crossing added or deleted
+            self._on_ctx_scenario_replaced()
+            return
         row = self.row_of(crossing_id)
         if row < 0:
             return
@@ -457,6 +461,7 @@ class CrossingTableModel(QAbstractTableModel):
 
     def _on_ctx_scenario_replaced(self) -> None:
         self.beginResetModel()
+        self._rows = len(self._ctx.scenario.crossings)
         self._forget_cells()
         self._cursor = self._ctx.cursor_time()
         self._cursor_utc = self._cursor.astimezone(UTC)
