@@ -111,3 +111,106 @@ def test_window_fits_a_1366x768_screen_at_any_scale_factor(tmp_path, small_path,
     assert round(aw * float(scale)) == 1366  # the scale factor did apply
     assert ax <= fx and ay <= fy and fx + fw <= ax + aw and fy + fh <= ay + ah, out
     assert fw >= 0.85 * aw
+
+
+# -- keyboard ------------------------------------------------------------------------------
+def _focus(qtbot, widget):
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus, timeout=2000)
+
+
+def _press(qtbot, key, modifier=None):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    QTest.keyClick(QApplication.focusWidget(), key, modifier or Qt.KeyboardModifier.NoModifier)
+    qtbot.wait(10)
+    return QApplication.focusWidget()
+
+
+def test_tab_leaves_the_feed_table_at_once(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    table = window.feed_panel.view
+    window.activateWindow()
+    _focus(qtbot, table)
+    table.setCurrentIndex(table.model().index(0, 0))
+    after = _press(qtbot, Qt.Key.Key_Tab)
+    assert after is not table, "Tab moved to the next cell instead of the next control"
+    # Shift+Tab comes back (through the links of the details pane, if the focus went there).
+    for _ in range(10):
+        back = _press(qtbot, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+        if back is table:
+            break
+    assert back is table
+
+
+def test_tab_reaches_every_control_and_comes_back_round(window, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QWidget
+
+    from monitor.ui.keyboard import is_focusable
+
+    window.activateWindow()
+    start = window.feed_panel.search_edit
+    _focus(qtbot, start)
+    focusable = {id(w): w for w in window.findChildren(QWidget) if is_focusable(w)}
+    seen = {id(start)}
+    for _ in range(3 * len(focusable)):
+        now = _press(qtbot, Qt.Key.Key_Tab)
+        if now is start:
+            break
+        seen.add(id(now))
+    else:
+        pytest.fail("Tab never came back round to the search box (a focus trap)")
+    missed = [
+        f"{type(w).__name__}:{w.objectName()}" for k, w in focusable.items() if k not in seen
+    ]
+    assert missed == []
+
+
+def test_ctrl_tab_cycles_the_panels_both_ways(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    window.activateWindow()
+    _focus(qtbot, window.feed_panel.view)  # from inside a table, which keeps other keys
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    order = []
+    for _ in range(5):
+        _press(qtbot, Qt.Key.Key_Tab, ctrl)
+        order.append(window.panel_cycler.current().objectName())
+    assert order == ["mapDock", "crossingsDock", "territoryDock", "historyDock", "feedDock"]
+    back = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    _press(qtbot, Qt.Key.Key_Backtab, back)
+    assert window.panel_cycler.current() is window.history_dock
+    assert window.history_dock.widget().isVisible()  # a tabbed panel is brought to the front
+    _press(qtbot, Qt.Key.Key_Backtab, back)
+    assert window.panel_cycler.current() is window.territory_dock
+    # A closed panel is skipped.
+    window.map_dock.close()
+    _focus(qtbot, window.feed_panel.view)
+    _press(qtbot, Qt.Key.Key_Tab, ctrl)
+    assert window.panel_cycler.current() is window.crossings_dock
+
+
+def test_every_panel_and_control_has_an_accessible_name(window):
+    from PySide6.QtWidgets import QLabel, QWidget
+
+    from monitor.ui.keyboard import accessible_name, is_focusable
+
+    window.ensure_panels()
+    buddies = {id(label.buddy()) for label in window.findChildren(QLabel) if label.buddy()}
+    # What a screen reader announces: the accessibleName, a buddy label, or a button's text.
+    unnamed = [
+        f"{type(w).__name__}:{w.objectName()}"
+        for w in window.findChildren(QWidget)
+        if is_focusable(w)
+        and not (w.accessibleName().strip() or id(w) in buddies or accessible_name(w))
+    ]
+    assert unnamed == []
+    for dock in window.panel_cycler.open_docks():
+        assert dock.accessibleName() == dock.windowTitle()
+        assert accessible_name(dock.widget()), dock.objectName()
+    for name in ("feed", "crossings", "territory", "map"):
+        assert window.panel(name).accessibleName(), name

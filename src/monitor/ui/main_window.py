@@ -21,7 +21,7 @@ from monitor.briefing import BriefingOptions
 from monitor.model import CrossingStatus, Scenario
 from monitor.model.storage import FileStorage
 from monitor.model.timeutil import format_offset, military_dtg
-from monitor.ui import editing, interchange_actions, team
+from monitor.ui import editing, interchange_actions, keyboard, team
 from monitor.ui import settings as prefs
 from monitor.ui.briefing_actions import BriefingActions
 from monitor.ui.context import ScenarioContext
@@ -122,6 +122,8 @@ class MainWindow(QMainWindow):
         self._build_default_layout()
         self._default_state = self.saveState(STATE_VERSION)
         self._build_actions()
+        # Ctrl+Tab / Ctrl+Shift+Tab: the next / previous panel, in the order they are laid out.
+        self.panel_cycler = keyboard.PanelCycler(self, self._docks_in_order)
         self._build_menus()
         self._build_status_bar()
         # Parts that add their own actions to the menus and panels (each owns its module).
@@ -169,9 +171,15 @@ class MainWindow(QMainWindow):
         self._panels["map"] = MapPanel(self.ctx, self)
         for name, dock in zip(PANEL_NAMES, self._panel_docks(), strict=True):
             old = dock.widget()
-            dock.setWidget(scrollable(self._panels[name]))
+            dock.setWidget(scrollable(self._panels[name], name))
             if old is not None:
                 old.deleteLater()
+        keyboard.untrap_tab(self)  # Tab leaves the tables (arrows move between cells)
+        keyboard.name_controls(self, self._docks_in_order())
+
+    def _docks_in_order(self) -> list[QDockWidget]:
+        docks = (self.feed_dock, self.map_dock, self.crossings_dock, self.territory_dock)
+        return [*docks, self.history_dock, self.undo_dock]
 
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
@@ -211,7 +219,7 @@ class MainWindow(QMainWindow):
         dock.setObjectName(name)
         # In a scroll area: a dock smaller than the panel's minimum scrolls, so the window
         # fits small screens and large scale factors.
-        dock.setWidget(panel if name == "undoDock" else scrollable(panel))
+        dock.setWidget(panel if name == "undoDock" else scrollable(panel, name))
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -361,6 +369,8 @@ class MainWindow(QMainWindow):
         for dock in (*self._panel_docks(), self.history_dock, self.undo_dock):
             view.addAction(dock.toggleViewAction())
         view.addAction(self.cursor_bar.toggleViewAction())
+        view.addAction(self.panel_cycler.next_action)
+        view.addAction(self.panel_cycler.previous_action)
         view.addSeparator()
         view.addAction(self.military_time_action)
         view.addAction(self.hide_future_action)

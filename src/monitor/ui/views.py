@@ -13,7 +13,14 @@ from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 
 class RangeTableView(QTableView):
-    """A ``QTableView`` whose ``dataChanged`` repaints only the visible part of the range."""
+    """A ``QTableView`` whose ``dataChanged`` repaints only the visible part of the range.
+
+    Tab leaves the table (the arrow keys move between cells): a feed of a million rows
+    must not keep the focus for a million key presses."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setTabKeyNavigation(False)
 
     def dataChanged(self, top_left, bottom_right, roles=()) -> None:
         if (

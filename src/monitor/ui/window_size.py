@@ -88,11 +88,11 @@ class _ClampOnShow(QObject):
         return False
 
 
-def scrollable(panel: QWidget) -> QScrollArea:
+def scrollable(panel: QWidget, name: str = "") -> QScrollArea:
     """``panel`` in a frameless scroll area: it fills the dock, and scrolls when the dock is
     smaller than the panel's minimum size. The area itself takes no keyboard focus."""
     area = QScrollArea()
-    area.setObjectName(f"{panel.objectName() or 'panel'}Scroll")
+    area.setObjectName(f"{name or panel.objectName() or 'panel'}Scroll")
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setWidgetResizable(True)
     area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
