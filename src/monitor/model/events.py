@@ -137,6 +137,7 @@ class EventTable(Sequence[Event]):
         self._odd = odd  # by slot
         self._next_slot = int(slots[-1]) + 1 if len(slots) else 0
         self.version = 0
+        self.last_edit: tuple[int, str, int, str] | None = None  # see _edited
         self._frame: tuple[int, pd.DataFrame] | None = None
         self._blocks: dict[int, dict[str, list[Any]]] = {}
         self._index: Any = None  # pandas Index of the ids when first indexed ...
@@ -323,7 +324,7 @@ class EventTable(Sequence[Event]):
         self._views(n + 1)
         self._note(slot, odd, exact)
         self._moved[event.id] = slot
-        self._edited()
+        self._edited(("add", n, event.id))
 
     append = add  # (a list's name for it)
 
@@ -342,7 +343,7 @@ class EventTable(Sequence[Event]):
         self._odd.pop(slot, None)
         self._exact.pop(slot, None)
         self._note(slot, odd, exact)
-        self._edited()
+        self._edited(("replace", i, event.id))
         return old
 
     def remove(self, event_id: str) -> Event:
@@ -359,7 +360,7 @@ class EventTable(Sequence[Event]):
         self._odd.pop(slot, None)
         self._exact.pop(slot, None)
         self._moved[event_id] = None
-        self._edited()
+        self._edited(("remove", i, event_id))
         return old
 
     def _splice(self, name: str, start: int, stop: int, insert: pa.Array | None) -> pa.ChunkedArray:
@@ -399,9 +400,11 @@ class EventTable(Sequence[Event]):
         if exact is not None:
             self._exact[slot] = exact
 
-    def _edited(self) -> None:
+    def _edited(self, what: tuple[str, int, str] | None = None) -> None:
         self.version += 1
         self._blocks.clear()
+        # (version, "add" / "replace" / "remove", the row, the id): for views following edits
+        self.last_edit = None if what is None else (self.version, *what)
 
     def refresh(self, sources: dict[str, Any], faction_names: dict[str, str]) -> None:
         """Make the derived columns again if the scenario's sources (their grades) or

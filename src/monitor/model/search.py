@@ -227,6 +227,87 @@ class SearchIndex:
         return self._postings[offsets + np.arange(total)]
 
 
+class EditedIndex:
+    """The index of a frame that differs from an indexed one by a few edited rows (one
+    event added, replaced or removed at a time): the indexed rows are looked up in the
+    base index, the edited ones (``dirty``) scanned in the new frame's text. Same answers
+    as an index built afresh, without rebuilding a million rows for one edit."""
+
+    MAX_DIRTY = 4096  # more edited rows than this: the frame is indexed afresh
+
+    def __init__(
+        self,
+        base: SearchIndex,
+        n_rows: int,
+        source: np.ndarray | None,
+        dirty: np.ndarray,
+        texts: pa.Array | pa.ChunkedArray,
+    ) -> None:
+        self.base = base
+        self.n_rows = n_rows
+        # Row i's row in ``base`` (None: the same row, for the rows ``base`` has).
+        self._source = source
+        self._dirty = dirty  # rows (ascending) whose text is scanned, not looked up
+        self._texts = texts
+
+    @classmethod
+    def following(
+        cls,
+        index: SearchIndex | EditedIndex,
+        kind: str,
+        position: int,
+        texts: pa.Array | pa.ChunkedArray,
+    ) -> EditedIndex | None:
+        """``index`` after one edit: ``kind`` "replace" or "add" (``position`` in the new
+        rows) or "remove" (``position`` in the old rows); None if too much was edited."""
+        if isinstance(index, EditedIndex):
+            base, n, source, dirty = index.base, index.n_rows, index._source, index._dirty
+        else:
+            base, n, source, dirty = index, index.n_rows, None, np.zeros(0, dtype=np.int64)
+        if kind == "replace" and 0 <= position < n:
+            dirty = np.union1d(dirty, [position]).astype(np.int64)
+        elif kind == "add" and position == n:
+            n += 1
+            dirty = np.append(dirty, position).astype(np.int64)
+            if source is not None:
+                source = np.append(source, 0)
+        elif kind == "remove" and 0 <= position < n:
+            if source is None:
+                source = np.arange(min(n, base.n_rows), dtype=np.int64)
+                if n > base.n_rows:
+                    source = np.append(source, np.zeros(n - base.n_rows, dtype=np.int64))
+            source = np.delete(source, position)
+            dirty = dirty[dirty != position]
+            dirty = np.where(dirty > position, dirty - 1, dirty)
+            n -= 1
+        else:
+            return None
+        if len(dirty) > cls.MAX_DIRTY or len(texts) != n:
+            return None
+        return cls(base, n, source, dirty, texts)
+
+    @property
+    def n_dirty(self) -> int:
+        return len(self._dirty)
+
+    def word_mask(self, word: str) -> np.ndarray:
+        """Boolean mask over the rows: True where the text contains ``word``."""
+        got = self.base.word_mask(word)
+        if self._source is not None:
+            mask = got[self._source]
+        elif len(got) == self.n_rows:
+            mask = got.copy()
+        else:
+            mask = np.zeros(self.n_rows, dtype=bool)
+            mask[: len(got)] = got[: self.n_rows]
+        if len(self._dirty):
+            texts = self._texts.take(pa.array(self._dirty))
+            if isinstance(texts, pa.ChunkedArray):
+                texts = texts.combine_chunks()
+            mask[self._dirty] = _contains(texts, word)
+        return mask
+
+
 class BuildCancelled(Exception):
     """``SearchIndex.build`` was asked to stop."""
 
@@ -287,7 +368,7 @@ class _Entry:
     __slots__ = ("done", "error", "index", "stop")
 
     def __init__(self) -> None:
-        self.index: SearchIndex | None = None
+        self.index: SearchIndex | EditedIndex | None = None
         self.error: BaseException | None = None
         self.done = threading.Event()
         self.stop = threading.Event()  # the frame was superseded: the build is not wanted
@@ -367,9 +448,30 @@ def start_index(
         thread.start()
 
 
+def follow_edit(frame: pd.DataFrame, previous: pd.DataFrame, kind: str, position: int) -> bool:
+    """Index ``frame``, ``previous`` after one event added, replaced or removed (``kind``
+    and ``position`` as :meth:`EditedIndex.following` takes them), from ``previous``'s
+    index, at once. False if ``previous`` has no index built yet (or the edits since it
+    was built are too many): then :func:`start_index` builds one for ``frame``."""
+    if len(frame) < MIN_INDEXED_ROWS or frame is previous:
+        return False
+    old, _ = _entry(previous, create=False)
+    if old is None or not old.done.is_set() or old.index is None:
+        return False
+    derived = EditedIndex.following(old.index, kind, position, _arrow_strings(frame["search"]))
+    if derived is None:
+        return False
+    entry, created = _entry(frame, create=True)
+    if not created or entry is None:
+        return False
+    entry.index = derived
+    entry.done.set()
+    return True
+
+
 def build_index(
     frame: pd.DataFrame, column: str = "search", cancel: Callable[[], bool] | None = None
-) -> SearchIndex:
+) -> SearchIndex | EditedIndex:
     """Build the frame's index in this thread (e.g. a loader's worker, right after the
     frame: ~4 s and ~36 MB for 1M synthetic events) and keep it for the frame.
 
@@ -393,7 +495,7 @@ def _forget(frame: pd.DataFrame) -> None:
         _entries.pop(id(frame), None)
 
 
-def index_for(frame: pd.DataFrame, *, wait: bool = False) -> SearchIndex | None:
+def index_for(frame: pd.DataFrame, *, wait: bool = False) -> SearchIndex | EditedIndex | None:
     """The frame's index once it is built, else None (the caller scans).
 
     Nothing is built here: :func:`start_index` (background) or :func:`build_index`
@@ -410,8 +512,10 @@ def index_for(frame: pd.DataFrame, *, wait: bool = False) -> SearchIndex | None:
 __all__ = [
     "MIN_INDEXED_ROWS",
     "BuildCancelled",
+    "EditedIndex",
     "SearchIndex",
     "build_index",
+    "follow_edit",
     "index_for",
     "start_index",
 ]

@@ -44,6 +44,7 @@ from monitor.ui.feed.columns import (
     grade_meaning,
     isolate,
 )
+from monitor.ui.feed.edits import RowFollowing
 from monitor.ui.text import plain_tooltip
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ _CELL_CACHE_ROWS = 4096  # rows whose cell texts are kept (a screenful is ~50)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class EventTableModel(QAbstractTableModel):
+class EventTableModel(RowFollowing, QAbstractTableModel):
     """Read-only table model for event feed rows over ``ctx.events_frame``.
 
     ``rows`` holds frame positions (row i of the frame is ``scenario.events[i]``)
@@ -108,7 +109,7 @@ class EventTableModel(QAbstractTableModel):
         self._day = frame["day"].to_numpy(dtype=bool)
         self._lat = frame["lat"].to_numpy(dtype=float)
         self._lon = frame["lon"].to_numpy(dtype=float)
-        self._credibility = frame["credibility"].to_numpy(dtype=np.int64)
+        self._credibility = frame["credibility"].to_numpy()  # (int8: no copy)
         self._ids = StringColumn(frame["id"])
         self._titles = StringColumn(frame["title"])
         self._actors = StringColumn(frame["actors"])
@@ -119,13 +120,14 @@ class EventTableModel(QAbstractTableModel):
         verif = frame["verification"]
         cats = [Verification(c) for c in verif.cat.categories]
         self._verif_states = [*cats, None]  # code -1 -> None
-        self._verif_codes = verif.cat.codes.to_numpy(dtype=np.int64)
+        self._verif_codes = verif.cat.codes.to_numpy()  # (-1 -> None, the last state)
         self._cells: dict[int, tuple[str, ...]] = {}
         self._id_index: pd.Index | None = None
         self._sort_keys: dict[EventColumn, np.ndarray] = {}
         self._matches: np.ndarray | None = None  # bool mask over positions, None = all
         self._cursor_ns = to_ns(self._ctx.cursor_time())
         self._order = self._compute_order() if order is None else order
+        self._order_keys: np.ndarray | None = None  # time key per place in the order, if made
         self._rank: np.ndarray | None = None  # display rank of each position, made when needed
         self._base = self._matching(self._order)
         self._base_keys: np.ndarray | None = None
@@ -188,6 +190,9 @@ class EventTableModel(QAbstractTableModel):
 
     def position_of_id(self, event_id: str) -> int | None:
         """Frame position of the event ``event_id`` (filtered or not), None if unknown."""
+        table = self._ctx.scenario.events
+        if self._frame is self._ctx.events_frame and hasattr(table, "position"):
+            return table.position(event_id)  # (kept up to date by every edit: no index to build)
         if self._id_index is None:
             self._id_index = pd.Index(self._frame["id"])
         try:
@@ -199,9 +204,9 @@ class EventTableModel(QAbstractTableModel):
         hits = np.flatnonzero(loc) if isinstance(loc, np.ndarray) else np.arange(self._n)[loc]
         return int(hits[0]) if len(hits) else None
 
-    def row_of_position(self, position: int) -> int:
+    def row_of_position(self, position: int, rows: np.ndarray | None = None) -> int:
         """Display row of a frame position, -1 if it is filtered out or hidden."""
-        hits = np.flatnonzero(self._rows == position)
+        hits = np.flatnonzero((self._rows if rows is None else rows) == position)
         return int(hits[0]) if len(hits) else -1
 
     def row_of_id(self, event_id: str) -> int:
@@ -221,9 +226,10 @@ class EventTableModel(QAbstractTableModel):
                 mask = np.zeros(self._n, dtype=bool)
                 mask[array.astype(np.int64, copy=False)] = True
                 self._matches = mask
-        self._base = self._matching(self._order)
-        self._base_keys = None
-        self._reset_rows()
+        base = self._matching(self._order)
+        if base is not self._base:
+            self._base, self._base_keys = base, None
+        self._refresh_rows()  # (the same rows, e.g. the filter re-applied after an edit: no reset)
 
     def reload(self) -> None:
         """Re-read the context's frame (after the scenario was replaced)."""
@@ -521,26 +527,6 @@ class EventTableModel(QAbstractTableModel):
 
     # -- context signals ------------------------------------------------------------------
     def _on_ctx_scenario_replaced(self) -> None:
-        self.reload()
-
-    def _on_ctx_events_changed(self, _event_id: str) -> None:
-        # An event added, edited or deleted (or a source or faction its columns show): the
-        # rows are read again from the event table's frame (the panel re-applies its filter
-        # right after). Sorted by time and no time changed: the order stands (no re-sort of
-        # a million rows for one title).
-        frame = self._ctx.events_frame
-        time_ns = frame["time_ns"].to_numpy(dtype=np.int64)
-        if (
-            self._sort_column == EventColumn.TIME
-            and len(frame) == self._n
-            and np.array_equal(time_ns, self._time_basis)
-        ):
-            order, rank = self._order, self._rank
-            self.beginResetModel()
-            self._load(order=order)
-            self._rank = rank
-            self.endResetModel()
-            return
         self.reload()
 
     def _on_ctx_cursor_changed(self, when: datetime) -> None:

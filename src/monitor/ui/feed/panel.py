@@ -192,6 +192,7 @@ class FeedPanel(QWidget):
         active = self.filters.is_active()
         mask = filter_mask(frame, **self.filters.args()) if active else None
         self.model.set_matches(mask)
+        self._update_count()  # (the same rows again reset nothing: no modelReset to hear)
         # Other views (the map) follow the feed's filters through the shared context.
         self._ctx.set_shown_events(None if mask is None else np.flatnonzero(np.asarray(mask)))
 
