@@ -3,6 +3,7 @@ server (tests/conftest.py: pg_server, pg_database), and roles of each level."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -10,6 +11,7 @@ import pytest
 from psycopg.conninfo import make_conninfo
 
 from monitor.store import admin
+from monitor.store.cluster import ClusterError, LocalCluster, start_cluster
 from monitor.store.team import TeamStore
 
 
@@ -47,3 +49,24 @@ def open_store(tmp_path) -> Iterator[Callable[..., TeamStore]]:
     yield make
     for store in opened:
         store.close()
+
+
+def missing(reason: str) -> None:
+    """Skip locally, fail in CI (CI=true): there every team-store test must run."""
+    if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
+        pytest.fail(f"{reason} (CI must run the team-store tests)", False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def own_cluster(pg_server) -> Iterator[LocalCluster]:
+    """A PostgreSQL server of this test's own (to stop, kill and restart), holding a store
+    made from the small scenario in its database ``postgres``."""
+    try:
+        cluster = start_cluster()
+    except ClusterError as exc:
+        missing(f"cannot start a PostgreSQL server of the test's own: {exc}")
+    try:
+        yield cluster
+    finally:
+        cluster.remove()

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import select
 import time
 import uuid
 from collections.abc import Callable
@@ -199,6 +200,13 @@ class TeamStore:
         self._failures += 1
         delay = BACKOFF_S[min(self._failures, len(BACKOFF_S)) - 1]
         self._next_try = time.monotonic() + delay
+
+    @property
+    def backend_pids(self) -> tuple[int, ...]:
+        """The server processes serving this store (writes, LISTEN); empty offline."""
+        return tuple(
+            c.info.backend_pid for c in (self._conn, self._listen) if c is not None and self.online
+        )
 
     @property
     def retry_in(self) -> float:
@@ -464,11 +472,17 @@ class TeamStore:
         if self._listen is None or not self.online:
             return []
         out = []
+        listen = self._listen
         try:
-            for n in self._listen.notifies(timeout=0):
-                with contextlib.suppress(ValueError):
-                    out.append(int(n.payload))
-        except psycopg.OperationalError as exc:
+            for _ in range(3):
+                for n in listen.notifies(timeout=0):
+                    with contextlib.suppress(ValueError):
+                        out.append(int(n.payload))
+                # Still readable after draining: more arrived, or the server closed the
+                # connection (the first read only takes in its last message): read again.
+                if not select.select([listen.pgconn.socket], [], [], 0)[0]:
+                    break
+        except (psycopg.OperationalError, OSError, ValueError) as exc:
             self._went_offline(exc)
         return out
 
