@@ -25,7 +25,7 @@ from monitor.model.text import isolate_if_needed
 from monitor.ui.context import ScenarioContext
 from monitor.ui.crossings.status import CrossingColumn
 from monitor.ui.editing.status_dialog import StatusEntryDialog
-from monitor.ui.editing.timetext import minute_moment
+from monitor.ui.editing.timetext import minute_moment, recorded_now
 from monitor.ui.icons import icon
 
 if TYPE_CHECKING:
@@ -189,6 +189,7 @@ class CrossingActions(QObject):
                 note=note if note is not None else (prefs.default_note or None),
                 by=prefs.analyst,
                 source_ids=source_ids,
+                recorded_at=recorded_now(self._ctx.tz),
             )
             self._session.push(change)  # checked against the file's rules first
         except ChangeError as exc:

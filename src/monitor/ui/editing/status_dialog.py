@@ -18,7 +18,7 @@ from monitor.model.schema import enum, text
 from monitor.model.sections import moment_checker
 from monitor.model.text import isolate_if_needed
 from monitor.ui.editing.form import CheckList, FormDialog, plain_label
-from monitor.ui.editing.timetext import precision_text, to_file_text, typed_text
+from monitor.ui.editing.timetext import precision_text, recorded_now, to_file_text, typed_text
 
 if TYPE_CHECKING:
     from monitor.ui.context import ScenarioContext
@@ -118,6 +118,7 @@ class StatusEntryDialog(FormDialog):
                 note=after["note"],
                 by=self._by or None,
                 source_ids=after["source_ids"],
+                recorded_at=recorded_now(self._tz),
             )
         e = self.entry
         fields = {

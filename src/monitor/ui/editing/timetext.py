@@ -9,7 +9,7 @@ the file accepts is then decided by the contract's own time checker.
 from __future__ import annotations
 
 import re
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from monitor.model.entities import Moment
 from monitor.model.timeutil import format_offset
@@ -49,6 +49,13 @@ def precision_text(moment: Moment, tz: tzinfo) -> str:
     local = moment.instant.astimezone(tz)
     what = "second" if local.second else "minute"
     return f"{what} precision, {format_offset(local)}"
+
+
+def recorded_now(tz: tzinfo) -> Moment:
+    """When a change is recorded, to the millisecond: two status changes made in the same
+    second still sort in the order they were made (the later one is in force)."""
+    now = datetime.now(UTC)
+    return Moment(now.replace(microsecond=now.microsecond // 1000 * 1000).astimezone(tz), False)
 
 
 def minute_moment(when: datetime) -> Moment:
