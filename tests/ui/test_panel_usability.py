@@ -187,3 +187,79 @@ def test_feed_column_widths_are_remembered(window, qtbot, small_path):
     again.show()
     qtbot.waitExposed(again)
     assert again.feed_panel.view.horizontalHeader().sectionSize(EventColumn.VERIFICATION) == 171
+
+
+@pytest.fixture
+def small_ctx(small, small_path):
+    from monitor.ui.context import ScenarioContext
+
+    ctx = ScenarioContext(small, small_path)
+    ctx.set_cursor(datetime(2024, 12, 4, 12, 0, tzinfo=BAGHDAD))
+    return ctx
+
+
+def _shown(qtbot, widget, width: int, height: int):
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    qtbot.wait(20)
+    return widget
+
+
+def test_crossings_since_is_readable_in_the_default_dock(qtbot, small_ctx):
+    """The default layout gives the crossings dock about 420 pixels: the panel fits there
+    (no wider minimum), Since shows its whole text, the zone once in its title, and the
+    status history strip stays on screen."""
+    from monitor.ui.crossings.panel import CrossingsPanel
+    from monitor.ui.crossings.status import CrossingColumn
+
+    panel = CrossingsPanel(small_ctx)
+    assert panel.minimumSizeHint().width() <= 420
+    _shown(qtbot, panel, 420, 300)
+    assert panel.width() == 420
+    view = panel.view
+    model = view.model()
+    assert model.headerData(CrossingColumn.SINCE, Qt.Orientation.Horizontal) == "Since (UTC+03:00)"
+    texts = [model.index(r, CrossingColumn.SINCE).data() for r in range(model.rowCount())]
+    assert "2024-12-03 10:00" in texts
+    for text in texts:
+        assert _elided_chars(view, CrossingColumn.SINCE, text) == len(text)
+    shown = [c for c in CrossingColumn if not view.isColumnHidden(c)]
+    assert CrossingColumn.STATUS in shown and CrossingColumn.STRIP in shown
+    assert view.columnWidth(CrossingColumn.STRIP) >= 60
+    assert sum(view.columnWidth(c) for c in shown) <= view.viewport().width() + 1
+    # Military time: the title says so.
+    small_ctx.set_military_time(True)
+    assert "DTG" in model.headerData(CrossingColumn.SINCE, Qt.Orientation.Horizontal)
+
+
+def test_audit_note_is_readable_in_the_default_dock(qtbot, small_ctx, default_path):
+    from monitor.model import load_scenario
+    from monitor.ui.context import ScenarioContext
+    from monitor.ui.history_panel import HistoryColumn, HistoryPanel
+
+    scenario = load_scenario(default_path)
+    ctx = ScenarioContext(scenario, None)
+    panel = HistoryPanel(ctx, lambda change: None)
+    assert panel.minimumSizeHint().width() <= 436
+    _shown(qtbot, panel, 436, 260)
+    ctx.select_crossing(scenario.crossings[0].id)
+    qtbot.wait(20)
+    view, model = panel.view, panel.model
+    notes = [model.index(r, HistoryColumn.NOTE).data() for r in range(model.rowCount())]
+    longest = max(notes, key=len)
+    assert len(longest) > 40
+    assert _elided_chars(view, HistoryColumn.NOTE, longest) >= 25
+    row = notes.index(longest)
+    tip = model.index(row, HistoryColumn.TIME).data(Qt.ItemDataRole.ToolTipRole)
+    assert longest.split()[0] in tip and "Sources:" in tip
+    visible = [c for c in HistoryColumn if not view.isColumnHidden(c)]
+    assert sum(view.columnWidth(c) for c in visible) <= view.viewport().width() + 1
+    # Columns that stepped aside come back from the header's menu; the choice is kept.
+    hidden = [a for a in panel.columns.menu().actions() if a.isCheckable() and not a.isChecked()]
+    assert hidden
+    hidden[0].setChecked(True)
+    again = HistoryPanel(ctx, lambda change: None)
+    qtbot.addWidget(again)
+    assert again.columns.user_hidden == panel.columns.user_hidden

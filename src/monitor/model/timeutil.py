@@ -81,6 +81,34 @@ def format_moment(m: Moment, tz: tzinfo, *, seconds: bool = False) -> str:
     return f"{local.strftime(fmt)} {format_offset(local)}"
 
 
+def format_compact(m: Moment, tz: tzinfo, *, year: bool = True, offset: bool = False) -> str:
+    """A table cell's time: ``2024-12-07 14:30`` (``12-07 14:30`` without the year), the
+    offset only when asked (the zone is said once, e.g. in the column's header); a day
+    stays a day (``2024-12-07``)."""
+    if m.day:
+        return m.date.isoformat() if year else m.date.strftime("%m-%d")
+    local = m.instant.astimezone(tz)
+    text = local.strftime("%Y-%m-%d %H:%M" if year else "%m-%d %H:%M")
+    return f"{text} {format_offset(local)}" if offset else text
+
+
+_WEEK = timedelta(days=7)
+_MAX_OFFSET_SAMPLES = 4_000
+
+
+def single_offset(tz: tzinfo, start: datetime, end: datetime) -> str | None:
+    """``UTC+03:00`` if ``tz`` keeps one UTC offset from ``start`` to ``end`` (looked at
+    weekly, and at both ends), else None: with summer time each time needs its offset."""
+    first = start.astimezone(tz)
+    offsets = {first.utcoffset(), end.astimezone(tz).utcoffset()}
+    step = max(_WEEK, (end - start) / _MAX_OFFSET_SAMPLES)
+    t = start
+    while t < end and len(offsets) == 1:
+        offsets.add(t.astimezone(tz).utcoffset())
+        t += step
+    return format_offset(first) if len(offsets) == 1 else None
+
+
 def format_offset(value: datetime) -> str:
     off = value.utcoffset()
     if off is None:

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from monitor.model import Scenario
-from monitor.model.timeutil import format_moment, military_dtg, zone
+from monitor.model.timeutil import (
+    format_compact,
+    format_moment,
+    format_offset,
+    military_dtg,
+    single_offset,
+    zone,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,6 +75,7 @@ class ScenarioContext(QObject):
         self._shown: object = None  # event positions the feed's filters let through (None: all)
         self.military_time = False
         self.hide_future = False
+        self._zone_offset: tuple[tuple, str | None] | None = None
         self._live_timer = QTimer(self)
         self._live_timer.setInterval(self.LIVE_TICK_MS)
         self._live_timer.timeout.connect(self._on_live_tick)
@@ -92,6 +100,7 @@ class ScenarioContext(QObject):
         self._scenario = scenario
         self._path = Path(path) if path is not None else None
         self._frame = None
+        self._zone_offset = None
         self._selected_event = ""
         self._selected_crossing = ""
         self._shown = None
@@ -109,6 +118,7 @@ class ScenarioContext(QObject):
         return self._frame
 
     def notify_crossing_changed(self, crossing_id: str) -> None:
+        self._zone_offset = None  # the history may reach a time with another offset now
         if self.is_live:
             # A change recorded "now" must show at once: views that cache the cursor time
             # catch up with the clock before they hear about the change.
@@ -209,3 +219,26 @@ class ScenarioContext(QObject):
         if self.military_time:
             return military_dtg(moment)
         return format_moment(moment, self.tz)
+
+    def zone_offset(self) -> str | None:
+        """``UTC+03:00`` when the scenario's zone keeps one offset over all its times (then
+        a table says it once, in a column's title), None with summer time in between."""
+        key = (id(self._scenario), self._scenario.info.timezone)  # (identity: no deep compare)
+        if self._zone_offset is None or self._zone_offset[0] != key:
+            span = self._scenario.time_range()
+            offset = single_offset(self.tz, *span) if span else format_offset(datetime.now(self.tz))
+            self._zone_offset = (key, offset)
+        return self._zone_offset[1]
+
+    def format_compact(self, moment) -> str:
+        """A table cell's time: no offset when the column's title says it (see
+        :meth:`time_title`), a DTG in military time."""
+        if self.military_time:
+            return military_dtg(moment)
+        return format_compact(moment, self.tz, offset=self.zone_offset() is None)
+
+    def time_title(self, title: str) -> str:
+        """``Since (UTC+03:00)``, ``Since (Europe/Berlin)`` or ``Since (DTG, Zulu)``."""
+        if self.military_time:
+            return f"{title} (DTG, Zulu)"
+        return f"{title} ({self.zone_offset() or self._scenario.info.timezone})"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
@@ -43,21 +42,11 @@ from monitor.model.changes import Change, ChangeError, delete_entry, edit_entry
 from monitor.model.text import isolate_if_needed
 from monitor.model.timeutil import MAX_YEAR, MIN_YEAR
 from monitor.ui.context import ScenarioContext
+from monitor.ui.history_columns import HistoryColumn, HistoryColumns
 from monitor.ui.text import plain_tooltip
 
 Push = Callable[[Change], None]
 _Index = QModelIndex | QPersistentModelIndex
-
-
-class HistoryColumn(IntEnum):
-    CROSSING = 0
-    TIME = 1
-    CHANGE = 2
-    NOTE = 3
-    SOURCES = 4
-    BY = 5
-    RECORDED = 6
-    FLAGS = 7
 
 
 _HEADERS = {
@@ -230,6 +219,14 @@ class HistoryTableModel(QAbstractTableModel):
             ]
             if e.note:
                 lines.append(f"Note: {isolate_if_needed(e.note)}")
+            # What columns hidden in a narrow dock hold, too.
+            sources = self.data(index.siblingAtColumn(HistoryColumn.SOURCES))
+            if sources:
+                lines.append(f"Sources: {sources}")
+            if e.by:
+                lines.append(f"By: {isolate_if_needed(e.by)}")
+            if e.recorded_at:
+                lines.append(f"Recorded: {self._ctx.format_moment(e.recorded_at)}")
             if _flags(e):
                 lines.append("Check: " + ", ".join(_flags(e)))
             return plain_tooltip("\n".join(lines))
@@ -344,6 +341,7 @@ class HistoryPanel(QWidget):
         self.model = HistoryTableModel(ctx, push, self)
         self.title_label = QLabel()
         self.title_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.title_label.setWordWrap(True)  # a long crossing name wraps: the dock may be narrow
         self.all_check = QCheckBox("All crossings")
         self.all_check.setToolTip("Show the status changes of every crossing (session audit)")
         self.all_check.toggled.connect(self._on_all_toggled)
@@ -364,15 +362,12 @@ class HistoryPanel(QWidget):
         )
         self.view.setAlternatingRowColors(True)
         self.view.verticalHeader().setVisible(False)
+        self.view.setWordWrap(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(HistoryColumn.NOTE, QHeaderView.ResizeMode.Stretch)
-        for col, width in (
-            (HistoryColumn.CROSSING, 150),
-            (HistoryColumn.TIME, 150),
-            (HistoryColumn.CHANGE, 130),
-        ):
-            self.view.setColumnWidth(col, width)
+        self.columns = HistoryColumns(self.view)
 
         top = QHBoxLayout()
         top.addWidget(self.title_label, 1)
@@ -421,7 +416,8 @@ class HistoryPanel(QWidget):
         if flagged:
             text += f"  ({flagged} without note or source)"
         self.title_label.setText(text)
-        self.view.setColumnHidden(HistoryColumn.CROSSING, not self.model.all_crossings)
+        self.columns.all_crossings = self.model.all_crossings
+        self.columns.fit()
         self.delete_button.setEnabled(self.model.rowCount() > 0)
 
     def delete_selected(self) -> None:

@@ -204,8 +204,9 @@ class CrossingTableModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(CrossingColumn):
             return None
         column = CrossingColumn(section)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMN_TITLES[column]
+        if role == Qt.ItemDataRole.DisplayRole:  # the zone once, in the Since title
+            title = COLUMN_TITLES[column]
+            return self._ctx.time_title(title) if column == CrossingColumn.SINCE else title
         if role == Qt.ItemDataRole.ToolTipRole:
             return COLUMN_TIPS[column]
         return None
@@ -288,7 +289,7 @@ class CrossingTableModel(QAbstractTableModel):
         if column == CrossingColumn.STATUS:
             return status_word(entry.status if entry else None)
         if column == CrossingColumn.SINCE:
-            return self._ctx.format_moment(entry.time) if entry else ""
+            return self._ctx.format_compact(entry.time) if entry else ""  # zone: in the title
         if column == CrossingColumn.NOTE:
             return (entry.note or "") if entry else ""
         return None  # the strip is painted by its delegate

@@ -76,16 +76,19 @@ _MIN_WIDTH = {
     CrossingColumn.NOTE: 90,
     CrossingColumn.HELD_BY: 100,
     CrossingColumn.LOCAL_NAME: 80,
-    CrossingColumn.NAME: 120,
+    CrossingColumn.NAME: 100,
 }
 # Hidden in this order when the panel is too narrow for all columns (a 1366-pixel
-# screen gives the crossings dock about 700 pixels).
+# screen gives the crossings dock about 420 pixels): the name, status and since stay, and
+# since is never cut (the strip narrows instead, down to STRIP_NARROW_WIDTH).
 _AUTO_HIDE = (
     CrossingColumn.SIDES,
     CrossingColumn.KIND,
     CrossingColumn.NOTE,
     CrossingColumn.HELD_BY,
+    CrossingColumn.LOCAL_NAME,
 )
+STRIP_NARROW_WIDTH = 80  # the strip's least width in a narrow dock (tooltips tell the rest)
 
 
 def _widest(texts, metrics, enough: int) -> int:
@@ -197,12 +200,18 @@ class CrossingsPanel(QWidget):
             legend.addWidget(text)
             legend.addSpacing(8)
         legend.addStretch(1)
-        legend.addWidget(self.as_of_label)
+        # In a narrow dock the "as of" line goes under the legend (see resizeEvent): the
+        # panel's least width is the legend's, not the legend's and the time's.
+        self._legend, self._as_of_row = legend, QHBoxLayout()
+        self._as_of_row.setContentsMargins(4, 0, 4, 0)
+        self._as_of_row.addWidget(self.as_of_label)
+        self._as_of_row.addStretch(1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(legend)
+        layout.addLayout(self._as_of_row)
         layout.addWidget(self.view, 1)
 
         self.view.selectionModel().selectionChanged.connect(self._on_view_selection_changed)
@@ -260,7 +269,12 @@ class CrossingsPanel(QWidget):
             if column == CrossingColumn.LOCAL_NAME and not has_local:
                 continue
             natural[column] = min(max(content[column], possible.get(column, 0)), cap)
-        room = self.view.viewport().width() - STRIP_MIN_WIDTH
+        viewport = self.view.viewport().width()
+        if not self.view.isVisible():  # not laid out yet: the panel's width tells more
+            viewport = self.width() - 2 * self.view.frameWidth()
+        room = viewport - (
+            STRIP_MIN_WIDTH if viewport >= 3 * STRIP_MIN_WIDTH else STRIP_NARROW_WIDTH
+        )
 
         # Candidate layouts, best first: hide nothing, then the least important
         # columns one by one, letting long text columns shrink to a readable width;
@@ -376,7 +390,7 @@ class CrossingsPanel(QWidget):
         if known is not None and known[0] is key[0] and known[1:6] == key[1:]:
             return known[6], known[7]
         history = crossing.history
-        times = (self.ctx.format_moment(e.time) for e in history) if since_enough > 0 else ()
+        times = (self.ctx.format_compact(e.time) for e in history) if since_enough > 0 else ()
         notes = (e.note for e in history if e.note) if note_enough > 0 else ()
         since = _widest(times, metrics, since_enough)
         note = _widest(notes, metrics, note_enough)
@@ -433,8 +447,34 @@ class CrossingsPanel(QWidget):
     def _on_ctx_cursor_changed(self, _when: datetime) -> None:
         self._update_as_of()
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place_as_of()
+
+    def _place_as_of(self) -> None:
+        """The "as of" line at the end of the legend when it fits there, else under it."""
+        legend, label = self._legend, self.as_of_label
+        words = sum(
+            legend.itemAt(i).sizeHint().width()
+            for i in range(legend.count())
+            if legend.itemAt(i).widget() not in (None, label)
+        )
+        least = words + 8
+        if self.minimumWidth() != least:
+            self.setMinimumWidth(least)  # not the layout's (legend and time on one row)
+        fits = self.width() >= words + label.width() + 24
+        here = legend.indexOf(label) >= 0
+        if fits and not here:
+            self._as_of_row.removeWidget(label)
+            legend.addWidget(label)
+        elif not fits and here:
+            legend.removeWidget(label)
+            self._as_of_row.insertWidget(0, label)
+
     def _on_ctx_display_changed(self) -> None:
         self._update_as_of()
+        since = CrossingColumn.SINCE  # its title names the zone, or says DTG
+        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, since, since)
         if not self._user_sized:
             self.fit_columns()  # military time changes the width of the times
 

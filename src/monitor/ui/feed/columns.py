@@ -31,7 +31,7 @@ from monitor.model.entities import (
     Verification,
 )
 from monitor.model.text import isolate_if_needed
-from monitor.model.timeutil import format_offset, military_dtg
+from monitor.model.timeutil import format_compact, military_dtg, single_offset
 
 
 class EventColumn(IntEnum):
@@ -210,10 +210,6 @@ class LabelColumn:
         return self.categories[code] if code >= 0 else ""
 
 
-_WEEK_NS = 7 * 86_400 * 1_000_000_000
-_MAX_OFFSET_SAMPLES = 4_000
-
-
 class TimeFormat:
     """How the Time column writes times for one events frame: the zone once, in the header
     (``Time (UTC+03:00)``), and short cells (``2024-12-07 14:30``; ``12-07 14:30`` when every
@@ -233,19 +229,13 @@ class TimeFormat:
         if not len(frame):
             self.header = f"{self.header} ({zone_name})"
             return
-        first = int(frame["time_ns"].min())
-        last = int(frame["end_ns"].max()) - 1
-        lo, hi = _local(first, tz), _local(last, tz)
-        step = max(_WEEK_NS, (last - first) // _MAX_OFFSET_SAMPLES)
-        offsets = {lo.utcoffset(), hi.utcoffset()}
-        offsets |= {_local(t, tz).utcoffset() for t in range(first, last, step)}
+        lo = _instant(int(frame["time_ns"].min())).astimezone(tz)
+        hi = _instant(int(frame["end_ns"].max()) - 1).astimezone(tz)
         if lo.year == hi.year:
             self.year = lo.year  # said in the header's tooltip (in the header it cost width)
-        if len(offsets) == 1:
-            self.header = f"{self.header} ({format_offset(lo)})"
-        else:
-            self.own_offsets = True
-            self.header = f"{self.header} ({zone_name})"
+        offset = single_offset(tz, lo, hi)
+        self.own_offsets = offset is None
+        self.header = f"{self.header} ({offset or zone_name})"
 
     def header_tip(self) -> str:
         zone = (
@@ -262,12 +252,11 @@ class TimeFormat:
     def cell(self, m: Moment) -> str:
         if self.military:
             return military_dtg(m)
-        if m.day:
-            d = m.date
-            return d.strftime("%m-%d") if self.year == d.year else d.isoformat()
-        local = m.instant.astimezone(self.tz)
-        text = local.strftime("%m-%d %H:%M" if self.year == local.year else "%Y-%m-%d %H:%M")
-        return f"{text} {format_offset(local)}" if self.own_offsets else text
+        year = (
+            self.year is None
+            or (m.date.year if m.day else m.instant.astimezone(self.tz).year) != self.year
+        )
+        return format_compact(m, self.tz, year=year, offset=self.own_offsets)
 
     def sample(self) -> str:
         """The widest cell text this format writes (for the column's width)."""
@@ -277,8 +266,8 @@ class TimeFormat:
         return f"{text} UTC+03:00" if self.own_offsets else text
 
 
-def _local(t_ns: int, tz) -> datetime:
-    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=t_ns // 1000)).astimezone(tz)
+def _instant(t_ns: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=t_ns // 1000)
 
 
 class CellStyle:
