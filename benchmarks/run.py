@@ -730,6 +730,13 @@ def _edits_rows() -> list[dict]:
     return bench_edits.run(QUICK)
 
 
+def _store_rows() -> list[dict]:
+    """Issue 15's team-store rows (benchmarks/bench_store.py; a throw-away local PostgreSQL)."""
+    import bench_store
+
+    return bench_store.run(QUICK)
+
+
 def worker_session_1m() -> list[dict]:
     from generate import ensure
 
@@ -981,6 +988,7 @@ WORKERS = {
     "toggle_bundled": worker_toggle_bundled,
     "session_1m": worker_session_1m,
     "edits": lambda: _edits_rows(),
+    "store": lambda: _store_rows(),
 }
 ORDER = [
     "cold_start",
@@ -991,6 +999,7 @@ ORDER = [
     "toggle_bundled",
     "session_1m",
     "edits",
+    "store",
 ]
 
 

@@ -1,0 +1,296 @@
+"""Issue 15's team-store rows, on a throw-away local PostgreSQL server (localhost socket):
+
+* a toggle in one app process visible in a second app process (LISTEN/NOTIFY + catch-up
+  by sequence + applied to that app's view): median and p95, against a bare
+  ``pg_notify`` → ``LISTEN`` round trip between the same two processes;
+* opening a store holding 100k events (base + log derived into a scenario) against
+  opening the same scenario from its JSON file (first open, no reopen cache), interleaved;
+* opening a store whose log holds 1,000 toggles against the same store with an empty log.
+
+    python benchmarks/bench_store.py [--quick]       (or as the "store" group of run.py)
+
+Prints one JSON line ``{"rows": [...]}`` in ``run.py``'s row format. Uses ``$MONITOR_BENCH_PG``
+(a superuser DSN) if set, else starts its own server (``monitor.store.cluster``; needs the
+PostgreSQL server binaries) and removes it afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+sys.path.insert(0, str(HERE))
+
+RAW_CHANNEL = "bench_raw"
+
+
+def _row(
+    workload: str,
+    measured: float,
+    unit: str,
+    *,
+    baseline: float | None,
+    baseline_label: str,
+    target: str,
+    holds: bool,
+    **details: Any,
+) -> dict[str, Any]:
+    return {
+        "workload": workload,
+        "measured": measured,
+        "unit": unit,
+        "baseline": baseline,
+        "baseline_label": baseline_label,
+        "ratio": measured / baseline if baseline else None,
+        "target": target,
+        "holds": holds,
+        "note": "",
+        "details": details,
+    }
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _database(server: str, name: str) -> str:
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return make_conninfo(server, dbname=name)
+
+
+def _toggle(store: Any, crossing: str) -> Any:
+    from monitor.model.changes import status_change
+    from monitor.model.entities import CrossingStatus, Moment
+
+    scenario = store.changelog.scenario
+    now = Moment.now(scenario.tz)
+    current = scenario.crossing(crossing).status_at(now.instant)
+    status = CrossingStatus.OPEN if current == CrossingStatus.CLOSED else CrossingStatus.CLOSED
+    change = status_change(scenario, crossing, status, now)
+    store.changelog.apply(change)
+    store.append_change(change)
+    return change
+
+
+# -- the second app: a listener process ------------------------------------------------------
+def listen(dsn: str, expected: int, raw: int) -> int:
+    """Receive ``raw`` bare notifications, then ``expected`` changes; print when each
+    arrived (``time.monotonic``, the same clock in every process of the machine)."""
+    from monitor.store.team import TeamStore
+
+    store = TeamStore(dsn, outbox_folder=Path("/tmp") / f"bench-outbox-{uuid.uuid4().hex}")
+    store.load()
+    import psycopg
+
+    bare = psycopg.connect(dsn, autocommit=True)
+    bare.execute(f"LISTEN {RAW_CHANNEL}")
+    print("ready", flush=True)
+    for _ in range(raw):
+        for n in bare.notifies(stop_after=1):
+            print(f"raw {n.payload} {time.monotonic()}", flush=True)
+    bare.close()
+    got = 0
+    while got < expected:
+        if not select.select([store.socket()], [], [], 5.0)[0]:
+            break
+        store.notifies()
+        for entry in store.entries_since(store.last_seq):
+            store.changelog.apply(entry.change, strict=False)
+            print(f"change {entry.change.id} {time.monotonic()}", flush=True)
+            got += 1
+    store.close()
+    return 0
+
+
+def _latency_rows(dsn: str, quick: bool) -> list[dict[str, Any]]:
+    import psycopg
+
+    from monitor.store.team import TeamStore
+
+    n = 60 if quick else 200
+    raw_n = 60 if quick else 200
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--listen", dsn, str(n), str(raw_n)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "ready"
+    sent_raw: dict[str, float] = {}
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for i in range(raw_n):
+            sent_raw[str(i)] = time.monotonic()
+            conn.execute("SELECT pg_notify(%s, %s)", (RAW_CHANNEL, str(i)))
+            time.sleep(0.01)
+    store = TeamStore(dsn, outbox_folder=Path("/tmp") / f"bench-outbox-{uuid.uuid4().hex}")
+    store.load()
+    sent: dict[str, float] = {}
+    for i in range(n):
+        t0 = time.monotonic()
+        change = _toggle(store, ("qaim", "semalka")[i % 2])
+        sent[change.id] = t0
+        time.sleep(0.02)
+    out, _ = proc.communicate(timeout=120)
+    store.close()
+    raw, live = [], []
+    for line in out.splitlines():
+        kind, key, at = line.split()
+        if kind == "raw" and key in sent_raw:
+            raw.append(float(at) - sent_raw[key])
+        elif kind == "change" and key in sent:
+            live.append(float(at) - sent[key])
+    median, p95 = statistics.median(live), _p95(live)
+    base_median, base_p95 = statistics.median(raw), _p95(raw)
+    common = {"toggles": n, "received": len(live), "raw_received": len(raw)}
+    return [
+        _row(
+            "team store: toggle visible in a second app process, median",
+            median,
+            "s",
+            baseline=base_median,
+            baseline_label="bare pg_notify -> LISTEN between the same processes, median",
+            target="<= 100 ms",
+            holds=median <= 0.100 and len(live) == n,
+            **common,
+        ),
+        _row(
+            "team store: toggle visible in a second app process, p95",
+            p95,
+            "s",
+            baseline=base_p95,
+            baseline_label="bare pg_notify -> LISTEN, p95",
+            target="<= 500 ms",
+            holds=p95 <= 0.500 and len(live) == n,
+            **common,
+        ),
+    ]
+
+
+# -- opening ------------------------------------------------------------------------------------
+def _open_rows(server: str, quick: bool) -> list[dict[str, Any]]:
+    import gc
+
+    from generate import ensure
+
+    from monitor.model.storage import FileStorage
+    from monitor.store import admin
+    from monitor.store.team import TeamStore
+
+    os.environ["MONITOR_CACHE"] = "0"  # a first open of the file, as for the store
+    path = ensure("100k")
+    dsn = _database(server, "bench_open_100k")
+    admin.init_from_file(dsn, path)
+    box = Path("/tmp") / f"bench-outbox-{uuid.uuid4().hex}"
+    store_t, file_t = [], []
+    for _ in range(3 if quick else 5):
+        gc.collect()
+        t = time.perf_counter()
+        FileStorage(path).load()
+        file_t.append(time.perf_counter() - t)
+        gc.collect()
+        t = time.perf_counter()
+        s = TeamStore(dsn, outbox_folder=box)
+        scenario = s.load()
+        store_t.append(time.perf_counter() - t)
+        events = len(scenario.table)
+        s.close()
+        del scenario
+    store_m, file_m = statistics.median(store_t), statistics.median(file_t)
+    rows = [
+        _row(
+            "team store: open a store holding 100k events",
+            store_m,
+            "s",
+            baseline=file_m,
+            baseline_label="open the same scenario from its JSON file (first open)",
+            target="<= 1.5x the file",
+            holds=store_m <= 1.5 * file_m,
+            events=events,
+            json_bytes=path.stat().st_size,
+        )
+    ]
+    # A log of 1,000 toggles on top of the small scenario vs the same store's base alone.
+    small = HERE.parent / "tests" / "data" / "small.json"
+    empty_dsn = _database(server, "bench_log_0")
+    admin.init_from_file(empty_dsn, small)
+    full_dsn = _database(server, "bench_log_1000")
+    admin.init_from_file(full_dsn, small)
+    writer = TeamStore(full_dsn, outbox_folder=box)
+    writer.load()
+    for i in range(1000):
+        _toggle(writer, ("qaim", "semalka")[i % 2])
+    writer.close()
+    full_t, empty_t = [], []
+    for _ in range(3 if quick else 5):
+        for dsn_, times in ((empty_dsn, empty_t), (full_dsn, full_t)):
+            t = time.perf_counter()
+            s = TeamStore(dsn_, outbox_folder=box)
+            s.load()
+            times.append(time.perf_counter() - t)
+            s.close()
+    full_m, empty_m = statistics.median(full_t), statistics.median(empty_t)
+    rows.append(
+        _row(
+            "team store: open a store whose log holds 1,000 toggles",
+            full_m,
+            "s",
+            baseline=empty_m,
+            baseline_label="the same scenario in a store with an empty log",
+            target="(measured; no target)",
+            holds=True,
+            per_change_ms=1000 * (full_m - empty_m) / 1000,
+        )
+    )
+    return rows
+
+
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    server = os.environ.get("MONITOR_BENCH_PG", "").strip()
+    cluster = None
+    if not server:
+        from monitor.store.cluster import start_cluster
+
+        cluster = start_cluster()
+        server = cluster.dsn()
+    try:
+        rows = _open_rows(server, quick)
+        rows[:0] = _latency_rows(_prepared(server), quick)
+        return rows
+    finally:
+        if cluster is not None:
+            cluster.remove()
+
+
+def _prepared(server: str) -> str:
+    from monitor.store import admin
+
+    dsn = _database(server, "bench_live")
+    admin.init_from_file(dsn, HERE.parent / "tests" / "data" / "small.json")
+    return dsn
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "--listen":
+        return listen(argv[1], int(argv[2]), int(argv[3]))
+    print(json.dumps({"rows": run("--quick" in argv)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
