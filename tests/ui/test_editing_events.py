@@ -286,3 +286,19 @@ def test_pick_on_map_takes_the_clicked_place(window) -> None:
     d.pick_at(QPoint(target.x(), target.y()))
     assert not d.pick_button.isChecked()
     assert abs(float(d.lon_edit.text()) - 40.5) < 0.2 and abs(float(d.lat_edit.text()) - 34.5) < 0.2
+
+
+def test_a_dialog_never_writes_into_another_scenario(window, tmp_path) -> None:
+    d = _new_event_dialog(window)
+    _fill(d, title="Meant for the first file", category="military")
+    other = tmp_path / "other.json"
+    other.write_bytes(window.ctx.path.read_bytes())
+    assert window.open_file(other, background=False)
+    assert not d.isVisible()  # closed with the scenario it was editing
+    assert all(e.title != "Meant for the first file" for e in window.ctx.scenario.events)
+
+
+def test_a_reason_from_the_change_log_names_the_field_not_the_list_place(window) -> None:
+    d = _new_event_dialog(window)
+    _fill(d, title="Fine", category="military", location="Somewhere", lat="34")
+    assert d.reason("location_name") == "location: give both lat and lon, or neither"

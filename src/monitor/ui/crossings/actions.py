@@ -89,13 +89,13 @@ class CrossingActions(QObject):
             )
             act.triggered.connect(lambda _checked=False, st=status: self.set_selected_status(st))
             self.status_actions[status] = act
-        self.record_action = QAction("&Record status change…", self)
+        self.record_action = QAction("Record status c&hange…", self)
         self.record_action.setObjectName("recordStatusAction")
         self.record_action.setShortcut(QKeySequence(Qt.Key.Key_N))
         self.record_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.record_action.setToolTip("A status change with its effective time, note and sources")
         self.record_action.triggered.connect(self.record_selected)
-        self.edit_entry_action = QAction("&Edit status entry…", self)
+        self.edit_entry_action = QAction("Edit status e&ntry…", self)
         self.edit_entry_action.setObjectName("editStatusEntryAction")
         self.edit_entry_action.setShortcut(QKeySequence(Qt.Key.Key_E))
         self.edit_entry_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -137,15 +137,13 @@ class CrossingActions(QObject):
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("When did it take effect?")
         box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(
-            f"{isolate_if_needed(crossing.name)}: {status.value}.\n\n"
-            f"The 'as of' time is parked at {cursor}. Did this change take effect now "
-            f"({now}) or at the 'as of' time?"
+        box.setText(f"{isolate_if_needed(crossing.name)}: {status.value}")
+        box.setInformativeText(
+            "The 'as of' time is parked in the past. When did this change take effect?\n\n"
+            f"Now: {now}\nAt the 'as of' time: {cursor}"
         )
-        now_button = box.addButton(f"Now ({now})", QMessageBox.ButtonRole.AcceptRole)
-        cursor_button = box.addButton(
-            f"At the 'as of' time ({cursor})", QMessageBox.ButtonRole.AcceptRole
-        )
+        now_button = box.addButton("&Now", QMessageBox.ButtonRole.AcceptRole)
+        cursor_button = box.addButton("At the '&as of' time", QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(now_button)
         box.exec()

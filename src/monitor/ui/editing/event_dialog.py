@@ -288,7 +288,7 @@ class EventDialog(FormDialog):
             if not code:
                 d.pop(name, None)
                 continue
-            value = number_value(code) if name == "credibility" else code
+            value = number_value(code) if name == "credibility" else code.upper()
             d[name] = self.check(name, checker, value)
         return d
 

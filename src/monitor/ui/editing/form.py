@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from monitor.ui.session import Session
 
 ERROR_STYLE = "color: #b00020;"
+_PLACE = re.compile(r"(^|; )(?:events|sources|factions|crossings|territory)\[\d+\]\.?")
 GENERAL = ""  # the key of problems that belong to no single field
 
 
@@ -127,6 +128,8 @@ class FormDialog(QDialog):
         self.pushed: Change | None = None
         self._errors: dict[str, QLabel] = {}
         self._building = True
+        # A dialog edits the scenario it was opened on: another one opened closes it.
+        session.ctx.scenario_replaced.connect(self.reject)
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.general_error = plain_label()
@@ -221,7 +224,9 @@ class FormDialog(QDialog):
                 self.change = change
             except ChangeError as exc:
                 text = str(exc).removeprefix("refused by the scenario rules: ")
-                self.refuse(self._field_of(text), text)
+                # "events[0].location: ..." -> "location: ..." (the entity is this one)
+                shown = _PLACE.sub(r"\1", text)
+                self.refuse(self._field_of(text), shown)
         self._show_problems()
 
     def _show_problems(self) -> None:

@@ -156,7 +156,7 @@ class SourceDialog(FormDialog):
             d.pop("published", None)
         code = first_word(self.reliability_combo.currentText())
         if code:
-            d["reliability"] = self.check("reliability", grade, code)
+            d["reliability"] = self.check("reliability", grade, code.upper())
         else:
             d.pop("reliability", None)
         return d
