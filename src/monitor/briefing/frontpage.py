@@ -158,7 +158,7 @@ def since_last_blocks(
             before = ch.before.value if ch.before else "no report"
             recorded = f"recorded {compact_time(ch.recorded, tz)}" if ch.recorded else ""
             if ch.late:
-                recorded += " (after the last briefing; took effect before it)"
+                recorded = f"late report: {recorded}, after the last briefing"
             rows.append(
                 [
                     Cell(short_time(ch.effective, tz), detail=recorded.strip()),

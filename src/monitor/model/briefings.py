@@ -311,14 +311,17 @@ def since_last(
     frame: pd.DataFrame | None = None,
 ) -> SinceLast:
     """What changed between the ``previous`` briefing and a briefing as of ``as_of``."""
-    t1, produced = previous.as_of, previous.produced
+    t1 = previous.as_of
+    # Recorded times are whole seconds: an entry recorded in the second the last briefing
+    # was produced counts as after it (it may repeat one the briefing saw; never misses one).
+    produced = previous.produced.replace(microsecond=0)
     changes: list[StatusChange] = []
     trends: list[CrossingTrend] = []
     for c in scenario.crossings:
         timeline = c.timeline()
         for i, h in enumerate(timeline):
             eff = h.time.instant
-            recorded_after = h.recorded_at is not None and h.recorded_at.instant > produced
+            recorded_after = h.recorded_at is not None and h.recorded_at.instant >= produced
             if eff > as_of or not (eff > t1 or recorded_after):
                 continue
             before = timeline[i - 1].status if i else None
@@ -370,7 +373,7 @@ def _status_known_at(
     known = [
         h
         for h in c.timeline()
-        if h.time.instant <= t1 and (h.recorded_at is None or h.recorded_at.instant <= produced)
+        if h.time.instant <= t1 and (h.recorded_at is None or h.recorded_at.instant < produced)
     ]
     return known[-1].status if known else None
 
@@ -381,11 +384,10 @@ def _category_changes(
     f = _frame(scenario, frame)
     now_before = event_counts(scenario, previous.as_of, f)
     if len(f):
-        # New: any part of the event after the last as-of time (the briefing's own rule
-        # for an event in a period, so a day-long event of that day counts).
+        # New: starting after the last as-of time (a day-long event whose day began before
+        # it was already in that briefing).
         t = f["time_ns"].to_numpy()
-        ends = f["end_ns"].to_numpy() if "end_ns" in f else t
-        mask = (ends > _ns(previous.as_of)) & (t <= _ns(as_of))
+        mask = (t > _ns(previous.as_of)) & (t <= _ns(as_of))
         counts = f["category"][mask].astype(str).value_counts()
         new = {str(k): int(v) for k, v in counts.items() if v}
     else:

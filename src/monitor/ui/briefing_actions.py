@@ -1,29 +1,55 @@
 """Briefings from the window: the full PDF briefing as of the cursor, one panel as a PDF
-exactly as it shows now, and the key judgements printed at the top of every briefing."""
+exactly as it shows now, and the bottom line printed on page 1 of every briefing.
+
+The briefing and the feed export are written off the GUI thread: the document is built
+(and its chart drawn) here, then an :class:`ExportThread` lays it out, paints it and
+writes the file atomically, with a progress dialog whose Cancel stops it and leaves
+nothing behind. A briefing exported from the window is recorded in the scenario
+(``briefings``: its as-of time and the analyst's trend markers, one undoable change), so
+the next one can say what changed since.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QDateTime, QObject, Qt, QThread, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QLabel,
-    QPlainTextEdit,
+    QProgressDialog,
     QVBoxLayout,
 )
 
 from monitor.briefing import BriefingOptions
+from monitor.model.briefings import (
+    BRIEFINGS,
+    SinceLast,
+    last_briefing,
+    record_json,
+    since_last,
+    with_record,
+)
 from monitor.model.changes import KEY_JUDGEMENTS, ChangeError, scenario_field_change
+from monitor.model.schema import TRENDS
+from monitor.model.text import isolate_if_needed
 from monitor.ui.icons import icon
 
 if TYPE_CHECKING:
+    from monitor.briefing.blocks import Document
     from monitor.ui.main_window import MainWindow
 
 PANEL_TITLES = {
@@ -32,16 +58,136 @@ PANEL_TITLES = {
     "territory": "Controlled territory",
     "map": "Map",
 }
+SUGGESTED = "suggested"
+
+
+@dataclass(slots=True)
+class BriefingChoices:
+    """What the export dialog asks: trend markers (``None``: the app's suggestion), the
+    "Next update" time, whether to add the events annex."""
+
+    overall: str | None = None
+    trends: dict[str, str] = field(default_factory=dict)
+    next_update: datetime | None = None
+    annex: bool = True
+
+
+class ExportThread(QThread):
+    """Lays out, paints and writes one prepared document (no widget is touched here)."""
+
+    progressed = Signal(int, str)
+    succeeded = Signal(str, int)
+    failed = Signal(str)
+    was_cancelled = Signal()
+
+    def __init__(self, doc: Document, out: str | Path, parent: QObject | None = None):
+        super().__init__(parent)
+        self.doc = doc
+        self.out = Path(out)
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        from monitor.briefing.layout import ExportCancelled, Renderer
+        from monitor.model.io import atomic_write_bytes
+
+        try:
+            renderer = Renderer(
+                self.doc, lambda f, m: self.progressed.emit(int(f * 100), m), self.stop.is_set
+            )
+            data, pages = renderer.render()
+            if self.stop.is_set():
+                raise ExportCancelled
+            self.progressed.emit(100, "Writing the file")
+            atomic_write_bytes(self.out, data)
+        except ExportCancelled:
+            self.was_cancelled.emit()
+            return
+        except (OSError, ValueError, RuntimeError) as exc:
+            self.failed.emit(getattr(exc, "strerror", None) or str(exc))
+            return
+        self.succeeded.emit(str(self.out), pages)
+
+
+class BriefingDialog(QDialog):
+    """Export briefing: compares with the last briefing, offers the trend markers (the
+    app's suggestion preselected), the "Next update" time and the annex."""
+
+    def __init__(self, parent, result: SinceLast | None, crossing_names: dict[str, str]):
+        super().__init__(parent)
+        self.setWindowTitle("Export briefing")
+        layout = QVBoxLayout(self)
+        if result is None:
+            intro = "No earlier briefing is recorded: this one will be the first to compare with."
+        else:
+            prev = result.previous
+            intro = (
+                f"Compared with the briefing as of {prev.as_of:%Y-%m-%d %H:%M}"
+                f" (produced {prev.produced.astimezone(UTC):%Y-%m-%d %H:%MZ}"
+                + (f" by {isolate_if_needed(prev.by)}" if prev.by else "")
+                + f"): {len(result.status_changes)} crossing status change(s),"
+                f" {result.new_events} new event(s)."
+            )
+        label = QLabel(intro, self)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        form = QFormLayout()
+        self.overall = self._trend_combo(result.overall if result else None, "Overall trend")
+        form.addRow("Overall", self.overall)
+        self.crossing_combos: dict[str, QComboBox] = {}
+        for t in result.crossings if result else ():
+            combo = self._trend_combo(t.suggested, f"Trend of {t.crossing}")
+            self.crossing_combos[t.crossing_id] = combo
+            form.addRow(isolate_if_needed(crossing_names.get(t.crossing_id, t.crossing)), combo)
+        self.next_check = QCheckBox("Next update at", self)
+        self.next_edit = QDateTimeEdit(QDateTime.currentDateTime().addDays(1), self)
+        self.next_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.next_edit.setAccessibleName("Next update time")
+        self.next_edit.setEnabled(False)
+        self.next_check.toggled.connect(self.next_edit.setEnabled)
+        form.addRow(self.next_check, self.next_edit)
+        self.annex_check = QCheckBox("Add the annex listing every event of the period", self)
+        self.annex_check.setChecked(True)
+        form.addRow(self.annex_check)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _trend_combo(self, suggested: str | None, name: str) -> QComboBox:
+        combo = QComboBox(self)
+        combo.setAccessibleName(name)
+        combo.addItem(f"as the app suggests ({suggested or 'nothing to compare'})", None)
+        for t in TRENDS:
+            combo.addItem(t, t)
+        return combo
+
+    def choices(self) -> BriefingChoices:
+        trends = {cid: c.currentData() for cid, c in self.crossing_combos.items()}
+        next_update = None
+        if self.next_check.isChecked():
+            next_update = self.next_edit.dateTime().toPython().astimezone()
+        return BriefingChoices(
+            overall=self.overall.currentData(),
+            trends={k: v for k, v in trends.items() if v},
+            next_update=next_update,
+            annex=self.annex_check.isChecked(),
+        )
 
 
 class BriefingActions(QObject):
     """``export_briefing_action`` (Ctrl+P), ``export_panel_actions`` (panel name -> action)
-    and ``key_judgements_action``."""
+    and ``key_judgements_action``. ``job``: the export running now (or ``None``)."""
 
     def __init__(self, window: MainWindow):
         super().__init__(window)
         self._window = window
         self.ctx = window.ctx
+        self.job: ExportThread | None = None
+        self.progress_dialog: QProgressDialog | None = None
         self.export_briefing_action = QAction(icon("export-pdf"), "Export &briefing…", window)
         self.export_briefing_action.setObjectName("exportBriefingAction")
         self.export_briefing_action.setShortcut(QKeySequence("Ctrl+P"))
@@ -58,11 +204,11 @@ class BriefingActions(QObject):
         self.key_judgements_action = QAction("&Key judgements…", window)
         self.key_judgements_action.setObjectName("keyJudgementsAction")
         self.key_judgements_action.setToolTip(
-            "Write the key judgements printed at the top of briefings"
+            "Write the bottom line and key judgements printed on page 1 of briefings"
         )
         self.key_judgements_action.triggered.connect(self.edit_key_judgements)
 
-    # -- exports --------------------------------------------------------------------------
+    # -- options and documents ---------------------------------------------------------------
     def briefing_options(self, **overrides: Any) -> BriefingOptions:
         """Options for a PDF of what the window shows now: as of the cursor, the user's marking."""
         prefs = self._window.prefs
@@ -76,6 +222,38 @@ class BriefingActions(QObject):
         fields.update(overrides)
         return BriefingOptions(**fields)
 
+    def _briefing_options(self, choices: BriefingChoices | None = None) -> BriefingOptions:
+        feed = self._window.panel("feed")
+        extra: dict[str, Any] = {"filter_text": feed.search_edit.text().strip()}
+        if choices is not None:
+            extra.update(
+                overall=choices.overall,
+                trends=choices.trends,
+                next_update=choices.next_update,
+                annex=choices.annex,
+            )
+        return self.briefing_options(**extra)
+
+    def briefing_document(self, choices: BriefingChoices | None = None) -> Document:
+        """The full briefing as of the cursor (built here; its chart drawn in advance)."""
+        from monitor.briefing.documents import briefing_document
+        from monitor.briefing.layout import prepare_charts
+
+        options = self._briefing_options(choices)
+        doc = briefing_document(self.ctx.scenario, options, self.ctx.events_frame)
+        doc.facts["options"] = options
+        prepare_charts(doc)
+        return doc
+
+    def since_last(self) -> SinceLast | None:
+        """What changed since the last recorded briefing, as of the cursor (for the dialog)."""
+        as_of = self.ctx.cursor_time()
+        previous = last_briefing(self.ctx.scenario, as_of)
+        if previous is None:
+            return None
+        return since_last(self.ctx.scenario, previous, as_of, self.ctx.events_frame)
+
+    # -- synchronous exports (used by scripts and tests) ---------------------------------------
     def export_panel(self, name: str, out: str | Path) -> Path:
         """Write the PDF of one panel exactly as it shows now (``feed``, ``crossings``,
         ``territory``); each panel knows what it shows."""
@@ -83,16 +261,110 @@ class BriefingActions(QObject):
             raise ValueError(f"unknown panel {name!r}")
         return self._window.panel(name).export_pdf(out, self.briefing_options())
 
-    def export_briefing(self, out: str | Path) -> Path:
-        """The full briefing as of the cursor, with the feed's search text as its event filter."""
-        from monitor.briefing import export_briefing_pdf
+    def export_briefing(
+        self, out: str | Path, choices: BriefingChoices | None = None, *, record: bool = False
+    ) -> Path:
+        """The full briefing as of the cursor, with the feed's search text as its event filter;
+        ``record``: note it in the scenario (as the Export briefing action does)."""
+        from monitor.briefing.pdf import write_pdf
 
-        feed = self._window.panel("feed")
-        options = self.briefing_options(filter_text=feed.search_edit.text().strip())
-        result = export_briefing_pdf(self.ctx.scenario, out, options, frame=self.ctx.events_frame)
+        doc = self.briefing_document(choices)
+        result = write_pdf(doc, out)
+        if record:
+            self.record_briefing(doc)
         return Path(result.path)
 
-    def _ask_pdf_path(self, suggested: str) -> str:
+    def record_briefing(self, doc: Document) -> bool:
+        """Record an exported briefing in the scenario (one undoable change)."""
+        facts = doc.facts
+        options: BriefingOptions = facts["options"]
+        result: SinceLast | None = facts.get("since_last")
+        overall = options.overall or (result.overall if result else None)
+        trends = {}
+        if result is not None:
+            trends = {
+                t.crossing_id: options.trends.get(t.crossing_id, t.suggested)
+                for t in result.crossings
+            }
+        scenario = self.ctx.scenario
+        record = record_json(
+            scenario,
+            facts["as_of"],
+            doc.produced_at,
+            by=options.analyst,
+            since=facts.get("since"),
+            overall=overall,
+            crossings=trends,
+            frame=self.ctx.events_frame,
+        )
+        change = scenario_field_change(
+            scenario, BRIEFINGS, with_record(scenario, record), "Record exported briefing"
+        )
+        try:
+            self._window.session.push(change)
+        except ChangeError as exc:
+            self._window.show_error("Briefing not recorded", str(exc))
+            return False
+        return True
+
+    # -- exports off the GUI thread ----------------------------------------------------------
+    def start_export(
+        self, doc: Document, out: str | Path, what: str, done: Callable[[], None] | None = None
+    ) -> ExportThread | None:
+        """Write ``doc`` to ``out`` in a worker thread with a progress dialog (Cancel stops
+        it; nothing is written then). ``done`` runs on the GUI thread after a success."""
+        if self.job is not None:
+            self._window.statusBar().showMessage("An export is still running", 5000)
+            return None
+        job = ExportThread(doc, out, self)
+        dialog = QProgressDialog(f"Writing the {what}…", "Cancel", 0, 100, self._window)
+        dialog.setWindowTitle("Export PDF")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(400)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.canceled.connect(job.stop.set)
+        job.progressed.connect(lambda v, m: (dialog.setValue(v), dialog.setLabelText(m)))
+
+        def succeeded(path: str, pages: int) -> None:
+            if done is not None:
+                done()
+            plural = "s" if pages != 1 else ""
+            self._window.statusBar().showMessage(f"Wrote {path} ({pages} page{plural})", 8000)
+
+        def failed(reason: str) -> None:
+            self._window.show_error(
+                "Export failed",
+                f"Could not write the {what}: {reason}. No file was left half-written.",
+            )
+
+        job.succeeded.connect(succeeded)
+        job.failed.connect(failed)
+        job.was_cancelled.connect(
+            lambda: self._window.statusBar().showMessage(
+                f"Export of the {what} cancelled; nothing was written", 8000
+            )
+        )
+        job.finished.connect(lambda: self._finish_job(job, dialog))
+        self.job, self.progress_dialog = job, dialog
+        job.start()
+        return job
+
+    def _finish_job(self, job: ExportThread, dialog: QProgressDialog) -> None:
+        dialog.close()
+        dialog.deleteLater()
+        if self.job is job:
+            self.job, self.progress_dialog = None, None
+        job.wait()
+        job.deleteLater()
+
+    def cancel_export(self) -> None:
+        """Cancel the running export (as its dialog's Cancel button does)."""
+        if self.job is not None:
+            self.job.stop.set()
+
+    # -- asking the user (tests patch these) ---------------------------------------------------
+    def ask_pdf_path(self, suggested: str) -> str:
         folder = self.ctx.path.parent if self.ctx.path else Path.home()
         path, _ = QFileDialog.getSaveFileName(
             self._window, "Export PDF", str(folder / suggested), "PDF files (*.pdf)"
@@ -100,6 +372,17 @@ class BriefingActions(QObject):
         if path and not path.lower().endswith(".pdf"):
             path += ".pdf"
         return path
+
+    def ask_briefing_choices(self, result: SinceLast | None) -> BriefingChoices | None:
+        names = {c.id: c.name for c in self.ctx.scenario.crossings}
+        dialog = BriefingDialog(self._window, result, names)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.choices()
+
+    def _stem(self) -> str:
+        stem = self.ctx.path.stem if self.ctx.path else "scenario"
+        return f"{stem}-{self.ctx.cursor_time():%Y%m%d-%H%M}"
 
     def _run_export(self, what: str, write: Callable[[], Path]) -> None:
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -115,25 +398,41 @@ class BriefingActions(QObject):
         QApplication.restoreOverrideCursor()
         self._window.statusBar().showMessage(f"Wrote {out}", 8000)
 
-    def _stem(self) -> str:
-        stem = self.ctx.path.stem if self.ctx.path else "scenario"
-        return f"{stem}-{self.ctx.cursor_time():%Y%m%d-%H%M}"
-
     def _on_export_panel_triggered(self, name: str) -> None:
-        path = self._ask_pdf_path(f"{self._stem()}-{name}.pdf")
-        if path:
-            self._run_export(f"{name} PDF", lambda: self.export_panel(name, path))
+        path = self.ask_pdf_path(f"{self._stem()}-{name}.pdf")
+        if not path:
+            return
+        if name == "feed":  # can be long: off the GUI thread
+            from monitor.briefing.documents import feed_document
+
+            panel = self._window.panel("feed")
+            options = self.briefing_options(filter_description=panel.describe_filter())
+            rows = [int(r) for r in panel.model.rows]
+            doc = feed_document(self.ctx.scenario, rows, options, self.ctx.events_frame)
+            self.start_export(doc, path, "feed PDF")
+            return
+        self._run_export(f"{name} PDF", lambda: self.export_panel(name, path))
 
     def _on_export_briefing_triggered(self) -> None:
-        path = self._ask_pdf_path(f"{self._stem()}-briefing.pdf")
-        if path:
-            self._run_export("briefing", lambda: self.export_briefing(path))
+        choices = self.ask_briefing_choices(self.since_last())
+        if choices is None:
+            return
+        path = self.ask_pdf_path(f"{self._stem()}-briefing.pdf")
+        if not path:
+            return
+        try:
+            doc = self.briefing_document(choices)
+        except ValueError as exc:
+            self._window.show_error("Export failed", f"Could not make the briefing: {exc}.")
+            return
+        self.start_export(doc, path, "briefing", lambda: self.record_briefing(doc))
 
     # -- key judgements -------------------------------------------------------------------
-    def set_key_judgements(self, text: str) -> None:
-        """Record the key judgements (saved with the scenario) as an undoable change."""
+    def set_key_judgements(self, value: str | dict | None) -> None:
+        """Record the bottom line (saved with the scenario) as one undoable change: the
+        structured form (see :mod:`monitor.model.briefings`) or, as before, plain text."""
         before = self.ctx.scenario.extra.get(KEY_JUDGEMENTS)
-        after = text.strip() or None
+        after = value.strip() or None if isinstance(value, str) else value
         if after != before:
             change = scenario_field_change(
                 self.ctx.scenario, KEY_JUDGEMENTS, after, "Edit key judgements"
@@ -143,24 +442,14 @@ class BriefingActions(QObject):
             except ChangeError as exc:
                 self._window.show_error("Key judgements not recorded", str(exc))
 
+    def judgements_editor(self):
+        from monitor.ui.judgements import JudgementsEditor
+
+        return JudgementsEditor(
+            self.ctx.scenario.extra.get(KEY_JUDGEMENTS), self.ctx.scenario.sources, self._window
+        )
+
     def edit_key_judgements(self) -> None:
-        dialog = QDialog(self._window)
-        dialog.setWindowTitle("Key judgements")
-        edit = QPlainTextEdit(dialog)
-        current = self.ctx.scenario.extra.get(KEY_JUDGEMENTS)
-        edit.setPlainText(
-            current if isinstance(current, str) else "\n".join(map(str, current or []))
-        )
-        edit.setPlaceholderText("One judgement per line; start a line with '- ' for a bullet.")
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(dialog.accept)
-        buttons.rejected.connect(dialog.reject)
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(QLabel("Printed at the top of every briefing; saved with the scenario."))
-        layout.addWidget(edit)
-        layout.addWidget(buttons)
-        dialog.resize(560, 320)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.set_key_judgements(edit.toPlainText())
+        editor = self.judgements_editor()
+        if editor.exec() == QDialog.DialogCode.Accepted:
+            self.set_key_judgements(editor.value())
