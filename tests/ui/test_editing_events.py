@@ -283,9 +283,12 @@ def test_pick_on_map_takes_the_clicked_place(window) -> None:
     d.pick_button.setChecked(True)
     map_panel = window.map_panel
     target = map_panel.view_pos(40.5, 34.5)
-    d.pick_at(QPoint(target.x(), target.y()))
-    assert not d.pick_button.isChecked()
+    QTest.mouseClick(map_panel.view.viewport(), Qt.MouseButton.LeftButton, pos=target)
+    assert not d.pick_button.isChecked()  # one click, then picking stops
     assert abs(float(d.lon_edit.text()) - 40.5) < 0.2 and abs(float(d.lat_edit.text()) - 34.5) < 0.2
+    d.lon_edit.setText("1")
+    QTest.mouseClick(map_panel.view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    assert d.lon_edit.text() == "1"  # not picking any more: a click is the map's own
 
 
 def test_a_dialog_never_writes_into_another_scenario(window, tmp_path) -> None:
@@ -302,3 +305,17 @@ def test_a_reason_from_the_change_log_names_the_field_not_the_list_place(window)
     d = _new_event_dialog(window)
     _fill(d, title="Fine", category="military", location="Somewhere", lat="34")
     assert d.reason("location_name") == "location: give both lat and lon, or neither"
+
+
+def test_a_feed_built_after_the_first_paint_gets_the_keys_and_menu(qtbot, small_path) -> None:
+    w = MainWindow(small_path, defer_panels=True)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.feed_dock.findChild(QLabel, "feedNote") is not None, timeout=5000)
+    feed = w.feed_panel
+    assert _action(w, "deleteEventAction") in feed.view.actions()
+    assert _action(w, "editEventAction") in feed.view.actions()
+    w.ctx.select_event("e1")
+    feed.view.setFocus()
+    QTest.keyClick(feed.view, Qt.Key.Key_Delete)
+    assert w.ctx.scenario.event("e1") is None
