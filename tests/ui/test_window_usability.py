@@ -214,3 +214,84 @@ def test_every_panel_and_control_has_an_accessible_name(window):
         assert accessible_name(dock.widget()), dock.objectName()
     for name in ("feed", "crossings", "territory", "map"):
         assert window.panel(name).accessibleName(), name
+
+
+# -- the analyst's name ----------------------------------------------------------------------
+def test_analyst_is_asked_once_on_the_first_change_and_the_name_is_kept(
+    qtbot, small_path, monkeypatch
+):
+    from monitor.model import CrossingStatus
+    from monitor.ui.analyst import AnalystGate
+    from monitor.ui.preferences import Preferences
+
+    asked = []
+
+    def ask(self, default):
+        asked.append(default)
+        return "Rana Haddad"
+
+    monkeypatch.setattr(AnalystGate, "ask_analyst_name", ask)
+    assert not Preferences.load().analyst_chosen  # a new install: only the login name
+    w = _window(qtbot, small_path)
+    assert asked == []  # opening the file asks nothing
+    crossing = w.ctx.scenario.crossings[0].id
+    assert w.set_crossing_status(crossing, CrossingStatus.CLOSED, "first")
+    assert len(asked) == 1
+    assert w.ctx.scenario.crossing(crossing).history[-1].by == "Rana Haddad"
+    assert w.session.undo_stack.command(0).change.author == "Rana Haddad"
+    assert w.set_crossing_status(crossing, CrossingStatus.OPEN, "second")
+    assert len(asked) == 1  # later changes do not ask
+    assert w.ctx.scenario.crossing(crossing).history[-1].by == "Rana Haddad"
+    prefs = Preferences.load()
+    assert prefs.analyst == "Rana Haddad" and prefs.analyst_chosen
+    w.files.maybe_save = lambda: True
+    w.close()
+    again = _window(qtbot, small_path)
+    assert again.prefs.analyst == "Rana Haddad"
+    assert again.set_crossing_status(crossing, CrossingStatus.CLOSED, "third")
+    assert len(asked) == 1  # a new window, the kept name
+
+
+def test_a_change_pushed_with_the_login_name_is_signed_with_the_chosen_one(
+    qtbot, small_path, monkeypatch
+):
+    """Changes built before the question (with the login as author) are re-signed."""
+    from monitor.model import CrossingStatus
+    from monitor.model.changes import status_change
+    from monitor.ui.analyst import AnalystGate
+
+    monkeypatch.setattr(AnalystGate, "ask_analyst_name", lambda self, default: "Rana Haddad")
+    w = _window(qtbot, small_path)
+    login = w.prefs.analyst
+    crossing = w.ctx.scenario.crossings[0].id
+    change = status_change(
+        w.ctx.scenario, crossing, CrossingStatus.CLOSED,
+        w.crossing_actions.effective_moment(), by=login,
+    )
+    assert change.author == login
+    w.session.push(change)
+    assert w.session.undo_stack.count() == 1
+    assert w.session.undo_stack.command(0).change.author == "Rana Haddad"
+    assert w.ctx.scenario.crossing(crossing).history[-1].by == "Rana Haddad"
+
+
+def test_an_analyst_named_before_is_never_asked(window, monkeypatch):
+    from monitor.model import CrossingStatus
+    from monitor.ui.analyst import AnalystGate
+
+    def ask(self, default):
+        raise AssertionError("asked again")
+
+    monkeypatch.setattr(AnalystGate, "ask_analyst_name", ask)
+    crossing = window.ctx.scenario.crossings[0].id
+    assert window.set_crossing_status(crossing, CrossingStatus.CLOSED)
+    assert window.ctx.scenario.crossing(crossing).history[-1].by == "Analyst One"
+
+
+def test_the_name_dialog_offers_the_login_and_says_why(qtbot):
+    from monitor.ui.analyst import name_dialog
+
+    dialog = name_dialog(None, "root")
+    qtbot.addWidget(dialog)
+    assert dialog.textValue() == "root"
+    assert "signed with your name" in dialog.labelText()

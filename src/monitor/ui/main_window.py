@@ -23,6 +23,7 @@ from monitor.model.storage import FileStorage
 from monitor.model.timeutil import format_offset, military_dtg
 from monitor.ui import editing, interchange_actions, keyboard, team
 from monitor.ui import settings as prefs
+from monitor.ui.analyst import AnalystGate
 from monitor.ui.briefing_actions import BriefingActions
 from monitor.ui.context import ScenarioContext
 from monitor.ui.crossings.actions import CrossingActions
@@ -81,13 +82,15 @@ class MainWindow(QMainWindow):
         self.ctx.hide_future = self.prefs.hide_future
         storage.user = self.prefs.analyst
         self.session = Session(self.ctx, storage, self)
+        # Asks the analyst's name on the first change (the login is not who made it).
+        self.analyst = AnalystGate(self)
         self.last_error_dialog: QMessageBox | None = None
         self.last_warning_dialog: QMessageBox | None = None
         self.files = FileActions(self)
         self.files.open_finished.connect(self.open_finished)
         self.briefings = BriefingActions(self)
         self.crossing_actions = CrossingActions(
-            self.ctx, self.session, lambda: self.prefs, self.statusBar().showMessage, self
+            self.ctx, self.session, self.analyst.preferences, self.statusBar().showMessage, self
         )
 
         self.setAcceptDrops(True)

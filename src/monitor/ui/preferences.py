@@ -33,12 +33,17 @@ class Preferences:
     marking: str = "UNCLASSIFIED"
     page_size: str = "A4"
     large_file_mb: int = 200
+    #: False while ``analyst`` is only the login name (never confirmed by the analyst): the
+    #: first change they record asks for their name (:mod:`monitor.ui.analyst`).
+    analyst_chosen: bool = True
 
     @classmethod
     def load(cls) -> Preferences:
         s = settings()
+        stored = str(s.value("prefs/analyst", "") or "").strip()
         return cls(
-            analyst=str(s.value("prefs/analyst", "") or _login()),
+            analyst=stored or _login(),
+            analyst_chosen=bool(stored),
             default_note=str(s.value("prefs/default_note", "") or ""),
             hide_future=str(s.value("prefs/hide_future", "false")).lower() == "true",
             marking=str(s.value("prefs/marking", "UNCLASSIFIED") or "UNCLASSIFIED"),
@@ -48,7 +53,8 @@ class Preferences:
 
     def store(self) -> None:
         s = settings()
-        s.setValue("prefs/analyst", self.analyst)
+        if self.analyst_chosen:  # (the login name is not stored as if it were chosen)
+            s.setValue("prefs/analyst", self.analyst)
         s.setValue("prefs/default_note", self.default_note)
         s.setValue("prefs/hide_future", "true" if self.hide_future else "false")
         s.setValue("prefs/marking", self.marking)
