@@ -207,11 +207,6 @@ def grant(dsn: str, role: str, level: str, *, create: bool = True) -> str:
                     raise StoreError(f"role {role} does not exist")
                 conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(ident))
                 done.append(f"created login role {role}")
-            conn.execute(
-                sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
-                    sql.Identifier(conn.info.dbname), ident
-                )
-            )
             for other in schema.ROLES.values():
                 if other != target:
                     member = conn.execute(

@@ -64,7 +64,7 @@ def run_store(argv: list[str]) -> int:
     try:
         return _run(args)
     except ScenarioError as exc:
-        print(f"monitor store: {exc.describe()}", file=sys.stderr)
+        print(f"monitor store: {_scenario_line(exc)}", file=sys.stderr)
         return 2 if exc.unreadable else 1
     except KeyboardInterrupt:
         print("monitor store: interrupted", file=sys.stderr)
@@ -72,6 +72,17 @@ def run_store(argv: list[str]) -> int:
     except Exception as exc:  # every failure is one line; the DSN's password never shows
         print(f"monitor store: {_one_line(exc, getattr(args, 'dsn', ''))}", file=sys.stderr)
         return 2
+
+
+def _scenario_line(exc) -> str:
+    """A scenario file's first problem on one line (``monitor validate`` lists them all)."""
+    from monitor.model.errors import visible
+
+    what = "cannot be read" if exc.unreadable else "invalid scenario"
+    first = f": {exc.problems[0]}" if exc.problems else ""
+    more = len(exc.problems) - 1
+    rest = f" (and {more} more: run 'monitor validate {exc.path}')" if more > 0 else ""
+    return f"{visible(exc.path)}: {what}{first}{rest}"
 
 
 def _one_line(exc: BaseException, dsn: str) -> str:

@@ -158,6 +158,11 @@ REVOKE ALL ON FUNCTION {SCHEMA}.changes_stamp() FROM PUBLIC;
 GRANT USAGE ON SCHEMA {SCHEMA} TO {READER};
 GRANT SELECT ON {SCHEMA}.schema_version, {SCHEMA}.store, {SCHEMA}.changes TO {READER};
 GRANT INSERT (id, made, entity, key, body, based_on, origin) ON {SCHEMA}.changes TO {ANALYST};
+DO $$ BEGIN
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO {READER}', current_database());
+EXCEPTION WHEN insufficient_privilege OR invalid_grant_operation THEN
+    RAISE NOTICE 'CONNECT left as it is (%)', SQLERRM;
+END $$;
 """
 
 #: (version, SQL) in order; a store is migrated by applying those above its version.
