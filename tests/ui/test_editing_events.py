@@ -319,3 +319,15 @@ def test_a_feed_built_after_the_first_paint_gets_the_keys_and_menu(qtbot, small_
     feed.view.setFocus()
     QTest.keyClick(feed.view, Qt.Key.Key_Delete)
     assert w.ctx.scenario.event("e1") is None
+
+
+def test_ok_on_an_unchanged_event_records_nothing(window) -> None:
+    # e4's time is written in UTC ("...09:00:00Z") and shown in the scenario's zone.
+    d = window.editing.edit_event("e4")
+    assert d.change is None and d.ok_button.isEnabled()
+    count = window.session.undo_stack.count()
+    d.accept()
+    assert window.session.undo_stack.count() == count and not window.isWindowModified()
+    d = window.editing.edit_event("e4")
+    _fill(d, title="City falls!")
+    assert d.change is not None and d.change.fields == ["title"]  # the time is left alone

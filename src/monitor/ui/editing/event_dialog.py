@@ -43,7 +43,7 @@ from monitor.model.schema import (
 from monitor.model.sections import moment_checker
 from monitor.model.text import isolate_if_needed
 from monitor.ui.editing.form import CheckList, FormDialog, first_word, number_value, plain_label
-from monitor.ui.editing.timetext import precision_text, to_file_text, typed_text
+from monitor.ui.editing.timetext import precision_text, same_time_text, to_file_text, typed_text
 
 if TYPE_CHECKING:
     from monitor.ui.context import ScenarioContext
@@ -265,7 +265,10 @@ class EventDialog(FormDialog):
         if not self.time_edit.text().strip():
             self.refuse("time", "must not be empty")
         self.time_hint.setText(precision_text(moment, self._tz) if moment else "")
-        d["time"] = time_text
+        d["time"] = (
+            same_time_text(self.before.get("time") if self.before else None, moment, self._tz)
+            or time_text
+        )
         d["title"] = self.check("title", string, self.title_edit.text())
         summary = self.summary_edit.toPlainText()
         if summary.strip():

@@ -14,7 +14,7 @@ from monitor.model.schema import grade, string, text, url
 from monitor.model.sections import moment_checker
 from monitor.model.text import isolate_if_needed
 from monitor.ui.editing.form import FormDialog, first_word
-from monitor.ui.editing.timetext import to_file_text
+from monitor.ui.editing.timetext import same_time_text, to_file_text
 
 if TYPE_CHECKING:
     from monitor.ui.context import ScenarioContext
@@ -150,8 +150,9 @@ class SourceDialog(FormDialog):
             except ValueError as exc:
                 self.refuse("published", str(exc))
                 value = published
-            self.check("published", moment_checker(self._ctx.tz), value)
-            d["published"] = value
+            moment = self.check("published", moment_checker(self._ctx.tz), value)
+            old = self.before.get("published") if self.before else None
+            d["published"] = same_time_text(old, moment, self._ctx.tz) or value
         else:
             d.pop("published", None)
         code = first_word(self.reliability_combo.currentText())

@@ -12,7 +12,7 @@ import re
 from datetime import UTC, datetime, tzinfo
 
 from monitor.model.entities import Moment
-from monitor.model.timeutil import format_offset
+from monitor.model.timeutil import format_offset, parse_moment
 
 _LOCAL = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?", re.ASCII
@@ -32,6 +32,18 @@ def to_file_text(text: str, tz: tzinfo) -> str:
     except ValueError as exc:
         raise ValueError(f"impossible date-time {text!r} ({exc})") from None
     return Moment(local, False).iso()
+
+
+def same_time_text(old: object, moment: Moment | None, tz: tzinfo) -> str | None:
+    """``old`` (the file's text) if it names the same time as ``moment`` (same instant and
+    precision): a dialog that changed nothing rewrites no time ("...Z" stays "...Z")."""
+    if not isinstance(old, str) or moment is None:
+        return None
+    try:
+        was = parse_moment(old, tz)
+    except ValueError:
+        return None
+    return old if (was.day, was.instant) == (moment.day, moment.instant) else None
 
 
 def typed_text(moment: Moment, tz: tzinfo) -> str:
