@@ -7,7 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from monitor.model import Moment
@@ -263,3 +263,98 @@ def test_audit_note_is_readable_in_the_default_dock(qtbot, small_ctx, default_pa
     again = HistoryPanel(ctx, lambda change: None)
     qtbot.addWidget(again)
     assert again.columns.user_hidden == panel.columns.user_hidden
+
+
+# -- 2. the chart: reset, clickable edge boxes, the cursor in view --------------------------------
+def _chart(qtbot, scenario, path, cursor=None):
+    from monitor.ui.context import ScenarioContext
+    from monitor.ui.territory.panel import TerritoryPanel
+
+    ctx = ScenarioContext(scenario, path)
+    if cursor is not None:
+        ctx.set_cursor(cursor)
+    panel = TerritoryPanel(ctx)
+    return _shown(qtbot, panel, 900, 400)
+
+
+def _x_range(panel) -> tuple[float, float]:
+    x0, x1 = panel.plot_item.getViewBox().viewRange()[0]
+    return float(x0), float(x1)
+
+
+def _far_off_event(small) -> datetime:
+    import dataclasses
+
+    later = datetime(2025, 11, 1, 9, tzinfo=BAGHDAD)
+    small.events.append(dataclasses.replace(small.events[1], id="late", time=Moment(later)))
+    return later
+
+
+def test_chart_reset_after_zoom_home_key_button_and_menu(qtbot, small, small_path):
+    panel = _chart(qtbot, small, small_path)
+    default = _x_range(panel)
+    vb = panel.plot_item.getViewBox()
+    zoomed = (default[0] + 86400, default[0] + 3 * 86400)
+    vb.setXRange(*zoomed, padding=0)
+    assert _x_range(panel) == pytest.approx(zoomed)
+    _focus(qtbot, panel.plot_widget)  # a click on the chart gives it the keys
+    qtbot.keyClick(panel.plot_widget, Qt.Key.Key_Home)
+    assert _x_range(panel) == pytest.approx(default)
+    # The button in the chart's corner does the same ...
+    vb.setXRange(*zoomed, padding=0)
+    button = panel.navigation.reset_button
+    assert button.isVisible() and panel.plot_widget.rect().contains(button.geometry())
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert _x_range(panel) == pytest.approx(default)
+    # ... and "Reset view" in the chart's context menu.
+    vb.setXRange(*zoomed, padding=0)
+    menu = panel.navigation.menu()
+    reset = next(a for a in menu.actions() if a.text() == "Reset view")
+    reset.trigger()
+    assert _x_range(panel) == pytest.approx(default)
+
+
+def _in_box(hint):
+    """A viewport point inside an edge box: its anchor (the view's edge, the lane's middle),
+    a few pixels inwards."""
+    view = hint.getViewBox()
+    anchor = hint.parentItem().mapToScene(hint.pos()) if hint.parentItem() else hint.pos()
+    point = view.scene().views()[0].mapFromScene(anchor)
+    inward = 12 if hint.anchor.x() == 0 else -12
+    return point + QPoint(inward, 0)
+
+
+def test_clicking_the_later_events_box_brings_them_into_view(qtbot, small, small_path):
+    from PySide6.QtTest import QTest
+
+    later = _far_off_event(small)
+    panel = _chart(qtbot, small, small_path)
+    x0, x1 = _x_range(panel)
+    assert x1 < later.timestamp()  # opens on the main cluster; the box counts the rest
+    hint = panel.lane.hint_right
+    assert hint.isVisible() and "1 later event" in hint.textItem.toPlainText()
+    assert hint.cursor().shape() == Qt.CursorShape.PointingHandCursor  # looks clickable
+    QTest.mouseClick(panel.plot_widget.viewport(), Qt.MouseButton.LeftButton, pos=_in_box(hint))
+    y0, y1 = _x_range(panel)
+    assert y0 <= later.timestamp() <= y1  # the later event is in view now
+    assert y1 - y0 == pytest.approx(x1 - x0)  # same zoom
+    left = panel.lane.hint_left
+    assert left.isVisible() and "earlier event" in left.textItem.toPlainText()
+    qtbot.wait(600)  # not a double click
+    QTest.mouseClick(panel.plot_widget.viewport(), Qt.MouseButton.LeftButton, pos=_in_box(left))
+    _z0, z1 = _x_range(panel)
+    assert z1 < later.timestamp() and z1 > datetime(2024, 12, 5, tzinfo=BAGHDAD).timestamp()
+
+
+def test_chart_opens_with_the_cursor_in_view(qtbot, small, small_path):
+    later = _far_off_event(small)
+    parked = later.replace(hour=18)  # the cursor on the far-off event
+    panel = _chart(qtbot, small, small_path, cursor=parked)
+    x0, x1 = _x_range(panel)
+    assert x0 <= parked.timestamp() <= x1
+    assert "\u25b8" not in panel.cursor_line.label.toPlainText()  # not parked at an edge
+    # A cursor just after the data: the data and the cursor.
+    panel.ctx.set_cursor(datetime(2024, 12, 9, 12, tzinfo=BAGHDAD))
+    panel.navigation.reset()
+    x0, x1 = _x_range(panel)
+    assert x0 <= panel.x_of(date(2024, 11, 26)) and x1 >= panel.ctx.cursor_time().timestamp()

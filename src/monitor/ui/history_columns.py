@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, Qt
 from PySide6.QtWidgets import QMenu, QTableView
 
@@ -64,7 +65,8 @@ class HistoryColumns(QObject):
         header.sectionResized.connect(self._on_section_resized)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._on_header_menu)
-        view.viewport().installEventFilter(self)
+        self._viewport = view.viewport()
+        self._viewport.installEventFilter(self)
         self._restore()
 
     def min_note_width(self) -> int:
@@ -104,7 +106,11 @@ class HistoryColumns(QObject):
             self._fitting = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
+        if (
+            event.type() == QEvent.Type.Resize
+            and watched is self._viewport
+            and shiboken6.isValid(self.view)  # (not while the view is being destroyed)
+        ):
             self.fit()
         return False
 

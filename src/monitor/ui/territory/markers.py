@@ -11,7 +11,7 @@ from datetime import date, tzinfo
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
 
 from monitor.model import Moment
@@ -114,6 +114,23 @@ class Ring(pg.ScatterPlotItem):
         ev.ignore()
 
 
+class EdgeHint(pg.TextItem):
+    """An "N earlier / later events" box: it looks clickable and is (``on_click``)."""
+
+    def __init__(self, anchor: tuple[float, float]):
+        super().__init__("", anchor=anchor)
+        self.on_click = None
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Click to bring these events into view")
+
+    def mouseClickEvent(self, ev) -> None:
+        if ev.button() == Qt.MouseButton.LeftButton and self.on_click is not None:
+            ev.accept()
+            self.on_click()
+        else:
+            ev.ignore()
+
+
 class EventLane:
     """The lane's plot items: ``scatter`` (the markers; its ``sigClicked`` is the panel's),
     ``ring`` (the selected event), ``hint_left`` / ``hint_right`` (events out of view)."""
@@ -128,8 +145,8 @@ class EventLane:
         self.ring = Ring(pxMode=True, symbol="o", size=17)
         self.ring.setZValue(11)
         plot_item.addItem(self.ring)
-        self.hint_left = pg.TextItem("", anchor=(0, 0.5))
-        self.hint_right = pg.TextItem("", anchor=(1, 0.5))
+        self.hint_left = EdgeHint(anchor=(0, 0.5))
+        self.hint_right = EdgeHint(anchor=(1, 0.5))
         for hint in (self.hint_left, self.hint_right):
             hint.setZValue(25)
             hint.hide()

@@ -33,6 +33,7 @@ from monitor.ui.territory.areas import DAY_S, StackedAreas
 from monitor.ui.territory.colors import color, mix
 from monitor.ui.territory.legend import Legend, LegendEntry
 from monitor.ui.territory.markers import VERIFICATION_STYLE, EventLane, marker_colour
+from monitor.ui.territory.navigation import ChartNavigation
 
 if TYPE_CHECKING:
     from monitor.briefing import BriefingOptions
@@ -93,6 +94,7 @@ class TerritoryPanel(QWidget):
         self.lane = EventLane(self.plot_item)
         self.markers = self.lane.scatter
         self.markers.sigClicked.connect(self._on_markers_clicked)
+        self.navigation = ChartNavigation(self)  # Home / button / menu: reset; edge boxes
         self.cursor_line = pg.InfiniteLine(
             angle=90, movable=False, label="", labelOpts={"position": 0.93}
         )
@@ -222,8 +224,9 @@ class TerritoryPanel(QWidget):
         return self._frame_range
 
     def initial_range(self) -> tuple[float, float]:
-        """The x range the chart opens on: all the data, unless a few far-off events would
-        squash it, then the territory dates and the central 90 % of the events."""
+        """The main x range of the data: all of it, unless a few far-off events would squash
+        it, then the territory dates and the events around them. The chart opens on it
+        widened to the cursor (``navigation.default_range()``)."""
         return self._initial_range
 
     def export_pdf(self, out: str | Path, options: BriefingOptions) -> Path:
@@ -284,6 +287,7 @@ class TerritoryPanel(QWidget):
         vb = self.plot_item.getViewBox()
         vb.setLimits(xMin=x0, xMax=x1, minXRange=DAY_S, yMin=bottom, yMax=top + 2)
         vb.setRange(xRange=(view0, view1), yRange=(bottom, top + 2), padding=0)
+        self.navigation.reset()  # widened to the cursor, unless it is far from all the data
         self.date_axis.utcOffset = -int(
             datetime.fromtimestamp((x0 + x1) / 2, self.ctx.tz).utcoffset().total_seconds()
         )
