@@ -295,3 +295,203 @@ def test_the_name_dialog_offers_the_login_and_says_why(qtbot):
     qtbot.addWidget(dialog)
     assert dialog.textValue() == "root"
     assert "signed with your name" in dialog.labelText()
+
+
+# -- theme ---------------------------------------------------------------------------------
+@pytest.fixture
+def restore_theme():
+    """The QApplication (and its palette) is shared by every test: back to the system's."""
+    yield
+    from PySide6.QtWidgets import QApplication
+
+    from monitor.ui import theme
+
+    theme.recolour(theme.LIGHT)
+    QApplication.instance().setPalette(theme.platform_palette())
+
+
+def _luminance(c) -> float:
+    def lin(v: float) -> float:
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * lin(c.redF()) + 0.7152 * lin(c.greenF()) + 0.0722 * lin(c.blueF())
+
+
+def contrast(a, b) -> float:
+    """WCAG 2 contrast ratio of two colours (1 … 21)."""
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def delta_e(a, b) -> float:
+    """CIE76 colour difference (about 2.3 is just noticeable; 20+ is clearly different)."""
+
+    def lab(c):
+        def lin(v):
+            return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+        r, g, b_ = lin(c.redF()), lin(c.greenF()), lin(c.blueF())
+        x = (0.4124 * r + 0.3576 * g + 0.1805 * b_) / 0.95047
+        y = 0.2126 * r + 0.7152 * g + 0.0722 * b_
+        z = (0.0193 * r + 0.1192 * g + 0.9505 * b_) / 1.08883
+
+        def f(t):
+            return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+
+        fx, fy, fz = f(x), f(y), f(z)
+        return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+    la, lb = lab(a), lab(b)
+    return sum((p - q) ** 2 for p, q in zip(la, lb, strict=True)) ** 0.5
+
+
+def _blend(base, colour, alpha: int):
+    from PySide6.QtGui import QColor
+
+    t = alpha / 255
+    return QColor.fromRgbF(
+        base.redF() + (colour.redF() - base.redF()) * t,
+        base.greenF() + (colour.greenF() - base.greenF()) * t,
+        base.blueF() + (colour.blueF() - base.blueF()) * t,
+    )
+
+
+def test_view_menu_theme_switches_and_is_kept(qtbot, small_path, restore_theme):
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication, QMenu
+
+    from monitor.ui.settings import settings
+
+    w = _window(qtbot, small_path)
+    menu = w.findChild(QMenu, "themeMenu")
+    assert menu is not None and menu in [a.menu() for a in w.view_menu.actions() if a.menu()]
+    names = [a.text().replace("&", "") for a in menu.actions()]
+    assert names == ["System", "Light", "Dark"]
+    assert w.theme.actions["system"].isChecked()  # default: follow the system
+    window_colour = QPalette.ColorRole.Window
+    assert QApplication.palette().color(window_colour).lightnessF() > 0.5  # offscreen: light
+
+    w.theme.actions["dark"].trigger()
+    assert QApplication.palette().color(window_colour).lightnessF() < 0.5
+    panel = w.crossings_panel
+    qtbot.waitUntil(lambda: panel.palette().color(QPalette.ColorRole.Base).lightnessF() < 0.5)
+    assert settings().value("view/theme") == "dark"
+    w.close()
+    again = _window(qtbot, small_path)
+    assert again.theme.choice == "dark" and again.theme.actions["dark"].isChecked()
+    assert QApplication.palette().color(window_colour).lightnessF() < 0.5
+
+    again.theme.actions["light"].trigger()
+    assert QApplication.palette().color(window_colour).lightnessF() > 0.5
+
+
+def test_system_theme_follows_the_system_colour_scheme(qtbot, small_path, restore_theme,
+                                                       monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from monitor.ui import theme
+
+    w = _window(qtbot, small_path)
+    assert w.theme.choice == "system" and w.theme.scheme == "light"
+    monkeypatch.setattr(theme, "system_is_dark", lambda: True)
+    QGuiApplication.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    assert w.theme.scheme == "dark"
+    assert QApplication.palette().color(QPalette.ColorRole.Window).lightnessF() < 0.5
+    # An explicit choice is not overridden by the system.
+    w.theme.set_choice("light")
+    QGuiApplication.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    assert w.theme.scheme == "light"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_status_and_verification_colours_stay_distinguishable(
+    qtbot, small_path, restore_theme, scheme
+):
+    """Measured on the tables the panels read once the theme is applied, against that
+    theme's own backgrounds."""
+    import itertools
+
+    from PySide6.QtGui import QColor, QPalette
+
+    from monitor.ui.crossings import status
+    from monitor.ui.feed import columns
+    from monitor.ui.map import colors as map_colors
+    from monitor.ui.territory import markers
+
+    w = _window(qtbot, small_path)
+    w.theme.set_choice(scheme)
+    palette = w.theme.palette()
+    base = palette.color(QPalette.ColorRole.Base)
+    window_bg = palette.color(QPalette.ColorRole.Window)
+    text = palette.color(QPalette.ColorRole.Text)
+
+    # Crossing status: a strip band or status mark stands out from the table (3:1, WCAG
+    # non-text contrast), every status from every other, and text on a tinted cell reads.
+    states = {k: QColor(v) for k, v in status.STATUS_COLORS.items()}
+    for state, colour in states.items():
+        assert contrast(colour, base) >= 3.0, (scheme, state, colour.name())
+        assert contrast(text, _blend(base, colour, 56)) >= 4.5, (scheme, state)
+    for (s1, c1), (s2, c2) in itertools.combinations(states.items(), 2):
+        assert delta_e(c1, c2) >= 20, (scheme, s1, s2)
+
+    # The feed's verification words: text contrast 4.5:1, and unlike each other and the
+    # ordinary text.
+    words = dict(columns.VERIFICATION_COLOR)
+    assert words
+    for state, colour in words.items():
+        assert contrast(colour, base) >= 4.5, (scheme, state, colour.name())
+        assert delta_e(colour, text) >= 20, (scheme, state)
+    for (s1, c1), (s2, c2) in itertools.combinations(words.items(), 2):
+        assert delta_e(c1, c2) >= 20, (scheme, s1, s2)
+
+    # The map's dots: distinct from each other; each dot or its ring stands out from land
+    # and sea.
+    mc = map_colors.MapColors.from_palette(palette)
+    dots = {k: QColor(v) for k, v in map_colors.VERIFICATION_COLORS.items()}
+    for (s1, c1), (s2, c2) in itertools.combinations(dots.items(), 2):
+        assert delta_e(c1, c2) >= 20, (scheme, s1, s2)
+    for state, colour in dots.items():
+        for ground in (mc.land, mc.sea):
+            assert max(contrast(colour, ground), contrast(mc.outline, ground)) >= 3.0, (
+                scheme, state
+            )
+
+    # The chart's coloured markers against the chart's background.
+    for key, (colour, _label) in markers.VERIFICATION_STYLE.items():
+        if colour in (None, "fg"):
+            continue
+        for ground in (base, window_bg):
+            assert contrast(QColor(colour), ground) >= 3.0, (scheme, key, colour)
+
+
+def test_dark_theme_paints_the_status_strips_in_dark_colours(qtbot, small_path, restore_theme):
+    from PySide6.QtGui import QColor
+
+    from monitor.ui import theme
+
+    w = _window(qtbot, small_path)
+    w.theme.set_choice("dark")
+    panel = w.crossings_panel
+    qtbot.waitUntil(lambda: panel.palette().color(panel.backgroundRole()).lightnessF() < 0.5)
+    from monitor.ui.crossings.status import CrossingColumn
+
+    view = panel.view
+    first = w.ctx.scenario.crossings[0].id
+    view.scrollTo(panel.view_index(first, CrossingColumn.STRIP))
+    qtbot.wait(20)
+    image = view.viewport().grab().toImage()
+    ratio = image.devicePixelRatio()
+    wanted = {QColor(c).rgb() & 0xFFFFFF for c in theme.STATUS["dark"].values()}
+    old = {QColor(c).rgb() & 0xFFFFFF for c in theme.STATUS["light"].values()}
+    found = set()
+    for crossing in w.ctx.scenario.crossings:
+        rect = view.visualRect(panel.view_index(crossing.id, CrossingColumn.STRIP))
+        for y in range(int(rect.top() * ratio), int(rect.bottom() * ratio)):
+            for x in range(int(rect.left() * ratio), int(rect.right() * ratio)):
+                rgb = image.pixel(x, y) & 0xFFFFFF
+                if rgb in wanted or rgb in old:
+                    found.add(rgb)
+    assert found & wanted, "no strip band in a dark-theme status colour"
+    assert not found & (old - wanted), "light-theme status colours left in the dark theme"

@@ -21,7 +21,7 @@ from monitor.briefing import BriefingOptions
 from monitor.model import CrossingStatus, Scenario
 from monitor.model.storage import FileStorage
 from monitor.model.timeutil import format_offset, military_dtg
-from monitor.ui import editing, interchange_actions, keyboard, team
+from monitor.ui import editing, interchange_actions, keyboard, team, theme
 from monitor.ui import settings as prefs
 from monitor.ui.analyst import AnalystGate
 from monitor.ui.briefing_actions import BriefingActions
@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
             storage = FileStorage(path)
             scenario = storage.load()
         self.prefs = Preferences.load()
+        self.theme = theme.Theme(self)  # the system's light / dark, or View → Theme
         self.ctx = ScenarioContext(scenario, path, self)
         self.ctx.hide_future = self.prefs.hide_future
         storage.user = self.prefs.analyst
@@ -382,6 +383,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.cursor_bar.live_action)
         view.addSeparator()
         view.addAction(self.reset_layout_action)
+        view.addMenu(self.theme.menu)
 
         self.view_menu = view
 
