@@ -229,3 +229,35 @@ def test_init_refuses_a_database_that_holds_a_store(store_dsn, small_path, capsy
 
     assert run(["store", "init", store_dsn, "--from", str(small_path)]) == 2
     assert "already holds a team store" in capsys.readouterr().err
+
+
+def test_an_analyst_made_reader_mid_session_loses_no_change(store_dsn, role_dsn, open_store):
+    from psycopg.conninfo import conninfo_to_dict
+
+    analyst_dsn = role_dsn("analyst")
+    role = conninfo_to_dict(analyst_dsn)["user"]
+    store = open_store(analyst_dsn)
+    kept = toggle(store)
+    admin.grant(store_dsn, role, "reader")
+    waiting = toggle(store)  # refused by the server now: kept, not raised
+    assert store.read_only and "no longer" in store.read_only
+    assert store.pending == 1 and store.protected
+    assert [r[0] for r in rows(store_dsn)] == [kept.id]
+    admin.grant(store_dsn, role, "analyst")
+    again = toggle(store)  # writing works again: the waiting change goes first
+    assert store.read_only is None and store.pending == 0
+    assert [r[0] for r in rows(store_dsn)] == [kept.id, waiting.id, again.id]
+
+
+def test_a_change_the_server_refuses_for_good_is_kept_aside(store_dsn, open_store, tmp_path):
+    store = open_store(store_dsn)
+    bad = entity_change("source", "s\x00x", None, {"id": "s\x00x", "name": "NUL in its id"})
+    from monitor.model.journal import JournalError
+
+    with pytest.raises(JournalError):
+        store.append_change(bad)  # (the NUL character cannot be stored in PostgreSQL text)
+    assert not store.protected and "refused" in store.journal_error
+    rejected = list((tmp_path / "outbox").glob("*.rejected"))
+    assert len(rejected) == 1 and bad.id in rejected[0].read_text()
+    good = toggle(store)
+    assert store.protected and [r[0] for r in rows(store_dsn)] == [good.id]

@@ -132,6 +132,23 @@ class Outbox:
         with contextlib.suppress(OSError):  # a missing "done" only means a harmless re-send
             self._write({"done": ids})
 
+    def reject(self, items: list[Pending], reason: str) -> None:
+        """The server refuses these changes for good: keep them, with the reason, in
+        ``<session>.rejected`` beside the outbox (for a look), and stop sending them."""
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = self.folder / f"{self.origin}.rejected"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+        try:
+            lines = [
+                json.dumps({"change": p.change.to_json(), "reason": reason}, ensure_ascii=False)
+                for p in items
+            ]
+            write_all(fd, ("\n".join(lines) + "\n").encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self.done([p.change.id for p in items if p in self._pending])
+
     def remove(self) -> None:
         fd, self._fd = self._fd, None
         if fd is not None:

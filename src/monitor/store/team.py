@@ -54,6 +54,7 @@ from monitor.store.connection import (
     row_entry,
 )
 from monitor.store.dsn import display_dsn
+from monitor.store.filelike import FileLikeAnswers
 from monitor.store.outbox import Outbox, Pending, default_folder, find_orphans
 
 Progress = Callable[[float, str], None]
@@ -61,7 +62,7 @@ BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 _S = schema.SCHEMA
 
 
-class TeamStore:
+class TeamStore(FileLikeAnswers):
     """A scenario in a PostgreSQL team store (see the module docstring).
 
     ``dsn``: a ``postgresql://`` URL or a libpq ``key=value`` string (``service=team``).
@@ -83,6 +84,8 @@ class TeamStore:
         self.store_id = ""
         self.version = 0
         self.read_only: str | None = None
+        self._reader = False  # the role could not write when the store was opened
+        self.refusal = ""  # why the server refused the last change for good ("" if none)
         self.online = False
         self.offline_reason = ""  # why the server is unreachable ("" while online)
         #: The highest sequence number such that every change up to it is in the view.
@@ -122,7 +125,9 @@ class TeamStore:
     @property
     def journal_error(self) -> str:
         """Why a change is neither on the server nor on disk ("" normally)."""
-        return self._outbox.error if self._outbox is not None else ""
+        if self._outbox is not None and self._outbox.error:
+            return self._outbox.error
+        return self.refusal
 
     @property
     def pending(self) -> int:
@@ -180,6 +185,8 @@ class TeamStore:
         self.read_only = (
             None if row[2] else f"read-only: {row[1]} may view this team store but not change it"
         )
+        if self._outbox is None:  # (first connection: a reader's window disables editing)
+            self._reader = not row[2]
         self.online = True
         self.offline_reason = ""
         self._failures = 0
@@ -355,21 +362,27 @@ class TeamStore:
     def append_change(self, change: Change) -> int | None:
         """Record one applied change. Online: stored on the server when this returns (its
         ``seq``; None if the server already had this id). Offline (or when the write failed
-        half-way): kept in the outbox on disk and sent by :meth:`reconnect` (returns None);
-        :class:`JournalError` if even that failed (:attr:`journal_error` says why).
-        Raises :class:`StoreError` on a read-only store (nothing is kept)."""
-        if self.read_only:
-            raise StoreError(self.read_only)
+        half-way, or the role lost its right to write): kept in the outbox on disk, sent by
+        :meth:`reconnect` (returns None). :class:`JournalError` if the change is neither on
+        the server nor on disk (:attr:`journal_error` says why: the outbox cannot be
+        written, or the server refuses this change for good — it is then kept in a
+        ``.rejected`` file beside the outbox). Raises :class:`StoreError` (nothing kept) on
+        a store opened by a reader: the window disables editing there."""
+        if self._reader:
+            raise StoreError(self.read_only or "read-only")
         check_shape(change)
-        if self.online and not self.pending:
+        if self.online and not self.pending and not self.read_only:
             try:
-                return self._insert([Pending(change, self.last_seq, self.origin)])[0]
+                seq = self._insert([Pending(change, self.last_seq, self.origin)])[0]
+                self.refusal = ""
+                return seq
             except psycopg.OperationalError as exc:
                 self._went_offline(exc)
+            except psycopg.errors.InsufficientPrivilege as exc:
+                self._lost_rights(exc)
             except psycopg.Error as exc:
-                raise StoreError(
-                    f"{self.display} refused the change: {connection_error(exc, self._dsn)}"
-                ) from None
+                self._refuse([Pending(change, self.last_seq, self.origin)], exc)
+                raise JournalError(0, self.refusal) from None
         if self._outbox is None:
             raise JournalError(0, "the team store was never opened")
         try:
@@ -377,8 +390,23 @@ class TeamStore:
         except OSError as exc:
             raise JournalError(exc.errno or 0, self._outbox.error) from None
         if self.online:
-            self.push_outbox()
+            self.push_outbox()  # (also tries whether writing works again)
         return None
+
+    def _lost_rights(self, exc: BaseException) -> None:
+        """The server refuses our writes now (the role was made a reader during the
+        session): keep changes in the outbox, say so."""
+        self.read_only = (
+            f"read-only: {self.user} may no longer change this team store "
+            f"({connection_error(exc, self._dsn)}); changes made since wait in the outbox"
+        )
+
+    def _refuse(self, items: list[Pending], exc: BaseException) -> None:
+        why = connection_error(exc, self._dsn)
+        self.refusal = f"the team store refused a change ({why}); it is kept in a .rejected file"
+        if self._outbox is not None:
+            with contextlib.suppress(OSError):
+                self._outbox.reject(items, why)
 
     def _insert(self, items: list[Pending]) -> list[int | None]:
         """Insert in one transaction; returns each row's seq (None: already there). While
@@ -412,7 +440,7 @@ class TeamStore:
         """Send the outbox's changes in order (each id once, whatever was sent before).
         Returns how many are on the server now; goes offline if the server is gone."""
         box = self._outbox
-        if box is None or not len(box) or not self.online:
+        if box is None or not len(box) or not self.online or self._reader:
             return 0
         items = box.pending
         try:
@@ -420,23 +448,36 @@ class TeamStore:
         except psycopg.OperationalError as exc:
             self._went_offline(exc)
             return 0
+        except psycopg.errors.InsufficientPrivilege as exc:
+            self._lost_rights(exc)
+            return 0
         except psycopg.Error:
-            # One of them is refused (a hand-edited outbox?): send them one by one.
-            sent: list[str] = []
-            for p in items:
-                try:
-                    self._insert([p])
-                except psycopg.OperationalError as exc:
-                    self._went_offline(exc)
-                    box.done(sent)
-                    return len(sent)
-                except psycopg.Error as exc:
-                    self.skipped.append((0, f"change {p.change.id} refused: {exc}"))
-                sent.append(p.change.id)
-            box.done(sent)
-            return len(sent)
+            return self._push_one_by_one(items)
         box.done([p.change.id for p in items])
+        self.read_only = None  # (writing works again, if it had stopped)
         return len(items)
+
+    def _push_one_by_one(self, items: list[Pending]) -> int:
+        """One of them is refused for good (a row the server's checks reject): send them
+        one by one, the refused ones to the ``.rejected`` file."""
+        box = self._outbox
+        assert box is not None
+        sent: list[str] = []
+        for p in items:
+            try:
+                self._insert([p])
+            except psycopg.OperationalError as exc:
+                self._went_offline(exc)
+                break
+            except psycopg.errors.InsufficientPrivilege as exc:
+                self._lost_rights(exc)
+                break
+            except psycopg.Error as exc:
+                self._refuse([p], exc)
+                continue
+            sent.append(p.change.id)
+        box.done(sent)
+        return len(sent)
 
     def _adopt_orphans(self) -> None:
         """Send what sessions that died left in their outboxes (then delete those files)."""
@@ -485,35 +526,6 @@ class TeamStore:
         except (psycopg.OperationalError, OSError, ValueError) as exc:
             self._went_offline(exc)
         return out
-
-    # -- file-only questions, answered for a store ---------------------------------------
-    def save(self, scenario: Scenario, *, force: bool = False, path: Any = None) -> None:
-        """Nothing to do: every change is on the server (or in the outbox) already."""
-        del scenario, force, path
-
-    def changed_on_disk(self) -> bool:
-        return False
-
-    def adopt_disk_version(self) -> None:
-        pass
-
-    def pending_recovery(self, scenario: Scenario | None = None) -> None:
-        del scenario
-
-    def pending_recoveries(self) -> list[Any]:
-        return []
-
-    def discard_journal(self) -> None:
-        """The log keeps every change (history is never rewritten): nothing to discard."""
-
-    def acquire_lock(self) -> None:
-        """No lock: analysts work on the store at the same time."""
-
-    def lock_holder(self) -> None:
-        return None
-
-    def release_lock(self) -> None:
-        pass
 
     def close(self) -> None:
         """Disconnect; changes still in the outbox stay on disk for the next session."""
