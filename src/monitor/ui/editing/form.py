@@ -86,17 +86,16 @@ class CheckList(QListWidget):
             self.addItem(item)
 
     def values(self) -> list[str]:
-        return [str(v) for v in self.all_values() if self._checked(v)]
+        """The ticked values, in list order."""
+        out = []
+        for i in range(self.count()):
+            item = self.item(i)
+            if item.checkState() == Qt.CheckState.Checked:
+                out.append(str(item.data(Qt.ItemDataRole.UserRole)))
+        return out
 
     def all_values(self) -> list[str]:
         return [self.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.count())]
-
-    def _checked(self, value: str) -> bool:
-        for i in range(self.count()):
-            item = self.item(i)
-            if item.data(Qt.ItemDataRole.UserRole) == value:
-                return item.checkState() == Qt.CheckState.Checked
-        return False
 
     def set_checked(self, values: Iterable[str]) -> None:
         chosen = set(values)
