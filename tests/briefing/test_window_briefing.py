@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QMessageBox, QPushButton
 
 from pdfcheck import DEFAULT_SCENARIO, page_count, pdf_text
 
@@ -227,6 +227,8 @@ def test_cancel_stops_the_export_and_writes_nothing(window, qtbot, tmp_path):
     # The progress dialog's Cancel is wired to the same flag.
     actions = window.briefings
     running = actions.start_export(doc, tmp_path / "again.pdf", "briefing")
-    actions.progress_dialog.cancel()
+    actions.progress_dialog.findChild(QPushButton).click()  # the dialog's Cancel button
     assert running.stop.is_set()
     qtbot.waitUntil(lambda: actions.job is None, timeout=60_000)
+    assert not (tmp_path / "again.pdf").exists()
+    assert "cancelled" in window.statusBar().currentMessage()

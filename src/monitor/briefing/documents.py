@@ -149,7 +149,7 @@ def briefing_document(
     blocks: list[Block] = [
         TitleBlock(
             "SITUATION BRIEFING",
-            one_line(scenario.info.title) or scenario.info.id,
+            one_line(scenario.info.title, 160) or scenario.info.id,
             fields,
             clean(scenario.info.description, 700),
         )

@@ -129,7 +129,7 @@ def crossings_table(scenario: Scenario, as_of: datetime, sources: SourceIndex) -
             changed = (
                 Cell(f"< {recent} h", tone=f"recent{recent}", bold=True) if recent else Cell("")
             )
-        note = clean(entry.note) if entry else ""
+        note = clean(entry.note, 2000) if entry else ""
         cites = sources.cite(entry.source_ids) if entry else ""
         controlled = scenario.faction_name(c.controlled_by) if c.controlled_by else "–"
         rows.append(
@@ -289,7 +289,7 @@ def changes_table(
                 ),
                 Cell(change, tone=h.status.value, bold=True),
                 Cell(one_line(h.by) if h.by else "–"),
-                Cell(clean(h.note) or "–"),
+                Cell(clean(h.note, 2000) or "–"),
                 Cell(sources.cite(h.source_ids) or "–"),
             ]
         )

@@ -22,14 +22,15 @@ def cut_marker(left_out: int) -> str:
     return f" […{left_out:,} more characters cut; the full text is in the scenario file]"
 
 
-def bound(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters with a marker saying how much was left out."""
+def bound(text: str, limit: int, dropped: int = 0) -> str:
+    """``text`` cut to ``limit`` characters with a marker saying how much was left out
+    (``dropped``: characters already dropped from its end before)."""
     if len(text) <= limit:
-        return text
+        return text + cut_marker(dropped) if dropped else text
     head = text[:limit]
     if 0xD800 <= ord(head[-1]) <= 0xDBFF:  # never split a surrogate pair
         head = head[:-1]
-    return head + cut_marker(len(text) - len(head))
+    return head.rstrip() + cut_marker(len(text) - len(head) + dropped)
 
 
 def clean(text: Any, limit: int = MAX_TEXT) -> str:
@@ -38,12 +39,11 @@ def clean(text: Any, limit: int = MAX_TEXT) -> str:
     if text is None:
         return ""
     s = str(text)
+    dropped = 0
     if len(s) > 2 * limit + 64:  # do not tidy a megabyte only to cut it
-        extra = len(s) - 2 * limit
+        dropped = len(s) - 2 * limit
         s = s[: 2 * limit]
-        tidy = s.replace("\r\n", "\n").replace("\r", "\n").strip()
-        return bound(tidy, limit) if len(tidy) > limit else tidy + cut_marker(extra)
-    return bound(s.replace("\r\n", "\n").replace("\r", "\n").strip(), limit)
+    return bound(s.replace("\r\n", "\n").replace("\r", "\n").strip(), limit, dropped)
 
 
 def one_line(text: Any, limit: int = MAX_LINE) -> str:
@@ -51,11 +51,11 @@ def one_line(text: Any, limit: int = MAX_LINE) -> str:
     if text is None:
         return ""
     s = str(text)
-    if len(s) > 4 * limit + 64:
-        extra = len(s) - 4 * limit
-        words = " ".join(s[: 4 * limit].split())
-        return bound(words, limit) if len(words) > limit else words + cut_marker(extra)
-    return bound(" ".join(s.split()), limit)
+    dropped = 0
+    if len(s) > 4 * limit + 64:  # do not split a megabyte into words only to cut it
+        dropped = len(s) - 4 * limit
+        s = s[: 4 * limit]
+    return bound(" ".join(s.split()), limit, dropped)
 
 
 def visible_controls(text: str) -> str:

@@ -429,7 +429,7 @@ class Stale:
     what: str  # "territory figure" | "event"
     newest: datetime | None  # None: there is none at or before the as-of time
     age: timedelta | None
-    day: date | None = None  # the newest territory date (figures are per day)
+    day: date | None = None  # the newest figure's day, when it is one (territory dates)
 
 
 def staleness(
@@ -448,16 +448,19 @@ def staleness(
         age = as_of - newest if newest else None
         if newest is None or (age is not None and age > limit):
             out.append(Stale("territory figure", newest, age, days[-1] if days else None))
+    import numpy as np
+
     f = _frame(scenario, frame)
     if len(f):
         t = f["time_ns"].to_numpy()
         ends = f["end_ns"].to_numpy() if "end_ns" in f else t
-        picked = ends[t <= _ns(as_of)]
-        if len(picked):  # a day-long event is news until its day ends
-            newest_ns = min(int(picked.max()), _ns(as_of))
-            when = datetime.fromtimestamp(newest_ns / 1e9, UTC)
+        rows = np.flatnonzero(t <= _ns(as_of))
+        if len(rows):  # a day-long event is news until its day ends
+            newest = int(rows[np.argmax(ends[rows])])
+            when = datetime.fromtimestamp(min(int(ends[newest]), _ns(as_of)) / 1e9, UTC)
+            m = scenario.events[newest].time
             if as_of - when > limit:
-                out.append(Stale("event", when, as_of - when))
+                out.append(Stale("event", when, as_of - when, m.date if m.day else None))
         else:
             out.append(Stale("event", None, None))
     return out

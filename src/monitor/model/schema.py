@@ -450,13 +450,25 @@ def key_judgements_problems(value: Any, source_ids: Iterable[str] | None = None)
             for key in ("text", "likelihood", "confidence"):
                 if key not in j:
                     raise Invalid(f'missing required field "{key}"')
-            string(j["text"])
-            _choice(j["likelihood"], LIKELIHOODS)
-            _choice(j["confidence"], CONFIDENCES)
-            refs = str_list(j.get("source_ids", []))
         except Invalid as exc:
             out.append(Problem(at, str(exc)))
             continue
+        checks: dict[str, Checker] = {
+            "text": string,
+            "likelihood": lambda v: _choice(v, LIKELIHOODS),
+            "confidence": lambda v: _choice(v, CONFIDENCES),
+            "source_ids": str_list,
+        }
+        bad = False
+        for key, check in checks.items():
+            try:
+                check(j.get(key, []))
+            except Invalid as exc:
+                out.append(Problem(f"{at}.{key}", str(exc)))
+                bad = True
+        if bad:
+            continue
+        refs = j.get("source_ids", [])
         if known is not None:
             out += [
                 Problem(f"{at}.source_ids[{n}]", f'unknown source id "{r}"')
