@@ -20,23 +20,28 @@ def splice(
     start: int,
     stop: int,
     insert: pa.Array | None,
+    chunks: list[pa.Array] | None = None,
 ) -> tuple[pa.ChunkedArray, np.ndarray]:
     """``column`` with rows ``start:stop`` (within one chunk, or ``start == stop ==
     len(column)`` to append) replaced by ``insert`` (``None``: removed), and where each of
-    its chunks ends. ``ends``: the same for ``column`` if known (else it is counted)."""
-    chunks = list(column.chunks)
+    its chunks ends. ``ends`` and ``chunks``: the same for ``column`` if known (else they
+    are read from it; ``chunks`` is updated in place)."""
+    if chunks is None:
+        chunks = list(column.chunks)
     if ends is None or len(ends) != len(chunks):
         ends = np.cumsum([len(c) for c in chunks], dtype=np.int64)
     if not chunks:
         out = pa.chunked_array([insert] if insert is not None else [], type=TEXT)
-        return out, np.cumsum([len(c) for c in out.chunks], dtype=np.int64)
+        chunks[:] = out.chunks
+        return out, np.cumsum([len(c) for c in chunks], dtype=np.int64)
     j = min(int(np.searchsorted(ends, start, side="right")), len(chunks) - 1)
     first = int(ends[j]) - len(chunks[j])
     chunk = chunks[j]
     a, b = start - first, stop - first
     if b > len(chunk):  # rows of more than one chunk (not one event's edit): the general way
         out = chunked(cut(column, start, stop, insert))
-        return out, np.cumsum([len(c) for c in out.chunks], dtype=np.int64)
+        chunks[:] = out.chunks
+        return out, np.cumsum([len(c) for c in chunks], dtype=np.int64)
     left, right = chunk.slice(0, a), chunk.slice(b)
     middle = [insert] if insert is not None else []
     if len(chunk) <= SPLIT_CHUNK:  # a copy of this one chunk

@@ -143,8 +143,8 @@ class EventTable(Sequence[Event]):
         self._index: Any = None  # pandas Index of the ids when first indexed ...
         self._index_slots: np.ndarray | None = None  # ... and their slots
         self._moved: dict[str, int | None] = {}  # ids added or removed since (slot, or None)
-        # Per text column: (the column, where each of its chunks ends), for edits.
-        self._chunk_ends: dict[str, tuple[pa.ChunkedArray, np.ndarray]] = {}
+        # Per text column: (the column, where each of its chunks ends, its chunks), for edits.
+        self._chunk_ends: dict[str, tuple[pa.ChunkedArray, np.ndarray, list[pa.Array]]] = {}
 
     def _set_numbers(self, num: dict[str, np.ndarray], slots: np.ndarray) -> None:
         """Numbers and slots as stores with room to grow (``add`` writes after the rows in
@@ -367,10 +367,10 @@ class EventTable(Sequence[Event]):
         """Text column ``name`` with rows ``start:stop`` replaced by ``insert``."""
         column = self._text[name]
         held = self._chunk_ends.get(name)
-        out, ends = splice(
-            column, held[1] if held and held[0] is column else None, start, stop, insert
-        )
-        self._chunk_ends[name] = (out, ends)
+        known = held is not None and held[0] is column
+        chunks = held[2] if held is not None and known else list(column.chunks)
+        out, ends = splice(column, held[1] if held and known else None, start, stop, insert, chunks)
+        self._chunk_ends[name] = (out, ends, chunks)
         return out
 
     def _columns_of(
@@ -478,6 +478,11 @@ class EventTable(Sequence[Event]):
         return self._event(int(times.argmin())).time.instant, self._event(
             int(times.argmax())
         ).time.instant
+
+    def kept_whole(self) -> list[Event]:
+        """The events kept as objects (those with fields no column holds: ``extra``,
+        unknown location fields), in no particular order."""
+        return list(self._odd.values()) if self._odd else []
 
     def rows(self, start: int, stop: int) -> dict[str, Any]:
         """Rows ``start:stop`` as columns, for writing them: each text column as one Arrow

@@ -479,7 +479,9 @@ class EventTableModel(RowFollowing, QAbstractTableModel):
     def _refresh_rows(self) -> None:
         """Show what the filter, order and "as of" time give; reset only if that differs."""
         rows, span = self._visible_rows()
-        if len(rows) == len(self._rows) and np.array_equal(rows, self._rows):
+        if rows is self._rows or (
+            len(rows) == len(self._rows) and np.array_equal(rows, self._rows)
+        ):
             self._rows, self._span = rows, span
             return
         self.beginResetModel()

@@ -221,6 +221,8 @@ class CrossingMarker(QGraphicsObject):
         )
 
     def set_status(self, status, icon) -> None:
+        if status == self.status and self.icon is not None and icon is not None:
+            return  # (the same status, the same icon: a cursor step repaints nothing here)
         self.status, self.icon = status, icon
         self.update()
 

@@ -68,6 +68,7 @@ class EventClusters:
         self.order = idx[np.lexsort((time_ns[idx], inverse))] if len(idx) else idx
         self._order_time = time_ns[self.order]
         self._order_cluster = self.cluster_of[self.order]
+        self._by_time: tuple[np.ndarray, np.ndarray] | None = None
         if n:
             self.verification, self.verifications = _codes(
                 frame["verification"], VERIFICATION_ORDER
@@ -91,6 +92,27 @@ class EventClusters:
             and np.array_equal(lon, self._lon_all, equal_nan=True)
         )
 
+    def same_place_at(self, frame: pd.DataFrame, p: int) -> bool:
+        """Is event ``p`` of ``frame`` where and when it was when the grouping was made?"""
+        lat, lon = float(frame["lat"].iat[p]), float(frame["lon"].iat[p])
+        same = int(frame["time_ns"].iat[p]) == int(self._time_all[p])
+        for now, then in ((lat, self._lat_all[p]), (lon, self._lon_all[p])):
+            same = same and (now == then or (now != now and then != then))
+        return bool(same)
+
+    def recode_one(self, frame: pd.DataFrame, position: int) -> bool:
+        """Take one event's verification and category from ``frame`` (same places and the
+        same values elsewhere); False if a value is new (then :meth:`recode` does all)."""
+        codes = []
+        for column, names in (("verification", self.verifications), ("category", self.categories)):
+            value = frame[column].iat[position]
+            value = "" if pd.isna(value) else str(value)
+            if value not in names:
+                return False
+            codes.append(names.index(value))
+        self.verification[position], self.category[position] = codes
+        return True
+
     def recode(self, frame: pd.DataFrame) -> None:
         """Take the verification and category of each event from ``frame`` (same places)."""
         self.verification, self.verifications = _codes(frame["verification"], VERIFICATION_ORDER)
@@ -101,6 +123,19 @@ class EventClusters:
     ) -> Points:
         """The clusters with at least one event the feed shows (``shown``: positions, or
         ``None`` for all), leaving out events after ``cursor_ns`` if ``hide_future``."""
+        return self.derive_counted(shown, cursor_ns, hide_future, by_category)[0]
+
+    def time_sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        """The located events' positions in time order and their times (made once)."""
+        if self._by_time is None:
+            by_time = self.order[np.argsort(self._order_time, kind="stable")]
+            self._by_time = (by_time, self.time_ns[by_time])
+        return self._by_time
+
+    def derive_counted(
+        self, shown: np.ndarray | None, cursor_ns: int, hide_future: bool, by_category: bool = False
+    ) -> tuple[Points, np.ndarray]:
+        """:meth:`derive`, and the number of events at or before the cursor per cluster."""
         n = self.n_events
         if shown is None:
             keep = None
@@ -136,7 +171,7 @@ class EventClusters:
         rep = sel[rep_at]
         clusters = cid[starts]
         classes = (self.category if by_category else self.verification)[rep]
-        return Points(
+        points = Points(
             lon=self.lon[clusters],
             lat=self.lat[clusters],
             count=counts,
@@ -147,6 +182,97 @@ class EventClusters:
             members=sel,
             n_events=len(sel),
         )
+        return points, n_past
+
+
+class Layer:
+    """The event layer of one grouping, derived again after a cursor step from the last
+    derivation: only the clusters with an event between the old and the new cursor change
+    (their count of past events, representative, colour, dimming), so a step costs the
+    events it passes, not a million. Hidden future events, a new filter or colouring: a
+    full derivation (:meth:`EventClusters.derive`)."""
+
+    FULL_FRACTION = 8  # a step passing more than 1/8 of the events: derived in full
+
+    def __init__(self, clusters: EventClusters):
+        self.clusters = clusters
+        self._key: tuple | None = None
+        self._shown: np.ndarray | None = None
+        self._points: Points | None = None
+        self._n_past: np.ndarray | None = None
+        self._cursor = 0
+        self._run_of: np.ndarray | None = None  # per event position: its cluster in points
+
+    def derive(
+        self, shown: np.ndarray | None, cursor_ns: int, hide_future: bool, by_category: bool
+    ) -> Points:
+        c = self.clusters
+        key = (hide_future, by_category)
+        same = (
+            self._points is not None
+            and key == self._key
+            and not hide_future
+            and _same_shown(shown, self._shown)
+        )
+        if same and cursor_ns == self._cursor:
+            assert self._points is not None
+            return self._points
+        if same:
+            stepped = self._step(cursor_ns, by_category)
+            if stepped is not None:
+                return stepped
+        points, n_past = c.derive_counted(shown, cursor_ns, hide_future, by_category)
+        self._key, self._points, self._n_past, self._cursor = key, points, n_past, cursor_ns
+        self._shown = None if shown is None else np.array(shown, dtype=np.int64, copy=True)
+        self._run_of = None
+        return points
+
+    def _step(self, cursor_ns: int, by_category: bool) -> Points | None:
+        pts, n_past = self._points, self._n_past
+        assert pts is not None and n_past is not None
+        by_time, times = self.clusters.time_sorted()
+        lo, hi = sorted((self._cursor, cursor_ns))
+        a, b = np.searchsorted(times, [lo, hi], side="right")
+        if (b - a) * self.FULL_FRACTION > max(len(by_time), 1):
+            return None
+        if self._run_of is None:
+            run_of = np.full(self.clusters.n_events, -1, dtype=np.int64)
+            run_of[pts.members] = np.repeat(np.arange(len(pts), dtype=np.int64), pts.count)
+            self._run_of = run_of
+        runs = self._run_of[by_time[a:b]]
+        runs = runs[runs >= 0]
+        self._cursor = cursor_ns
+        if not len(runs):
+            return pts
+        touched, passed = np.unique(runs, return_counts=True)
+        n_past[touched] += passed if cursor_ns > lo else -passed
+        now = n_past[touched]
+        starts = pts.starts[touched]
+        ends = starts + pts.count[touched]
+        rep = pts.members[np.where(now > 0, starts + now - 1, ends - 1)]
+        future, event, cls = pts.future.copy(), pts.event.copy(), pts.cls.copy()
+        future[touched] = now == 0
+        event[touched] = rep
+        classes = self.clusters.category if by_category else self.clusters.verification
+        cls[touched] = classes[rep]
+        self._points = Points(
+            lon=pts.lon,
+            lat=pts.lat,
+            count=pts.count,
+            future=future,
+            cls=cls,
+            event=event,
+            starts=pts.starts,
+            members=pts.members,
+            n_events=pts.n_events,
+        )
+        return self._points
+
+
+def _same_shown(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return len(a) == len(b) and bool(np.array_equal(a, b))
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,14 +23,15 @@ from monitor.model.timeutil import to_ns
 from monitor.ui.context import ScenarioContext
 
 # The crossings table's own status words, colours and icons.
-from monitor.ui.crossings.status import isolate, isolate_rtl, status_icon, status_word
+from monitor.ui.crossings.status import isolate, isolate_rtl, status_icon
 from monitor.ui.map.actions import MapActions
 from monitor.ui.map.colors import DIM_ALPHA, MapColors, argb32, class_colors
 from monitor.ui.map.export import ask_and_export
 from monitor.ui.map.items import ICON_PX, BaseMapItems, CountryLabelsItem, CrossingMarker, one_line
-from monitor.ui.map.layer import EventClusters, Points
+from monitor.ui.map.layer import EventClusters, Layer, Points
 from monitor.ui.map.legend import MapLegend
 from monitor.ui.map.points import EventPointsItem
+from monitor.ui.map.tips import cluster_text, crossing_text
 
 PICK_PX = 4.0  # extra reach of a click or hover around a dot, in pixels
 CLUSTER_MENU_MAX = 40  # events listed in a cluster's menu
@@ -54,6 +55,8 @@ class MapPanel(QWidget):
         self._ctx = ctx
         self.basemap = basemap if basemap is not None else load_basemap()
         self._clusters: EventClusters | None = None
+        self._layer: Layer | None = None  # follows cursor steps from the last derivation
+        self._version: int | None = None  # the event table's version the grouping is of
         self._points = Points.empty()
         self._markers: dict[str, CrossingMarker] = {}
         self._colors = MapColors.from_palette(self.palette())
@@ -232,21 +235,30 @@ class MapPanel(QWidget):
     def _clusters_now(self) -> EventClusters:
         if self._clusters is None or self._clusters.n_events != len(self._ctx.events_frame):
             self._clusters = EventClusters(self._ctx.events_frame)
+            self._layer = None
+            self._version = getattr(self._ctx.scenario.events, "version", None)
         return self._clusters
 
     def refresh_events(self) -> None:
-        """Re-derive the event layer from the context (filters, cursor, display options)."""
+        """Re-derive the event layer from the context (filters, cursor, display options):
+        after a cursor step, only the clusters with events the cursor passed change."""
         ctx = self._ctx
         clusters = self._clusters_now()
+        if self._layer is None or self._layer.clusters is not clusters:
+            self._layer = Layer(clusters)
         cursor = to_ns(ctx.cursor_time())
         by_category = self.color_action.isChecked()
-        self._points = clusters.derive(ctx.shown_events, cursor, ctx.hide_future, by_category)
-        self.points_item.set_points(self._points)
+        points = self._layer.derive(ctx.shown_events, cursor, ctx.hide_future, by_category)
+        if points is not self._points:  # (the same derivation: nothing to repaint)
+            self._points = points
+            self.points_item.set_points(points)
         self.legend.set_unlocated(self._count_unlocated(clusters, cursor))
         self._update_event_highlight(bring_into_view=False)
 
     def _count_unlocated(self, clusters: EventClusters, cursor_ns: int) -> int:
         shown = self._ctx.shown_events
+        if shown is None and not self._ctx.hide_future:
+            return clusters.n_unlocated
         unlocated = ~clusters.located
         if shown is not None:
             pos = np.asarray(shown, dtype=np.int64).ravel()
@@ -265,7 +277,8 @@ class MapPanel(QWidget):
         for cid, marker in self._markers.items():
             crossing = scenario.crossing(cid)
             status = crossing.status_at(when) if crossing is not None else None
-            marker.set_status(status, status_icon(status))
+            if marker.icon is None or status != marker.status:
+                marker.set_status(status, status_icon(status))
 
     def _rebuild_crossings(self) -> None:
         for marker in self._markers.values():
@@ -466,49 +479,12 @@ class MapPanel(QWidget):
             QToolTip.hideText()
 
     def _crossing_text(self, cid: str) -> str:
-        crossing = self._ctx.scenario.crossing(cid)
-        if crossing is None:
-            return ""
-        entry = crossing.entry_at(self._ctx.cursor_time())
-        lines = [isolate_rtl(crossing.name)]
-        if crossing.name_local:
-            lines[0] += " \u00b7 " + isolate(crossing.name_local)
-        status = status_word(entry.status if entry else None)
-        if entry is not None:
-            lines.append(f"Status: {status} since {self._ctx.format_moment(entry.time)}")
-            if entry.note:
-                lines.append(f"Note: {isolate_rtl(entry.note)}")
-        else:
-            lines.append(f"Status: {status}")
         p = self._markers[cid].pos() if cid in self._markers else None
         k = self._cluster_at(p.x(), p.y()) if p is not None else -1
-        if k >= 0:
-            n = int(self._points.count[k])
-            what = "the event" if n == 1 else f"the {n:,} events"
-            lines.append(f"(click the selected crossing for {what} here)")
-        return "\n".join(lines)
+        return crossing_text(self._ctx, cid, int(self._points.count[k]) if k >= 0 else 0)
 
     def _cluster_text(self, k: int) -> str:
-        members = self._points.events_of(k)
-        events = self._ctx.scenario.events
-        if len(members) == 1:
-            e = events[int(members[0])]
-            lines = [
-                isolate_rtl(e.title),
-                f"{self._ctx.format_moment(e.time)} \u00b7 {e.verification.value}"
-                f" \u00b7 {isolate_rtl(e.category)}",
-            ]
-            if e.location is not None and e.location.name:
-                lines.append(isolate_rtl(e.location.name))
-            if bool(self._points.future[k]):
-                lines.append("(after the time cursor)")
-            return "\n".join(lines)
-        lines = [f"{len(members):,} events at this place (click to choose one)"]
-        for pos in members[::-1][:5].tolist():
-            lines.append("\u2022 " + isolate_rtl(one_line(events[pos].title, 80)))
-        if len(members) > 5:
-            lines.append("\u2026")
-        return "\n".join(lines)
+        return cluster_text(self._ctx, self._points, k)
 
     # -- context signals ------------------------------------------------------------------
     def _on_scenario_replaced(self) -> None:
@@ -518,16 +494,43 @@ class MapPanel(QWidget):
         self.refresh_events()
         self.fit_to_scenario()
 
-    def _on_events_changed(self, _event_id: str) -> None:
+    def _on_events_changed(self, event_id: str) -> None:
         # An edit that moved no event in place or time (a title, a verification): the
         # grouping by place stands (regrouping a million events takes most of a second).
         frame = self._ctx.events_frame
+        if self._follow_one(event_id, frame):
+            return
+        self._layer = None
+        self._version = getattr(self._ctx.scenario.events, "version", None)
         if self._clusters is not None and self._clusters.same_places(frame):
             self._clusters.recode(frame)
         else:
             self._clusters = None
         self._apply_event_colors()
         self.refresh_events()
+
+    def _follow_one(self, event_id: str, frame) -> bool:
+        """One event replaced, in the same place at the same time (the table's last edit,
+        the one after the grouping's version): its colour codes taken over, the layer
+        derived again only if they changed (a title's edit changes nothing here)."""
+        table = self._ctx.scenario.events
+        last = getattr(table, "last_edit", None)
+        clusters = self._clusters
+        if clusters is None or not event_id or last is None or self._version is None:
+            return False
+        version, kind, p, key = last
+        if kind != "replace" or key != event_id or version != self._version + 1:
+            return False
+        if len(frame) != clusters.n_events or not clusters.same_place_at(frame, p):
+            return False
+        before = (clusters.verification[p], clusters.category[p])
+        if not clusters.recode_one(frame, p):
+            return False
+        self._version = version
+        if before != (clusters.verification[p], clusters.category[p]):
+            self._layer = None  # (its derivation has the old colours)
+            self.refresh_events()
+        return True
 
     def _on_crossing_changed(self, _crossing_id: str) -> None:
         self._rebuild_crossings()

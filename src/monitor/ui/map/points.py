@@ -61,11 +61,21 @@ class EventPointsItem(pg.GraphicsObject):
         self.paint_count = 0
         self.drawn = 0  # clusters drawn by the last paint
         self.error = ""  # why the last paint failed ("" when it did not)
+        # (places, view, their pixels) and (what, image, buffer) of the last paint
+        self._projected: tuple | None = None
+        self._image: tuple | None = None
         self.setZValue(20)
 
     # -- data ---------------------------------------------------------------------------
     def set_points(self, points: Points) -> None:
-        self._points = points
+        old, self._points = self._points, points
+        if (
+            self.mode == "density"
+            and points.lon is old.lon
+            and points.lat is old.lat
+            and points.count is old.count
+        ):
+            return  # the density shows places and counts only: the same picture (cursor step)
         self.update()
 
     @property
@@ -94,6 +104,7 @@ class EventPointsItem(pg.GraphicsObject):
             | int(outline.blue() * d)
         )
         self._density = QColor(density)
+        self._image = None  # (drawn in the old colours)
         self.update()
 
     # -- QGraphicsItem ------------------------------------------------------------------
@@ -133,23 +144,43 @@ class EventPointsItem(pg.GraphicsObject):
             self.mode = "none"
             return
         sx, sy, dx, dy = tr.m11(), tr.m22(), tr.dx() - x0, tr.dy() - y0
-        ix = np.floor(pts.lon * sx + dx).astype(np.int64)
-        iy = np.floor(pts.lat * sy + dy).astype(np.int64)
         # A dot reaches ``reach`` pixels from its centre; dots centred up to ``reach`` outside
         # the view show their edge. The image has ``pad = 2 * reach`` more on every side, so
         # that no stamp offset can leave it.
         reach = math.ceil(stamp_radius(10**9) * self.pixel_scale + max(1.0, self.pixel_scale)) + 1
         pad = 2 * reach
-        vis = np.flatnonzero((ix >= -reach) & (ix < w + reach) & (iy >= -reach) & (iy < h + reach))
+        # The same places in the same view (a repaint, a cursor step): projected once.
+        where = (sx, sy, dx, dy, w, h, self.pixel_scale)
+        cached = self._projected
+        if (
+            cached is not None
+            and cached[0] is pts.lon
+            and cached[1] is pts.lat
+            and cached[2] == where
+        ):
+            ix, iy, vis = cached[3]
+        else:
+            ix = np.floor(pts.lon * sx + dx).astype(np.int64)
+            iy = np.floor(pts.lat * sy + dy).astype(np.int64)
+            vis = np.flatnonzero(
+                (ix >= -reach) & (ix < w + reach) & (iy >= -reach) & (iy < h + reach)
+            )
+            self._projected = (pts.lon, pts.lat, where, (ix, iy, vis))
+            self._image = None
         if not len(vis):
             self.mode = "none"
             return
-        if len(vis) > self.density_threshold:
+        density = len(vis) > self.density_threshold
+        made = self._image
+        if made is not None and (made[0] is pts if not density else made[0] is pts.count):
+            image, keep = made[1], made[2]
+        elif density:
             image, keep = self._density_image(ix[vis], iy[vis], pts.count[vis], w, h)
-            self.mode = "density"
+            self._image = (pts.count, image, keep)
         else:
             image, keep = self._stamped(pts, vis, ix, iy, w, h, pad)
-            self.mode = "points"
+            self._image = (pts, image, keep)
+        self.mode = "density" if density else "points"
         self.drawn = len(vis)
         qimg = QImage(
             image.data,
