@@ -427,11 +427,11 @@ class TeamStore(FileLikeAnswers):
             mine = [s for s in seqs if s is not None]
             if mine:
                 gap = cur.execute(
-                    f"SELECT count(*) FROM {_S}.changes WHERE seq > %s AND seq < %s "
-                    "AND NOT (seq = ANY(%s))",
+                    f"SELECT EXISTS (SELECT 1 FROM {_S}.changes WHERE seq > %s AND seq < %s "
+                    "AND NOT (seq = ANY(%s)))",
                     (self.last_seq, max(mine), mine),
                 ).fetchone()
-                contiguous = gap is not None and gap[0] == 0
+                contiguous = gap is not None and not gap[0]
         if mine and contiguous:
             self.last_seq = max(self.last_seq, *mine)
         return seqs
