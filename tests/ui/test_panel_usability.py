@@ -358,3 +358,54 @@ def test_chart_opens_with_the_cursor_in_view(qtbot, small, small_path):
     panel.navigation.reset()
     x0, x1 = _x_range(panel)
     assert x0 <= panel.x_of(date(2024, 11, 26)) and x1 >= panel.ctx.cursor_time().timestamp()
+
+
+# -- 4. dense strips stay readable ------------------------------------------------------------
+N_DENSE = 100_000
+
+
+def test_chart_event_lane_aggregates_100k_events_into_counted_bins(qtbot, small, small_path):
+    import dataclasses
+    from datetime import UTC, timedelta
+
+    import numpy as np
+
+    from monitor.ui.territory.markers import MIN_BIN_PX
+
+    base = small.events[1]
+    start = datetime(2022, 1, 1, tzinfo=UTC)
+    small.events = small.table_of(
+        dataclasses.replace(base, id=f"m{i}", time=Moment(start + timedelta(minutes=16 * i)))
+        for i in range(N_DENSE)
+    )  # 100k events over about three years
+    panel = _chart(qtbot, small, small_path)
+    vb = panel.plot_item.getViewBox()
+
+    def check() -> tuple[int, int]:
+        m = panel.lane.markers
+        assert m.aggregated
+        x0, x1 = _x_range(panel)
+        shown = (m.xs >= x0) & (m.xs <= x1)
+        # Bounded: no two marks closer than MIN_BIN_PX, so at most a lane's width of them.
+        assert shown.sum() <= vb.width() / MIN_BIN_PX + 2
+        if shown.sum() > 1:
+            px = np.diff(np.sort(m.xs[shown])) / ((x1 - x0) / vb.width())
+            assert px.min() >= MIN_BIN_PX - 0.5
+        assert int(m.counts.sum()) == N_DENSE  # every event in exactly one bin
+        # The marks in view and the edge boxes account for every event.
+        xs, weights = panel.lane.sorted_xs()
+        left = int(weights[xs < x0].sum())
+        right = int(weights[xs > x1].sum())
+        assert left + int(m.counts[shown].sum()) + right == N_DENSE
+        return int(shown.sum()), m.bin_days
+
+    marks, days = check()
+    assert days > 1 and marks >= 10  # three years: bins of several days, a lane of them
+    # Zoomed to two weeks: a mark per day, each with that day's count.
+    d0 = datetime(2023, 3, 1, tzinfo=BAGHDAD).timestamp()
+    vb.setXRange(d0, d0 + 14 * 86400, padding=0)
+    marks, days = check()
+    assert days == 1 and 13 <= marks <= 15
+    m = panel.lane.markers
+    per_day = m.counts[(m.xs >= d0) & (m.xs < d0 + 14 * 86400)]
+    assert set(per_day.tolist()) <= {90, 91}  # 1440 / 16 minutes

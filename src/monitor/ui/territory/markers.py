@@ -19,8 +19,12 @@ from monitor.ui.territory.colors import mix
 
 NS_PER_S = 1_000_000_000
 
-# Above this many events, markers are aggregated to one per day (count in the read-out).
+# Above this many events, markers are aggregated to one per day, or per several days when
+# days would be closer than MIN_BIN_PX at the zoom shown (count in the read-out): at 100k
+# events over years the lane shows a few dozen bins, each sized by its count.
 MAX_INDIVIDUAL_MARKERS = 5000
+MIN_BIN_PX = 12.0
+BIN_DAYS = (1, 2, 7, 14, 30, 91, 182, 365, 730, 1826, 3652, 36525)
 
 # Event lane geometry, in y units (the areas use 0..100).
 LANE_TOP = -2.0
@@ -39,15 +43,17 @@ VERIFICATION_STYLE = {
 
 @dataclass
 class Markers:
-    """Event markers as drawn: one point per event, or per day when aggregated."""
+    """Event markers as drawn: one point per event, or per bin of days when aggregated."""
 
     xs: np.ndarray
     ys: np.ndarray
-    ids: list[str]  # the event a click selects (first of the day when aggregated)
+    ids: list[str]  # the event a click selects (the bin's first when aggregated)
     counts: np.ndarray  # events behind each point (all 1 unless aggregated)
     aggregated: bool
-    day_of_point: np.ndarray  # local day number of each point
+    day_of_point: np.ndarray  # local day number of each point (a bin's first day)
     lane_bottom: float
+    bin_days: int = 1  # days per bin when aggregated
+    first_day: int = 0  # the day the bins count from (aggregated)
 
 
 def local_days(t_ns: np.ndarray, tz: tzinfo) -> np.ndarray:
@@ -57,31 +63,62 @@ def local_days(t_ns: np.ndarray, tz: tzinfo) -> np.ndarray:
     return naive // (86_400 * NS_PER_S) + date(1970, 1, 1).toordinal()
 
 
-def compute_markers(frame: pd.DataFrame, tz: tzinfo) -> Markers | None:
-    """The markers of the events ``frame`` (None without events)."""
+def bin_days_for(seconds_per_pixel: float) -> int:
+    """The fewest days per bin (from BIN_DAYS) whose markers are MIN_BIN_PX apart or more."""
+    for days in BIN_DAYS:
+        if days * 86_400 >= MIN_BIN_PX * seconds_per_pixel:
+            return days
+    return BIN_DAYS[-1]
+
+
+def compute_markers(
+    frame: pd.DataFrame,
+    tz: tzinfo,
+    bin_days: int = 1,
+    days_order: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Markers | None:
+    """The markers of the events ``frame`` (None without events): one per event, or over
+    MAX_INDIVIDUAL_MARKERS events one per ``bin_days`` local days (its count behind it).
+    ``days_order``: the events' local days and their time order, if known already."""
     n = len(frame)
     if n == 0:
         return None
     t_ns = frame["time_ns"].to_numpy(dtype=np.int64)
-    days = local_days(t_ns, tz)
-    order = np.lexsort((np.arange(n), t_ns))  # time order, then file order
+    if days_order is None:
+        days_order = (local_days(t_ns, tz), np.lexsort((np.arange(n), t_ns)))
+    days, order = days_order  # order: time order, then file order
     days_sorted = days[order]
-    starts = np.r_[True, days_sorted[1:] != days_sorted[:-1]]
     if n > MAX_INDIVIDUAL_MARKERS:
+        first_day = int(days_sorted[0])
+        bins = (days_sorted - first_day) // bin_days
+        starts = np.r_[True, bins[1:] != bins[:-1]]
         first = order[starts]
         counts = np.diff(np.r_[np.flatnonzero(starts), n])
-        day_vals = days_sorted[starts]
-        xs = np.array(
-            [Moment.of_day(date.fromordinal(int(d)), tz).instant.timestamp() for d in day_vals],
-            dtype=float,
+        day_vals = first_day + bins[starts] * bin_days
+        half = 0.0 if bin_days == 1 else bin_days * 43_200.0  # a bin's middle; a day's start
+        xs = (
+            np.array(
+                [Moment.of_day(date.fromordinal(int(d)), tz).instant.timestamp() for d in day_vals],
+                dtype=float,
+            )
+            + half
         )
         height = LANE_MIN_HEIGHT
         ys = np.full(len(xs), LANE_TOP - height / 2)
-        # Only the first event of each day: not the whole id column as Python objects.
+        # Only the first event of each bin: not the whole id column as Python objects.
         first_ids = frame["id"].take(first).to_numpy(dtype=object)
         return Markers(
-            xs, ys, [str(i) for i in first_ids], counts, True, day_vals, LANE_TOP - height
+            xs,
+            ys,
+            [str(i) for i in first_ids],
+            counts,
+            True,
+            day_vals,
+            LANE_TOP - height,
+            bin_days,
+            first_day,
         )
+    starts = np.r_[True, days_sorted[1:] != days_sorted[:-1]]
     ids = frame["id"].to_numpy(dtype=object)
     idx = np.arange(n)
     group_start = np.maximum.accumulate(np.where(starts, idx, 0))
@@ -139,6 +176,11 @@ class EventLane:
         self._plot = plot_item
         self.markers: Markers | None = None
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None
+        self._events: tuple | None = None  # (frame, tz, (days, order)) of set_events
+        self._palette: tuple | None = None  # the last apply_palette arguments
+        self.on_rebinned = None  # called after the bins changed with the zoom
+        plot_item.getViewBox().sigXRangeChanged.connect(self._on_range_changed)
+        plot_item.getViewBox().sigResized.connect(self._on_range_changed)  # pixels per day
         self.scatter = pg.ScatterPlotItem(pxMode=True, symbol="d", size=9)
         self.scatter.setZValue(10)
         plot_item.addItem(self.scatter)
@@ -153,8 +195,48 @@ class EventLane:
             plot_item.addItem(hint, ignoreBounds=True)
 
     def set_events(self, frame: pd.DataFrame, tz: tzinfo) -> None:
-        self.markers = compute_markers(frame, tz)
+        n = len(frame)
+        if n > MAX_INDIVIDUAL_MARKERS:  # the days and the order, kept for re-binning
+            t_ns = frame["time_ns"].to_numpy(dtype=np.int64)
+            days_order = (local_days(t_ns, tz), np.lexsort((np.arange(n), t_ns)))
+            self._events = (frame, tz, days_order)
+        else:
+            days_order, self._events = None, None
+        self.markers = compute_markers(frame, tz, self._bin_days(), days_order)
         self._sorted = None
+
+    def _bin_days(self) -> int:
+        vb = self._plot.getViewBox()
+        (x0, x1), width = vb.viewRange()[0], vb.width()
+        return bin_days_for((x1 - x0) / width) if width > 1 and x1 > x0 else 1
+
+    def _on_range_changed(self, *_args) -> None:
+        """Re-bin when the zoom asks for other bins (a few levels: not on every pan)."""
+        m, events = self.markers, self._events
+        if m is None or not m.aggregated or events is None:
+            return
+        days = self._bin_days()
+        if days == m.bin_days:
+            return
+        frame, tz, days_order = events
+        self.markers = compute_markers(frame, tz, days, days_order)
+        self._sorted = None
+        if self._palette is not None:
+            self.apply_palette(*self._palette)
+        if self.on_rebinned is not None:
+            self.on_rebinned()
+
+    def bin_text(self, i: int, format_day) -> str:
+        """``12 events on 2024-11-30`` or ``340 events, 2024-11-01 to 2024-11-07``."""
+        m = self.markers
+        assert m is not None
+        count = int(m.counts[i])
+        what = f"{count} event{'s' if count != 1 else ''}"
+        first = int(m.day_of_point[i])
+        if m.bin_days == 1:
+            return f"{what} on {format_day(date.fromordinal(first))}"
+        last = date.fromordinal(first + m.bin_days - 1)
+        return f"{what}, {format_day(date.fromordinal(first))} to {format_day(last)}"
 
     @property
     def middle(self) -> float:
@@ -163,6 +245,7 @@ class EventLane:
 
     # -- colours --------------------------------------------------------------------------
     def apply_palette(self, frame: pd.DataFrame, fg: QColor, bg: QColor, highlight: QColor) -> None:
+        self._palette = (frame, fg, bg, highlight)
         self.ring.setPen(pg.mkPen(highlight, width=2.5))
         self.ring.setBrush(pg.mkBrush(QColor(0, 0, 0, 0)))
         for hint in (self.hint_left, self.hint_right):
@@ -206,7 +289,8 @@ class EventLane:
         if not len(rows):
             return None
         day = local_days(frame["time_ns"].to_numpy(dtype=np.int64)[rows[:1]], tz)[0]
-        hits = np.flatnonzero(m.day_of_point == day)
+        first = m.first_day + (int(day) - m.first_day) // m.bin_days * m.bin_days
+        hits = np.flatnonzero(m.day_of_point == first)
         return int(hits[0]) if len(hits) else None
 
     def highlight(self, point: tuple[float, float] | None) -> None:

@@ -84,6 +84,9 @@ class ChartNavigation(QObject):
         plot.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a click on the chart: Home is its
         plot.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         plot.customContextMenuRequested.connect(self._on_context_menu)
+        panel.lane.on_rebinned = lambda: panel.lane.highlight(
+            panel.marker_point(panel.ctx.selected_event)
+        )
         panel.lane.hint_left.on_click = lambda: self.reveal(-1)
         panel.lane.hint_right.on_click = lambda: self.reveal(1)
         plot.installEventFilter(self)

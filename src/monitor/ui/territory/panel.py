@@ -375,7 +375,7 @@ class TerritoryPanel(QWidget):
         markers = self.lane.markers
         if markers is not None:
             if markers.aggregated:
-                legend.add(legend.marker_swatch(mid, fg), "events per day (click: first)")
+                legend.add(legend.marker_swatch(mid, fg), "events per day or more (size: count)")
             else:
                 present = set(self.ctx.events_frame["verification"].astype(str).unique())
                 for key, (colour, label) in VERIFICATION_STYLE.items():
@@ -498,10 +498,8 @@ class TerritoryPanel(QWidget):
         i = self.lane.hit(scene_pos)
         if m is None or i is None:
             return ""
-        if m.aggregated:
-            count = int(m.counts[i])
-            day = self._format_day(date.fromordinal(int(m.day_of_point[i])))
-            return f"{count} event{'s' if count != 1 else ''} on {day}"
+        if m.aggregated:  # "N events on DAY", or over the bin's days
+            return self.lane.bin_text(i, self._format_day)
         event = self.ctx.scenario.event(m.ids[i])
         if event is None:
             return ""
