@@ -161,7 +161,7 @@ class Renderer(TableLayout):
             if isinstance(block, TitleBlock):
                 self.title_block(block)
             elif isinstance(block, Heading):
-                self.heading(block, nxt)
+                self.heading(block, nxt, blocks[i + 2] if i + 2 < len(blocks) else None)
             elif isinstance(block, Paragraph):
                 self.paragraph(block)
             elif isinstance(block, Table):
@@ -209,10 +209,12 @@ class Renderer(TableLayout):
         self.add(draw_box)
         self.y = top + box_h + 12 * k
 
-    def heading(self, b: Heading, nxt) -> None:
+    def heading(self, b: Heading, nxt, after=None) -> None:
         k = self.k
         t = self.text(b.text, self.f_h1, self.body_w, ACCENT)
         need = 8 * k + t.height + 4 * k + self._min_follow(nxt)
+        if isinstance(nxt, Paragraph) and isinstance(after, Table):  # an intro line, a table
+            need += self._min_follow(after)
         self.ensure(need)
         if self.y > self.top:
             self.y += 8 * k
