@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPen,
+    QPixmap,
 )
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem
@@ -219,6 +220,9 @@ class CrossingMarker(QGraphicsObject):
         self._text_rect = QRectF(
             ICON_PX / 2 + 4, -metrics.height() / 2, r.width() + 6, metrics.height()
         )
+        s = ICON_PX / 2 + 4
+        self._bounds = QRectF(-s, -s, 2 * s, 2 * s).united(self._text_rect.adjusted(-1, -1, 1, 1))
+        self._cached: tuple | None = None  # (what it shows, its picture) on screen
 
     def set_status(self, status, icon) -> None:
         if status == self.status and self.icon is not None and icon is not None:
@@ -237,11 +241,44 @@ class CrossingMarker(QGraphicsObject):
         self.update()
 
     def boundingRect(self) -> QRectF:
-        s = ICON_PX / 2 + 4
-        return QRectF(-s, -s, 2 * s, 2 * s).united(self._text_rect.adjusted(-1, -1, 1, 1))
+        return self._bounds
 
     @safe_paint
     def paint(self, painter: QPainter, option, widget=None) -> None:
+        device = painter.device()
+        if self.export_scale != 1.0 or device is None or is_vector_device(painter):
+            self._draw(painter)  # (an export: vectors and real text, at its scale)
+            return
+        # On screen: drawn once into a picture, which every repaint copies (a window's
+        # repaint paints each of a hundred crossings again; their look rarely changes).
+        scale = math.hypot(painter.deviceTransform().m11(), painter.deviceTransform().m12())
+        ratio = max(1.0, device.devicePixelRatioF(), scale)
+        key = (
+            self.label,
+            self.status,
+            self.icon is not None,
+            self.selected,
+            self._color.rgba(),
+            self._halo.rgba(),
+            self._accent.rgba(),
+            ratio,
+        )
+        cached = self._cached
+        if cached is None or cached[0] != key:
+            bounds = self._bounds
+            size = QSize(math.ceil(bounds.width() * ratio), math.ceil(bounds.height() * ratio))
+            picture = QPixmap(size)
+            picture.setDevicePixelRatio(ratio)
+            picture.fill(Qt.GlobalColor.transparent)
+            p = QPainter(picture)
+            p.setRenderHints(painter.renderHints())
+            p.translate(-bounds.left(), -bounds.top())
+            self._draw(p)
+            p.end()
+            self._cached = cached = (key, picture)
+        painter.drawPixmap(self._bounds.topLeft(), cached[1])
+
+    def _draw(self, painter: QPainter) -> None:
         half = ICON_PX / 2
         font = self._font
         if self.export_scale != 1.0:
