@@ -188,3 +188,29 @@ def test_territory_entries_added_and_edited_within_the_rules(window, small_path)
     assert saved[("2024-12-06", "gov")].estimated and saved[("2024-12-06", "gov")].source_ids == [
         "s2"
     ]
+
+
+def test_a_long_source_list_can_be_filtered_and_keeps_what_is_ticked(window) -> None:
+    from monitor.model.changes import entity_change
+
+    for i in range(10):
+        sid = f"extra{i}"
+        window.session.push(
+            entity_change(
+                SOURCE,
+                sid,
+                None,
+                {"id": sid, "title": f"Bulletin {i}", "publisher": "P", "url": ""},
+            )
+        )
+    window.findChild(QAction, "newEventAction").trigger()
+    d = window.editing.last_dialog
+    sources = d.sources_list
+    assert sources.filter_edit is not None and not sources.filter_edit.isHidden()
+    sources.set_checked(["s1"])
+    sources.filter_edit.setText("bulletin 3")
+    shown = [
+        sources.item(i).data(256) for i in range(sources.count()) if not sources.item(i).isHidden()
+    ]
+    assert shown == ["s1", "extra3"]  # the ticked one stays in view
+    assert d.sources_list.values() == ["s1"]

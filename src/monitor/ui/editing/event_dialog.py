@@ -42,7 +42,14 @@ from monitor.model.schema import (
 )
 from monitor.model.sections import moment_checker
 from monitor.model.text import isolate_if_needed
-from monitor.ui.editing.form import CheckList, FormDialog, first_word, number_value, plain_label
+from monitor.ui.editing.form import (
+    CheckList,
+    FormDialog,
+    first_word,
+    number_value,
+    plain_label,
+    with_filter,
+)
 from monitor.ui.editing.timetext import precision_text, same_time_text, to_file_text, typed_text
 
 if TYPE_CHECKING:
@@ -183,7 +190,7 @@ class EventDialog(FormDialog):
             (s.id, f"{s.title} ({s.reliability or '?'})") for s in scenario.sources
         )
         self.sources_list.set_checked(b.get("source_ids", []))
-        self.add_row("sources", "Sources", self.sources_list)
+        self.add_row("sources", "Sources", with_filter(self.sources_list))
 
         self.verification_combo = QComboBox()
         self.verification_combo.addItems([v.value for v in Verification])

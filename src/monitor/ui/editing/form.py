@@ -73,6 +73,7 @@ class CheckList(QListWidget):
 
     def __init__(self, items: Iterable[tuple[str, str]], parent: QWidget | None = None):
         super().__init__(parent)
+        self.filter_edit: QLineEdit | None = None  # see with_filter()
         self.set_items(items)
         self.setMaximumHeight(110)
 
@@ -103,6 +104,33 @@ class CheckList(QListWidget):
             item = self.item(i)
             on = item.data(Qt.ItemDataRole.UserRole) in chosen
             item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+
+def with_filter(check_list: CheckList, what: str = "sources") -> QWidget:
+    """``check_list`` under a filter field (shown when the list is long): typing hides the
+    items whose text does not contain it (ticked ones stay)."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    edit = QLineEdit(box)
+    edit.setObjectName("checkListFilter")
+    edit.setPlaceholderText(f"filter {what}")
+    edit.setClearButtonEnabled(True)
+    edit.setVisible(check_list.count() > 8)
+
+    def apply(text: str) -> None:
+        needle = text.casefold().strip()
+        for i in range(check_list.count()):
+            item = check_list.item(i)
+            keep = not needle or needle in item.text().casefold()
+            item.setHidden(not keep and item.checkState() != Qt.CheckState.Checked)
+
+    edit.textChanged.connect(apply)
+    layout.addWidget(edit)
+    layout.addWidget(check_list)
+    check_list.filter_edit = edit
+    return box
 
 
 class FormDialog(QDialog):

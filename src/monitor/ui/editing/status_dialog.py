@@ -17,7 +17,7 @@ from monitor.model.entities import CrossingStatus, Moment, StatusEntry
 from monitor.model.schema import enum, text
 from monitor.model.sections import moment_checker
 from monitor.model.text import isolate_if_needed
-from monitor.ui.editing.form import CheckList, FormDialog, plain_label
+from monitor.ui.editing.form import CheckList, FormDialog, plain_label, with_filter
 from monitor.ui.editing.timetext import precision_text, recorded_now, to_file_text, typed_text
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class StatusEntryDialog(FormDialog):
         )
         if entry is not None:
             self.sources_list.set_checked(entry.source_ids)
-        self.add_row("sources", "Sources", self.sources_list)
+        self.add_row("sources", "Sources", with_filter(self.sources_list))
         self.watch(self.status_combo, self.time_edit, self.note_edit, self.sources_list)
         self.resize(480, self.sizeHint().height())
         self.finish()

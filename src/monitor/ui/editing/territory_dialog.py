@@ -16,7 +16,7 @@ from monitor.model.changes import TERRITORY, Change, entity_change
 from monitor.model.schema import SHARE_RANGE, number
 from monitor.model.text import isolate_if_needed
 from monitor.model.timeutil import parse_date
-from monitor.ui.editing.form import CheckList, FormDialog, number_value
+from monitor.ui.editing.form import CheckList, FormDialog, number_value, with_filter
 from monitor.ui.editing.source_dialog import Chooser
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class TerritoryDialog(FormDialog):
         self.estimated_check = QCheckBox("An estimate")
         self.add_row("estimated", "", self.estimated_check)
         self.sources_list = CheckList((s.id, s.title) for s in scenario.sources)
-        self.add_row("sources", "Sources", self.sources_list)
+        self.add_row("sources", "Sources", with_filter(self.sources_list))
         self.watch(
             self.date_edit,
             self.faction_combo,
