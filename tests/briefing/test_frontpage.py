@@ -213,3 +213,25 @@ def test_a_right_to_left_override_in_a_publisher_or_url_reverses_nothing_after_i
     text = pdf_text(out)
     assert "https://example.org/<U+202E>gnp.exe" in text
     assert "exe.png" not in text
+
+
+def test_record_makes_the_next_headless_briefing_compare_with_this_one(app, tmp_path):
+    import json
+
+    from monitor.model import load_scenario
+    from monitor.model.briefings import briefing_records
+
+    path = tmp_path / "scenario.json"
+    shutil.copy(DEFAULT_SCENARIO, path)
+    first = ["--as-of", "2024-12-05T12:00", "--analyst", "Ana", "--record"]
+    _brief(tmp_path, "one.pdf", *first, scenario=path)
+    records = briefing_records(load_scenario(path))
+    assert [(r.by, r.as_of.isoformat()) for r in records] == [("Ana", "2024-12-05T12:00:00+03:00")]
+    assert "briefings" in json.loads(path.read_text(encoding="utf-8"))
+    _, out = _brief(tmp_path, "two.pdf", "--as-of", "2024-12-09T12:00", scenario=path)
+    page1 = _flat(pdf_text(out, 1))
+    assert "Compared with the briefing as of 2024-12-05 12:00 UTC+03:00" in page1
+    assert "by Ana" in page1 and "closed → restricted" in page1
+    assert "Withdrawn: none." in page1  # the record kept the counts of that time
+    # Without --record the file is left alone.
+    assert len(briefing_records(load_scenario(path))) == 1

@@ -232,3 +232,43 @@ def test_cancel_stops_the_export_and_writes_nothing(window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: actions.job is None, timeout=60_000)
     assert not (tmp_path / "again.pdf").exists()
     assert "cancelled" in window.statusBar().currentMessage()
+
+
+def test_the_export_dialog_offers_the_suggested_markers_and_the_analyst_sets_them(window):
+    from monitor.model.briefings import record_json
+    from monitor.model.changes import scenario_field_change
+    from monitor.ui.briefing_actions import BriefingDialog
+
+    as_of = datetime(2024, 12, 5, 12, tzinfo=BAGHDAD)
+    scenario = window.ctx.scenario
+    record = record_json(scenario, as_of, as_of, by="Ana")
+    window.session.push(scenario_field_change(scenario, "briefings", [record]))
+    result = window.briefings.since_last()  # what the Export briefing action shows
+    names = {c.id: c.name for c in scenario.crossings}
+    dialog = BriefingDialog(window, result, names)
+    assert dialog.overall.itemText(0) == "as the app suggests (improved)"
+    qaim = dialog.crossing_combos["qaim"]
+    assert qaim.accessibleName() == "Trend of Al-Qaim – Al-Bukamal"
+    assert dialog.choices().overall is None and dialog.choices().trends == {}
+    dialog.overall.setCurrentIndex(dialog.overall.findData("deteriorated"))
+    qaim.setCurrentIndex(qaim.findData("unchanged"))
+    dialog.annex_check.setChecked(False)
+    dialog.next_check.setChecked(True)
+    choices = dialog.choices()
+    assert choices.overall == "deteriorated" and choices.trends == {"qaim": "unchanged"}
+    assert not choices.annex and choices.next_update is not None
+    doc = window.briefings.briefing_document(choices)
+    text = " ".join(p.text for p in doc.blocks if hasattr(p, "text") and isinstance(p.text, str))
+    assert "Overall: DETERIORATED (set by the analyst; the app suggested improved)" in text
+    assert "Annex — Events of the period" not in text
+
+
+def test_the_feed_export_runs_off_the_gui_thread(window, qtbot, monkeypatch, tmp_path):
+    out = tmp_path / "feed.pdf"
+    actions = window.briefings
+    monkeypatch.setattr(actions, "ask_pdf_path", lambda suggested: str(out))
+    window.export_panel_actions["feed"].trigger()
+    assert actions.job is not None  # the window is free while it runs
+    qtbot.waitUntil(lambda: actions.job is None, timeout=60_000)
+    text = pdf_text(out)
+    assert "EVENT FEED" in text and "Iraq closes all border crossings with Syria" in text

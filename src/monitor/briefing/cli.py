@@ -106,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave out the annex listing every event of the period (highlights stay)",
     )
     p.add_argument(
+        "--record",
+        action="store_true",
+        help="record this briefing in the scenario file (as an export from the window does),"
+        " so that the next one shows what changed since",
+    )
+    p.add_argument(
         "--panels",
         type=_panels,
         default=PANELS,
@@ -181,13 +187,33 @@ def run_brief(argv: list[str]) -> int:
     except OSError:
         pass
 
+    storage = None
+    if args.record:  # the file is written: hold its lock as the window does
+        from monitor.model.storage import FileStorage
+
+        storage = FileStorage(args.path)
+        holder = storage.acquire_lock()
+        if holder is not None:
+            _err(f"{args.path} is open for writing by {holder.describe()}; close it there first")
+            return 2
+    try:
+        return _brief(args, parser, out, storage)
+    finally:
+        if storage is not None:
+            storage.close()
+
+
+def _brief(args, parser, out: Path, storage) -> int:
     from monitor.model import ScenarioError, load_scenario
 
     try:
-        scenario = load_scenario(args.path)
+        scenario = storage.load() if storage is not None else load_scenario(args.path)
     except ScenarioError as exc:
         _err(exc.describe(limit=None))
         return 2 if exc.unreadable else 1
+    if storage is not None and storage.read_only:
+        _err(f"{args.path}: {storage.read_only}; nothing written")
+        return 2
 
     tz = scenario.tz
     try:
@@ -215,13 +241,45 @@ def run_brief(argv: list[str]) -> int:
     # The offscreen platform works everywhere; an explicit QT_QPA_PLATFORM is respected.
     if not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from monitor.briefing.pdf import export_briefing_pdf
+    from monitor.briefing.documents import briefing_document
+    from monitor.briefing.pdf import write_pdf
 
+    doc = briefing_document(scenario, options)
     try:
-        result = export_briefing_pdf(scenario, out, options)
+        result = write_pdf(doc, out)
     except OSError as exc:
         _err(f"cannot write {out}: {exc.strerror or exc}")
         return 2
     pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
     print(f"Wrote {os.path.abspath(result.path)} ({pages})")
+    if storage is not None:
+        return _record(args.path, storage, scenario, doc, options)
+    return 0
+
+
+def _record(path: str, storage, scenario, doc, options: BriefingOptions) -> int:
+    """Record the briefing in the scenario file, through the change log (its contract)."""
+    from monitor.briefing.documents import record_of
+    from monitor.model.briefings import BRIEFINGS, with_record
+    from monitor.model.changelog import ChangeLog
+    from monitor.model.changes import ChangeError, scenario_field_change
+    from monitor.model.storage import ConflictError
+
+    record = record_of(doc, scenario, options)
+    change = scenario_field_change(
+        scenario, BRIEFINGS, with_record(scenario, record), "Record exported briefing"
+    )
+    try:
+        ChangeLog(scenario).apply(change.stamped(options.analyst))
+        storage.save(scenario)
+    except ChangeError as exc:
+        _err(f"{path}: the briefing was not recorded: {exc}")
+        return 1
+    except ConflictError as exc:
+        _err(f"{exc}; the briefing was not recorded (the PDF was written)")
+        return 2
+    except OSError as exc:
+        _err(f"{path}: cannot be written ({exc.strerror or exc}); the briefing was not recorded")
+        return 2
+    print(f"Recorded the briefing in {path}")
     return 0

@@ -32,7 +32,7 @@ from monitor.briefing.timefmt import (
     to_moment,
     when,
 )
-from monitor.model.briefings import BriefingRecord, last_briefing, since_last
+from monitor.model.briefings import BriefingRecord, last_briefing, record_json, since_last
 from monitor.model.entities import Moment, Scenario
 from monitor.model.series import territory_series
 
@@ -210,6 +210,31 @@ def briefing_document(
     doc.blocks = blocks
     doc.facts = {"as_of": as_of_at, "since": since_at, "since_last": result, "events": len(events)}
     return doc
+
+
+def record_of(
+    doc: Document, scenario: Scenario, options: BriefingOptions, frame: pd.DataFrame | None = None
+) -> dict:
+    """The record of the briefing ``doc`` (made by :func:`briefing_document` with
+    ``options``) for the scenario's ``briefings``: its as-of time, when and by whom it was
+    produced, the trend markers it printed (the analyst's, else the app's)."""
+    result = doc.facts.get("since_last")
+    overall = options.overall or (result.overall if result else None)
+    trends = {}
+    if result is not None:
+        trends = {
+            t.crossing_id: options.trends.get(t.crossing_id, t.suggested) for t in result.crossings
+        }
+    return record_json(
+        scenario,
+        doc.facts["as_of"],
+        doc.produced_at,
+        by=options.analyst,
+        since=doc.facts.get("since"),
+        overall=overall,
+        crossings=trends,
+        frame=frame,
+    )
 
 
 def resolve_previous(

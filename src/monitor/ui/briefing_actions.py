@@ -39,7 +39,6 @@ from monitor.model.briefings import (
     BRIEFINGS,
     SinceLast,
     last_briefing,
-    record_json,
     since_last,
     with_record,
 )
@@ -276,27 +275,10 @@ class BriefingActions(QObject):
 
     def record_briefing(self, doc: Document) -> bool:
         """Record an exported briefing in the scenario (one undoable change)."""
-        facts = doc.facts
-        options: BriefingOptions = facts["options"]
-        result: SinceLast | None = facts.get("since_last")
-        overall = options.overall or (result.overall if result else None)
-        trends = {}
-        if result is not None:
-            trends = {
-                t.crossing_id: options.trends.get(t.crossing_id, t.suggested)
-                for t in result.crossings
-            }
+        from monitor.briefing.documents import record_of
+
         scenario = self.ctx.scenario
-        record = record_json(
-            scenario,
-            facts["as_of"],
-            doc.produced_at,
-            by=options.analyst,
-            since=facts.get("since"),
-            overall=overall,
-            crossings=trends,
-            frame=self.ctx.events_frame,
-        )
+        record = record_of(doc, scenario, doc.facts["options"], self.ctx.events_frame)
         change = scenario_field_change(
             scenario, BRIEFINGS, with_record(scenario, record), "Record exported briefing"
         )
