@@ -456,9 +456,9 @@ def staleness(
         ends = f["end_ns"].to_numpy() if "end_ns" in f else t
         rows = np.flatnonzero(t <= _ns(as_of))
         if len(rows):  # a day-long event is news until its day ends
-            newest = int(rows[np.argmax(ends[rows])])
-            when = datetime.fromtimestamp(min(int(ends[newest]), _ns(as_of)) / 1e9, UTC)
-            m = scenario.events[newest].time
+            last = int(rows[np.argmax(ends[rows])])
+            when = datetime.fromtimestamp(min(int(ends[last]), _ns(as_of)) / 1e9, UTC)
+            m = scenario.events[last].time
             if as_of - when > limit:
                 out.append(Stale("event", when, as_of - when, m.date if m.day else None))
         else:
