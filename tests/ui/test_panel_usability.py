@@ -409,3 +409,53 @@ def test_chart_event_lane_aggregates_100k_events_into_counted_bins(qtbot, small,
     m = panel.lane.markers
     per_day = m.counts[(m.xs >= d0) & (m.xs < d0 + 14 * 86400)]
     assert set(per_day.tolist()) <= {90, 91}  # 1440 / 16 minutes
+
+
+def test_crossing_strip_bins_a_100k_change_history(qtbot, small, small_path):
+    import dataclasses
+    from datetime import UTC, timedelta
+
+    import numpy as np
+
+    from monitor.model import CrossingStatus
+    from monitor.ui.context import ScenarioContext
+    from monitor.ui.crossings.panel import CrossingsPanel
+    from monitor.ui.crossings.status import CrossingColumn, CrossingRole
+    from monitor.ui.crossings.strip import MIN_BAND_PX, strip_bins
+
+    crossing, statuses = small.crossing("qaim"), list(CrossingStatus)
+    start = datetime(2024, 11, 20, tzinfo=UTC)
+    crossing.history = tuple(
+        dataclasses.replace(
+            crossing.history[0],
+            time=Moment(start + timedelta(seconds=13 * i)),
+            status=statuses[(i * 7 // 3) % 3],
+        )
+        for i in range(N_DENSE)
+    )
+    ctx = ScenarioContext(small, small_path)
+    ctx.set_cursor(datetime(2024, 11, 30, tzinfo=UTC))
+    panel = _shown(qtbot, CrossingsPanel(ctx), 700, 200)
+    view, delegate = panel.view, panel.strip_delegate
+    index = panel.view_index("qaim", CrossingColumn.STRIP)
+    width = view.columnWidth(CrossingColumn.STRIP)
+    assert width >= 160
+    delegate.clear_cache()
+    view.viewport().grab()  # paints the strips again
+    qtbot.waitUntil(lambda: delegate.renders > 0)
+    # What was drawn for the dense strip is bounded by its width, not by its 100k changes.
+    data = index.data(CrossingRole.STRIP)
+    assert len(data.entries) == N_DENSE
+    rect = view.visualRect(index)
+    delegate.last_drawn = 0
+    assert not delegate.picture(rect.size(), data).isNull()
+    assert 0 < delegate.last_drawn <= 3 * rect.width() / MIN_BAND_PX
+    # The bins' change counts add up to the changes inside the span.
+    epoch, micro = datetime(1970, 1, 1, tzinfo=UTC), timedelta(microseconds=1)
+    us = np.array([(e.time.instant - epoch) // micro for e in data.entries], dtype=np.int64)
+    codes = np.array([statuses.index(e.status) for e in data.entries], dtype=np.int8)
+    lo, hi = (data.start - epoch) // micro, (data.end - epoch) // micro
+    x0, dominant, changes, _end = strip_bins(us, codes, lo, hi, 0.0, float(rect.width() - 8))
+    assert len(x0) <= rect.width() / MIN_BAND_PX
+    assert int(changes.sum()) == int(((us > lo) & (us <= hi)).sum())
+    assert set(dominant.tolist()) <= {-1, 0, 1, 2} and (dominant >= 0).any()

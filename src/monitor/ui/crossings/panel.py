@@ -7,7 +7,7 @@ for every other panel.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -349,7 +349,12 @@ class CrossingsPanel(QWidget):
         words = [status_word(s) for s in (*CrossingStatus, None)]
         icon = self.view.iconSize().width() if self.view.iconSize().width() > 0 else 16
         # Past its cap a column's width no longer depends on the texts: measuring stops there.
-        since_enough = _MAX_WIDTH[CrossingColumn.SINCE] - pad
+        # A time of day is the widest a "since" text gets (all digits are as wide): once one
+        # is found, measuring the rest of a long history changes nothing.
+        widest = self.ctx.format_compact(Moment(datetime(2024, 12, 30, 20, 58, tzinfo=UTC)))
+        since_enough = min(
+            _MAX_WIDTH[CrossingColumn.SINCE] - pad, metrics.horizontalAdvance(widest)
+        )
         note_enough = _MAX_WIDTH[CrossingColumn.NOTE] - pad
         since = notes = 0
         for crossing in self.ctx.scenario.crossings:

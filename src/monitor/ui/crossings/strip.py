@@ -52,6 +52,39 @@ def _to_us(when: datetime) -> int:
     return (when - _EPOCH) // _MICROSECOND
 
 
+# A strip with more changes than one per MIN_BAND_PX pixels is drawn in bins of that
+# width: each bin in the status that held longest in it, a dark tick on top of each bin
+# with more than one change (the denser, the darker). Without it, 100k changes were a
+# barcode of one-pixel bands.
+MIN_BAND_PX = 4.0
+
+
+def strip_bins(
+    begin_us: np.ndarray, codes: np.ndarray, start_us: int, end_us: int, left: float, width: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Bins of about MIN_BAND_PX pixels over ``left .. left + width`` for a history (entry
+    instants ``begin_us`` in epoch microseconds, ascending, and their status ``codes``) over
+    ``start_us .. end_us``: the bins' left edges (pixels), their dominant status code (-1:
+    no status known), the changes that start in each (they sum to the entries starting
+    inside the span) and the right edge of the last bin. Time-weighted: a status counts
+    for as long as it held within the bin."""
+    n_bins = max(1, int(width // MIN_BAND_PX))
+    edges_us = np.linspace(start_us, end_us, n_bins + 1)
+    finish = np.append(begin_us[1:], max(end_us, int(begin_us[-1]))).astype(np.float64)
+    begin = begin_us.astype(np.float64)
+    bounds = np.append(begin, finish[-1])
+    durations = finish - begin
+    time_in = np.zeros((len(_STATUS_BY_CODE), n_bins))
+    for code in range(len(_STATUS_BY_CODE)):
+        cum = np.r_[0.0, np.cumsum(np.where(codes == code, durations, 0.0))]
+        time_in[code] = np.diff(np.interp(edges_us, bounds, cum))
+    dominant = np.where(time_in.sum(axis=0) > 0, time_in.argmax(axis=0), -1)
+    inside = begin_us[(begin_us > start_us) & (begin_us <= end_us)]
+    changes = np.histogram(inside, bins=edges_us)[0] if len(inside) else np.zeros(n_bins, int)
+    xs = left + (edges_us - start_us) / (end_us - start_us) * width
+    return xs[:-1], dominant, changes, xs[-1:]
+
+
 _BOUNDARY = QColor(255, 255, 255, 220)
 _FRAME = QColor("#757575")
 _DARK = QColor("#212121")
@@ -84,6 +117,7 @@ class StatusStripDelegate(QStyledItemDelegate):
         # id(entry) -> (entry, its instant in epoch microseconds, its status code).
         self._entry_values: dict[int, tuple[StatusEntry, int, int]] = {}
         self.renders = 0  # pixmaps drawn so far (tests: the cache is reused, or redrawn)
+        self.last_drawn = 0  # rectangles and lines of the last strip drawn (tests: bounded)
 
     def clear_cache(self) -> None:
         self._cache.clear()
@@ -221,6 +255,39 @@ class StatusStripDelegate(QStyledItemDelegate):
                 self._arrays[slot] = cached
         return cached[1], cached[2]
 
+    def picture(self, size: QSize, data: StripData) -> QPixmap:
+        """The strip of ``data`` in a cell of ``size``, as painted (without the cursor)."""
+        return self._render(size, 1.0, data, with_history=True)
+
+    def _binned_bands(self, data: StripData, bar: QRectF) -> tuple[list, list, list]:
+        """A dense history in MIN_BAND_PX bins (see :func:`strip_bins`): bands of the
+        dominant status, boundaries where it changes, a tick over each bin with changes."""
+        begin_us, codes = self._instants_us(data), self._status_codes(data)
+        start_us, end_us = _to_us(data.start), _to_us(data.end)
+        x0, dominant, changes, last = strip_bins(
+            begin_us, codes, start_us, end_us, bar.left(), bar.width()
+        )
+        x1 = np.r_[x0[1:], last]
+        top, height = bar.top(), bar.height()
+        first = np.flatnonzero(np.r_[True, dominant[1:] != dominant[:-1]])
+        stop = np.r_[first[1:] - 1, len(dominant) - 1]
+        by_status: dict[int, list[QRectF]] = {}
+        for code, a, z in zip(
+            dominant[first].tolist(), x0[first].tolist(), x1[stop].tolist(), strict=True
+        ):
+            if code >= 0:
+                by_status.setdefault(code, []).append(QRectF(a, top, z - a, height))
+        bands = [(_STATUS_BY_CODE[c], rects) for c, rects in by_status.items()]
+        boundaries = [QLineF(x, top, x, bar.bottom()) for x in x0[first[1:]].tolist()]
+        tick = max(2.0, height / 4)
+        busy = np.flatnonzero(changes > 0)
+        peak = max(1, int(changes.max())) if len(changes) else 1
+        ticks = [
+            (int(60 + 160 * changes[i] / peak), QRectF(x0[i], top, x1[i] - x0[i], tick))
+            for i in busy.tolist()
+        ]
+        return bands, boundaries, ticks
+
     def _render(self, size: QSize, ratio: float, data: StripData, *, with_history: bool) -> QPixmap:
         pixmap = QPixmap(
             QSize(max(1, round(size.width() * ratio)), max(1, round(size.height() * ratio)))
@@ -254,7 +321,10 @@ class StatusStripDelegate(QStyledItemDelegate):
         top, height, bottom = bar.top(), bar.height(), bar.bottom()
         bands: list[tuple[CrossingStatus, list[QRectF]]] = []
         boundaries: list[QLineF] = []
-        if entries and total > 0:
+        ticks: list[QRectF] = []
+        if entries and total > 0 and len(entries) > width / MIN_BAND_PX:
+            bands, boundaries, ticks = self._binned_bands(data, bar)
+        elif entries and total > 0:
             # Microseconds, exact as timedelta.total_seconds() is, vectorised over the history.
             begin_us = self._instants_us(data)
             start_us, end_us = _to_us(data.start), _to_us(data.end)
@@ -310,6 +380,11 @@ class StatusStripDelegate(QStyledItemDelegate):
         if boundaries:
             painter.setPen(QPen(_BOUNDARY, 1))
             painter.drawLines(boundaries)
+        for alpha, rects in _by_alpha(ticks):  # dense bins: how many changes, in grey
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(33, 33, 33, alpha))
+            painter.drawRects(rects)
+        self.last_drawn = sum(len(r) for _s, r in bands) + len(boundaries) + len(ticks)
 
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         if data.entries and data.entries[0].time.instant < data.start:
@@ -329,3 +404,11 @@ class StatusStripDelegate(QStyledItemDelegate):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(_FRAME, 1))
         painter.drawRect(bar)
+
+
+def _by_alpha(ticks: list[tuple[int, QRectF]]) -> list[tuple[int, list[QRectF]]]:
+    """Ticks grouped by their alpha, in 8 steps (a few brushes for any number of ticks)."""
+    groups: dict[int, list[QRectF]] = {}
+    for alpha, rect in ticks:
+        groups.setdefault(alpha // 32 * 32 + 16, []).append(rect)
+    return sorted(groups.items())
