@@ -202,3 +202,20 @@ def test_hostile_note_stays_plain_in_the_question_and_dialog(window, monkeypatch
 
     assert all(lbl.textFormat() == Qt.TextFormat.PlainText for lbl in d.findChildren(QLabel))
     d.reject()
+
+
+def test_recording_with_a_parked_cursor_shows_its_time_and_offers_now(window) -> None:
+    window.ctx.set_cursor(PARKED)
+    window.ctx.select_crossing("qaim")
+    d = window.crossing_actions.record_selected()
+    assert d.time_edit.text() == "2024-12-01 09:30"  # the cursor's, to the minute
+    assert "parked" in d.parked_note.text() and not d.parked_note.isHidden()
+    d.now_button.click()
+    d.accept()
+    (entry,) = _mine(window, "qaim")
+    assert datetime.now(UTC) - entry.time.instant < timedelta(minutes=2)
+    assert entry.time.instant.second == 0
+    # Shown in the undo history with the crossing's name.
+    model = window.undo_view.model()
+    texts = [model.index(r, 0).data() for r in range(model.rowCount())]
+    assert texts[-1] == "Al-Qaim – Al-Bukamal: open"  # closed at the cursor: the toggle opens

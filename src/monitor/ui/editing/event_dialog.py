@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import uuid
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QPointF, Qt
@@ -50,7 +51,13 @@ from monitor.ui.editing.form import (
     plain_label,
     with_filter,
 )
-from monitor.ui.editing.timetext import precision_text, same_time_text, to_file_text, typed_text
+from monitor.ui.editing.timetext import (
+    minute_moment,
+    precision_text,
+    same_time_text,
+    to_file_text,
+    typed_text,
+)
 
 if TYPE_CHECKING:
     from monitor.ui.context import ScenarioContext
@@ -130,6 +137,13 @@ class EventDialog(FormDialog):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.time_edit, 1)
         row.addWidget(self.time_hint)
+        self.now_button = QPushButton("Now")
+        self.now_button.setObjectName("timeNowButton")
+        self.now_button.setToolTip("The present minute")
+        self.now_button.clicked.connect(
+            lambda: self.time_edit.setText(typed_text(minute_moment(datetime.now(UTC)), self._tz))
+        )
+        row.addWidget(self.now_button)
         self.add_row("time", f"Time ({scenario.info.timezone})", time_box)
 
         self.title_edit = QLineEdit(b.get("title", ""))

@@ -8,9 +8,17 @@ changed). Times are typed in the scenario's zone, to the minute unless seconds a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
 
 from monitor.model.changes import Change, ChangeError, edit_entry, status_change
 from monitor.model.entities import CrossingStatus, Moment, StatusEntry
@@ -18,7 +26,13 @@ from monitor.model.schema import enum, text
 from monitor.model.sections import moment_checker
 from monitor.model.text import isolate_if_needed
 from monitor.ui.editing.form import CheckList, FormDialog, plain_label, with_filter
-from monitor.ui.editing.timetext import precision_text, recorded_now, to_file_text, typed_text
+from monitor.ui.editing.timetext import (
+    minute_moment,
+    precision_text,
+    recorded_now,
+    to_file_text,
+    typed_text,
+)
 
 if TYPE_CHECKING:
     from monitor.ui.context import ScenarioContext
@@ -73,7 +87,22 @@ class StatusEntryDialog(FormDialog):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.time_edit, 1)
         row.addWidget(self.time_hint)
+        self.now_button = QPushButton("Now")
+        self.now_button.setObjectName("timeNowButton")
+        self.now_button.setToolTip("The present minute")
+        self.now_button.clicked.connect(
+            lambda: self.time_edit.setText(typed_text(minute_moment(datetime.now(UTC)), self._tz))
+        )
+        row.addWidget(self.now_button)
         self.add_row("time", f"Effective ({ctx.scenario.info.timezone})", box)
+        if entry is None and not ctx.is_live:
+            self.parked_note = plain_label(
+                "The 'as of' time is parked: the time above is the cursor's. "
+                "Press Now if the change took effect now."
+            )
+            self.parked_note.setWordWrap(True)
+            self.parked_note.setStyleSheet("color: palette(mid);")
+            self.form.addRow(plain_label(""), self.parked_note)
         self.note_edit = QPlainTextEdit(entry.note if entry is not None else note or "")
         self.note_edit.setTabChangesFocus(True)
         self.note_edit.setMaximumHeight(70)
