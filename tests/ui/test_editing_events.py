@@ -331,3 +331,13 @@ def test_ok_on_an_unchanged_event_records_nothing(window) -> None:
     d = window.editing.edit_event("e4")
     _fill(d, title="City falls!")
     assert d.change is not None and d.change.fields == ["title"]  # the time is left alone
+
+
+def test_edit_and_delete_are_enabled_only_with_an_event_selected(window) -> None:
+    edit, delete = _action(window, "editEventAction"), _action(window, "deleteEventAction")
+    window.ctx.select_event("")
+    assert not edit.isEnabled() and not delete.isEnabled()
+    window.ctx.select_event("e1")
+    assert edit.isEnabled() and delete.isEnabled()
+    delete.trigger()
+    assert not edit.isEnabled() and not delete.isEnabled()  # nothing selected any more

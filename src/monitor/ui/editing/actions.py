@@ -64,6 +64,8 @@ class EditingActions(QObject):
         window.feed_dock.installEventFilter(self)
         self._adopt_feed()
         self._ctx.event_selected.connect(self._update_enabled)
+        self._ctx.events_changed.connect(self._update_enabled)  # (the selected one deleted)
+        self._ctx.scenario_replaced.connect(self._update_enabled)
         self._update_enabled()
 
     # -- construction --------------------------------------------------------------------
