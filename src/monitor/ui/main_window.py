@@ -73,10 +73,10 @@ class MainWindow(QMainWindow):
     ):
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        path = Path(path)
         if storage is None or scenario is None:
-            storage = FileStorage(path)
-            scenario = storage.load()
+            # A file, or a team store for a connection string (postgresql://…, service=…).
+            storage, scenario = team.open_storage(path)
+        target, path = path, team.context_path(storage, path)
         self.prefs = Preferences.load()
         self.theme = theme.Theme(self)  # the system's light / dark, or View → Theme
         self.ctx = ScenarioContext(scenario, path, self)
@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self.update_title()
         self._on_ctx_cursor_changed(self.ctx.cursor_time())
-        prefs.add_recent_file(path)
+        team.remember(storage, target)
         self._defer_panels = defer_panels
         if defer_panels:
             # Built right after the first paint (see paintEvent); the timer covers a window
@@ -429,13 +429,14 @@ class MainWindow(QMainWindow):
     # -- title / status -----------------------------------------------------------------
     def update_title(self) -> None:
         path = self.ctx.path
-        name = path.name if path else "untitled"
+        store = None if path else team.shown_name(self.session.storage)  # (no password)
+        name = path.name if path else store or "untitled"
         # "[*]" is Qt's modified-marker placeholder; a literal one in the data is written "[*][*]".
         title = f"{self.ctx.scenario.info.title} — {name}".replace("[*]", "[*][*]")
         self.setWindowTitle(f"{title}[*]")
         self.setWindowModified(self.session.dirty)
-        self.file_label.setText(str(path) if path else "")
-        self.file_label.setToolTip(str(path) if path else "")
+        self.file_label.setText(str(path) if path else store or "")
+        self.file_label.setToolTip(str(path) if path else store or "")
 
     def _on_ctx_cursor_changed(self, when) -> None:
         local = when.astimezone(self.ctx.tz)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
@@ -20,9 +21,47 @@ from monitor.model import Scenario
 from monitor.model.changelog import ChangeLog
 from monitor.model.changes import EVENT, FACTION, SOURCE, Change, ChangeError
 from monitor.model.journal import JournalError
-from monitor.model.storage import FileStorage, LockInfo, Recovery
+from monitor.model.storage import LockInfo, Recovery
 from monitor.ui.commands import BatchCommand, ChangeCommand
 from monitor.ui.context import ScenarioContext
+
+
+class SessionStorage(Protocol):
+    """Where a session's changes go: a file (:class:`monitor.model.storage.FileStorage`) or
+    a team store (:class:`monitor.store.TeamStore`, which has no ``path``: nothing on disk
+    to watch, no lock, saving has nothing to do)."""
+
+    read_only: Any
+    user: str
+
+    @property
+    def journal_error(self) -> str: ...
+
+    @property
+    def protected(self) -> bool: ...
+
+    def load(self) -> Scenario: ...
+
+    def append_change(self, change: Change) -> Any: ...
+
+    def save(self, scenario: Scenario, *, force: bool = False, path: Any = None) -> None: ...
+
+    def changed_on_disk(self) -> bool: ...
+
+    def pending_recovery(self, scenario: Scenario | None = None) -> Recovery | None: ...
+
+    def discard_journal(self) -> None: ...
+
+    def acquire_lock(self) -> LockInfo | None: ...
+
+    def close(self) -> None: ...
+
+
+def _refusal(storage: SessionStorage) -> str:
+    """Why no change may be made at all ("" normally): a team store opened by a reader."""
+    if getattr(storage, "kind", "file") == "team" and storage.read_only:
+        return str(storage.read_only)
+    return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +90,13 @@ class Session(QObject):
     disk_changed = Signal()
     protection_changed = Signal(str)
 
-    def __init__(self, ctx: ScenarioContext, storage: FileStorage, parent: QObject | None = None):
+    def __init__(
+        self, ctx: ScenarioContext, storage: SessionStorage, parent: QObject | None = None
+    ):
         super().__init__(parent)
         self.ctx = ctx
         self.storage = storage
-        self._log = ChangeLog(ctx.scenario)
+        self._log = self._new_log()
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(0)  # unlimited: a day of toggles is small
         self._watcher = QFileSystemWatcher(self)
@@ -76,8 +117,15 @@ class Session(QObject):
     def log(self) -> ChangeLog:
         """The change log of the scenario now shown (a new one when the scenario is replaced)."""
         if self._log.scenario is not self.ctx.scenario:
-            self._log = ChangeLog(self.ctx.scenario)
+            self._log = self._new_log()
         return self._log
+
+    def _new_log(self) -> ChangeLog:
+        # A team store derived the scenario by its own log: keep it (it knows every id).
+        kept = getattr(self.storage, "changelog", None)
+        if isinstance(kept, ChangeLog) and kept.scenario is self.ctx.scenario:
+            return kept
+        return ChangeLog(self.ctx.scenario)
 
     @property
     def author(self) -> str:
@@ -86,6 +134,9 @@ class Session(QObject):
     def push(self, change: Change) -> None:
         """Apply ``change`` as an undoable, journalled command. Raises ChangeError (and
         changes nothing) if the scenario's rules refuse it."""
+        refusal = _refusal(self.storage)
+        if refusal:
+            raise ChangeError(refusal)
         change = change.stamped(change.author or self.author)
         if change.id in self.log:
             return  # already applied (a replayed or re-sent change): nothing to undo either
@@ -96,6 +147,9 @@ class Session(QObject):
         """Apply many changes (an import) as one undoable, journalled command, all or
         nothing: raises ChangeError (and changes nothing) if the scenario's rules refuse
         any of them."""
+        refusal = _refusal(self.storage)
+        if refusal:
+            raise ChangeError(refusal)
         changes = [c.stamped(c.author or self.author) for c in changes]
         self.apply_batch(changes)
         self.undo_stack.push(BatchCommand(self, changes, label))
@@ -234,7 +288,7 @@ class Session(QObject):
         self.ctx.replace_scenario(scenario, self.storage.path)
         return scenario
 
-    def switch_storage(self, storage: FileStorage) -> None:
+    def switch_storage(self, storage: SessionStorage) -> None:
         """Start editing another file (the old session must be closed first)."""
         self._unwatch()
         if self._offered is not None:
@@ -257,10 +311,13 @@ class Session(QObject):
 
     # -- watching -------------------------------------------------------------------------------
     def _watch(self) -> None:
-        path = str(self.storage.path)
+        where = getattr(self.storage, "path", None)
+        if where is None:
+            return  # a team store: nothing on disk to watch
+        path = str(where)
         if path not in self._watcher.files():
             self._watcher.addPath(path)
-        folder = str(self.storage.path.parent)
+        folder = str(where.parent)
         if folder not in self._watcher.directories():
             self._watcher.addPath(folder)
 
