@@ -11,7 +11,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from monitor.model import Moment
-from monitor.model.timeutil import military_day, military_dtg, parse_moment
+from monitor.model.timeutil import military_dtg, parse_moment
 
 BAGHDAD = ZoneInfo("Asia/Baghdad")
 
@@ -96,6 +96,8 @@ def test_typed_feed_dates_apply_as_typed_once(window, qtbot, start):
 
 # -- 5. day-only dates as DTG -------------------------------------------------------------------
 def test_day_precision_dtg_has_no_dashes_or_zulu():
+    from monitor.model.timeutil import military_day
+
     day = parse_moment("2026-04-20", BAGHDAD)
     assert military_dtg(day) == "20 APR 26"
     assert military_day(date(2024, 11, 3)) == "03 NOV 24"
