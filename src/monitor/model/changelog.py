@@ -353,11 +353,12 @@ class _Plan:
     def _plan_event(self):
         c = self.change
         scenario = self.scenario
-        result = self._result(entity_json(scenario, EVENT, c.key))
+        current = entity_json(scenario, EVENT, c.key)
+        result = self._result(current)
         if result is None:
             return lambda: _remove_event(scenario, c.key)
         event = self._validate(_events_doc(scenario, [result])).events[0]
-        exists = scenario.event(c.key) is not None
+        exists = current is not None
         return lambda: _put_event(scenario, event, exists)
 
     def _plan_list(self, entity: str):

@@ -265,7 +265,7 @@ class EventTable(Sequence[Event]):
 
     def get(self, event_id: str) -> Event | None:
         i = self.position(event_id)
-        return None if i is None else self._event(i)
+        return None if i is None else self._event(i, alone=True)
 
     def __contains__(self, value: object) -> bool:
         if isinstance(value, str):
@@ -334,7 +334,7 @@ class EventTable(Sequence[Event]):
         i = self.position(event.id)
         if i is None:
             raise KeyError(event.id)
-        old = self._event(i)
+        old = self._event(i, alone=True)
         col, odd, exact = self._columns_of(event)
         self._text = {k: self._splice(k, i, i + 1, col[k]) for k in self._text}
         for k, v in self._num.items():  # in place (a frame of an older version sees them too)
@@ -351,7 +351,7 @@ class EventTable(Sequence[Event]):
         i = self.position(event_id)
         if i is None:
             raise KeyError(event_id)
-        old = self._event(i)
+        old = self._event(i, alone=True)
         self._text = {k: self._splice(k, i, i + 1, None) for k in self._text}
         slot = int(self._slots[i])
         self._set_numbers(
@@ -513,31 +513,40 @@ class EventTable(Sequence[Event]):
         got = self._blocks.get(b)
         if got is None:
             start = b * _BLOCK
-            stop = min(len(self._slots), start + _BLOCK)
-            got = {
-                k: self._text[k].slice(start, stop - start).to_pylist()
-                for k in ("id", "time", "title", "summary", "location", "actor_list", "source_list")
-            }
-            for k in (
-                "lat",
-                "lon",
-                "category",
-                "verification",
-                "credibility",
-                "reliability_own",
-                "summary_null",
-                "has_location",
-            ):
-                got[k] = self._num[k][start:stop].tolist()
-            got["slot"] = self._slots[start:stop].tolist()
+            got = self._rows_of(start, min(len(self._slots), start + _BLOCK))
             if len(self._blocks) >= 4:
                 self._blocks.pop(next(iter(self._blocks)))
             self._blocks[b] = got
         return got
 
-    def _event(self, i: int) -> Event:
-        block = self._block(i // _BLOCK)
-        j = i % _BLOCK
+    def _rows_of(self, start: int, stop: int) -> dict[str, list[Any]]:
+        """Rows ``start:stop`` as Python values, column by column."""
+        got = {
+            k: self._text[k].slice(start, stop - start).to_pylist()
+            for k in ("id", "time", "title", "summary", "location", "actor_list", "source_list")
+        }
+        for k in (
+            "lat",
+            "lon",
+            "category",
+            "verification",
+            "credibility",
+            "reliability_own",
+            "summary_null",
+            "has_location",
+        ):
+            got[k] = self._num[k][start:stop].tolist()
+        got["slot"] = self._slots[start:stop].tolist()
+        return got
+
+    def _event(self, i: int, alone: bool = False) -> Event:
+        """Event ``i``, from its block of rows (``alone``: one event looked up by id, made
+        from its own row unless its block is at hand: an edit needs no block of 256)."""
+        b = i // _BLOCK
+        if alone and b not in self._blocks:
+            block, j = self._rows_of(i, i + 1), 0
+        else:
+            block, j = self._block(b), i % _BLOCK
         slot = block["slot"][j]
         odd = self._odd.get(slot) if self._odd else None
         if odd is not None:
