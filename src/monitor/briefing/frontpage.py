@@ -11,7 +11,7 @@ from monitor.briefing.blocks import Block, Cell, Column, Heading, Paragraph, Tab
 from monitor.briefing.options import BriefingOptions
 from monitor.briefing.sections import SourceIndex, grade_wording, judgement_blocks
 from monitor.briefing.text import clean, inline, one_line, snippet
-from monitor.briefing.timefmt import compact_time, describe_age, short_time, when
+from monitor.briefing.timefmt import compact_time, describe_age, short_time, to_moment, when
 from monitor.model.briefings import (
     SinceLast,
     read_key_judgements,
@@ -135,8 +135,9 @@ def since_last_blocks(
         return blocks
     prev = result.previous
     then = when(Moment(prev.as_of.astimezone(tz)), tz)
-    if prev.produced == prev.as_of and prev.events is None:
-        intro = f"Changes since {then} (the time given with --since)."
+    given = to_moment(options.since, tz)
+    if prev.produced == prev.as_of and prev.events is None and given is not None:
+        intro = f"Changes since {when(given, tz)} (the time given with --since)."
     else:
         made = when(Moment(prev.produced.astimezone(tz)), tz)
         by = f" by {one_line(prev.by)}" if prev.by else ""

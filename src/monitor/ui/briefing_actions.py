@@ -111,7 +111,13 @@ class BriefingDialog(QDialog):
     """Export briefing: compares with the last briefing, offers the trend markers (the
     app's suggestion preselected), the "Next update" time and the annex."""
 
-    def __init__(self, parent, result: SinceLast | None, crossing_names: dict[str, str]):
+    def __init__(
+        self,
+        parent,
+        result: SinceLast | None,
+        crossing_names: dict[str, str],
+        as_of: datetime | None = None,
+    ):
         super().__init__(parent)
         self.setWindowTitle("Export briefing")
         layout = QVBoxLayout(self)
@@ -139,7 +145,8 @@ class BriefingDialog(QDialog):
             self.crossing_combos[t.crossing_id] = combo
             form.addRow(isolate_if_needed(crossing_names.get(t.crossing_id, t.crossing)), combo)
         self.next_check = QCheckBox("Next update at", self)
-        self.next_edit = QDateTimeEdit(QDateTime.currentDateTime().addDays(1), self)
+        start = QDateTime(as_of) if as_of is not None else QDateTime.currentDateTime()
+        self.next_edit = QDateTimeEdit(start.addDays(1), self)  # a day after the cut-off
         self.next_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.next_edit.setAccessibleName("Next update time")
         self.next_edit.setEnabled(False)
@@ -357,7 +364,7 @@ class BriefingActions(QObject):
 
     def ask_briefing_choices(self, result: SinceLast | None) -> BriefingChoices | None:
         names = {c.id: c.name for c in self.ctx.scenario.crossings}
-        dialog = BriefingDialog(self._window, result, names)
+        dialog = BriefingDialog(self._window, result, names, self.ctx.cursor_time())
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return dialog.choices()

@@ -33,8 +33,6 @@ from monitor.model.entities import Source
 from monitor.model.schema import CONFIDENCES, LIKELIHOOD_RANGES, LIKELIHOODS, MAX_JUDGEMENTS
 from monitor.model.text import isolate_if_needed
 
-CHOOSE = "— choose —"
-
 
 def _plain_label(text: str, parent: QWidget | None = None) -> QLabel:
     label = QLabel(text, parent)
@@ -100,11 +98,11 @@ class JudgementRow(QFrame):
         self.text_edit.setFixedHeight(56)
         self.text_edit.setTabChangesFocus(True)
         self.likelihood = QComboBox(self)
-        self.likelihood.addItem(CHOOSE, None)
+        self.likelihood.addItem("— likelihood —", None)
         for word in LIKELIHOODS:
             self.likelihood.addItem(f"{word} ({LIKELIHOOD_RANGES[word]})", word)
         self.confidence = QComboBox(self)
-        self.confidence.addItem(CHOOSE, None)
+        self.confidence.addItem("— confidence —", None)
         for word in CONFIDENCES:
             self.confidence.addItem(f"{word} confidence", word)
         self.sources_button = QPushButton(self)
