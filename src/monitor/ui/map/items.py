@@ -91,6 +91,20 @@ def lines_path(lines: Lines, *, fill: bool) -> QPainterPath:
     return path
 
 
+def marker_basis(crossings) -> list[tuple]:
+    """What crossing markers are made of: each crossing's id, names and place."""
+    return [
+        (
+            c.id,
+            c.name,
+            c.name_local,
+            getattr(c.location, "lat", None),
+            getattr(c.location, "lon", None),
+        )
+        for c in crossings
+    ]
+
+
 class BaseMapItems:
     """The land and border paths of every base-map layer (world below, detail above)."""
 

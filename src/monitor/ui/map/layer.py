@@ -92,6 +92,22 @@ class EventClusters:
             and np.array_equal(lon, self._lon_all, equal_nan=True)
         )
 
+    def unlocated_count(self, shown: np.ndarray | None, cursor_ns: int, hide_future: bool) -> int:
+        """How many events the feed shows (``shown``) have no location (of those at or
+        before the cursor if ``hide_future``)."""
+        if shown is None and not hide_future:
+            return self.n_unlocated
+        unlocated = ~self.located
+        if shown is not None:
+            pos = np.asarray(shown, dtype=np.int64).ravel()
+            pos = pos[(pos >= 0) & (pos < self.n_events)]
+            keep = np.zeros(self.n_events, dtype=bool)
+            keep[pos] = True
+            unlocated = unlocated & keep
+        if hide_future:
+            unlocated = unlocated & (self.time_ns <= cursor_ns)
+        return int(np.count_nonzero(unlocated))
+
     def same_place_at(self, frame: pd.DataFrame, p: int) -> bool:
         """Is event ``p`` of ``frame`` where and when it was when the grouping was made?"""
         lat, lon = float(frame["lat"].iat[p]), float(frame["lon"].iat[p])

@@ -27,7 +27,14 @@ from monitor.ui.crossings.status import isolate, isolate_rtl, status_icon
 from monitor.ui.map.actions import MapActions
 from monitor.ui.map.colors import DIM_ALPHA, MapColors, argb32, class_colors
 from monitor.ui.map.export import ask_and_export
-from monitor.ui.map.items import ICON_PX, BaseMapItems, CountryLabelsItem, CrossingMarker, one_line
+from monitor.ui.map.items import (
+    ICON_PX,
+    BaseMapItems,
+    CountryLabelsItem,
+    CrossingMarker,
+    marker_basis,
+    one_line,
+)
 from monitor.ui.map.layer import EventClusters, Layer, Points
 from monitor.ui.map.legend import MapLegend
 from monitor.ui.map.points import EventPointsItem
@@ -59,6 +66,7 @@ class MapPanel(QWidget):
         self._version: int | None = None  # the event table's version the grouping is of
         self._points = Points.empty()
         self._markers: dict[str, CrossingMarker] = {}
+        self._marker_basis: list[tuple] = []  # (see _crossing_basis)
         self._colors = MapColors.from_palette(self.palette())
         self._aspect_lat = None
         self.cluster_menu: QMenu | None = None
@@ -256,19 +264,8 @@ class MapPanel(QWidget):
         self._update_event_highlight(bring_into_view=False)
 
     def _count_unlocated(self, clusters: EventClusters, cursor_ns: int) -> int:
-        shown = self._ctx.shown_events
-        if shown is None and not self._ctx.hide_future:
-            return clusters.n_unlocated
-        unlocated = ~clusters.located
-        if shown is not None:
-            pos = np.asarray(shown, dtype=np.int64).ravel()
-            pos = pos[(pos >= 0) & (pos < clusters.n_events)]
-            keep = np.zeros(clusters.n_events, dtype=bool)
-            keep[pos] = True
-            unlocated = unlocated & keep
-        if self._ctx.hide_future:
-            unlocated = unlocated & (clusters.time_ns <= cursor_ns)
-        return int(np.count_nonzero(unlocated))
+        ctx = self._ctx
+        return clusters.unlocated_count(ctx.shown_events, cursor_ns, ctx.hide_future)
 
     def refresh_crossings(self) -> None:
         """Each marker's status as of the cursor."""
@@ -281,6 +278,7 @@ class MapPanel(QWidget):
                 marker.set_status(status, status_icon(status))
 
     def _rebuild_crossings(self) -> None:
+        self._marker_basis = self._crossing_basis()
         for marker in self._markers.values():
             self.view_box.removeItem(marker)
         self._markers = {}
@@ -532,8 +530,19 @@ class MapPanel(QWidget):
             self.refresh_events()
         return True
 
-    def _on_crossing_changed(self, _crossing_id: str) -> None:
-        self._rebuild_crossings()
+    def _on_crossing_changed(self, crossing_id: str) -> None:
+        # A status entry of one crossing (a toggle): its marker only; anything else (a
+        # crossing added, removed, renamed or moved) rebuilds the markers.
+        crossing = self._ctx.scenario.crossing(crossing_id)
+        marker = self._markers.get(crossing_id)
+        if crossing is None or marker is None or self._marker_basis != self._crossing_basis():
+            self._rebuild_crossings()
+            return
+        status = crossing.status_at(self._ctx.cursor_time())
+        marker.set_status(status, status_icon(status))
+
+    def _crossing_basis(self) -> list[tuple]:
+        return marker_basis(self._ctx.scenario.crossings)
 
     def _on_cursor_changed(self, _when) -> None:
         self.refresh_crossings()
