@@ -263,12 +263,24 @@ def test_the_export_dialog_offers_the_suggested_markers_and_the_analyst_sets_the
     assert "Annex — Events of the period" not in text
 
 
-def test_the_feed_export_runs_off_the_gui_thread(window, qtbot, monkeypatch, tmp_path):
-    out = tmp_path / "feed.pdf"
+@pytest.mark.parametrize(
+    ("panel", "expected"),
+    [
+        ("feed", ["EVENT FEED", "Iraq closes all border crossings with Syria"]),
+        ("crossings", ["BORDER CROSSINGS", "Al-Waleed – Al-Tanf", "CLOSED"]),
+        ("territory", ["CONTROLLED TERRITORY", "Syrian government (Assad)"]),
+    ],
+)
+def test_panel_exports_run_off_the_gui_thread(
+    window, qtbot, monkeypatch, tmp_path, panel, expected
+):
+    out = tmp_path / f"{panel}.pdf"
     actions = window.briefings
     monkeypatch.setattr(actions, "ask_pdf_path", lambda suggested: str(out))
-    window.export_panel_actions["feed"].trigger()
+    window.export_panel_actions[panel].trigger()
     assert actions.job is not None  # the window is free while it runs
     qtbot.waitUntil(lambda: actions.job is None, timeout=60_000)
     text = pdf_text(out)
-    assert "EVENT FEED" in text and "Iraq closes all border crossings with Syria" in text
+    for piece in expected:
+        assert piece in text, piece
+    assert f"Wrote {out}" in window.statusBar().currentMessage()

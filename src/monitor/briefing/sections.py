@@ -257,6 +257,9 @@ def _compact_events_table(
         ],
         cells,
         empty_text="No events match.",
+        note="Grade: the source's reliability (A–F) and the credibility of the report when it"
+        " came in (1 confirmed by other sources … 6 cannot be judged). The verification is the"
+        " event's state now: a confirmed event keeps the credibility it was reported with.",
     )
 
 

@@ -391,16 +391,38 @@ class BriefingActions(QObject):
         path = self.ask_pdf_path(f"{self._stem()}-{name}.pdf")
         if not path:
             return
-        if name == "feed":  # can be long: off the GUI thread
-            from monitor.briefing.documents import feed_document
+        doc = self.panel_document(name)
+        if doc is None:  # (the map draws its own figure)
+            self._run_export(f"{name} PDF", lambda: self.export_panel(name, path))
+            return
+        self.start_export(doc, path, f"{PANEL_TITLES[name].lower()} PDF")
 
-            panel = self._window.panel("feed")
+    def panel_document(self, name: str) -> Document | None:
+        """The document of one panel as it shows now, built here and written off the GUI
+        thread (``None`` for the map, which draws its own figure)."""
+        from monitor.briefing.documents import (
+            crossings_document,
+            feed_document,
+            territory_document,
+        )
+        from monitor.briefing.layout import prepare_charts
+
+        scenario = self.ctx.scenario
+        panel = self._window.panel(name)
+        if name == "feed":
             options = self.briefing_options(filter_description=panel.describe_filter())
             rows = [int(r) for r in panel.model.rows]
-            doc = feed_document(self.ctx.scenario, rows, options, self.ctx.events_frame)
-            self.start_export(doc, path, "feed PDF")
-            return
-        self._run_export(f"{name} PDF", lambda: self.export_panel(name, path))
+            return feed_document(scenario, rows, options, self.ctx.events_frame)
+        if name == "crossings":
+            return crossings_document(scenario, self.ctx.cursor_time(), self.briefing_options())
+        if name == "territory":
+            x0, x1 = panel.plot_item.getViewBox().viewRange()[0]
+            tz = self.ctx.tz
+            rng = (datetime.fromtimestamp(x0, tz), datetime.fromtimestamp(x1, tz))
+            doc = territory_document(scenario, self.briefing_options(), rng)
+            prepare_charts(doc)
+            return doc
+        return None
 
     def _on_export_briefing_triggered(self) -> None:
         choices = self.ask_briefing_choices(self.since_last())
