@@ -157,8 +157,12 @@ def test_feed_time_column_says_the_zone_once_and_cells_are_compact(window):
 def test_feed_title_gets_thirty_characters_at_the_default_size(window, qtbot):
     from monitor.ui.feed.columns import EventColumn
 
+    # The filter bar's date range takes a row of its own in a narrower dock: the feed does
+    # not force the window wider than the screen.
+    assert window.feed_panel.minimumSizeHint().width() <= 420
     _default_size(window, qtbot)
     view = window.feed_panel.view
+    assert window.feed_panel.filters.height() < 3 * window.feed_panel.search_edit.height()
     assert 480 <= window.feed_panel.width() <= 560
     title = "Military Operations Command takes Deir ez-Zor city from the SDF"
     assert _elided_chars(view, EventColumn.TITLE, title) >= 30

@@ -114,7 +114,7 @@ class DateTimeField(QLineEdit):
         sample = "2024-12-07 12:00" if with_time else "2024-12-07"
         # The text, the calendar button and the frame: no wider (the toolbar and the feed's
         # filter row are short of room at the default window size).
-        self.setMinimumWidth(self.fontMetrics().horizontalAdvance(sample + "0") + 40)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance(sample) + 38)
         self.setMaximumWidth(self.minimumWidth() + 12)
 
     # -- QDateTimeEdit-like API -------------------------------------------------------

@@ -102,27 +102,59 @@ class FilterBar(QWidget):
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.search_edit, 1)
         top.addWidget(self.count_label)
+        # The date range goes on a row of its own when the dock is too narrow for it beside
+        # the menus (see resizeEvent): the bar's least width is one of the two, not both.
+        self.dates_box = QWidget(self)
+        dates = QHBoxLayout(self.dates_box)
+        dates.setContentsMargins(0, 0, 0, 0)
+        for w in (self.date_check, self.from_edit, dash, self.to_edit):
+            dates.addWidget(w)
         second = QHBoxLayout()
         second.setContentsMargins(0, 0, 0, 0)
         second.addWidget(self.category_button)
         second.addWidget(self.verification_button)
         second.addSpacing(8)
-        second.addWidget(self.date_check)
-        second.addWidget(self.from_edit)
-        second.addWidget(dash)
-        second.addWidget(self.to_edit)
+        second.addWidget(self.dates_box)
         second.addStretch(1)
+        self._second, self._third = second, QHBoxLayout()
+        self._third.setContentsMargins(0, 0, 0, 0)
+        self._third.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addLayout(top)
         layout.addLayout(second)
+        layout.addLayout(self._third)
 
         self.search_edit.textChanged.connect(self._on_search_text_changed)
         self._search_timer.timeout.connect(self.changed)
         self.date_check.toggled.connect(self._on_date_check_toggled)
         self.from_edit.dateChanged.connect(self._on_from_date_changed)
         self.to_edit.dateChanged.connect(self._on_to_date_changed)
+        self._place_dates()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place_dates()
+
+    def _place_dates(self) -> None:
+        """The date range beside the menus when it fits there, else on the row below."""
+        menus = (
+            self.category_button.sizeHint().width() + self.verification_button.sizeHint().width()
+        )
+        menus += 8 + 2 * self._second.spacing()
+        dates = self.dates_box.minimumSizeHint().width()
+        least = max(menus, dates, 200)
+        if self.minimumWidth() != least:
+            self.setMinimumWidth(least)  # not the layout's (menus and dates on one row)
+        fits = self.width() >= menus + dates + self._second.spacing()
+        beside = self._second.indexOf(self.dates_box) >= 0
+        if fits and not beside:
+            self._third.removeWidget(self.dates_box)
+            self._second.insertWidget(self._second.count() - 1, self.dates_box)
+        elif not fits and beside:
+            self._second.removeWidget(self.dates_box)
+            self._third.insertWidget(0, self.dates_box)
 
     def _filter_button(self, name: str) -> tuple[QToolButton, CheckMenu]:
         button = FilterButton(self)
