@@ -61,13 +61,22 @@ class HistoryColumns(QObject):
         self.user_sized = False
         self.user_hidden: set[HistoryColumn] | None = None  # None: automatic
         self._fitting = False
+        self._shown: tuple | None = None
         header = view.horizontalHeader()
+        header.setResizeContentsPrecision(200)  # fitted to the first rows: a long history is quick
+        view.verticalHeader().setResizeContentsPrecision(200)
         header.sectionResized.connect(self._on_section_resized)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._on_header_menu)
         self._viewport = view.viewport()
         self._viewport.installEventFilter(self)
         self._restore()
+
+    def follow(self, key: tuple) -> None:
+        """Fit again if what the table shows (``key``) changed since the last fit."""
+        if key != self._shown:
+            self._shown = key
+            self.fit()
 
     def min_note_width(self) -> int:
         return self.view.fontMetrics().averageCharWidth() * MIN_NOTE_CHARS + 16

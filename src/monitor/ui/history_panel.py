@@ -179,6 +179,9 @@ class HistoryTableModel(QAbstractTableModel):
         c, e, prev = self._rows[index.row()]
         col = HistoryColumn(index.column())
         scenario = self._ctx.scenario
+        marks = self._ctx.marks  # (a team store's "concurrent" entries)
+        mark = marks.entry(c.id, e) if marks is not None else ""
+        flags = [*_flags(e), mark] if mark else _flags(e)
         if role == EntryRole:
             return e
         if role == Qt.ItemDataRole.DisplayRole:
@@ -201,7 +204,7 @@ class HistoryTableModel(QAbstractTableModel):
             if col == HistoryColumn.RECORDED:
                 return self._ctx.format_moment(e.recorded_at) if e.recorded_at else ""
             if col == HistoryColumn.FLAGS:
-                return ", ".join(_flags(e)) or "ok"
+                return ", ".join(flags) or "ok"
         if role == Qt.ItemDataRole.EditRole:
             if col == HistoryColumn.TIME:
                 local = e.time.instant.astimezone(self._ctx.tz)
@@ -227,12 +230,12 @@ class HistoryTableModel(QAbstractTableModel):
                 lines.append(f"By: {isolate_if_needed(e.by)}")
             if e.recorded_at:
                 lines.append(f"Recorded: {self._ctx.format_moment(e.recorded_at)}")
-            if _flags(e):
-                lines.append("Check: " + ", ".join(_flags(e)))
+            if flags:
+                lines.append("Check: " + ", ".join(flags))
             return plain_tooltip("\n".join(lines))
-        if role == Qt.ItemDataRole.ForegroundRole and col == HistoryColumn.FLAGS and _flags(e):
+        if role == Qt.ItemDataRole.ForegroundRole and col == HistoryColumn.FLAGS and flags:
             return QBrush(QColor("#b26a00"))
-        if role == Qt.ItemDataRole.FontRole and col == HistoryColumn.FLAGS and _flags(e):
+        if role == Qt.ItemDataRole.FontRole and col == HistoryColumn.FLAGS and flags:
             f = QFont()
             f.setBold(True)
             return f
@@ -416,8 +419,12 @@ class HistoryPanel(QWidget):
         if flagged:
             text += f"  ({flagged} without note or source)"
         self.title_label.setText(text)
+        # Refitted for another crossing or time style, not for each toggle (a long history
+        # would be measured again every time).
         self.columns.all_crossings = self.model.all_crossings
-        self.columns.fit()
+        self.columns.follow(
+            (self.model.all_crossings, self.model.crossing_id, self._ctx.military_time)
+        )
         self.delete_button.setEnabled(self.model.rowCount() > 0)
 
     def delete_selected(self) -> None:
