@@ -76,6 +76,7 @@ class ScenarioContext(QObject):
         self.military_time = False
         self.hide_future = False
         self._zone_offset: tuple[tuple, str | None] | None = None
+        self._timed: tuple[int, bool] | None = None
         self._live_timer = QTimer(self)
         self._live_timer.setInterval(self.LIVE_TICK_MS)
         self._live_timer.timeout.connect(self._on_live_tick)
@@ -100,7 +101,7 @@ class ScenarioContext(QObject):
         self._scenario = scenario
         self._path = Path(path) if path is not None else None
         self._frame = None
-        self._zone_offset = None
+        self._zone_offset = self._timed = None
         self._selected_event = ""
         self._selected_crossing = ""
         self._shown = None
@@ -118,7 +119,7 @@ class ScenarioContext(QObject):
         return self._frame
 
     def notify_crossing_changed(self, crossing_id: str) -> None:
-        self._zone_offset = None  # the history may reach a time with another offset now
+        self._zone_offset = self._timed = None  # (the history may hold other times now)
         if self.is_live:
             # A change recorded "now" must show at once: views that cache the cursor time
             # catch up with the clock before they hear about the change.
@@ -229,6 +230,15 @@ class ScenarioContext(QObject):
             offset = single_offset(self.tz, *span) if span else format_offset(datetime.now(self.tz))
             self._zone_offset = (key, offset)
         return self._zone_offset[1]
+
+    def crossing_times_of_day(self) -> bool:
+        """Whether any crossing's history holds a time of day (not whole days only): then a
+        "since" column says its zone."""
+        key = id(self._scenario)
+        if self._timed is None or self._timed[0] != key:
+            timed = any(not e.time.day for c in self._scenario.crossings for e in c.history)
+            self._timed = (key, timed)
+        return self._timed[1]
 
     def format_compact(self, moment) -> str:
         """A table cell's time: no offset when the column's title says it (see

@@ -206,7 +206,8 @@ class CrossingTableModel(QAbstractTableModel):
         column = CrossingColumn(section)
         if role == Qt.ItemDataRole.DisplayRole:  # the zone once, in the Since title
             title = COLUMN_TITLES[column]
-            return self._ctx.time_title(title) if column == CrossingColumn.SINCE else title
+            timed = column == CrossingColumn.SINCE and self._ctx.crossing_times_of_day()
+            return self._ctx.time_title(title) if timed else title
         if role == Qt.ItemDataRole.ToolTipRole:
             return COLUMN_TIPS[column]
         return None
