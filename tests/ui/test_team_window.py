@@ -283,3 +283,47 @@ def test_a_store_that_cannot_be_reached_leaves_the_window_as_it_was(window, monk
     assert window.ctx.scenario is before and window.team.link is None
     text = window.last_error_dialog.text()
     assert "could not be opened" in text and "pw99x" not in text
+
+
+def test_a_change_made_on_an_outdated_view_is_marked_concurrent(
+    store_dsn, analyst_dsn, open_window, other_store, qtbot
+):
+    from PySide6.QtCore import Qt
+
+    from monitor.ui.crossings.status import CrossingColumn
+    from monitor.ui.history_columns import HistoryColumn
+
+    w = open_window(analyst_dsn()[0])
+    other = other_store(analyst_dsn()[0])  # loaded now: it will not hear of the window's change
+    assert w.set_crossing_status("qaim", CrossingStatus.OPEN)
+    late = record(other, "qaim", CrossingStatus.RESTRICTED, Moment.now(w.ctx.tz))
+    qtbot.waitUntil(lambda: w.team.link.received == 1, timeout=1000)
+    assert [r[3] for r in log_rows(store_dsn)] == [False, True]  # the server's flag
+    # both changes kept; the row says "concurrent" (marker and tooltip) ...
+    model = w.crossings_panel.model
+    row = model.row_of("qaim")
+    name = model.index(row, CrossingColumn.NAME)
+    assert model.data(name, Qt.ItemDataRole.DecorationRole) is not None
+    tip = model.data(name, Qt.ItemDataRole.ToolTipRole)
+    assert "concurrent" in tip and other.user in tip
+    plain = model.index(model.row_of("semalka"), CrossingColumn.NAME)
+    assert model.data(plain, Qt.ItemDataRole.DecorationRole) is None
+    assert "concurrent" not in model.data(plain, Qt.ItemDataRole.ToolTipRole)
+    # ... and so does the audit panel, on that entry only
+    w.ctx.select_crossing("qaim")
+    audit = w.history_panel.model
+    checks = {
+        audit.data(audit.index(r, HistoryColumn.BY)): audit.data(
+            audit.index(r, HistoryColumn.FLAGS)
+        )
+        for r in range(audit.rowCount())
+    }
+    assert "concurrent" in checks[other.user]
+    assert all("concurrent" not in v for k, v in checks.items() if k != other.user)
+    assert late.id in w.team.link.store.concurrent or len(w.team.link.marks) == 1
+    # a window opened later sees the mark too (from the store's load)
+    again = open_window(store_dsn)
+    tip = again.crossings_panel.model.data(
+        again.crossings_panel.model.index(row, CrossingColumn.NAME), Qt.ItemDataRole.ToolTipRole
+    )
+    assert "concurrent" in tip

@@ -75,6 +75,9 @@ class ScenarioContext(QObject):
         self._shown: object = None  # event positions the feed's filters let through (None: all)
         self.military_time = False
         self.hide_future = False
+        # Marks others put on rows (the team store's "concurrent", monitor.ui.team.marks):
+        # None, or an object whose crossing(id) and entry(id, entry) give a short text or "".
+        self.marks = None
         self._zone_offset: tuple[tuple, str | None] | None = None
         self._timed: tuple[int, bool] | None = None
         self._live_timer = QTimer(self)

@@ -21,7 +21,10 @@ def protection_text(session: Session) -> str:
     is in the journal)."""
     storage = session.storage
     parts = []
-    if storage.read_only:
+    if storage.read_only and getattr(storage, "kind", "file") == "team":
+        reason = str(storage.read_only).removeprefix("read-only: ")  # a reader: no edits at all
+        parts.append(f"Read-only: {reason}")
+    elif storage.read_only:
         parts.append(f"Read-only: {storage.read_only}. Save As to keep your changes")
     if session.journal_error:
         parts.append(

@@ -264,6 +264,9 @@ class CrossingTableModel(QAbstractTableModel):
                 return tint
             if role == Qt.ItemDataRole.AccessibleTextRole:
                 return self._status_sentence(crossing)
+        if column == CrossingColumn.NAME and role == Qt.ItemDataRole.DecorationRole:
+            marks = self._ctx.marks
+            return marks.icon() if marks is not None and marks.crossing(crossing.id) else None
         if column == CrossingColumn.HELD_BY and role == Qt.ItemDataRole.DecorationRole:
             faction = self._ctx.scenario.faction(crossing.controlled_by or "")
             if faction is not None and QColor.isValidColorName(faction.color):
@@ -342,6 +345,12 @@ class CrossingTableModel(QAbstractTableModel):
         return None
 
     def _status_sentence(self, crossing: Crossing) -> str:
+        sentence = self._bare_status_sentence(crossing)
+        marks = self._ctx.marks  # (a team store's "concurrent": both changes kept)
+        mark = marks.crossing(crossing.id) if marks is not None else ""
+        return f"{sentence}\n{mark}" if mark else sentence
+
+    def _bare_status_sentence(self, crossing: Crossing) -> str:
         entry = self._entry_now(crossing)
         if entry is None:
             timeline = crossing.timeline()

@@ -132,14 +132,20 @@ class TeamLink(QObject):
         return not self._stopped
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._window and event.type() == QEvent.Type.Close:
-            # Closed (or the close was refused: then the window is still visible).
+        if watched is self._window and event.type() == QEvent.Type.Close and not self._stopped:
+            # The store is closed with the window: stop watching its socket first. If the
+            # close is refused the window is still visible afterwards and watches again.
+            self._drop_notifier()
             QTimer.singleShot(0, self._after_close)
         return False
 
     def _after_close(self) -> None:
-        if not self._stopped and not self._window.isVisible():
+        if self._stopped:
+            return
+        if not self._window.isVisible():
             self.stop()
+        elif self.store.online:
+            self._watch_socket()
 
     # -- the LISTEN socket ---------------------------------------------------------------
     def _watch_socket(self) -> None:

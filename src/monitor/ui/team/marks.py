@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QStyle
 
 from monitor.model.changes import CROSSING, STATUS, Change
 from monitor.model.entities import Moment
@@ -40,6 +42,7 @@ class ConcurrentMarks(QObject):
         self._by_crossing: dict[str, list[Change]] = {}
         self._entries: dict[str, Change] = {}  # status entry JSON -> the change that made it
         self._ids: set[str] = set()
+        self._icon: QIcon | None = None
         ctx.marks = self
 
     def clear(self) -> None:
@@ -97,6 +100,13 @@ class ConcurrentMarks(QObject):
         except Exception:
             return ""
         return WORD if key in self._entries else ""
+
+    def icon(self) -> QIcon:
+        """The marker on a crossing's row (a warning sign; the tooltip says what it means)."""
+        if self._icon is None:
+            style = QApplication.style()
+            self._icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        return self._icon
 
     def _when(self, recorded: str) -> str:
         try:
