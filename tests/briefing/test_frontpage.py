@@ -157,7 +157,9 @@ def test_a_megabyte_title_and_note_are_cut_with_a_marker(app, tmp_path):
     assert result.pages <= 40  # bounded: a megabyte would be hundreds of pages
     text = _flat(pdf_text(out))
     cut = r"\[(…|\.\.\.)[\d,]+ more characters cut; the full text is in the scenario file\]"
-    assert len(re.findall(cut, text)) >= 3  # the title, the note, the summary
+    # The title's marker reads whole; a note's may be wrapped among other columns' text.
+    assert len(re.findall(cut, text)) >= 2
+    assert text.count("more characters cut") >= 3  # title, note (crossings, appendix)
     assert result.pages <= 12
     assert out.stat().st_size < 3 * MEGABYTE
     # The full text stays in the scenario (only the print is cut).

@@ -249,11 +249,11 @@ def _compact_events_table(
         )
     return Table(
         [
-            Column("Time", 1.3),
-            Column("Event — place", 5.1),
-            Column("Category · verification", 2.2),
-            Column("Grade", 0.75),
-            Column("Sources", 1.2),
+            Column("Time", 1.75),  # "2024-11-27 12:50" on one line
+            Column("Event — place", 4.8),
+            Column("Category · verification", 2.1),
+            Column("Grade", 0.72),
+            Column("Sources", 1.1),
         ],
         cells,
         empty_text="No events match.",
