@@ -312,10 +312,18 @@ def test_chart_reset_after_zoom_home_key_button_and_menu(qtbot, small, small_pat
     assert button.isVisible() and panel.plot_widget.rect().contains(button.geometry())
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert _x_range(panel) == pytest.approx(default)
-    # ... and "Reset view" in the chart's context menu.
+    # ... and "Reset view" in the menu a right click on the chart opens.
     vb.setXRange(*zoomed, padding=0)
-    menu = panel.navigation.menu()
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QMenu
+
+    qtbot.wait(25)
+    middle = panel.plot_widget.mapFromScene(vb.sceneBoundingRect().center())
+    QTest.mouseClick(panel.plot_widget.viewport(), Qt.MouseButton.RightButton, pos=middle)
+    qtbot.waitUntil(lambda: any(m.isVisible() for m in panel.findChildren(QMenu)))
+    menu = next(m for m in panel.findChildren(QMenu) if m.isVisible())
     reset = next(a for a in menu.actions() if a.text() == "Reset view")
+    menu.hide()
     reset.trigger()
     assert _x_range(panel) == pytest.approx(default)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolButton
 
@@ -82,8 +82,10 @@ class ChartNavigation(QObject):
         self.reset_button.setAutoRaise(True)
         self.reset_button.setFixedSize(QSize(24, 22))
         plot.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a click on the chart: Home is its
-        plot.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        plot.customContextMenuRequested.connect(self._on_context_menu)
+        # A right click (not a right drag, which zooms) on the chart opens its menu, as
+        # pyqtgraph's own menu (left off: it offers nothing for this chart) would.
+        self._vb = panel.plot_item.getViewBox()
+        self._vb.mouseClickEvent = self._on_view_clicked
         panel.lane.on_rebinned = lambda: panel.lane.highlight(
             panel.marker_point(panel.ctx.selected_event)
         )
@@ -149,8 +151,13 @@ class ChartNavigation(QObject):
         menu.addAction(self.all_action)
         return menu
 
-    def _on_context_menu(self, pos: QPoint) -> None:
-        self.menu().exec(self.panel.plot_widget.mapToGlobal(pos))
+    def _on_view_clicked(self, ev) -> None:
+        if ev.button() == Qt.MouseButton.RightButton:
+            ev.accept()
+            self._menu = self.menu()  # kept while it is open
+            self._menu.popup(ev.screenPos().toPoint())
+        else:
+            ev.ignore()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.panel.plot_widget and event.type() == QEvent.Type.Resize:
