@@ -5,7 +5,8 @@
   ``pg_notify`` → ``LISTEN`` round trip between the same two processes;
 * opening a store holding 100k events (base + log derived into a scenario) against
   opening the same scenario from its JSON file (first open, no reopen cache), interleaved;
-* opening a store whose log holds 1,000 toggles against the same store with an empty log.
+* opening a store whose log holds 1,000 toggles (without, then with a snapshot) against
+  the same store with an empty log.
 
     python benchmarks/bench_store.py [--quick]       (or as the "store" group of run.py)
 
@@ -244,10 +245,30 @@ def _open_rows(server: str, quick: bool) -> list[dict[str, Any]]:
             s.load()
             times.append(time.perf_counter() - t)
             s.close()
+    admin.snapshot_store(full_dsn)
+    snap_t = []
+    for _ in range(3 if quick else 5):
+        t = time.perf_counter()
+        s = TeamStore(full_dsn, outbox_folder=box)
+        s.load()
+        snap_t.append(time.perf_counter() - t)
+        s.close()
     full_m, empty_m = statistics.median(full_t), statistics.median(empty_t)
+    snap_m = statistics.median(snap_t)
     rows.append(
         _row(
-            "team store: open a store whose log holds 1,000 toggles",
+            "team store: open a store whose log holds 1,000 toggles, after a snapshot",
+            snap_m,
+            "s",
+            baseline=empty_m,
+            baseline_label="the same scenario in a store with an empty log",
+            target="<= 1.5x the empty log",
+            holds=snap_m <= 1.5 * empty_m,
+        )
+    )
+    rows.append(
+        _row(
+            "team store: open a store whose log holds 1,000 toggles, no snapshot",
             full_m,
             "s",
             baseline=empty_m,

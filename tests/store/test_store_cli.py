@@ -13,6 +13,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from monitor.cli import run
 from monitor.model.io import load_scenario, scenario_to_json
+from monitor.store import schema
 from monitor.store.team import StoreError, TeamStore
 
 from .toggle_worker import toggle
@@ -27,7 +28,7 @@ def test_init_status_export_from_the_command_line(pg_database, small_path, tmp_p
     store.close()
     assert run(["store", "status", pg_database]) == 0
     out = capsys.readouterr().out
-    assert "schema:     version 1" in out and "changes:    1 (last seq" in out
+    assert f"schema:     version {schema.VERSION}" in out and "changes:    1 (last seq" in out
     assert "(admin)" in out and "small.json" in out
     target = tmp_path / "exported.json"
     assert run(["store", "export", pg_database, "-o", str(target)]) == 0

@@ -23,6 +23,7 @@ from monitor.store import schema
 from monitor.store.base import encode_base
 from monitor.store.connection import StoreError, connect, connection_error
 from monitor.store.dsn import display_dsn
+from monitor.store.snapshots import write_snapshot
 from monitor.store.team import TeamStore
 
 _S = schema.SCHEMA
@@ -33,9 +34,12 @@ def _fail(dsn: str, exc: BaseException, doing: str) -> StoreError:
     return StoreError(f"{display_dsn(dsn)}: {doing}: {connection_error(exc, dsn)}")
 
 
-def init_store(dsn: str, scenario: Scenario, *, source_name: str = "") -> str:
+def init_store(
+    dsn: str, scenario: Scenario, *, source_name: str = "", version: int = schema.VERSION
+) -> str:
     """Create the store's tables in the database and put ``scenario`` in as its base.
-    Refuses a database that already holds a store. Returns the new store's id."""
+    Refuses a database that already holds a store. Returns the new store's id.
+    (``version``: an older schema, for testing migrations.)"""
     encoded = encode_base(scenario)
     store_id = str(uuid.uuid4())
     conn = connect(dsn)
@@ -43,7 +47,7 @@ def init_store(dsn: str, scenario: Scenario, *, source_name: str = "") -> str:
         with conn.transaction():
             if schema.installed_version(conn):
                 raise StoreError(f"{display_dsn(dsn)} already holds a team store")
-            schema.migrate(conn)
+            schema.migrate(conn, version)
             conn.execute(
                 f"INSERT INTO {_S}.store (store_id, source_name, encoding, base, base_size, "
                 "base_sha256) VALUES (%s, %s, %s, %s, %s, %s)",
@@ -96,6 +100,28 @@ def export_store(dsn: str, out: str | Path) -> int:
     return applied
 
 
+def snapshot_store(dsn: str) -> tuple[int, int]:
+    """Write a snapshot of the derived state (admins only), so that apps opening the store
+    apply only the changes after it. Returns (its seq, changes applied on top of the
+    previous snapshot or the base); (seq, 0) when the latest snapshot is still current."""
+    store = TeamStore(dsn)
+    try:
+        scenario = store.load()
+        seq, since = store.last_seq, store.snapshot_seq
+        if seq == since:
+            return seq, 0
+        conn = connect(dsn)
+        try:
+            write_snapshot(conn, seq, scenario)
+        except psycopg.Error as exc:
+            raise _fail(dsn, exc, "cannot write a snapshot") from None
+        finally:
+            conn.close()
+        return seq, seq - since
+    finally:
+        store.close()
+
+
 @dataclass(frozen=True, slots=True)
 class StoreStatus:
     display: str
@@ -112,6 +138,7 @@ class StoreStatus:
     last_change: str
     user: str
     access: str  # "admin", "analyst", "reader" or "none"
+    snapshot_seq: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -124,6 +151,7 @@ class StoreStatus:
             f"changes:    {self.changes:,} (last seq {self.last_seq}, "
             f"{self.concurrent} concurrent, {self.authors} author(s))",
             f"last:       {self.last_change or '-'}",
+            f"snapshot:   {f'at seq {self.snapshot_seq}' if self.snapshot_seq else 'none'}",
             f"you:        {self.user} ({self.access})",
         ]
 
@@ -157,6 +185,7 @@ def store_status(dsn: str) -> StoreStatus:
             f"SELECT count(*), coalesce(max(seq), 0), count(*) FILTER (WHERE concurrent), "
             f"count(DISTINCT author), max(recorded) FROM {_S}.changes"
         ).fetchone()
+        snap = conn.execute(f"SELECT coalesce(max(seq), 0) FROM {_S}.snapshots").fetchone()
         user = conn.execute("SELECT session_user").fetchone()
         access = access_of(conn)
     except psycopg.Error as exc:
@@ -180,6 +209,7 @@ def store_status(dsn: str) -> StoreStatus:
         last_change=counts[4].isoformat(timespec="seconds") if counts[4] else "",
         user=user[0],
         access=access,
+        snapshot_seq=int(snap[0]) if snap else 0,
     )
 
 
@@ -236,5 +266,6 @@ __all__ = [
     "init_from_file",
     "init_store",
     "migrate_store",
+    "snapshot_store",
     "store_status",
 ]

@@ -22,6 +22,10 @@ Everything lives in the schema ``monitor`` of one database:
     (``based_on``); for a row without ``based_on`` (written by hand), when its ``before``
     differs from the last ``after`` logged for that entity.
 
+* ``snapshots`` (version 2) — the derived scenario after every change up to ``seq``,
+  written by admins (``monitor store snapshot``): an app opens the latest snapshot and
+  applies only the changes after it.
+
   A statement-level trigger sends ``NOTIFY monitor_changes, '<largest new seq>'`` (only a
   number: the listeners read the rows themselves, by sequence). Triggers refuse UPDATE,
   DELETE and TRUNCATE on the log and on the base (even by the owner), and the privileges
@@ -165,8 +169,47 @@ EXCEPTION WHEN insufficient_privilege OR invalid_grant_operation THEN
 END $$;
 """
 
+# Version 2: snapshots of the derived state, so that opening a store with a long log reads
+# the latest snapshot and only the changes after it. Written by admins only (a snapshot is
+# trusted by every app: an analyst could otherwise plant a state no change explains).
+_V2 = f"""
+CREATE TABLE {SCHEMA}.snapshots (
+    seq bigint PRIMARY KEY,
+    created timestamptz NOT NULL DEFAULT now(),
+    created_by text NOT NULL DEFAULT session_user,
+    encoding text NOT NULL CHECK (encoding IN ('zlib', 'identity')),
+    content bytea NOT NULL,
+    size bigint NOT NULL,
+    sha256 text NOT NULL
+);
+ALTER TABLE {SCHEMA}.snapshots ALTER COLUMN content SET STORAGE EXTERNAL;
+COMMENT ON TABLE {SCHEMA}.snapshots IS
+    'the scenario derived from the base and every change with a seq up to this one';
+
+CREATE FUNCTION {SCHEMA}.snapshots_stamp() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    NEW.created := now();
+    NEW.created_by := session_user;
+    IF NEW.seq > (SELECT coalesce(max(c.seq), 0) FROM {SCHEMA}.changes c) THEN
+        RAISE EXCEPTION 'a snapshot cannot be ahead of the log (seq %)', NEW.seq;
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER snapshots_stamp BEFORE INSERT ON {SCHEMA}.snapshots
+    FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.snapshots_stamp();
+CREATE TRIGGER snapshots_append_only BEFORE UPDATE OR DELETE ON {SCHEMA}.snapshots
+    FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.refuse_rewrite();
+CREATE TRIGGER snapshots_no_truncate BEFORE TRUNCATE ON {SCHEMA}.snapshots
+    FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.refuse_rewrite();
+REVOKE ALL ON {SCHEMA}.snapshots FROM PUBLIC;
+REVOKE ALL ON FUNCTION {SCHEMA}.snapshots_stamp() FROM PUBLIC;
+GRANT SELECT ON {SCHEMA}.snapshots TO {READER};
+GRANT INSERT (seq, encoding, content, size, sha256) ON {SCHEMA}.snapshots TO {ADMIN};
+"""
+
 #: (version, SQL) in order; a store is migrated by applying those above its version.
-MIGRATIONS: list[tuple[int, str]] = [(1, _V1)]
+MIGRATIONS: list[tuple[int, str]] = [(1, _V1), (2, _V2)]
 VERSION = MIGRATIONS[-1][0]
 
 
@@ -209,9 +252,10 @@ def installed_version(conn: Any) -> int:
     return int(row[0]) if row else 0
 
 
-def migrate(conn: Any) -> tuple[int, int]:
-    """Bring the schema to :data:`VERSION` in one transaction (the caller commits).
-    Returns (version before, version after). Refuses a store newer than this program."""
+def migrate(conn: Any, target: int = VERSION) -> tuple[int, int]:
+    """Bring the schema to ``target`` (default :data:`VERSION`) in one transaction (the
+    caller commits). Returns (version before, version after). Refuses a store newer than
+    this program."""
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
     before = installed_version(conn)
     if before > VERSION:
@@ -229,10 +273,10 @@ def migrate(conn: Any) -> tuple[int, int]:
                 applied_by text NOT NULL DEFAULT session_user)"""
         )
     for version, sql in MIGRATIONS:
-        if version > before:
+        if before < version <= target:
             conn.execute(sql)
             conn.execute(f"INSERT INTO {SCHEMA}.schema_version (version) VALUES (%s)", (version,))
-    return before, VERSION
+    return before, max(before, target)
 
 
 __all__ = [

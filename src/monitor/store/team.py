@@ -56,6 +56,7 @@ from monitor.store.connection import (
 from monitor.store.dsn import display_dsn
 from monitor.store.filelike import FileLikeAnswers
 from monitor.store.outbox import Outbox, Pending, default_folder, find_orphans
+from monitor.store.snapshots import SNAPSHOT_AFTER, may_write, write_snapshot
 
 Progress = Callable[[float, str], None]
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
@@ -93,6 +94,7 @@ class TeamStore(FileLikeAnswers):
         self.skipped: list[tuple[int, str]] = []  # (seq, reason) of log rows that did not fit
         self.concurrent: set[str] = set()  # ids of changes flagged concurrent by the server
         self.changelog: ChangeLog | None = None  # the log the loaded scenario was derived by
+        self.snapshot_seq = 0  # the snapshot the scenario was read from (0: the base)
         self.lock_problem = ""
         self._failures = 0
         self._next_try = 0.0
@@ -262,13 +264,25 @@ class TeamStore(FileLikeAnswers):
             with conn.transaction():
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 stage(0.05, "Reading the base")
-                with conn.cursor(binary=True) as cur:
-                    base_row = cur.execute(f"SELECT encoding, base FROM {_S}.store").fetchone()
+                with conn.cursor(binary=True) as cur:  # the latest snapshot, else the base
+                    base_row = (
+                        cur.execute(
+                            f"SELECT seq, encoding, content FROM {_S}.snapshots "
+                            "ORDER BY seq DESC LIMIT 1"
+                        ).fetchone()
+                        or cur.execute(f"SELECT 0, encoding, base FROM {_S}.store").fetchone()
+                    )
                 stage(0.15, "Reading the change log")
-                rows = conn.execute(f"{SELECT_SQL} ORDER BY seq").fetchall()
+                since = int(base_row[0]) if base_row is not None else 0
+                rows = conn.execute(
+                    f"{SELECT_SQL} WHERE seq > %s ORDER BY seq", (since,)
+                ).fetchall()
+                flagged = conn.execute(
+                    f"SELECT id FROM {_S}.changes WHERE concurrent AND seq <= %s", (since,)
+                ).fetchall()
             if base_row is None:
                 raise StoreError(f"{self.display}: the team store holds no scenario")
-            encoding, blob = base_row
+            _, encoding, blob = base_row
         except psycopg.OperationalError as exc:
             self._went_offline(exc)
             raise StoreOffline(f"{self.display}: {self.offline_reason}") from None
@@ -284,11 +298,21 @@ class TeamStore(FileLikeAnswers):
         stage(0.85, "Applying the change log")
         self.changelog = ChangeLog(scenario)
         self.skipped = []
-        self.concurrent = set()
-        self.last_seq = 0
+        self.concurrent = {r[0] for r in flagged}
+        self.snapshot_seq = self.last_seq = since
         self._apply_rows(rows)
+        if len(rows) >= SNAPSHOT_AFTER:
+            self._snapshot(scenario)
         stage(1.0, "Loaded")
         return scenario
+
+    def _snapshot(self, scenario: Scenario) -> None:
+        """An admin's app that had to apply many changes saves the result for the others
+        (:mod:`monitor.store.snapshots`); any failure only means no snapshot."""
+        conn = self._conn
+        with contextlib.suppress(psycopg.Error):
+            if conn is not None and may_write(conn):
+                write_snapshot(conn, self.last_seq, scenario)
 
     def _apply_rows(self, rows: list[tuple[Any, ...]]) -> list[LogEntry]:
         assert self.changelog is not None
