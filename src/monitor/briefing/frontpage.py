@@ -140,7 +140,7 @@ def since_last_blocks(
         intro = f"Changes since {when(given, tz)} (the time given with --since)."
     else:
         made = when(Moment(prev.produced.astimezone(tz)), tz)
-        by = f" by {one_line(prev.by)}" if prev.by else ""
+        by = f" by {inline(prev.by)}" if prev.by else ""
         intro = f"Compared with the briefing as of {then}, produced {made}{by}."
     overall = options.overall or result.overall
     how = (
@@ -216,7 +216,7 @@ def since_last_blocks(
         parts = []
         for c in new:
             late = f" + {c.late} late" if c.late else ""
-            parts.append(f"{one_line(c.category, 40)} {c.new}{late}")
+            parts.append(f"{inline(c.category, 40)} {c.new}{late}")
         total = sum(c.new + c.late for c in new)
         text = f"New events: {total} ({', '.join(parts)})."
     else:
@@ -225,7 +225,7 @@ def since_last_blocks(
     if gone:
         text += (
             " Withdrawn: "
-            + ", ".join(f"{one_line(c.category, 40)} {c.withdrawn}" for c in gone)
+            + ", ".join(f"{inline(c.category, 40)} {c.withdrawn}" for c in gone)
             + " (no longer in the scenario)."
         )
     elif result.counts_known:
@@ -248,7 +248,7 @@ def since_last_blocks(
     else:
         a, b = result.shares_dates
         parts = [
-            f"{one_line(s.faction, 60)} {s.delta:+.1f} pp ({s.after:.1f} %"
+            f"{inline(s.faction, 60)} {s.delta:+.1f} pp ({s.after:.1f} %"
             + (", est." if s.estimated else "")
             + ")"
             for s in sorted(result.shares, key=lambda s: -abs(s.delta))

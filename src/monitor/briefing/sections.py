@@ -95,7 +95,7 @@ def _crossing_name_cell(c: Crossing) -> Cell:
     lines = []
     if c.name_local:
         lines.append(one_line(c.name_local))
-    sides = " ↔ ".join(f"{one_line(s.country)}: {one_line(s.place)}" for s in c.sides)
+    sides = " ↔ ".join(f"{inline(s.country)}: {inline(s.place)}" for s in c.sides)
     if sides:
         lines.append(sides)
     return Cell(one_line(c.name), detail="\n".join(lines), bold=True)
@@ -124,7 +124,7 @@ def crossings_table(scenario: Scenario, as_of: datetime, sources: SourceIndex) -
         else:
             recent = recent_window(entry.time.instant, as_of)
             since_cell = Cell(
-                short_time(entry.time, tz), detail=f"by {one_line(entry.by)}" if entry.by else ""
+                short_time(entry.time, tz), detail=f"by {inline(entry.by)}" if entry.by else ""
             )
             changed = (
                 Cell(f"< {recent} h", tone=f"recent{recent}", bold=True) if recent else Cell("")
@@ -198,8 +198,8 @@ def events_table(
     cells = []
     for i, grade, actor_names in zip(positions, grades, names, strict=True):
         e = scenario.events[i]
-        where = one_line(e.location.name) if e.location and e.location.name else ""
-        actors = one_line(actor_names)
+        where = inline(e.location.name) if e.location and e.location.name else ""
+        actors = inline(actor_names)
         context = " · ".join(x for x in (where, actors) if x)
         summary = clean(e.summary)
         detail = "\n".join(x for x in (summary, context) if x)
@@ -235,14 +235,14 @@ def _compact_events_table(
     cells = []
     for i, grade in zip(positions, grades, strict=True):
         e = scenario.events[i]
-        title = one_line(e.title, 160)
+        title = inline(e.title, 160)
         if e.location and e.location.name:
-            title += f" — {one_line(e.location.name, 60)}"
+            title += f" — {inline(e.location.name, 60)}"
         cells.append(
             [
                 Cell(compact_time(e.time, tz)),
                 Cell(title),
-                Cell(f"{one_line(e.category, 24)} · {e.verification.value}"),
+                Cell(f"{inline(e.category, 24)} · {e.verification.value}"),
                 Cell(grade or "–"),
                 Cell(sources.cite(e.source_ids) or "–"),
             ]
