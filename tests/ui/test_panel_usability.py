@@ -473,3 +473,30 @@ def test_crossing_strip_bins_a_100k_change_history(qtbot, small, small_path):
     assert len(x0) <= rect.width() / MIN_BAND_PX
     assert int(changes.sum()) == int(((us > lo) & (us <= hi)).sum())
     assert set(dominant.tolist()) <= {-1, 0, 1, 2} and (dominant >= 0).any()
+
+
+def test_typed_effective_time_in_the_audit_editor_applies_as_typed(qtbot, small_ctx):
+    """The audit panel's time editor takes typed text as typed too (it was a spin box)."""
+    from monitor.ui.history_panel import HistoryColumn, HistoryPanel
+
+    pushed: list = []
+    panel = _shown(qtbot, HistoryPanel(small_ctx, pushed.append), 600, 260)
+    small_ctx.select_crossing("qaim")
+    model, view = panel.model, panel.view
+    row = next(
+        r
+        for r in range(model.rowCount())
+        if model.index(r, HistoryColumn.TIME).data() == "2024-11-30"
+    )
+    index = model.index(row, HistoryColumn.TIME)
+    view.setCurrentIndex(index)
+    view.edit(index)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() not in (None, view))
+    editor = QApplication.focusWidget()
+    qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(editor, "2023-12-07 12:00")  # another year than the entry's
+    assert pushed == []
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(pushed) > 0)  # (the view commits on the next event loop turn)
+    assert len(pushed) == 1
+    assert pushed[0].after["time"].startswith("2023-12-07T12:00:00+03:00")

@@ -103,6 +103,7 @@ class DateTimeField(QLineEdit):
         self._max = QDateTime(QDate(MAX_YEAR, 12, 30), QTime(23, 59, 59))
         self._value = QDateTime(QDate(2000, 1, 1), QTime(0, 0))
         self._tip = ""
+        self.reason = ""
         self.setValidator(QRegularExpressionValidator(_ALLOWED, self))
         self.setText(self._value.toString(self._format))
         self.calendar_action = QAction(_calendar_icon(self.palette()), "Pick a day", self)
@@ -196,6 +197,7 @@ class DateTimeField(QLineEdit):
         self._set_error("")
 
     def _set_error(self, reason: str) -> None:
+        self.reason = reason  # why the typed text was refused ("" when it was not)
         self.setProperty("refused", bool(reason))
         if reason:
             super().setToolTip(f"{reason}\n\n{self._tip}" if self._tip else reason)

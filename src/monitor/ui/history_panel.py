@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -42,6 +41,7 @@ from monitor.model.changes import Change, ChangeError, delete_entry, edit_entry
 from monitor.model.text import isolate_if_needed
 from monitor.model.timeutil import MAX_YEAR, MIN_YEAR
 from monitor.ui.context import ScenarioContext
+from monitor.ui.datefield import DateTimeField
 from monitor.ui.history_columns import HistoryColumn, HistoryColumns
 from monitor.ui.text import plain_tooltip
 
@@ -298,17 +298,15 @@ def _flags(e: StatusEntry) -> list[str]:
 
 
 class _HistoryDelegate(QStyledItemDelegate):
-    """Date-time editor for the effective time, a status combo for the change."""
+    """Date-time editor for the effective time (typed text taken as typed, see
+    DateTimeField), a status combo for the change."""
 
     def createEditor(self, parent: QWidget, option: Any, index: QModelIndex) -> QWidget:
         if index.column() == HistoryColumn.TIME:
-            edit = QDateTimeEdit(parent)
-            edit.setDisplayFormat("yyyy-MM-dd HH:mm")
-            edit.setDateTimeRange(  # the years a scenario file can hold
-                QDateTime(QDate(MIN_YEAR, 1, 1), QTime(0, 0)),
-                QDateTime(QDate(MAX_YEAR, 12, 31), QTime(23, 59)),
-            )
-            edit.setCalendarPopup(True)
+            edit = DateTimeField(parent, with_time=True)
+            edit.setMinimumDateTime(QDateTime(QDate(MIN_YEAR, 1, 1), QTime(0, 0)))
+            edit.setMaximumDateTime(QDateTime(QDate(MAX_YEAR, 12, 31), QTime(23, 59)))
+            edit.setMaximumWidth(16_777_215)  # the cell's width
             return edit
         if index.column() == HistoryColumn.CHANGE:
             combo = QComboBox(parent)
@@ -318,15 +316,20 @@ class _HistoryDelegate(QStyledItemDelegate):
 
     def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:
         value = index.data(Qt.ItemDataRole.EditRole)
-        if isinstance(editor, QDateTimeEdit):
+        if isinstance(editor, DateTimeField):
             editor.setDateTime(value)
+            editor.selectAll()  # typing replaces it
         elif isinstance(editor, QComboBox):
             editor.setCurrentText(str(value))
         else:
             super().setEditorData(editor, index)
 
     def setModelData(self, editor: QWidget, model: Any, index: QModelIndex) -> None:
-        if isinstance(editor, QDateTimeEdit):
+        if isinstance(editor, DateTimeField):
+            editor.commit()  # the typed text, if not read yet
+            if editor.reason:
+                model.refused.emit(f"Effective time not changed: {editor.reason}")
+                return
             model.setData(index, editor.dateTime(), Qt.ItemDataRole.EditRole)
         elif isinstance(editor, QComboBox):
             model.setData(index, editor.currentText(), Qt.ItemDataRole.EditRole)
