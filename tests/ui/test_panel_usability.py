@@ -500,3 +500,13 @@ def test_typed_effective_time_in_the_audit_editor_applies_as_typed(qtbot, small_
     qtbot.waitUntil(lambda: len(pushed) > 0)  # (the view commits on the next event loop turn)
     assert len(pushed) == 1
     assert pushed[0].after["time"].startswith("2023-12-07T12:00:00+03:00")
+    # Text that is no date: nothing is pushed, and the panel says why.
+    index = model.index(row, HistoryColumn.TIME)
+    view.edit(index)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() not in (None, view))
+    editor = QApplication.focusWidget()
+    qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(editor, "2023-02-30 12:00")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(panel.refusal_label.isVisible)
+    assert len(pushed) == 1 and "impossible date" in panel.refusal_label.text()

@@ -383,6 +383,16 @@ class HistoryPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.view)
+        # Why an edit was not taken (a refused time, a rule of the file), until the next one.
+        self.refusal_label = QLabel(self)
+        self.refusal_label.setObjectName("historyRefusal")
+        self.refusal_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.refusal_label.setWordWrap(True)
+        self.refusal_label.setStyleSheet("color: #c62828;")
+        self.refusal_label.hide()
+        layout.addWidget(self.refusal_label)
+        self.model.refused.connect(self._show_refusal)
+        self.model.modelReset.connect(self.refusal_label.hide)
 
         ctx.crossing_selected.connect(self._on_ctx_crossing_selected)
         ctx.crossing_changed.connect(self._on_ctx_crossing_changed)
@@ -409,6 +419,10 @@ class HistoryPanel(QWidget):
     def refresh(self) -> None:
         self.model.refresh()
         self._update_title()
+
+    def _show_refusal(self, reason: str) -> None:
+        self.refusal_label.setText(reason)
+        self.refusal_label.show()
 
     def _update_title(self) -> None:
         if self.model.all_crossings:
