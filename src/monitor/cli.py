@@ -126,6 +126,27 @@ def has_display() -> bool:
     return True
 
 
+def _open_store(dsn: str) -> int:
+    """Open the dashboard on a team store (errors: one line, never the password)."""
+    from monitor.model import ScenarioError
+    from monitor.store.team import StoreError, TeamStore
+
+    store = TeamStore(dsn)
+    try:
+        scenario = store.load()
+    except (StoreError, ScenarioError) as exc:
+        store.close()
+        print(f"monitor: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    from monitor.app import create_application
+    from monitor.ui.main_window import MainWindow
+
+    app = create_application(sys.argv[:1])
+    window = MainWindow(dsn, scenario=scenario, storage=store, defer_panels=True)
+    window.show()
+    return app.exec()
+
+
 def _open(path: str | None) -> int:
     from monitor.model import ScenarioError
     from monitor.paths import default_scenario_path
@@ -144,6 +165,10 @@ def _open(path: str | None) -> int:
     if missing:  # Qt would abort (exit 134) naming another library
         print(missing_message(missing), file=sys.stderr)
         return 2
+    from monitor.store.dsn import is_dsn
+
+    if path and is_dsn(path):  # a team store: monitor postgresql://… or 'service=…'
+        return _open_store(path)
     from monitor.model.storage import FileStorage
 
     storage = FileStorage(target)

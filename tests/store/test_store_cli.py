@@ -146,3 +146,18 @@ def test_the_app_imports_no_database_driver_until_a_store_is_opened():
     )
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout.strip().splitlines()[-1]) == []
+
+
+def test_monitor_dsn_says_in_one_line_why_a_store_cannot_be_opened(
+    pg_database, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    secret = "n0t-in-output"
+    assert run([make_conninfo(pg_database, password=secret)]) == 2  # a database, no store
+    err = capsys.readouterr().err
+    assert err.startswith("monitor: ") and "holds no team store" in err
+    assert err.count("\n") == 1 and secret not in err
+    url = f"postgresql://rita:{secret}@127.0.0.1:1/watch?connect_timeout=2"
+    assert run([url]) == 2
+    err = capsys.readouterr().err
+    assert "cannot connect" in err and secret not in err and err.count("\n") == 1

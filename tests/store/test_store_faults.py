@@ -51,14 +51,20 @@ def test_offline_changes_survive_a_killed_app_and_arrive_exactly_once(own_cluste
     dsn = own_cluster.dsn()
     admin.init_from_file(dsn, SMALL)
     outbox = tmp_path / "outbox"
-    app = worker("offline", dsn, str(outbox), "10", stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    errors = tmp_path / "worker.err"
+    with errors.open("w") as err:
+        app = worker(
+            "offline", dsn, str(outbox), "10", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=err,
+        )  # fmt: skip
     try:
-        assert app.stdout.readline().strip() == "ready"
+        assert app.stdout.readline().strip() == "ready", errors.read_text()
         own_cluster.stop("immediate")  # the server goes away under the running app
         app.stdin.write("go\n")
         app.stdin.flush()
         words = app.stdout.readline().split()
-        assert words[:2] == ["queued", "10"], words  # the app kept working, offline
+        # the app kept working, offline
+        assert words[:2] == ["queued", "10"], (words, errors.read_text())
         made = words[2:]
     finally:
         app.send_signal(signal.SIGKILL)  # ... and is killed with its changes unsent
