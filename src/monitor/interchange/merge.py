@@ -12,13 +12,29 @@ Applying a review is one :meth:`ChangeLog.apply_batch` of :attr:`Review.changes`
 from __future__ import annotations
 
 import re
-import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from monitor.interchange.formats import ACLED, MONITOR
-from monitor.interchange.parse import Parsed, Rejected, Row
+from monitor.interchange.known import (
+    FEED_DATA,
+    FEED_FIELDS,
+    MISSING,
+    ORIGIN,
+    WITHDRAWN,
+    Actors,
+    country_of,
+    day_of_event,
+    digest,
+    event_json_of,
+    feed_index,
+    is_missing,
+    origin_of,
+    source_id,
+    withdrawn_at,
+)
+from monitor.interchange.parse import Parsed, Rejected
 from monitor.interchange.reading import gc_paused
 from monitor.interchange.rows import Incoming, RowError, names
 from monitor.model.changelog import ChangeLog, entity_json
@@ -35,10 +51,6 @@ from monitor.model.entities import Scenario
 from monitor.model.errors import ScenarioError
 from monitor.model.sections import scenario_from_json
 from monitor.model.writer import scenario_to_json
-
-#: The event fields a feed gives (updated by a newer row unless the analyst edited them).
-FEED_FIELDS = ("time", "title", "summary", "category", "actors", "location")
-ORIGIN, FEED_DATA, MISSING, WITHDRAWN = "origin", "feed_data", "missing_from_feed", "withdrawn"
 
 
 @dataclass(slots=True)
@@ -91,100 +103,6 @@ class Review:
         return not (self.new or self.updated or self.flagged or self.withdrawn)
 
 
-def digest(value: Any) -> str:
-    """8 hex digits standing for a feed field's value (compares what the feed gave with what
-    the event holds now: a difference is the analyst's edit)."""
-    if value is None:
-        text = "\x00"
-    elif isinstance(value, str):
-        text = value
-    elif isinstance(value, list):
-        text = "\x1f".join(map(str, value))
-    elif isinstance(value, dict):
-        text = "\x1e".join(f"{k}\x1f{_num(v)}" for k, v in sorted(value.items()))
-    else:
-        text = repr(value)
-    return f"{zlib.crc32(text.encode('utf-8', 'surrogatepass')):08x}"
-
-
-def _num(v: Any) -> Any:
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
-
-
-def source_id(feed: str, name: str) -> str:
-    slug = re.sub(r"[^\w]+", "-", name.casefold()).strip("-_")
-    if not slug or len(slug) > 60:
-        slug = f"{slug[:50]}-{zlib.crc32(name.encode('utf-8', 'surrogatepass')):08x}".lstrip("-")
-    return f"{feed}-src:{slug}"
-
-
-class _Actors:
-    """Actor names -> faction ids (by id, name or alias, case-insensitive); others as given."""
-
-    def __init__(self, scenario: Scenario):
-        self.by: dict[str, str] = {}
-        for f in scenario.factions:
-            aliases = f.extra.get("aliases")
-            labels = [f.id, f.name, *(a for a in aliases if isinstance(a, str))] \
-                if isinstance(aliases, list) else [f.id, f.name]
-            for n in labels:
-                self.by.setdefault(" ".join(n.split()).casefold(), f.id)
-
-    def __call__(self, actors: list[str]) -> list[str]:
-        out: list[str] = []
-        for a in actors:
-            got = self.by.get(" ".join(a.split()).casefold(), a)
-            if got not in out:
-                out.append(got)
-        return out
-
-
-@dataclass(slots=True)
-class _Known:
-    """A feed event of the scenario: id, origin, day, country and its marks."""
-
-    event_id: str
-    origin: dict[str, Any]
-    day: str
-    country: str
-    missing: bool
-    withdrawn: int | None  # the deletion's timestamp
-
-
-def _index(scenario: Scenario) -> dict[str, _Known]:
-    """origin key -> the scenario's feed event (events with extra fields are kept as objects
-    by the table: only those are looked at)."""
-    out: dict[str, _Known] = {}
-    table = scenario.table
-    odd = table.rows(0, len(table))["odd"] if len(table) else {}
-    for e in odd.values():
-        x = e.extra
-        o = x.get(ORIGIN)
-        if isinstance(o, dict) and isinstance(o.get("feed"), str) and isinstance(o.get("id"), str):
-            data = x.get(FEED_DATA)
-            country = data.get("country", "") if isinstance(data, dict) else ""
-            w = x.get(WITHDRAWN)
-            out[f"{o['feed']}:{o['id']}"] = _Known(
-                e.id, o, e.time.instant.date().isoformat(),
-                country if isinstance(country, str) else "", x.get(MISSING) is not None,
-                (w.get("timestamp", 0) if isinstance(w.get("timestamp", 0), int) else 0)
-                if isinstance(w, dict) else None)
-    return out
-
-
-def _event_json(inc: Incoming, event_id: str, actors: list[str], source_ids: list[str]) -> dict:
-    d: dict[str, Any] = {"id": event_id, "time": inc.time, "title": inc.title}
-    if inc.summary is not None:
-        d["summary"] = inc.summary
-    d["category"] = inc.category
-    d["actors"] = actors
-    if inc.location is not None:
-        d["location"] = inc.location
-    d["source_ids"] = source_ids
-    d["verification"] = "reported"
-    return d
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -221,78 +139,95 @@ def _plan(scenario: Scenario, parsed: Parsed, deletions: Parsed | None, author: 
 
 
 class _Planner:
+    """The merge of one parsed file; rows are positions in ``parsed.columns()``."""
+
     def __init__(self, scenario: Scenario, parsed: Parsed, review: Review, tz: Any, now: str):
         self.scenario, self.parsed, self.review = scenario, parsed, review
         self.tz, self.now = tz, now
+        self.cols = parsed.columns()
         self.feed = ACLED if parsed.feed == "acled-deletions" else parsed.feed
-        self.index = _index(scenario)
-        self.actors = _Actors(scenario)
+        self.index = feed_index(scenario)
+        self.actors = Actors(scenario)
         self.known_sources = {s.id for s in scenario.sources}
         self.ids = set(scenario.table.ids().to_pylist()) if len(scenario.table) else set()
         self.sources: dict[str, dict[str, Any]] = {}  # new sources by id
-        self.creates: list[tuple[Row, Any]] = []  # (row, event JSON or None: map when applied)
+        # (row, event id: mapped when applied; or its JSON, mapped already / the app's own)
+        self.creates: list[tuple[int, Any]] = []
         self.updates: list[Change] = []
         self.marks: list[Change] = []
         self.taken: set[str] = set()
+        self.factions: list[dict[str, Any]] = []
+        self.scope: tuple[str, str] | None = None
+
+    def _skip(self, i: int, reason: str, key: str) -> None:
+        self.review.skipped.append(Rejected(self.cols.where_text(i), reason, key))
+
+    def _reject(self, i: int, reason: str) -> None:
+        self.review.rejected.append(Rejected(self.cols.where_text(i), reason, self.cols.key[i]))
 
     # -- rows of a feed ---------------------------------------------------------------
-    def _newest(self) -> list[Row]:
+    def _newest(self) -> list[int]:
         """One row per key: the one with the largest timestamp (the later line on a tie)."""
-        best: dict[str, Row] = {}
-        for row in self.parsed.rows:
-            key = row.quick.key
+        keys, tss = self.cols.key, self.cols.ts
+        if len(set(keys)) == len(keys):
+            return list(range(len(keys)))
+        best: dict[str, int] = {}
+        for i, key in enumerate(keys):
             old = best.get(key)
             if old is None:
-                best[key] = row
+                best[key] = i
                 continue
-            a, b = old.quick.timestamp or 0, row.quick.timestamp or 0
-            keep, drop = (row, old) if b >= a else (old, row)
+            a, b = tss[old] or 0, tss[i] or 0
+            keep, drop = (i, old) if b >= a else (old, i)
             best[key] = keep
-            self.review.skipped.append(Rejected(drop.where, f"{keep.where} has a newer copy of "
-                                                f"{key} (timestamp {keep.quick.timestamp})", key))
+            self._skip(drop, f"{self.cols.where_text(keep)} has a newer copy of {key} "
+                       f"(timestamp {tss[keep]})", key)
         return list(best.values())
 
     def feed_rows(self) -> None:
         rows = self._newest()
-        days = [r.quick.day for r in rows if r.quick.day]
+        c = self.cols
+        days = {c.day[i] for i in rows} - {""}
         self.scope = (min(days), max(days)) if days else None
-        self.countries = {r.quick.country for r in rows if r.quick.country}
-        seen: set[str] = set()
-        for row in rows:
-            q = row.quick
-            seen.add(q.key)
-            have = self.index.get(q.key)
+        self.countries = {c.country[i] for i in rows} - {""}
+        index, keys, tss, crcs = self.index, c.key, c.ts, c.crc
+        seen = {keys[i] for i in rows}
+        fresh = [i for i in rows if keys[i] not in index] if index else rows
+        self._create_all(fresh)
+        for i in rows if index else ():
+            key = keys[i]
+            have = index.get(key)
             if have is None:
-                self._create(row)
                 continue
-            old_ts = have.origin.get("timestamp")
-            gone = have.withdrawn
-            if gone is not None and (q.timestamp is None or q.timestamp <= gone):
-                self.review.skipped.append(Rejected(row.where, f"{q.key} was withdrawn by the "
-                                                    "feed (a deletions list)", q.key))
+            x = have.extra
+            origin = x[ORIGIN]
+            old_ts = origin.get("timestamp")
+            ts = tss[i]
+            gone = withdrawn_at(have) if WITHDRAWN in x else None
+            if gone is not None and (ts is None or ts <= gone):
+                self._skip(i, f"{key} was withdrawn by the feed (a deletions list)", key)
                 continue
-            if q.timestamp is not None and isinstance(old_ts, int):
-                if q.timestamp < old_ts:
-                    self.review.skipped.append(Rejected(
-                        row.where, f"older than the copy in the scenario (timestamp "
-                        f"{q.timestamp} < {old_ts})", q.key))
+            if ts is not None and isinstance(old_ts, int):
+                if ts < old_ts:
+                    self._skip(i, f"older than the copy in the scenario (timestamp {ts} < "
+                               f"{old_ts})", key)
                     continue
-                newer = q.timestamp > old_ts
+                newer = ts > old_ts
             else:
-                newer = q.crc != have.origin.get("crc", q.crc)
-            if not newer and not have.missing:
+                newer = crcs[i] != origin.get("crc", crcs[i])
+            if not newer and x.get(MISSING) is None:
                 self.review.unchanged += 1
                 continue
-            self._update(row, have.event_id, newer)
+            self._update(i, have.id, newer)
         self._flag_missing(seen)
 
-    def _origin(self, row: Row, given: dict[str, str]) -> dict[str, Any]:
-        q = row.quick
-        o: dict[str, Any] = {"feed": self.feed, "id": q.native_id}
-        if q.timestamp is not None:
-            o["timestamp"] = q.timestamp
-        if q.crc:
-            o["crc"] = q.crc
+    def _origin(self, i: int, given: dict[str, str]) -> dict[str, Any]:
+        c = self.cols
+        o: dict[str, Any] = {"feed": self.feed, "id": c.native[i]}
+        if c.ts[i] is not None:
+            o["timestamp"] = c.ts[i]
+        if c.crc[i]:
+            o["crc"] = c.crc[i]
         o["file_sha256"] = self.parsed.file.sha256
         o["imported"] = self.now
         o["given"] = given
@@ -309,33 +244,41 @@ class _Planner:
                 ids.append(sid)
         return ids
 
-    def _create(self, row: Row) -> None:
-        event_id = row.quick.key
+    def _create_all(self, rows: list[int]) -> None:
+        """The new events of ``rows`` (keys once each), in order."""
+        keys, checked = self.cols.key, self.cols.checked
+        wanted = [keys[i] for i in rows]
+        if all(checked[i] for i in rows) and not self.ids.intersection(wanted) \
+                and not self.taken.intersection(wanted):
+            self.taken.update(wanted)  # the common case: every key is free as it is
+            self.creates.extend(zip(rows, wanted, strict=True))
+            return
+        for i in rows:
+            self._create(i)
+
+    def _create(self, i: int) -> None:
+        key = self.cols.key[i]
+        event_id = key
         n = 1
         while event_id in self.ids or event_id in self.taken:
             n += 1
-            event_id = f"{row.quick.key}~{n}"
+            event_id = f"{key}~{n}"
         self.taken.add(event_id)
-        if row.quick.checked:  # mapped when the import is applied
-            self.creates.append((row, event_id))
+        if self.cols.checked[i]:  # mapped when the import is applied
+            self.creates.append((i, event_id))
             return
-        d = self._new_event(row, event_id)
+        d = self._new_event(i, event_id)
         if d is not None:
-            self.creates.append((row, d))
+            self.creates.append((i, d))
 
-    def _new_event(self, row: Row, event_id: str) -> dict[str, Any] | None:
+    def _new_event(self, i: int, event_id: str) -> dict[str, Any] | None:
         try:
-            inc = row.full(self.tz)
+            return self._json_of(i, event_id)
         except RowError as exc:
-            self.review.rejected.append(Rejected(row.where, str(exc), row.quick.key))
+            self._reject(i, str(exc))
             return None
-        d = _event_json(inc, event_id, self.actors(inc.actors), self._feed_sources(inc))
-        d[ORIGIN] = self._origin(row, {k: digest(d.get(k)) for k in FEED_FIELDS})
-        if inc.feed_data:
-            d[FEED_DATA] = inc.feed_data
-        return d
 
-    def _update(self, row: Row, event_id: str, newer: bool) -> None:
+    def _update(self, i: int, event_id: str, newer: bool) -> None:
         before = entity_json(self.scenario, EVENT, event_id)
         after = dict(before)
         after.pop(MISSING, None)
@@ -343,11 +286,11 @@ class _Planner:
         kept: list[str] = []
         if newer:
             try:
-                inc = row.full(self.tz)
+                inc = self.cols.full(i, self.tz)
             except RowError as exc:
-                self.review.rejected.append(Rejected(row.where, str(exc), row.quick.key))
+                self._reject(i, str(exc))
                 return
-            fresh = _event_json(inc, event_id, self.actors(inc.actors), [])
+            fresh = event_json_of(inc, event_id, self.actors(inc.actors), [])
             given = before.get(ORIGIN, {}).get("given", {})
             for k in FEED_FIELDS:
                 if digest(before.get(k)) != given.get(k, digest(before.get(k))):
@@ -359,7 +302,7 @@ class _Planner:
             prefix = f"{self.feed}-src:"
             own = [s for s in before.get("source_ids", []) if not s.startswith(prefix)]
             after["source_ids"] = [*self._feed_sources(inc), *own]
-            after[ORIGIN] = self._origin(row, {k: digest(fresh.get(k)) for k in FEED_FIELDS})
+            after[ORIGIN] = self._origin(i, {k: digest(fresh.get(k)) for k in FEED_FIELDS})
             if inc.feed_data:
                 after[FEED_DATA] = inc.feed_data
             else:
@@ -372,21 +315,25 @@ class _Planner:
             return
         self.updates.append(entity_change(EVENT, event_id, before, after,
                                           f"Import: update {event_id}"))
-        self.review.updated.append(Updated(row.quick.key, event_id, row.where, fields, kept))
+        self.review.updated.append(Updated(self.cols.key[i], event_id, self.cols.where_text(i),
+                                           fields, kept))
 
     def _flag_missing(self, seen: set[str]) -> None:
         if self.scope is None:
             return
         lo, hi = self.scope
         check_country = self.parsed.has_country and bool(self.countries)
-        for key, k in self.index.items():
-            if key in seen or k.origin.get("feed") != self.feed or not lo <= k.day <= hi:
+        prefix = f"{self.feed}:"
+        for key, e in self.index.items():
+            if key in seen or not key.startswith(prefix) or origin_of(e).get("feed") != self.feed:
                 continue
-            if check_country and k.country not in self.countries:
+            if not lo <= day_of_event(e) <= hi:
                 continue
-            if k.missing or k.withdrawn is not None:
+            if check_country and country_of(e) not in self.countries:
                 continue
-            event_id = k.event_id
+            if is_missing(e) or withdrawn_at(e) is not None:
+                continue
+            event_id = e.id
             before = entity_json(self.scenario, EVENT, event_id)
             after = {**before, MISSING: {"since": self.now, "file": self.parsed.file.path.name,
                                          "file_sha256": self.parsed.file.sha256}}
@@ -395,8 +342,8 @@ class _Planner:
             self.review.flagged.append(event_id)
 
     def withdraw(self, dels: dict[str, int]) -> None:
-        created = {eid if isinstance(eid, str) else eid["id"]: i
-                   for i, (_r, eid) in enumerate(self.creates)}
+        created = {eid if isinstance(eid, str) else eid["id"]: j
+                   for j, (_i, eid) in enumerate(self.creates)}
         drop: set[int] = set()
         for native, ts in dels.items():
             key = f"{ACLED}:{native}"
@@ -405,11 +352,10 @@ class _Planner:
                 at = created.get(key)
                 if at is not None:
                     drop.add(at)
-                    self.review.skipped.append(Rejected(self.creates[at][0].where,
-                                                        f"{key} is on the deletions list", key))
+                    self._skip(self.creates[at][0], f"{key} is on the deletions list", key)
                 continue
-            event_id, origin = have.event_id, have.origin
-            if have.withdrawn is not None:
+            event_id, origin = have.id, origin_of(have)
+            if withdrawn_at(have) is not None:
                 continue
             if isinstance(origin.get("timestamp"), int) and origin["timestamp"] > ts:
                 self.review.skipped.append(Rejected(f"deletion of {native}", "the event was "
@@ -428,43 +374,42 @@ class _Planner:
             self.marks.append(change)
             self.review.withdrawn.append(event_id)
         if drop:
-            self.creates = [c for i, c in enumerate(self.creates) if i not in drop]
+            self.creates = [c for j, c in enumerate(self.creates) if j not in drop]
 
     # -- the app's own GeoJSON export ------------------------------------------------------
     def monitor_rows(self) -> None:
+        c = self.cols
+        events = [c.full(i, self.tz).event or {} for i in range(len(c))]
         known_f = {f.id for f in self.scenario.factions}
-        want_s = {s for row in self.parsed.rows for s in (row.full(self.tz).event or {})
-                  .get("source_ids", []) if isinstance(s, str)}
+        want_s = {s for ev in events for s in ev.get("source_ids", []) if isinstance(s, str)}
         for s in self.parsed.sources:
             sid = s.get("id")
             if isinstance(sid, str) and sid in want_s and sid not in self.known_sources:
                 self.sources[sid] = s
         self.factions = [x for x in self.parsed.factions
                          if isinstance(x.get("id"), str) and x["id"] not in known_f]
-        self.scope = None
-        for row in self.parsed.rows:
-            ev = row.full(self.tz).event or {}
+        for i, ev in enumerate(events):
             current = entity_json(self.scenario, EVENT, ev["id"])
             if current is None:
-                self.creates.append((row, ev))
+                self.creates.append((i, ev))
             elif current == ev:
                 self.review.unchanged += 1
             else:
-                self.review.skipped.append(Rejected(row.where, f'event "{ev["id"]}" exists '
-                                                    "with other content (not replaced)", ev["id"]))
+                self._skip(i, f'event "{ev["id"]}" exists with other content (not replaced)',
+                           ev["id"])
 
     # -- the changes ---------------------------------------------------------------------
     def _check_creates(self) -> None:
         """Check the new events with the scenario's rules in one pass; a refused one is
         rejected with the contract's reason (the batch then cannot fail on it)."""
-        mapped = [(i, d) for i, (_r, d) in enumerate(self.creates) if isinstance(d, dict)]
+        mapped = [(j, d) for j, (_i, d) in enumerate(self.creates) if isinstance(d, dict)]
         if not mapped:
             return
         sc = self.scenario
         doc = scenario_to_json(Scenario(info=sc.info, factions=sc.factions, sources=sc.sources))
         doc["sources"] += list(self.sources.values())
-        doc["factions"] += list(getattr(self, "factions", []))
-        doc["events"] = [d for _i, d in mapped]
+        doc["factions"] += list(self.factions)
+        doc["events"] = [d for _j, d in mapped]
         try:
             scenario_from_json(doc, "import")
             return
@@ -476,17 +421,18 @@ class _Planner:
                     bad.setdefault(int(m[1]), f"{m[2].lstrip('.') or 'event'}: {p.message}")
             if not bad:
                 raise
-        drop = {mapped[j][0] for j in bad}
-        for j in sorted(bad):
-            row = self.creates[mapped[j][0]][0]
-            self.review.rejected.append(Rejected(row.where, bad[j], row.quick.key))
-        self.creates = [c for i, c in enumerate(self.creates) if i not in drop]
+        drop = {mapped[k][0] for k in bad}
+        for k in sorted(bad):
+            i = self.creates[mapped[k][0]][0]
+            self.review.rejected.append(Rejected(self.cols.where_text(i), bad[k],
+                                                 self.cols.key[i]))
+        self.creates = [c for j, c in enumerate(self.creates) if j not in drop]
 
     def finish(self, author: str, deletions: Parsed | None) -> None:
         self._check_creates()
         review = self.review
-        review.new = [d if isinstance(d, str) else d["id"] for _r, d in self.creates]
-        review.new_factions = [x["id"] for x in getattr(self, "factions", [])]
+        review.new = [d if isinstance(d, str) else d["id"] for _i, d in self.creates]
+        review.new_factions = [x["id"] for x in self.factions]
         f = self.parsed.file
         record: dict[str, Any] = {"file": f.path.name, "sha256": f.sha256,
                                   "format": self.parsed.feed, "variant": self.parsed.layout.variant,
@@ -499,7 +445,8 @@ class _Planner:
         review.record = record
         # The sources the new events cite (known without mapping them: a checked row's
         # sources are its "source" names).
-        self._raw_sources = {r.quick.sources for r, d in self.creates if isinstance(d, str)}
+        srcs = self.cols.sources
+        self._raw_sources = {srcs[i] for i, d in self.creates if isinstance(d, str)}
         for raw in self._raw_sources:
             self._feed_sources(names(raw))
         used = self._used_sources()
@@ -513,7 +460,7 @@ class _Planner:
 
     def _used_sources(self) -> set[str]:
         used: set[str] = set()
-        for _row, d in self.creates:
+        for _i, d in self.creates:
             if isinstance(d, dict):
                 used.update(d["source_ids"])
         for raw in getattr(self, "_raw_sources", ()):
@@ -526,15 +473,15 @@ class _Planner:
         """The changes: new factions and sources, new events (one run), updates, marks, and
         the record of the import."""
         changes: list[Change] = []
-        for x in getattr(self, "factions", []):
+        for x in self.factions:
             changes.append(entity_change(FACTION, x["id"], None, x, f"Import: faction {x['id']}"))
         used = self._used_sources()
         for sid, s in self.sources.items():
             if sid in used:
                 changes.append(entity_change(SOURCE, sid, None, s, f"Import: source {sid}"))
-        for row, d in self.creates:
+        for i, d in self.creates:
             if isinstance(d, str):
-                d = self._json_of(row, d)
+                d = self._json_of(i, d)
             changes.append(entity_change(EVENT, d["id"], None, d, f"Import: {d['id']}"))
         changes += self.updates + self.marks
         imports = self.scenario.extra.get(IMPORTS)
@@ -546,10 +493,10 @@ class _Planner:
             changes = [c.stamped(author) for c in changes]
         return changes
 
-    def _json_of(self, row: Row, event_id: str) -> dict[str, Any]:
-        inc = row.full(self.tz)
-        d = _event_json(inc, event_id, self.actors(inc.actors), self._feed_sources(inc))
-        d[ORIGIN] = self._origin(row, {k: digest(d.get(k)) for k in FEED_FIELDS})
+    def _json_of(self, i: int, event_id: str) -> dict[str, Any]:
+        inc = self.cols.full(i, self.tz)
+        d = event_json_of(inc, event_id, self.actors(inc.actors), self._feed_sources(inc))
+        d[ORIGIN] = self._origin(i, {k: digest(d.get(k)) for k in FEED_FIELDS})
         if inc.feed_data:
             d[FEED_DATA] = inc.feed_data
         return d

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.interchange import rows as R
+from monitor.interchange.columns import Columns, quick_columns
 from monitor.interchange.formats import (
     ACLED,
     CSV,
@@ -65,9 +66,11 @@ class Rejected:
 
 @dataclass
 class Parsed:
+    """A parsed file: its rows' quick facts as :meth:`columns` (or as :attr:`rows`, made
+    from them when asked for), the rows refused, and what else the file holds."""
+
     file: FeedFile
     layout: Layout
-    rows: list[Row] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     #: Deletions lists: event_id_cnty -> deleted_timestamp.
     deletions: dict[str, int] = field(default_factory=dict)
@@ -76,9 +79,37 @@ class Parsed:
     factions: list[dict[str, Any]] = field(default_factory=list)
     has_country: bool = False
 
+    cols: Columns | None = None
+    _rows: list[Row] | None = None
+
     @property
     def feed(self) -> str:
         return self.layout.format
+
+    @property
+    def rows(self) -> list[Row]:
+        """Every row as a :class:`Row` (the formats read row by row add to this list)."""
+        if self._rows is None:
+            c = self.cols
+            self._rows = [] if c is None else [
+                Row(c.where[i], c.quick(i), _Mapper(c.full, i)) for i in range(len(c))]
+        return self._rows
+
+    def columns(self) -> Columns:
+        """The rows' quick facts as columns (what the merge reads)."""
+        if self.cols is None:
+            self.cols = Columns.of_rows(self.rows)
+        return self.cols
+
+
+class _Mapper:
+    __slots__ = ("full", "i")
+
+    def __init__(self, full: Any, i: int):
+        self.full, self.i = full, i
+
+    def __call__(self, tz: Any) -> R.Incoming:
+        return self.full(self.i, tz)  # type: ignore[no-any-return]
 
 
 Progress = Callable[[float, str], None]
@@ -102,28 +133,26 @@ def _parse_feed(path: str | Path, format: str | None, mapping: dict[str, str] | 
     step(0.0, "Reading the file")
     f = read_feed(path)
     step(0.15, "Recognising the layout")
-    head = f.text.lstrip()[:1]
-    if head in ("{", "["):
+    head_text = f.head(_HEAD_CHARS)
+    if head_text.lstrip()[:1] in ("{", "["):
         if format in (UCDP, CSV):
             raise FeedError(f"{f.name}: --format {format} given, but the file is JSON")
         return _parse_json(f, format)
     if format == GEOJSON:
         raise FeedError(f"{f.name}: --format geojson given, but the file is not JSON")
-    delim = sniff_delimiter(f.text)
-    cut = f.text.find("\n", _HEAD_CHARS)
-    head_text = f.text if cut < 0 else f.text[:cut + 1]
+    delim = sniff_delimiter(head_text)
     records = csv_records(head_text, f.name, delim)
     try:
         layout = detect_csv(records, f.name, wanted=format, mapping=mapping)
     except FeedError:
         if delim == "\t":
-            first = next((ln for ln in f.text.splitlines() if ln.strip()), "")
+            first = next((ln for ln in head_text.splitlines() if ln.strip()), "")
             raise detect_tabbed(first, f.name) from None
         raise
     header_line = records[layout.header_index][0] if layout.header_index >= 0 else 0
     raw_header = records[layout.header_index][1] if layout.header_index >= 0 else None
     step(0.2, f"Reading the rows ({layout.format.upper()})")
-    got = _arrow_columns(f.text, header_line, raw_header, layout, delim)
+    got = _arrow_columns(f, header_line, raw_header, layout, delim)
     if got is None:  # ragged rows, blank lines...: the csv module, line by line
         got = _module_columns(f, header_line, layout, delim)
     step(0.4, "Checking the rows")
@@ -133,24 +162,28 @@ def _parse_feed(path: str | Path, format: str | None, mapping: dict[str, str] | 
 _HEAD_CHARS = 1 << 16  # the header is looked for in the first 64 KB
 
 
-def _arrow_columns(text: str, header_line: int, raw_header: list[str] | None, layout: Layout,
+def _arrow_columns(f: FeedFile, header_line: int, raw_header: list[str] | None, layout: Layout,
                    delim: str) -> tuple[dict[str, list[str]], list[int], list[Rejected]] | None:
-    """The body read by pyarrow's CSV reader (C++), or None where the line numbers it cannot
-    give would be wrong (a row with the wrong number of fields, blank lines)."""
+    """The body read by pyarrow's CSV reader (C++, from the file's bytes), or None where
+    the line numbers it cannot give would be wrong (a row with the wrong number of fields,
+    blank lines) or the bytes are not all UTF-8 (the line-by-line reading says where)."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
 
-    offset = 0
-    for _ in range(header_line - 1 if raw_header is not None else 0):
-        offset = text.index("\n", offset) + 1
-    first_line = header_line + 1 if raw_header is not None else 1
-    if raw_header is None:
-        first = next((i for i, ln in enumerate(text.split("\n", 50)) if ln.strip()), 0)
+    data = f.data
+    offset = f.bom
+    if raw_header is not None:
+        for _ in range(header_line - 1):
+            offset = data.index(b"\n", offset) + 1
+        first_line = header_line + 1
+    else:
+        lines = data[offset:offset + (1 << 16)].split(b"\n", 50)
+        first = next((i for i, ln in enumerate(lines) if ln.strip()), 0)
         for _ in range(first):
-            offset = text.index("\n", offset) + 1
+            offset = data.index(b"\n", offset) + 1
         first_line = first + 1
-    body = text[offset:]
     bad: list[Any] = []
 
     def invalid(row: Any) -> str:
@@ -158,18 +191,28 @@ def _arrow_columns(text: str, header_line: int, raw_header: list[str] | None, la
         return "skip"
 
     names = [f"c{i}" for i in range(len(layout.columns))]
-    try:
-        table = pcsv.read_csv(
-            pa.py_buffer(body.encode("utf-8")),
+
+    def read(block: int) -> Any:
+        return pcsv.read_csv(
+            pa.py_buffer(data).slice(offset),
             read_options=pcsv.ReadOptions(column_names=names,
                                           skip_rows=1 if raw_header is not None else 0,
-                                          block_size=1 << 24),
+                                          block_size=block),
             parse_options=pcsv.ParseOptions(delimiter=delim, newlines_in_values=True,
                                             invalid_row_handler=invalid),
             convert_options=pcsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, strings_can_be_null=False,
                 quoted_strings_can_be_null=False),
         )
+
+    try:
+        try:
+            table = read(1 << 20)  # 1 MB blocks: read by several threads
+        except pa.ArrowInvalid as exc:
+            if "straddl" not in str(exc):
+                raise
+            bad.clear()
+            table = read(1 << 25)  # a field bigger than a block (a 1 MB note)
     except (pa.ArrowInvalid, ValueError):
         return None
     if bad:
@@ -177,19 +220,19 @@ def _arrow_columns(text: str, header_line: int, raw_header: list[str] | None, la
     n = table.num_rows
     if n == 0:
         return {c: [] for c in layout.columns}, [], []
-    inner = None
-    for name in names:
-        k = pc.count_substring(table[name], "\n")
-        inner = k if inner is None else pc.add(inner, k)
-    extra = inner.to_numpy() if inner is not None else None
-    import numpy as np
-
-    spans = 1 + (extra if extra is not None else np.zeros(n, np.int64))
-    total_lines = body.count("\n") + (0 if body.endswith("\n") else 1)
+    total_lines = data.count(b"\n", offset) + (0 if data.endswith(b"\n") else 1)
     header_lines = 1 if raw_header is not None else 0
-    if int(spans.sum()) + header_lines != total_lines:
-        return None  # blank lines or a final row without its newline: count line by line
-    starts = first_line + np.concatenate(([0], np.cumsum(spans)[:-1]))
+    if n + header_lines == total_lines:  # one line per row: no quoted line breaks
+        starts = np.arange(first_line, first_line + n)
+    else:
+        inner = None
+        for name in names:
+            k = pc.count_substring(table[name], "\n")
+            inner = k if inner is None else pc.add(inner, k)
+        spans = 1 + inner.to_numpy()  # type: ignore[union-attr]
+        if int(spans.sum()) + header_lines != total_lines:
+            return None  # blank lines or a final row without its newline: line by line
+        starts = first_line + np.concatenate(([0], np.cumsum(spans)[:-1]))
     cols = _LazyColumns({c: table[names[i]] for i, c in enumerate(layout.columns)})
     return cols, starts.tolist(), []  # type: ignore[return-value]
 
@@ -209,6 +252,10 @@ class _LazyColumns(dict):
 
     def get(self, key: str, default: Any = None) -> Any:
         return self[key] if key in self._arrow else default
+
+    def raw(self, key: str) -> Any:
+        """The column as read (an Arrow array), or None."""
+        return self._arrow.get(key)
 
     def __contains__(self, key: object) -> bool:
         return key in self._arrow
@@ -264,30 +311,21 @@ def _parse_columns(f: FeedFile, layout: Layout, cols: dict[str, list[str]], line
             except R.RowError as exc:
                 out.rejected.append(Rejected(f"line {lines[i]}", str(exc)))
         return out
-    if fmt == ACLED:
-        quick = R.acled_quick_columns(cols, n)
-    elif fmt == UCDP:
-        quick = R.ucdp_quick_columns(cols, n)
-    else:
-        quick = [None] * n
     mapping = layout.mapping
-    full = R.FULL.get(fmt)
-    if fmt != CSV:
-        class Mapper:  # (a bound method per row: cheaper than a closure)
-            __slots__ = ("i",)
+    if fmt in (ACLED, UCDP):
+        full = R.FULL[fmt]
 
-            def __init__(self, i: int):
-                self.i = i
+        def mapped(i: int, tz: Any) -> R.Incoming:
+            return full(row_of(i), tz)
 
-            def __call__(self, tz: Any) -> R.Incoming:
-                return full(row_of(self.i), tz)  # type: ignore[misc]
-
-        rows = out.rows
-        for i, q in enumerate(quick):
-            if isinstance(q, str):
-                out.rejected.append(Rejected(f"line {lines[i]}", q))
-            else:
-                rows.append(Row(lines[i], q, Mapper(i)))  # type: ignore[arg-type]
+        getter = cols.raw if isinstance(cols, _LazyColumns) else cols.get
+        acled = fmt == ACLED
+        out.cols, refused = quick_columns(
+            getter, names, n, lines, fmt, "event_id_cnty" if acled else "id",
+            "event_date" if acled else "date_start", "timestamp" if acled else None,
+            None if acled else 10, "source" if acled else "source_office",
+            not acled or "timestamp" not in cols, mapped)
+        out.rejected.extend(Rejected(f"line {line}", reason) for line, reason in refused)
         return out
     for i in range(n):
         row = row_of(i)

@@ -9,8 +9,8 @@ import csv
 import hashlib
 import io
 import json
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +20,46 @@ MAX_FILE_BYTES = 2 << 30  # 2 GB: a bigger "feed" is refused, not read into memo
 MAX_FIELD = 16 << 20  # one CSV field (a 1 MB note is fine; a runaway quote is not)
 
 
-@dataclass(frozen=True)
 class FeedFile:
-    """One input file as read: its name (as given), bytes' SHA-256 and text."""
+    """One input file as read: its name (as given), bytes, their SHA-256 (hashed in a
+    thread while the file is parsed: hashlib lets go of the GIL) and text (decoded when
+    first asked for; :attr:`head` is the first 64 KB or so, to whole lines)."""
 
-    path: Path
-    name: str
-    sha256: str
-    text: str
+    def __init__(self, path: Path, name: str, data: bytes):
+        self.path = path
+        self.name = name
+        self.data = data
+        self._text: str | None = None
+        self._sha: list[str] = []
+        self._hasher = threading.Thread(target=lambda: self._sha.append(
+            hashlib.sha256(data).hexdigest()), daemon=True)
+        self._hasher.start()
+
+    @property
+    def sha256(self) -> str:
+        if not self._sha:
+            self._hasher.join()
+        return self._sha[0]
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = decode(self.data, self.name)
+        return self._text
+
+    @property
+    def bom(self) -> int:
+        """Bytes of the UTF-8 byte-order mark the file starts with (0 or 3)."""
+        return 3 if self.data.startswith(b"\xef\xbb\xbf") else 0
+
+    def head(self, size: int = 1 << 16) -> str:
+        """The text of the first ``size`` bytes and the rest of that line."""
+        cut = self.data.find(b"\n", size)
+        return self.text if cut < 0 else decode(self.data[: cut + 1], self.name)
 
 
 def read_feed(path: str | Path) -> FeedFile:
-    """Read and decode ``path`` (UTF-8; a leading BOM is dropped)."""
+    """Read ``path`` (UTF-8; a leading BOM is dropped when decoded)."""
     p = Path(path)
     name = str(path)
     try:
@@ -47,8 +75,9 @@ def read_feed(path: str | Path) -> FeedFile:
         raise FeedError(f"{name}: permission denied") from None
     except OSError as exc:
         raise FeedError(f"{name}: cannot be read ({exc.strerror or exc})") from None
-    sha = hashlib.sha256(data).hexdigest()
-    return FeedFile(p, name, sha, decode(data, name))
+    f = FeedFile(p, name, data)
+    f.head()  # UTF-16, or not UTF-8 near the start: refused now
+    return f
 
 
 def decode(data: bytes, name: str) -> str:

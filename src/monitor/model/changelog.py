@@ -118,6 +118,13 @@ class ChangeLog:
                     done.extend(pending[i:j])
                     i = j
                     continue
+                while j < len(pending) and pending[j].entity == EVENT and pending[j].after is None:
+                    j += 1
+                if j - i > 1:  # a run of event deletions (an import undone): at once
+                    _remove_events(self.scenario, pending[i:j], first=i)
+                    done.extend(pending[i:j])
+                    i = j
+                    continue
                 try:
                     _Plan(self.scenario, pending[i], strict=True).commit()
                 except ChangeError as exc:
@@ -180,6 +187,28 @@ def _add_events(scenario: Scenario, changes: list[Change], first: int) -> None:
         for event_id in reversed(added):  # all or nothing
             _remove_event(scenario, event_id)
         raise
+
+
+def _remove_events(scenario: Scenario, changes: list[Change], first: int) -> None:
+    """Delete the events of ``changes`` (all deletions, checked as one by one) together."""
+    for k, change in enumerate(changes):
+        check_shape(change)
+        current = entity_json(scenario, EVENT, change.key)
+        if current is None:
+            raise ChangeError(f'change {first + 1 + k} of the batch: event "{change.key}" does '
+                              "not exist")
+        if current != change.before:
+            raise ChangeError(f'change {first + 1 + k} of the batch: event "{change.key}" is '
+                              "not what the change expects (* changed since)")
+    events: Any = scenario.events
+    keys = [c.key for c in changes]
+    if len(set(keys)) != len(keys):
+        raise ChangeError(f"change {first + 1}+ of the batch: an event is deleted twice")
+    if hasattr(events, "remove_many"):
+        events.remove_many(keys)
+        return
+    for key in keys:
+        _remove_event(scenario, key)
 
 
 def apply_change(scenario: Scenario, change: Change) -> None:

@@ -194,6 +194,13 @@ class ColumnBuilder:
             s.id: GRADE_CODE.get(s.reliability, 99) if s.reliability else 99
             for s in sources.values()
         }
+        if rank != self.rank and faction_names == self.names and all(
+            rank.get(k) == v for k, v in self.rank.items()
+        ) and all(v == 99 for k, v in rank.items() if k not in self.rank):
+            # Only new sources without a grade (an import's): no event's columns change (an
+            # unknown source is ungraded too): the columns stand, for these sources as well.
+            self.rank, self.sources = rank, sources
+            return True
         return rank == self.rank and faction_names == self.names
 
     def moment(self, text: str) -> Moment:

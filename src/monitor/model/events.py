@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from monitor.model.bulk import BulkEdits
 from monitor.model.chunks import splice
 from monitor.model.columns import NUMBER_COLUMNS, TEXT_COLUMNS, Codes, ColumnBuilder
 from monitor.model.parts import Event, Location, Verification
@@ -108,7 +109,7 @@ def _typed(num: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: np.asarray(v, dtype=_DTYPES[k]) for k, v in num.items()}
 
 
-class EventTable(Sequence[Event]):
+class EventTable(BulkEdits, Sequence[Event]):
     """``scenario.events``: a sequence of :class:`Event` in file order, stored as columns.
 
     Index, slice and iterate for events (views made on demand); :meth:`get` /

@@ -146,9 +146,24 @@ class Journal:
     def append_many(self, changes: list[Change]) -> None:
         """Record several applied changes (an import) with one write and one fsync; on
         failure as :meth:`append` (they all count as unsaved, written by the next call)."""
-        if changes:
-            self._unsaved.extend(changes[:-1])
-            self.append(changes[-1])
+        if not changes:
+            return
+        import msgspec  # (valid JSON as json.dumps writes it, several times faster)
+
+        enc = msgspec.json.Encoder()
+        start = len(self._unsaved)
+        self._unsaved.extend(changes)
+        try:
+            self._open()
+            data = b"" if self._good else self._header()
+            data += b"".join(self._line(c) for c in self._unsaved[self._written : start])
+            data += b"".join(enc.encode({"change": c.to_json()}) + b"\n" for c in changes)
+            self._write_at_end(data)
+        except OSError as exc:
+            self.error = describe_os_error(exc)
+            raise JournalError(exc.errno or 0, self.error) from None
+        self._written = len(self._unsaved)
+        self.error = ""
 
     def mark_saving(self, sha256: str) -> None:
         """Say which file content a save is about to write (a crash between the rename and
