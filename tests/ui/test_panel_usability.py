@@ -510,3 +510,18 @@ def test_typed_effective_time_in_the_audit_editor_applies_as_typed(qtbot, small_
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(panel.refusal_label.isVisible)
     assert len(pushed) == 1 and "impossible date" in panel.refusal_label.text()
+
+
+def test_crossings_column_widths_are_remembered(qtbot, small_ctx):
+    from monitor.ui.crossings.panel import CrossingsPanel
+    from monitor.ui.crossings.status import CrossingColumn
+
+    panel = _shown(qtbot, CrossingsPanel(small_ctx), 700, 260)
+    header = panel.view.horizontalHeader()
+    header.resizeSection(CrossingColumn.NAME, 191)  # as a drag does
+    qtbot.wait(400)  # (written a moment after the drag)
+    again = _shown(qtbot, CrossingsPanel(small_ctx), 700, 260)
+    assert again.view.horizontalHeader().sectionSize(CrossingColumn.NAME) == 191
+    again.resize(650, 260)  # the dock changes: the analyst's width stays
+    qtbot.wait(20)
+    assert again.view.horizontalHeader().sectionSize(CrossingColumn.NAME) == 191

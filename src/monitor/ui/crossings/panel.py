@@ -45,6 +45,7 @@ from monitor.ui.crossings.status import (
     status_word,
 )
 from monitor.ui.crossings.strip import STRIP_MIN_WIDTH, StatusStripDelegate
+from monitor.ui.crossings.widths import RememberedHeader
 from monitor.ui.text import set_text_steady
 from monitor.ui.views import RangeTableView
 
@@ -222,6 +223,10 @@ class CrossingsPanel(QWidget):
 
         self._update_as_of()
         self.fit_columns()
+        self.remembered = RememberedHeader(self.view)  # the analyst's widths and columns
+        self._fitting = True
+        self._user_sized, self._user_columns = self.remembered.restore()
+        self._fitting = False
         self._on_ctx_crossing_selected(ctx.selected_crossing)
         self.actions = actions
         if actions is not None:
@@ -440,6 +445,7 @@ class CrossingsPanel(QWidget):
     def _on_header_section_resized(self, column: int, _old: int, _new: int) -> None:
         if not self._fitting and column != CrossingColumn.STRIP and self.isVisible():
             self._user_sized = True
+            self.remembered.save(self._user_sized, self._user_columns)
 
     def _on_proxy_changed(self, *_args) -> None:
         self._natural = None
@@ -510,10 +516,12 @@ class CrossingsPanel(QWidget):
             self.view.setColumnHidden(column, not shown)
         finally:
             self._fitting = False
+        self.remembered.save(self._user_sized, self._user_columns)
         if shown and not self._user_sized:
             self.fit_columns()
 
     def _on_fit_action_triggered(self) -> None:
         self._user_sized = False
         self._user_columns = False
+        self.remembered.forget()
         self.fit_columns()
