@@ -989,6 +989,7 @@ WORKERS = {
     "session_1m": worker_session_1m,
     "edits": lambda: _edits_rows(),
     "store": lambda: _store_rows(),
+    "interchange": lambda: (_private_config(), __import__("bench_interchange").run(QUICK))[1],
 }
 ORDER = [
     "cold_start",
@@ -1000,6 +1001,7 @@ ORDER = [
     "session_1m",
     "edits",
     "store",
+    "interchange",
 ]
 
 
