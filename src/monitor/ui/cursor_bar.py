@@ -71,6 +71,7 @@ class CursorBar(QToolBar):
 
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setObjectName("cursorSlider")
+        self.slider.setAccessibleName("As of, over the scenario's time span")
         self.slider.setMinimumWidth(160)
         self.slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.slider.setToolTip("Drag to see the situation as of any moment in the scenario")

@@ -357,6 +357,7 @@ class HistoryPanel(QWidget):
 
         self.view = QTableView(self)
         self.view.setObjectName("historyView")
+        self.view.setAccessibleName("Status history")
         self.view.setModel(self.model)
         self.view.setItemDelegate(_HistoryDelegate(self.view))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

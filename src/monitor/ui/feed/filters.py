@@ -76,6 +76,7 @@ class FilterBar(QWidget):
 
         self.search_edit = QLineEdit(self)
         self.search_edit.setObjectName("feedSearch")
+        self.search_edit.setAccessibleName("Search events")
         self.search_edit.setPlaceholderText(SEARCH_PLACEHOLDER)
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.installEventFilter(self)

@@ -82,6 +82,7 @@ class TerritoryPanel(QWidget):
         self.date_axis = pg.DateAxisItem(orientation="bottom")
         self.plot_widget = pg.PlotWidget(parent=self, axisItems={"bottom": self.date_axis})
         self.plot_widget.setObjectName("territoryPlot")
+        self.plot_widget.setAccessibleName("Controlled territory chart")
         self.plot_widget.setMinimumHeight(160)
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.plot_item.setMenuEnabled(False)
