@@ -550,6 +550,14 @@ def _toggle_rows(w, app, label: str, n: int) -> list[dict]:
         storage.append_change = timed_append
     crossing = w.ctx.scenario.crossings[0].id
     w.ctx.select_crossing(crossing)
+    # With the cursor parked the window asks when the change took effect: answer "now" (as
+    # the tests do), so that no modal question stops the run.
+    actions = getattr(w, "crossing_actions", None)
+    if actions is not None and hasattr(actions, "ask_effective_time"):
+        from monitor.ui.crossings import actions as crossing_actions
+
+        now = getattr(crossing_actions, "NOW", None)
+        actions.ask_effective_time = lambda *_args: now
     view = w.crossings_panel.view
     app.processEvents()
     toggles = []

@@ -60,3 +60,20 @@ def test_a_step_passing_no_event_keeps_the_points() -> None:
     layer = Layer(clusters)
     first = layer.derive(None, 10_000, False, False)  # after every event
     assert layer.derive(None, 20_000, False, False) is first  # nothing passed: the same
+
+
+def test_crossing_status_by_instants_is_status_at() -> None:
+    from datetime import timedelta
+    from pathlib import Path
+
+    from monitor.model.io import load_scenario
+    from monitor.model.timeutil import to_ns
+    from monitor.ui.map.layer import StatusTimes
+
+    scenario = load_scenario(Path(__file__).parents[2] / "data" / "iraq-syria-border-2024.json")
+    statuses = StatusTimes()
+    instants = sorted({e.time.instant for c in scenario.crossings for e in c.history})
+    probes = [t + d for t in instants for d in (timedelta(0), timedelta(microseconds=-1))]
+    for crossing in scenario.crossings:
+        for when in probes:
+            assert statuses.status_at(crossing, to_ns(when)) == crossing.status_at(when)

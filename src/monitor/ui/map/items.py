@@ -236,7 +236,7 @@ class CrossingMarker(QGraphicsObject):
         )
         s = ICON_PX / 2 + 4
         self._bounds = QRectF(-s, -s, 2 * s, 2 * s).united(self._text_rect.adjusted(-1, -1, 1, 1))
-        self._cached: tuple | None = None  # (what it shows, its picture) on screen
+        self._cached: dict[tuple, QPixmap] = {}  # what it shows -> its picture on screen
 
     def set_status(self, status, icon) -> None:
         if status == self.status and self.icon is not None and icon is not None:
@@ -277,8 +277,8 @@ class CrossingMarker(QGraphicsObject):
             self._accent.rgba(),
             ratio,
         )
-        cached = self._cached
-        if cached is None or cached[0] != key:
+        cached = self._cached.get(key)
+        if cached is None:
             bounds = self._bounds
             size = QSize(math.ceil(bounds.width() * ratio), math.ceil(bounds.height() * ratio))
             picture = QPixmap(size)
@@ -289,8 +289,10 @@ class CrossingMarker(QGraphicsObject):
             p.translate(-bounds.left(), -bounds.top())
             self._draw(p)
             p.end()
-            self._cached = cached = (key, picture)
-        painter.drawPixmap(self._bounds.topLeft(), cached[1])
+            if len(self._cached) >= 8:  # (a status per crossing, selected or not)
+                self._cached.clear()
+            self._cached[key] = cached = picture
+        painter.drawPixmap(self._bounds.topLeft(), cached)
 
     def _draw(self, painter: QPainter) -> None:
         half = ICON_PX / 2

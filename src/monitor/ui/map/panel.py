@@ -35,7 +35,7 @@ from monitor.ui.map.items import (
     marker_basis,
     one_line,
 )
-from monitor.ui.map.layer import EventClusters, Layer, Points
+from monitor.ui.map.layer import EventClusters, Layer, Points, StatusTimes
 from monitor.ui.map.legend import MapLegend
 from monitor.ui.map.points import EventPointsItem
 from monitor.ui.map.tips import cluster_text, crossing_text
@@ -67,6 +67,7 @@ class MapPanel(QWidget):
         self._points = Points.empty()
         self._markers: dict[str, CrossingMarker] = {}
         self._marker_basis: list[tuple] = []  # (see _crossing_basis)
+        self._statuses = StatusTimes()
         self._colors = MapColors.from_palette(self.palette())
         self._aspect_lat = None
         self.cluster_menu: QMenu | None = None
@@ -269,11 +270,13 @@ class MapPanel(QWidget):
 
     def refresh_crossings(self) -> None:
         """Each marker's status as of the cursor."""
-        when = self._ctx.cursor_time()
-        scenario = self._ctx.scenario
-        for cid, marker in self._markers.items():
-            crossing = scenario.crossing(cid)
-            status = crossing.status_at(when) if crossing is not None else None
+        when = to_ns(self._ctx.cursor_time())
+        markers = self._markers
+        for crossing in self._ctx.scenario.crossings:
+            marker = markers.get(crossing.id)
+            if marker is None:
+                continue
+            status = self._statuses.status_at(crossing, when)
             if marker.icon is None or status != marker.status:
                 marker.set_status(status, status_icon(status))
 
@@ -538,7 +541,7 @@ class MapPanel(QWidget):
         if crossing is None or marker is None or self._marker_basis != self._crossing_basis():
             self._rebuild_crossings()
             return
-        status = crossing.status_at(self._ctx.cursor_time())
+        status = self._statuses.status_at(crossing, to_ns(self._ctx.cursor_time()))
         marker.set_status(status, status_icon(status))
 
     def _crossing_basis(self) -> list[tuple]:
