@@ -327,3 +327,44 @@ def test_a_change_made_on_an_outdated_view_is_marked_concurrent(
         again.crossings_panel.model.index(row, CrossingColumn.NAME), Qt.ItemDataRole.ToolTipRole
     )
     assert "concurrent" in tip
+
+
+def test_the_connect_dialog_masks_the_password_and_never_shows_it_back(qtbot):
+    from PySide6.QtWidgets import QLineEdit
+
+    from monitor.ui.team.dialog import ConnectDialog
+
+    dialog = ConnectDialog(None, "postgresql://alice:hunter22@db.example/team?sslmode=require")
+    qtbot.addWidget(dialog)
+    assert "hunter22" not in dialog.dsn_edit.text()
+    assert dialog.dsn_edit.text() == "postgresql://alice@db.example/team?sslmode=require"
+    assert dialog.password_edit.echoMode() == QLineEdit.EchoMode.Password
+    assert dialog.password_edit.text() == ""
+    dialog.password_edit.setText("pw-typed")
+    dialog.buttons.accepted.emit()
+    assert dialog.result() == ConnectDialog.DialogCode.Accepted
+    chosen = dialog.take()
+    assert "pw-typed" in chosen and "sslmode=require" in chosen  # for libpq only ...
+    assert dialog.take() == "" and dialog.password_edit.text() == ""  # ... and then forgotten
+    # not a connection string: said in the dialog, which stays open
+    again = ConnectDialog(None)
+    qtbot.addWidget(again)
+    again.dsn_edit.setText("/home/alice/scenario.json")
+    again.buttons.accepted.emit()
+    assert again.result() != ConnectDialog.DialogCode.Accepted
+    assert "connection string" in again.error_label.text()
+
+
+def test_a_recent_store_reconnects_from_the_open_recent_menu(store_dsn, window, monkeypatch):
+    from monitor.ui.team.recent import add_recent_store
+
+    add_recent_store(store_dsn)
+    menu = window.files.recent_menu
+    menu.aboutToShow.emit()
+    entries = [a for a in menu.actions() if a.objectName() == "recentStoreAction"]
+    assert [a.text() for a in entries] == [store_dsn]  # (this DSN has no password)
+    files = [a.text() for a in menu.actions() if a.text().endswith(".json")]
+    assert files  # the recent files are still there, above the stores
+    entries[0].trigger()
+    assert window.team.link is not None and window.team.link.store.online
+    assert window.findChild(object, "teamStatusLabel").text() == "online"

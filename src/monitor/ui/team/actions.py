@@ -217,8 +217,11 @@ class TeamActions(QObject):
         self.link.stop()
         self.link = None
         window = self._window
-        if self._prefs_before is not None and window.prefs.analyst_chosen:
-            window.prefs = self._prefs_before
+        before = self._prefs_before
+        if before is not None:  # the analyst's own name again (other preferences as set)
+            window.prefs = dataclasses.replace(
+                window.prefs, analyst=before.analyst, analyst_chosen=before.analyst_chosen
+            )
         self._prefs_before = None
         self._file_only.setEnabled(True)
         for act in self._file_only.actions():

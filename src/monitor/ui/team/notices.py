@@ -9,8 +9,6 @@ plain text (a crossing's name from the data is never read as markup).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QListWidget, QListWidgetItem, QMainWindow
 
@@ -39,8 +37,7 @@ class TeamNotifications(QDockWidget):
         self.hide()
 
     def add(self, text: str, crossing_id: str = "") -> QListWidgetItem:
-        stamp = datetime.now(UTC).astimezone().strftime("%H:%M:%S")
-        item = QListWidgetItem(f"{stamp}  {text}")
+        item = QListWidgetItem(text)  # (when the change was made is in the text)
         item.setData(Qt.ItemDataRole.UserRole, crossing_id)
         item.setToolTip("")  # (the whole line is in the item)
         self.list.insertItem(0, item)
