@@ -368,3 +368,12 @@ def test_a_recent_store_reconnects_from_the_open_recent_menu(store_dsn, window, 
     entries[0].trigger()
     assert window.team.link is not None and window.team.link.store.online
     assert window.findChild(object, "teamStatusLabel").text() == "online"
+
+
+def test_save_as_on_a_store_writes_nothing_and_says_why(store_dsn, open_window, tmp_path):
+    w = open_window(store_dsn)
+    assert not w.files.save_as_action.isEnabled()
+    out = tmp_path / "copy.json"
+    assert not w.save_as(out)
+    assert not out.exists()
+    assert "monitor store export" in w.last_error_dialog.text()

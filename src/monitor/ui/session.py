@@ -10,6 +10,7 @@ new changes (the inverse, or the same edit again), so the log and the journal on
 from __future__ import annotations
 
 import contextlib
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -266,6 +267,12 @@ class Session(QObject):
         """Save (or Save As). Raises ConflictError if the file changed on disk (unless
         ``force``) and OSError if writing fails; in both cases nothing on disk changed and the
         edits stay unsaved in memory (and in the journal, if :attr:`protected`)."""
+        if path is not None and getattr(self.storage, "path", None) is None:
+            raise OSError(
+                errno.EPERM,
+                "a team store is not saved as a file here "
+                "(write a copy with 'monitor store export DSN -o FILE')",
+            )
         self._unwatch()
         try:
             self.storage.save(self.ctx.scenario, force=force, path=path)
