@@ -161,3 +161,27 @@ def test_monitor_dsn_says_in_one_line_why_a_store_cannot_be_opened(
     assert run([url]) == 2
     err = capsys.readouterr().err
     assert "cannot connect" in err and secret not in err and err.count("\n") == 1
+
+
+def test_a_local_store_in_one_command(pg_server, capsys):
+    import re
+    import tempfile
+    from pathlib import Path
+
+    from monitor.store.cluster import LocalCluster, find_bindir
+
+    folder = Path(tempfile.mkdtemp(prefix="monitor-local-", dir="/tmp"))
+    try:
+        assert run(["store", "local", str(folder)]) == 0
+        out = capsys.readouterr().out
+        dsn = re.search(r"open it:  monitor '([^']+)'", out).group(1)
+        assert "stop it:" in out
+        store = TeamStore(dsn, outbox_folder=folder / "box")
+        scenario = store.load()
+        assert len(scenario.crossings) > 0 and store.read_only is None
+        store.close()
+        assert run(["store", "local", str(folder)]) == 0  # again: the same store, reused
+        assert "reused" in capsys.readouterr().out
+    finally:
+        port = int(conninfo_to_dict(dsn)["port"]) if "dsn" in locals() else 0
+        LocalCluster(folder, port, find_bindir()).remove()

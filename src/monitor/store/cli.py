@@ -157,5 +157,11 @@ def _local(args: argparse.Namespace) -> int:
         admin.init_from_file(dsn, source)
     print(f"team store running in {cluster.folder} ({'reused' if exists else source.name})")
     print(f"  open it:  monitor '{dsn}'")
-    print(f"  stop it:  {cluster.bindir}/pg_ctl -D {cluster.datadir} stop")
+    import os
+    import shlex
+
+    stop = shlex.join([str(cluster.bindir / "pg_ctl"), "-D", str(cluster.datadir), "stop"])
+    if os.geteuid() == 0:  # (the server runs as the postgres user)
+        stop = shlex.join(["su", "postgres", "-s", "/bin/sh", "-c", stop])
+    print(f"  stop it:  {stop}")
     return 0

@@ -139,11 +139,16 @@ def start_cluster(folder: str | Path | None = None, *, port: int | None = None) 
         except KeyError:
             raise ClusterError("running as root and there is no 'postgres' user") from None
         os.chown(where, pw.pw_uid, pw.pw_gid)
+    remembered = where / "port"
+    if port is None and remembered.exists():  # a server made here before: same socket name
+        with contextlib.suppress(ValueError, OSError):
+            port = int(remembered.read_text().strip())
     cluster = LocalCluster(where, port or free_port(), bindir)
     if (cluster.datadir / "PG_VERSION").exists():
         if not cluster.running():
             cluster.start()
         return cluster
+    remembered.write_text(f"{cluster.port}\n")
     try:
         cluster.init()
         cluster.start()
