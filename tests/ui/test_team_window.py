@@ -377,3 +377,41 @@ def test_save_as_on_a_store_writes_nothing_and_says_why(store_dsn, open_window, 
     assert not w.save_as(out)
     assert not out.exists()
     assert "monitor store export" in w.last_error_dialog.text()
+
+
+COMMAND = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from monitor.ui.main_window import MainWindow
+original = MainWindow.ensure_panels
+def ensure_panels(self):
+    original(self)
+    print("TITLE", self.windowTitle())
+    print("TEAM", self.team.link.label.text(), self.ctx.scenario.crossing("qaim").status_at(
+        self.ctx.cursor_time()).value)
+    QTimer.singleShot(0, QApplication.instance().quit)
+MainWindow.ensure_panels = ensure_panels
+from monitor.cli import run
+sys.exit(run(sys.argv[1:]))
+"""
+
+
+def test_monitor_dsn_opens_the_dashboard_on_the_store_live(store_dsn, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    secret = "pw-on-the-command-line"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MONITOR_CONFIG_DIR=str(tmp_path))
+    r = subprocess.run(
+        [sys.executable, "-c", COMMAND, make_conninfo(store_dsn, password=secret)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "TEAM online closed" in r.stdout
+    assert "TITLE Small test scenario" in r.stdout
+    assert secret not in r.stdout + r.stderr
