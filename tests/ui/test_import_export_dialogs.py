@@ -147,17 +147,21 @@ def test_unknown_csv_gets_a_column_mapping(window, qtbot, tmp_path):
 def test_mapping_dialog_says_what_is_missing(window, qtbot):
     from monitor.ui.interchange_dialogs import MappingDialog
 
-    d = MappingDialog("x.csv", ["when", "headline", "where"], parent=window)
+    d = MappingDialog("x.csv", ["c1", "c2", "c3"], parent=window)
     qtbot.addWidget(d)
     ok = d.buttons.button(d.buttons.StandardButton.Ok)
     assert not ok.isEnabled() and "time and title" in d.problem.text()
-    d.set_column("time", "when")
-    d.set_column("title", "headline")
+    d.set_column("time", "c1")
+    d.set_column("title", "c2")
     assert ok.isEnabled()
-    d.set_column("lat", "where")
+    d.set_column("lat", "c3")
     assert not ok.isEnabled() and "lat and lon" in d.problem.text()
     d.set_column("lat", "")
-    assert d.mapping() == {"time": "when", "title": "headline"}
+    assert d.mapping() == {"time": "c1", "title": "c2"}
+    # Columns named like the fields are picked already.
+    guessed = MappingDialog("y.csv", ["When", "Headline", "lat", "lng"], parent=window)
+    qtbot.addWidget(guessed)
+    assert guessed.mapping() == {"time": "When", "title": "Headline", "lat": "lat", "lon": "lng"}
 
 
 def test_cancel_while_reading_changes_nothing(window, qtbot, tmp_path):
@@ -165,7 +169,7 @@ def test_cancel_while_reading_changes_nothing(window, qtbot, tmp_path):
     acts = window.interchange
     n = len(window.ctx.scenario.events)
     assert acts.import_file(feed)
-    acts.cancel_import()
+    acts.progress_dialog.reject()  # its Cancel button
     qtbot.waitUntil(lambda: acts.job is None, timeout=30000)
     assert acts.review_dialog is None
     assert len(window.ctx.scenario.events) == n

@@ -26,14 +26,14 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThreadPool
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDialog, QFileDialog, QProgressDialog
+from PySide6.QtWidgets import QDialog, QFileDialog
 
 from monitor.interchange import FeedError, Review, View
 from monitor.interchange.export import export_view
 from monitor.interchange.reading import first_row
 from monitor.model.changes import ChangeError
 from monitor.model.timeutil import to_ns
-from monitor.ui.interchange_dialogs import MappingDialog, ReviewDialog
+from monitor.ui.interchange_dialogs import MappingDialog, ProgressDialog, ReviewDialog
 from monitor.ui.interchange_worker import ImportJob
 
 #: File-dialog filters of the import -> the format they ask for (None: from the header).
@@ -82,7 +82,8 @@ class InterchangeActions(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
         self.job: ImportJob | None = None
-        self.progress_dialog: QProgressDialog | None = None
+        self._retired: list[ImportJob] = []
+        self.progress_dialog: ProgressDialog | None = None
         self.review_dialog: ReviewDialog | None = None
         self.last_review: Review | None = None
 
@@ -167,15 +168,8 @@ class InterchangeActions(QObject):
         job.signals.failed.connect(self._on_job_failed)
         job.signals.cancelled.connect(self._on_job_cancelled)
         self.job = job
-        dialog = QProgressDialog(f"Reading {path.name}…", "Cancel", 0, 100, self._window)
-        dialog.setObjectName("importProgress")
-        dialog.setWindowTitle("Import")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(300)  # a small file never flashes a dialog
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
+        dialog = ProgressDialog(f"Reading {path.name}…", self._window)
         dialog.canceled.connect(job.cancel)
-        dialog.setValue(0)
         self.progress_dialog = dialog
         self.pool.start(job)
         return True
@@ -197,17 +191,19 @@ class InterchangeActions(QObject):
 
     def _end_job(self) -> ImportJob | None:
         job, self.job = self.job, None
+        # The pool's thread may still be leaving run() (it reported before returning): the
+        # job stays referenced until then, or Python would free it under the thread's feet.
+        self._retired = [j for j in self._retired if not j.finished.is_set()]
+        if job is not None:
+            self._retired.append(job)
         if self.progress_dialog is not None:
-            self.progress_dialog.canceled.disconnect()
-            self.progress_dialog.close()
-            self.progress_dialog.deleteLater()
+            self.progress_dialog.finish()
             self.progress_dialog = None
         return job
 
     def _on_job_progress(self, percent: int, message: str) -> None:
         if self.progress_dialog is not None:
-            self.progress_dialog.setLabelText(message)
-            self.progress_dialog.setValue(percent)
+            self.progress_dialog.set_progress(percent, message)
 
     def _on_job_cancelled(self) -> None:
         self._end_job()

@@ -4,7 +4,7 @@ generic CSV file. Feed text is shown as plain text, each item bidi-isolated."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QPlainTextEdit,
+    QProgressBar,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +33,17 @@ COUNTS = (
     ("new_sources", "New sources"),
 )
 SHOWN_LINES = 2000  # rows listed per section (the counts are always whole)
+#: Column names preselected for a field (the first found), besides the field's own name.
+LIKELY = {
+    "time": ("date", "event_date", "datetime", "when", "timestamp_utc"),
+    "title": ("headline", "name", "event"),
+    "summary": ("notes", "description", "details"),
+    "category": ("type", "event_type", "kind"),
+    "location": ("place", "location_name", "where"),
+    "lat": ("latitude", "y"),
+    "lon": ("lng", "long", "longitude", "x"),
+    "source": ("sources", "publisher", "outlet"),
+}
 
 
 def _plain(text: str, parent: QWidget) -> QLabel:
@@ -74,6 +86,8 @@ class ReviewDialog(QDialog):
         self.details.setReadOnly(True)
         self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         lines = review_lines(review, limit=SHOWN_LINES, dry_run=False)[2:]
+        if lines and lines[0].startswith("  flagged missing"):  # (the counts above say it)
+            lines = lines[1:]
         self.details.setPlainText(
             "\n".join(isolate_if_needed(x) for x in lines) or "Nothing else to report."
         )
@@ -120,8 +134,10 @@ class MappingDialog(QDialog):
             combo.addItem("(none)" if name not in MAP_REQUIRED else "(choose)", "")
             for c in columns:
                 combo.addItem(isolate_if_needed(c), c)
-            if name in lowered:  # a column named like the field: preselected
-                combo.setCurrentIndex(lowered.index(name) + 1)
+            for guess in (name, *LIKELY.get(name, ())):  # a column named like it: preselected
+                if guess in lowered:
+                    combo.setCurrentIndex(lowered.index(guess) + 1)
+                    break
             combo.currentIndexChanged.connect(self._check)
             self.combos[name] = combo
             form.addRow(name + (" *" if name in MAP_REQUIRED else ""), combo)
@@ -157,3 +173,43 @@ class MappingDialog(QDialog):
         text = self.problem_text()
         self.problem.setText(text)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not text)
+
+
+class ProgressDialog(QDialog):
+    """The import's reading: a label, a bar and Cancel; window-modal, shown only if the
+    work lasts more than ``delay_ms`` (a small file never flashes a dialog). Unlike
+    QProgressDialog, updating it never runs the event loop (no re-entrant slots)."""
+
+    canceled = Signal()
+
+    def __init__(self, text: str, parent: QWidget | None = None, delay_ms: int = 300):
+        super().__init__(parent)
+        self.setObjectName("importProgress")
+        self.setWindowTitle("Import")
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        layout = QVBoxLayout(self)
+        self.label = _plain(text, self)
+        layout.addWidget(self.label)
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, 100)
+        layout.addWidget(self.bar)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.rejected.connect(self.canceled)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.open)
+        self._timer.start(delay_ms)
+        self.resize(420, self.sizeHint().height())
+
+    def set_progress(self, percent: int, text: str) -> None:
+        self.bar.setValue(percent)
+        self.label.setText(isolate_if_needed(text))
+
+    def finish(self) -> None:
+        """The work ended: close without saying Cancel."""
+        self._timer.stop()
+        self.rejected.disconnect(self.canceled)
+        self.done(QDialog.DialogCode.Accepted)
+        self.deleteLater()
