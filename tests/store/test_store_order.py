@@ -102,3 +102,20 @@ def test_a_store_that_was_away_catches_up_with_what_it_missed(store_dsn, open_st
         time.sleep(0.01)
     follow(b)
     assert b.changelog.entries[-1].id == later.id
+
+
+def test_a_write_stuck_behind_the_logs_lock_goes_to_the_outbox(store_dsn, open_store):
+    from monitor.store.schema import SEQ_LOCK
+
+    store = open_store(store_dsn)
+    store.write_timeout_ms = 300
+    with psycopg.connect(store_dsn, autocommit=True) as blocker:
+        blocker.execute("SELECT pg_advisory_lock(%s)", (SEQ_LOCK,))  # a stuck writer
+        t = time.monotonic()
+        change = toggle(store)
+        assert time.monotonic() - t < 5
+        assert store.pending == 1 and not store.online and store.protected
+        blocker.execute("SELECT pg_advisory_unlock(%s)", (SEQ_LOCK,))
+    assert store.reconnect(force=True) and store.pending == 0
+    with psycopg.connect(store_dsn) as conn:
+        assert conn.execute("SELECT id FROM monitor.changes").fetchall() == [(change.id,)]

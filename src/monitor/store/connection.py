@@ -63,10 +63,20 @@ def connect(dsn: str, *, autocommit: bool = True, **extra: Any) -> psycopg.Conne
     except psycopg.ProgrammingError as exc:
         raise StoreError(f"not a valid connection string: {connection_error(exc, dsn)}") from None
     kwargs: dict[str, Any] = {}
-    if "connect_timeout" not in given:
-        kwargs["connect_timeout"] = CONNECT_TIMEOUT_S
-    if "application_name" not in given:
-        kwargs["application_name"] = "monitor"
+    # A server that vanishes without closing the connection (a cut network) is noticed in
+    # seconds, not after TCP's quarter of an hour (ignored on Unix sockets).
+    defaults = {
+        "connect_timeout": CONNECT_TIMEOUT_S,
+        "application_name": "monitor",
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 15000,
+    }
+    for key, value in defaults.items():
+        if key not in given:
+            kwargs[key] = value
     kwargs.update(extra)
     try:
         return psycopg.connect(dsn, autocommit=autocommit, **kwargs)

@@ -60,6 +60,7 @@ from monitor.store.snapshots import SNAPSHOT_AFTER, may_write, write_snapshot
 
 Progress = Callable[[float, str], None]
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+WRITE_TIMEOUT_MS = 15000
 _S = schema.SCHEMA
 
 
@@ -96,6 +97,7 @@ class TeamStore(FileLikeAnswers):
         self.changelog: ChangeLog | None = None  # the log the loaded scenario was derived by
         self.snapshot_seq = 0  # the snapshot the scenario was read from (0: the base)
         self.lock_problem = ""
+        self.write_timeout_ms = WRITE_TIMEOUT_MS  # a write waiting longer: offline, outbox
         self._failures = 0
         self._next_try = 0.0
         self._closed = False
@@ -440,6 +442,9 @@ class TeamStore(FileLikeAnswers):
         seqs: list[int | None] = []
         contiguous = False
         with conn.transaction(), conn.cursor() as cur:
+            # Waiting longer than this (for the log's lock, a stuck server) counts as
+            # offline: the change goes to the outbox and the app goes on.
+            cur.execute(f"SET LOCAL statement_timeout = {int(self.write_timeout_ms)}")
             for p in items:
                 c = p.change
                 cur.execute(
