@@ -323,10 +323,25 @@ def test_a_change_made_on_an_outdated_view_is_marked_concurrent(
     assert late.id in w.team.link.store.concurrent or len(w.team.link.marks) == 1
     # a window opened later sees the mark too (from the store's load)
     again = open_window(store_dsn)
-    tip = again.crossings_panel.model.data(
-        again.crossings_panel.model.index(row, CrossingColumn.NAME), Qt.ItemDataRole.ToolTipRole
-    )
+    later = again.crossings_panel.model
+    tip = later.data(later.index(row, CrossingColumn.NAME), Qt.ItemDataRole.ToolTipRole)
     assert "concurrent" in tip
+    # an analyst resolves it with a new entry: the row's mark goes, the audit keeps it
+    assert w.set_crossing_status("qaim", CrossingStatus.CLOSED, "resolved: closed")
+    assert model.data(name, Qt.ItemDataRole.DecorationRole) is None
+    assert "concurrent" not in model.data(name, Qt.ItemDataRole.ToolTipRole)
+    qtbot.waitUntil(
+        lambda: (
+            later.data(later.index(row, CrossingColumn.NAME), Qt.ItemDataRole.DecorationRole)
+            is None
+        ),
+        timeout=1000,
+    )
+    audit.refresh()
+    flags = [audit.data(audit.index(r, HistoryColumn.FLAGS)) for r in range(audit.rowCount())]
+    assert sum("concurrent" in f for f in flags) == 1
+    fresh = open_window(store_dsn).crossings_panel.model
+    assert fresh.data(fresh.index(row, CrossingColumn.NAME), Qt.ItemDataRole.DecorationRole) is None
 
 
 def test_the_connect_dialog_masks_the_password_and_never_shows_it_back(qtbot):

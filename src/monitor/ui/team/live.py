@@ -198,7 +198,11 @@ class TeamLink(QObject):
         marked: set[str] = set()
         for entry in entries:
             change = entry.change
-            if entry.concurrent and self.marks.add(entry):
+            if entry.concurrent:
+                changed_mark = self.marks.add(entry)
+            else:  # a new entry on a view that held the concurrent one resolves it
+                changed_mark = change.id not in log and self.marks.resolve(change)
+            if changed_mark:
                 marked.add(change.key)
             if change.id in log:
                 continue  # ours (sent from here) or seen already
@@ -269,6 +273,9 @@ class TeamLink(QObject):
     def _after_local_change(self, *_args: object) -> None:
         if self._stopped:
             return
+        entries = self.session.log.entries
+        if entries and self.marks.resolve(entries[-1]):  # a new entry resolves "concurrent"
+            self.ctx.notify_changed(STATUS, entries[-1].key)
         if not self.store.online:
             self._went_offline()
         self.refresh_label()

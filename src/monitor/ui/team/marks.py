@@ -39,14 +39,16 @@ class ConcurrentMarks(QObject):
     def __init__(self, ctx: Any, parent: QObject | None = None):
         super().__init__(parent)
         self._ctx = ctx
-        self._by_crossing: dict[str, list[Change]] = {}
+        self._by_crossing: dict[str, list[Change]] = {}  # not resolved yet (the row's mark)
         self._entries: dict[str, Change] = {}  # status entry JSON -> the change that made it
         self._ids: set[str] = set()
+        self._marked: set[str] = set()  # crossings with a concurrent entry, resolved or not
         self._icon: QIcon | None = None
         ctx.marks = self
 
     def clear(self) -> None:
         self._by_crossing.clear()
+        self._marked.clear()
         self._entries.clear()
         self._ids.clear()
         if getattr(self._ctx, "marks", None) is self:
@@ -57,9 +59,11 @@ class ConcurrentMarks(QObject):
         log = store.changelog
         if log is None or not store.concurrent:
             return
-        for change in log.entries:
+        for change in log.entries:  # (in the log's order)
             if change.id in store.concurrent:
                 self.add_change(change)
+            else:
+                self.resolve(change)
 
     def add(self, entry: LogEntry) -> bool:
         """Mark one log entry; True if it was not marked before."""
@@ -70,9 +74,18 @@ class ConcurrentMarks(QObject):
             return False
         self._ids.add(change.id)
         self._by_crossing.setdefault(change.key, []).append(change)
+        self._marked.add(change.key)
         if change.entity == STATUS and change.after is not None:
             self._entries[_entry_key(change.after)] = change
         return True
+
+    def resolve(self, change: Change) -> bool:
+        """A later change to a marked crossing, made on a view that held the concurrent one
+        (a new entry): the row's mark goes (the audit panel's entry keeps its mark).
+        True if a mark went."""
+        if change.id in self._ids or change.entity not in (STATUS, CROSSING):
+            return False
+        return self._by_crossing.pop(change.key, None) is not None
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -93,7 +106,7 @@ class ConcurrentMarks(QObject):
 
     def entry(self, crossing_id: str, entry: Any) -> str:
         """``"concurrent"`` for a status entry made by a concurrent change, else ""."""
-        if crossing_id not in self._by_crossing:
+        if crossing_id not in self._marked:
             return ""
         try:
             key = _entry_key(status_entry_json(entry))
