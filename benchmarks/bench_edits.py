@@ -56,7 +56,14 @@ def _window(path: Path):
 
     app = create_application(["monitor-bench"])
     storage = FileStorage(path)
-    w = MainWindow(path, scenario=storage.load(), storage=storage)
+    scenario = storage.load()
+    # As the app's loader does for a big file: the search index is built before the window
+    # opens (else the edits are timed against a build running beside them).
+    from monitor.model import search
+
+    if len(scenario.events) >= search.MIN_INDEXED_ROWS:
+        search.build_index(scenario.events_frame())
+    w = MainWindow(path, scenario=scenario, storage=storage)
     w.resize(1400, 900)
     w.show()
     for _ in range(5):
