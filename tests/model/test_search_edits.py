@@ -92,3 +92,42 @@ def test_a_frame_edited_through_the_table_is_indexed_from_the_previous_one(monke
         expected = [i for i, t in enumerate(last["search"].tolist()) if word in t]
         assert list(np.flatnonzero(search.index_for(last).word_mask(word))) == expected
         assert list(filter_events(last, text=word)) == expected  # the feed's filter uses it
+
+
+def test_edits_made_while_the_index_is_built_follow_that_build(monkeypatch) -> None:
+    # The build of the first frame is held back until three edits are made: no new build is
+    # started for them (one per edit would pile up), and the last frame's index, once the
+    # first is built, answers as a scan of its texts does.
+    import threading
+
+    monkeypatch.setattr(search, "MIN_INDEXED_ROWS", 10)
+    scenario = Scenario(info=ScenarioInfo("s", "S", "UTC"), events=_events(300))
+    frame = scenario.events_frame()
+    release = threading.Event()
+    original = SearchIndex.build.__func__
+
+    def slow_build(cls, texts, cancel=None, dense_rows=None):
+        release.wait(10)
+        return original(cls, texts, cancel, dense_rows)
+
+    monkeypatch.setattr(SearchIndex, "build", classmethod(slow_build))
+    search.start_index(frame)
+    table = scenario.table
+    frames = [frame]
+    table.replace(dataclasses.replace(table[5], title="a quiet day"))
+    frames.append(scenario.events_frame())
+    assert search.follow_edit(frames[-1], frames[-2], "replace", 5)
+    table.remove("e9")
+    frames.append(scenario.events_frame())
+    assert search.follow_edit(frames[-1], frames[-2], "remove", 9)
+    table.add(dataclasses.replace(table[0], id="late", title="night convoy"))
+    frames.append(scenario.events_frame())
+    assert search.follow_edit(frames[-1], frames[-2], "add", len(frames[-1]) - 1)
+    last = frames[-1]
+    assert search.index_for(last) is None  # not built yet: the feed scans meanwhile
+    release.set()
+    index = search.index_for(last, wait=True)
+    assert isinstance(index, EditedIndex)
+    for word in ("convoy", "quiet", "night", "clash"):
+        expected = [i for i, t in enumerate(last["search"].tolist()) if word in t]
+        assert list(np.flatnonzero(index.word_mask(word))) == expected

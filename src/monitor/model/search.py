@@ -36,6 +36,7 @@ import atexit
 import threading
 import weakref
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -256,10 +257,12 @@ class EditedIndex:
         index: SearchIndex | EditedIndex,
         kind: str,
         position: int,
-        texts: pa.Array | pa.ChunkedArray,
+        texts: pa.Array | pa.ChunkedArray | None,
     ) -> EditedIndex | None:
         """``index`` after one edit: ``kind`` "replace" or "add" (``position`` in the new
-        rows) or "remove" (``position`` in the old rows); None if too much was edited."""
+        rows) or "remove" (``position`` in the old rows); None if too much was edited.
+        ``texts``: the edited frame's texts (None: an edit followed by others, whose last
+        one gives them)."""
         if isinstance(index, EditedIndex):
             base, n, source, dirty = index.base, index.n_rows, index._source, index._dirty
         else:
@@ -282,9 +285,9 @@ class EditedIndex:
             n -= 1
         else:
             return None
-        if len(dirty) > cls.MAX_DIRTY or len(texts) != n:
+        if len(dirty) > cls.MAX_DIRTY or (texts is not None and len(texts) != n):
             return None
-        return cls(base, n, source, dirty, texts)
+        return cls(base, n, source, dirty, texts if texts is not None else _texts_of(index))
 
     @property
     def n_dirty(self) -> int:
@@ -306,6 +309,11 @@ class EditedIndex:
                 texts = texts.combine_chunks()
             mask[self._dirty] = _contains(texts, word)
         return mask
+
+
+def _texts_of(index: SearchIndex | EditedIndex) -> Any:
+    """The texts an edited index scans its edited rows in (none for a built one)."""
+    return index._texts if isinstance(index, EditedIndex) else pa.array([], pa.large_string())
 
 
 class BuildCancelled(Exception):
@@ -365,13 +373,44 @@ def _chunk_pairs(
 
 # ----------------------------------------------------------------------------- per frame
 class _Entry:
-    __slots__ = ("done", "error", "index", "stop")
+    __slots__ = ("done", "error", "follows", "index", "stop")
 
     def __init__(self) -> None:
         self.index: SearchIndex | EditedIndex | None = None
         self.error: BaseException | None = None
         self.done = threading.Event()
         self.stop = threading.Event()  # the frame was superseded: the build is not wanted
+        # An edited frame whose previous frame's index is still being built: that build's
+        # entry and the edits since, followed once it is done (see _settled).
+        self.follows: tuple[_Entry, list[tuple[str, int]], Any] | None = None
+
+
+def _settled(entry: _Entry, wait: bool = False) -> bool:
+    """Is the entry's index ready (``wait``: wait for it)? An entry following a build takes
+    that build's index and its edits when the build is done."""
+    follows = entry.follows
+    if follows is None:
+        if wait:
+            entry.done.wait()
+        return entry.done.is_set()
+    base, edits, texts = follows
+    if wait:
+        base.done.wait()
+    if not base.done.is_set():
+        return False
+    with _entries_lock:
+        if entry.follows is None:
+            return True
+        index = base.index
+        for i, (kind, position) in enumerate(edits):
+            if index is None:
+                break
+            last = i == len(edits) - 1
+            index = EditedIndex.following(index, kind, position, texts if last else None)
+        entry.index, entry.error = index, base.error
+        entry.follows = None
+        entry.done.set()
+    return True
 
 
 _entries: dict[int, tuple[weakref.ref, _Entry]] = {}
@@ -456,9 +495,19 @@ def follow_edit(frame: pd.DataFrame, previous: pd.DataFrame, kind: str, position
     if len(frame) < MIN_INDEXED_ROWS or frame is previous:
         return False
     old, _ = _entry(previous, create=False)
-    if old is None or not old.done.is_set() or old.index is None:
+    if old is None:
         return False
-    derived = EditedIndex.following(old.index, kind, position, _arrow_strings(frame["search"]))
+    texts = _arrow_strings(frame["search"])
+    if not _settled(old):  # its build is running: the new frame follows it, no new build
+        base, edits, _texts = old.follows if old.follows is not None else (old, [], None)
+        entry, created = _entry(frame, create=True)
+        if not created or entry is None:
+            return False
+        entry.follows = (base, [*edits, (kind, position)], texts)
+        return True
+    if old.index is None:
+        return False
+    derived = EditedIndex.following(old.index, kind, position, texts)
     if derived is None:
         return False
     entry, created = _entry(frame, create=True)
@@ -484,7 +533,7 @@ def build_index(
         if isinstance(entry.error, BuildCancelled):
             _forget(frame)
             raise BuildCancelled
-    entry.done.wait()
+    _settled(entry, wait=True)
     if entry.index is None:
         raise RuntimeError("building the search index failed") from entry.error
     return entry.index
@@ -504,9 +553,7 @@ def index_for(frame: pd.DataFrame, *, wait: bool = False) -> SearchIndex | Edite
     entry, _ = _entry(frame, create=False)
     if entry is None:
         return None
-    if wait:
-        entry.done.wait()
-    return entry.index if entry.done.is_set() else None
+    return entry.index if _settled(entry, wait) else None
 
 
 __all__ = [
