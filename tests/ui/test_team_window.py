@@ -430,3 +430,36 @@ def test_monitor_dsn_opens_the_dashboard_on_the_store_live(store_dsn, tmp_path):
     assert "TEAM online closed" in r.stdout
     assert "TITLE Small test scenario" in r.stdout
     assert secret not in r.stdout + r.stderr
+
+
+def test_two_windows_editing_the_same_entry_at_once_end_up_as_the_log_says(
+    store_dsn, analyst_dsn, open_window, qtbot, tmp_path
+):
+    from monitor.model.changes import edit_entry
+    from monitor.model.io import scenario_to_json
+
+    a, b = open_window(analyst_dsn()[0]), open_window(analyst_dsn()[0])
+
+    def edit_note(window, note: str) -> None:
+        crossing = window.ctx.scenario.crossing("qaim")
+        entry = crossing.entry_at(window.ctx.cursor_time())
+        window.session.push(edit_entry(crossing.name, crossing.id, entry, note=note))
+
+    # neither window has heard of the other's edit when it makes its own
+    edit_note(a, "from A")
+    edit_note(b, "from B")  # committed second, on an outdated view: the log's last word
+    qtbot.waitUntil(lambda: a.team.link.received == 1 and b.team.link.received == 1, timeout=1000)
+    fresh = TeamStore(store_dsn, outbox_folder=tmp_path / "fresh")
+    try:
+        expected = scenario_to_json(fresh.load())
+    finally:
+        fresh.close()
+    for w in (a, b):
+        assert w.ctx.scenario.crossing("qaim").entry_at(w.ctx.cursor_time()).note == "from B"
+        assert scenario_to_json(w.ctx.scenario) == expected
+    assert b.team.link.rederived == 1 and a.team.link.rederived == 0
+    # undo still works on the view derived again, and goes to the store as a new change
+    b.undo_action.trigger()
+    qtbot.waitUntil(lambda: a.team.link.received == 2, timeout=1000)
+    assert a.ctx.scenario.crossing("qaim").entry_at(a.ctx.cursor_time()).note != "from B"
+    assert len(log_rows(store_dsn)) == 3

@@ -64,6 +64,21 @@ class StatusNews:
         )
 
 
+def _applied_out_of_order(entries: list[LogEntry], ours: set[str]) -> bool:
+    """Did one of ``entries`` (others' changes, in log order) come before one of ours to the
+    same entity that this window had applied first? (Two status entries added to a crossing
+    commute: their order does not matter.)"""
+    later_ours: set[tuple[str, str]] = set()
+    for entry in reversed(entries):
+        change = entry.change
+        key = (change.entity, change.key)
+        if change.id in ours:
+            later_ours.add(key)
+        elif key in later_ours and not (change.entity == STATUS and change.before is None):
+            return True
+    return False
+
+
 def _word(status: Any) -> str:
     return status.value if status is not None else "unknown"
 
@@ -89,6 +104,7 @@ class TeamLink(QObject):
         self.notifications = notifications
         self.marks = ConcurrentMarks(self.ctx, self)
         self.received = 0
+        self.rederived = 0  # times the view was derived again in the log's order
         self.news: list[StatusNews] = []
         self.problems: list[str] = []
         self._notifier: QSocketNotifier | None = None
@@ -184,6 +200,11 @@ class TeamLink(QObject):
         except StoreOffline:
             self._went_offline()
             return 0
+        except Exception as exc:  # (called from the event loop: nothing may escape)
+            problem = f"the team store's log could not be read ({type(exc).__name__})"
+            self.problems.append(problem)
+            self._window.statusBar().showMessage(problem, 10000)
+            return 0
         return self.apply_entries(entries)
 
     # -- applying the team's changes ------------------------------------------------------
@@ -196,6 +217,7 @@ class TeamLink(QObject):
         before = {c.id: c.status_at(when) for c in scenario.crossings}
         applied: list[LogEntry] = []
         marked: set[str] = set()
+        ours = {e.change.id for e in entries if e.change.id in log}
         for entry in entries:
             change = entry.change
             if entry.concurrent:
@@ -212,12 +234,32 @@ class TeamLink(QObject):
                 self.problems.append(f"change {entry.seq} by {change.author}: {exc}")
                 continue
             applied.append(entry)
-        self._tell_views(applied, marked)
+        if applied and _applied_out_of_order(entries, ours):
+            # Ours went in first here, but the log has theirs first: derive the view again by
+            # the log's order, as every other window and a fresh open see it.
+            self.rederive()
+        else:
+            self._tell_views(applied, marked)
         if applied:
             self.received += len(applied)
             self._say_status_news(applied, before, when)
             self.caught_up.emit(len(applied))
         return len(applied)
+
+    def rederive(self) -> bool:
+        """Show the scenario derived from the base and the whole log in the log's order
+        (the undo history stays: undo applies inverses, whatever the scenario object)."""
+        try:
+            scenario = self.store.load()
+        except StoreOffline:
+            self._went_offline()
+            return False
+        except Exception as exc:  # (the view stays as it was)
+            self.problems.append(f"the team store could not be read again ({type(exc).__name__})")
+            return False
+        self.rederived += 1
+        self.ctx.replace_scenario(scenario, None)
+        return True
 
     def _tell_views(self, applied: list[LogEntry], marked: set[str]) -> None:
         touched: dict[str, set[str]] = {}
