@@ -284,3 +284,20 @@ def test_panel_exports_run_off_the_gui_thread(
     for piece in expected:
         assert piece in text, piece
     assert f"Wrote {out}" in window.statusBar().currentMessage()
+
+
+def test_the_source_picker_filters_and_returns_the_checked_sources(window):
+    from PySide6.QtCore import Qt
+
+    from monitor.ui.judgements import SourcePicker
+
+    sources = window.ctx.scenario.sources
+    picker = SourcePicker(sources, ["seed"], window)
+    assert picker.chosen() == ["seed"]
+    picker.filter_edit.setText("rabia")
+    items = [picker.list.item(i) for i in range(picker.list.count())]
+    shown = [item for item in items if not item.isHidden()]
+    assert 0 < len(shown) < len(items)
+    assert all("rabia" in (i.text() + i.toolTip()).lower() for i in shown)
+    shown[0].setCheckState(Qt.CheckState.Checked)
+    assert set(picker.chosen()) == {"seed", shown[0].data(Qt.ItemDataRole.UserRole)}

@@ -226,7 +226,7 @@ def since_last_blocks(
         text += (
             " Withdrawn: "
             + ", ".join(f"{inline(c.category, 40)} {c.withdrawn}" for c in gone)
-            + " (no longer in the scenario)."
+            + " (removed, or moved out of the time before the last briefing)."
         )
     elif result.counts_known:
         text += " Withdrawn: none."

@@ -245,7 +245,9 @@ class JudgementsEditor(QDialog):
         self._update_count()
 
     def _update_count(self) -> None:
-        self.count_label.setText(f"{len(self.rows)} of at most {MAX_JUDGEMENTS} judgements")
+        n = len(self.rows)
+        advice = " (3–5 make a bottom line)" if n < 3 else ""
+        self.count_label.setText(f"{n} of at most {MAX_JUDGEMENTS} judgements{advice}")
         self.add_button.setEnabled(len(self.rows) < MAX_JUDGEMENTS)
 
     # -- result -------------------------------------------------------------------------
