@@ -169,6 +169,10 @@ def _open(path: str | None) -> int:
 
     if path and is_dsn(path):  # a team store: monitor postgresql://… or 'service=…'
         return _open_store(path)
+    from monitor.app import loads_in_background, run_with_progress
+
+    if loads_in_background(target):  # a big file: its progress in a window at once
+        return run_with_progress(target)
     from monitor.model.storage import FileStorage
 
     storage = FileStorage(target)

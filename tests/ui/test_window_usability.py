@@ -495,3 +495,126 @@ def test_dark_theme_paints_the_status_strips_in_dark_colours(qtbot, small_path, 
                     found.add(rgb)
     assert found & wanted, "no strip band in a dark-theme status colour"
     assert not found & (old - wanted), "light-theme status colours left in the dark theme"
+
+
+# -- a big file from the command line ------------------------------------------------------
+@pytest.fixture(scope="module")
+def big_scenario(tmp_path_factory) -> Path:
+    """100k generated events (about 60 MB) in a folder of this test's own."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    path = tmp_path_factory.mktemp("big") / "big.json"
+    return generate.write_scenario("100k", path)
+
+
+def test_loading_window_shows_progress_at_once_and_says_that_input_waits(qtbot, big_scenario):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QProgressBar
+
+    from monitor.ui.loader import LoadingWindow
+
+    loading = LoadingWindow(big_scenario, "tester")
+    qtbot.addWidget(loading)
+    loading.show()
+    qtbot.waitExposed(loading)
+    bar = loading.findChild(QProgressBar, "loadProgress")
+    assert bar is not None and bar.isVisible() and bar.value() == 0
+    assert "big.json" in loading.label.text()
+    seen = []
+    bar.valueChanged.connect(seen.append)
+    with qtbot.waitSignal(loading.loaded, timeout=120_000) as blocker:
+        loading.start()
+        QTest.keyClicks(loading, "abc")  # typed while the file loads
+        assert loading.statusBar().currentMessage() == LoadingWindow.WAIT_MESSAGE
+        assert loading.keys_waiting == 3
+    scenario, _storage = blocker.args
+    assert len(scenario.events) == 100_000
+    assert seen == sorted(seen) and seen[-1] == 1000 and len(seen) > 2
+    QTest.keyClick(loading, Qt.Key.Key_Escape)  # after loading, Esc cancels nothing
+
+
+def test_escape_cancels_the_load(qtbot, big_scenario):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from monitor.ui.loader import LoadingWindow
+
+    loading = LoadingWindow(big_scenario, "tester")
+    qtbot.addWidget(loading)
+    loading.show()
+    with qtbot.waitSignal(loading.cancelled, timeout=10_000):
+        loading.start()
+        QTest.keyClick(loading, Qt.Key.Key_Escape)
+    assert loading.loader.wait(120_000)  # the worker stops at its next check, then the thread
+
+
+_COMMAND = """
+import sys, time
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+shown = []
+class Spy(QObject):
+    def eventFilter(self, obj, ev):
+        if ev.type() == QEvent.Type.Show and isinstance(obj, QWidget) and obj.isWindow():
+            bar = obj.findChild(QWidget, "loadProgress")
+            shown.append([obj.objectName(), bar.value() if bar is not None else None])
+        return False
+spy = Spy()
+import monitor.app as app_module
+create = app_module.create_application
+def create_application(argv=None):
+    app = create(argv)
+    app.installEventFilter(spy)
+    return app
+app_module.create_application = create_application
+from monitor.ui.main_window import MainWindow
+build = MainWindow.ensure_panels
+def ensure_panels(self):
+    build(self)
+    if self._panels and not any(s[0] == "panels" for s in shown):
+        shown.append(["panels", self._panels["feed"].count_label.text()])
+        QTimer.singleShot(0, QApplication.instance().quit)
+MainWindow.ensure_panels = ensure_panels
+from monitor.__main__ import main
+code = main(sys.argv[1:])
+import json
+print(json.dumps({"shown": shown, "code": code}))
+"""
+
+
+def test_monitor_big_file_shows_a_progress_window_first(tmp_path, big_scenario):
+    """`monitor BIG.json`: the first window is the loading window with its progress bar,
+    shown before the file has loaded; then the dashboard with every event."""
+    env = dict(
+        os.environ, QT_QPA_PLATFORM="offscreen", MONITOR_CONFIG_DIR=str(tmp_path / "config")
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", _COMMAND, str(big_scenario)],
+        capture_output=True, text=True, env=env, timeout=300, cwd=REPO,
+    )
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    windows = [s for s in out["shown"] if s[0] in ("loadingWindow", "mainWindow", "panels")]
+    assert windows[0][0] == "loadingWindow", out
+    assert windows[0][1] < 1000  # shown before the file was read
+    assert [w[0] for w in windows][-2:] == ["mainWindow", "panels"], out
+    assert windows[-1][1] == "100000 of 100000 events"
+    assert out["code"] == 0
+
+
+def test_monitor_big_broken_file_says_why_and_exits_1(tmp_path):
+    bad = tmp_path / "broken-big.json"
+    bad.write_text('{"schema_version": 1, "events": [' + " " * 6_000_000 + "{oops", "utf-8")
+    env = dict(
+        os.environ, QT_QPA_PLATFORM="offscreen", MONITOR_CONFIG_DIR=str(tmp_path / "config")
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "monitor", str(bad)],
+        capture_output=True, text=True, env=env, timeout=120, cwd=REPO,
+    )
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    assert "broken-big.json" in r.stderr and "Traceback" not in r.stderr

@@ -1,5 +1,8 @@
 """Loading a scenario off the GUI thread, with progress and Cancel.
 
+:class:`ScenarioLoader` runs one load in a thread (File → Open of a big file);
+:class:`LoadingWindow` is what ``monitor BIG.json`` shows at once while it does.
+
 The worker only builds a :class:`Scenario` and its :class:`FileStorage`; the
 window swaps them in on the GUI thread when (and if) loading succeeds, so a
 cancelled or failed load leaves the open scenario untouched.
@@ -10,10 +13,20 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QByteArray, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from monitor.model.errors import Problem, ScenarioError
 from monitor.model.storage import FileStorage, LoadCancelled
+from monitor.ui.settings import settings
 
 #: From this many events the search index is built before the window shows the file (a
 #: scan of ~300k events' text takes ~0.1 s a keystroke; the index ~0.5 s a 100k to build).
@@ -37,6 +50,16 @@ class _Worker(QObject):
         self._cancel = cancel
 
     def run(self) -> None:
+        try:
+            self._run()
+        finally:
+            # The thread ends with its work, even if no one is left to read the result
+            # (a cancelled load whose window is gone: the thread must not outlive it).
+            thread = QThread.currentThread()
+            if thread is not None:
+                thread.quit()
+
+    def _run(self) -> None:
         storage = FileStorage(self._path, user=self._user)
         try:
             # A big file is also indexed for search afterwards: its loading is 90% of the bar.
@@ -161,3 +184,118 @@ class ScenarioLoader(QObject):
 
     def wait(self, ms: int = 30_000) -> bool:
         return self._thread.wait(ms)
+
+
+class LoadingWindow(QMainWindow):
+    """What ``monitor BIG.json`` shows at once: the file's name, a progress bar and Cancel
+    (Esc), where the dashboard will be, while :class:`ScenarioLoader` reads the file.
+
+    Keys typed meanwhile are not taken for anything: the status bar says that input waits
+    until loading finishes (``keys_waiting`` counts them). Signals mirror the loader's; the
+    caller shows the dashboard on ``loaded`` and then closes this window.
+    """
+
+    loaded = Signal(object, object)  # Scenario, FileStorage
+    failed = Signal(object)  # ScenarioError
+    cancelled = Signal()
+
+    WAIT_MESSAGE = "Input waits until loading finishes"
+
+    def __init__(self, path: str | Path, user: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        from monitor.ui.window_size import clamp_to_screen, fit_to_screen
+
+        self.path = Path(path)
+        self.setObjectName("loadingWindow")
+        self.setWindowTitle(f"Opening {self.path.name} — Situation Monitor")
+        self.keys_waiting = 0
+        self.done = False
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.addStretch(1)
+        self.label = QLabel(f"Opening {self.path.name}…", central)
+        self.label.setObjectName("loadingLabel")
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.progress = QProgressBar(central)
+        self.progress.setObjectName("loadProgress")
+        self.progress.setAccessibleName(f"Loading {self.path.name}")
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setMinimumWidth(360)
+        self.progress.setMaximumWidth(520)
+        self.cancel_button = QPushButton("Cancel (Esc)", central)
+        self.cancel_button.setObjectName("loadCancel")
+        self.cancel_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # typed keys never press it
+        self.cancel_button.clicked.connect(self.cancel)
+        layout.addWidget(self.label)
+        layout.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(1)
+        self.setCentralWidget(central)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.statusBar().showMessage(str(self.path))
+        # Where the dashboard will appear: its saved place, else a new window's.
+        fit_to_screen(self)
+        geometry = settings().value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+            clamp_to_screen(self)
+
+        self.loader = ScenarioLoader(self.path, user, self)
+        self.loader.progress.connect(self._on_loader_progress)
+        self.loader.loaded.connect(self._on_loader_loaded)
+        self.loader.failed.connect(self._on_loader_failed)
+        self.loader.cancelled.connect(self._on_loader_cancelled)
+
+    def start(self) -> None:
+        self.loader.start()
+
+    def cancel(self) -> None:
+        self.loader.cancel()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.cancel()
+            return
+        if event.text() or event.key() not in _MODIFIER_KEYS:
+            self.keys_waiting += 1
+            self.statusBar().showMessage(self.WAIT_MESSAGE)
+        event.accept()
+
+    def closeEvent(self, event) -> None:
+        if not self.done:
+            self.cancel()
+        super().closeEvent(event)
+
+    @Slot(float, str)
+    def _on_loader_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        self.label.setText(f"{message} — {self.path.name}")
+
+    @Slot(object, object)
+    def _on_loader_loaded(self, scenario: object, storage: object) -> None:
+        self.done = True
+        self.progress.setValue(1000)
+        self.label.setText(f"Preparing the panels — {self.path.name}")
+        self.loaded.emit(scenario, storage)
+
+    @Slot(object)
+    def _on_loader_failed(self, exc: object) -> None:
+        self.done = True
+        self.failed.emit(exc)
+
+    @Slot()
+    def _on_loader_cancelled(self) -> None:
+        self.done = True
+        self.cancelled.emit()
+
+
+_MODIFIER_KEYS = (
+    Qt.Key.Key_Shift,
+    Qt.Key.Key_Control,
+    Qt.Key.Key_Alt,
+    Qt.Key.Key_Meta,
+    Qt.Key.Key_AltGr,
+    Qt.Key.Key_CapsLock,
+)

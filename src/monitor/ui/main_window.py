@@ -169,6 +169,7 @@ class MainWindow(QMainWindow):
         from monitor.ui.map import MapPanel
         from monitor.ui.territory import TerritoryPanel
 
+        self.theme.refresh_tables()  # (their colour tables are imported only now)
         self._panels["feed"] = FeedPanel(self.ctx, self)
         self._panels["crossings"] = CrossingsPanel(self.ctx, self, actions=self.crossing_actions)
         self._panels["territory"] = TerritoryPanel(self.ctx, self)

@@ -15,6 +15,8 @@ makes every panel repaint.
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMenu, QStyleFactory, QWidget
@@ -128,20 +130,34 @@ def platform_palette() -> QPalette:
     return _PLATFORM_PALETTE[0]
 
 
-def recolour(scheme: str) -> None:
-    """Write ``scheme``'s (``light``/``dark``) meaningful colours into the panels' tables."""
-    from monitor.ui.crossings import status
-    from monitor.ui.feed import columns
-    from monitor.ui.map import colors
-    from monitor.ui.territory import markers
+#: The modules holding the tables :func:`recolour` writes (each panel's own palette).
+COLOUR_MODULES = (
+    "monitor.ui.crossings.status",
+    "monitor.ui.feed.columns",
+    "monitor.ui.map.colors",
+    "monitor.ui.territory.markers",
+)
 
-    status.STATUS_COLORS.update(STATUS[scheme])
-    columns.VERIFICATION_COLOR.update(
-        {state: QColor(c) for state, c in FEED_VERIFICATION[scheme].items()}
-    )
-    colors.VERIFICATION_COLORS.update(MAP_VERIFICATION[scheme])
-    for key, colour in CHART_VERIFICATION[scheme].items():
-        markers.VERIFICATION_STYLE[key] = (colour, markers.VERIFICATION_STYLE[key][1])
+
+def recolour(scheme: str) -> None:
+    """Write ``scheme``'s (``light``/``dark``) meaningful colours into the panels' tables —
+    of the modules imported so far: the panels are imported after the first paint (their
+    libraries are slow to load), and the window calls this again once they are."""
+    status = sys.modules.get(COLOUR_MODULES[0])
+    columns = sys.modules.get(COLOUR_MODULES[1])
+    colors = sys.modules.get(COLOUR_MODULES[2])
+    markers = sys.modules.get(COLOUR_MODULES[3])
+    if status is not None:
+        status.STATUS_COLORS.update(STATUS[scheme])
+    if columns is not None:
+        columns.VERIFICATION_COLOR.update(
+            {state: QColor(c) for state, c in FEED_VERIFICATION[scheme].items()}
+        )
+    if colors is not None:
+        colors.VERIFICATION_COLORS.update(MAP_VERIFICATION[scheme])
+    if markers is not None:
+        for key, colour in CHART_VERIFICATION[scheme].items():
+            markers.VERIFICATION_STYLE[key] = (colour, markers.VERIFICATION_STYLE[key][1])
 
 
 class Theme(QObject):
@@ -202,6 +218,10 @@ class Theme(QObject):
             palette = light_palette() if palette_is_dark(platform) else platform
         self._palette = QPalette(palette)
         self._app.setPalette(palette)
+
+    def refresh_tables(self) -> None:
+        """The theme's colours into the panels' tables (once the panels are imported)."""
+        recolour(self.scheme)
 
     def palette(self) -> QPalette:
         """The palette of the theme in effect."""
