@@ -463,3 +463,41 @@ def test_two_windows_editing_the_same_entry_at_once_end_up_as_the_log_says(
     qtbot.waitUntil(lambda: a.team.link.received == 2, timeout=1000)
     assert a.ctx.scenario.crossing("qaim").entry_at(a.ctx.cursor_time()).note != "from B"
     assert len(log_rows(store_dsn)) == 3
+
+
+def test_two_windows_toggling_at_once_agree_with_the_log(
+    analyst_dsn, store_dsn, open_window, qtbot, tmp_path
+):
+    from monitor.model.io import scenario_to_json
+
+    a, b = open_window(analyst_dsn()[0]), open_window(analyst_dsn()[0])
+    for i in range(10):  # each toggle made before the window hears of the other's
+        for w in (a, b):
+            crossing = "qaim" if i % 2 else "semalka"
+            now = w.ctx.scenario.crossing(crossing).status_at(w.ctx.cursor_time())
+            status = CrossingStatus.OPEN if now != CrossingStatus.OPEN else CrossingStatus.CLOSED
+            assert w.set_crossing_status(crossing, status)
+    qtbot.waitUntil(lambda: a.team.link.received == 10 and b.team.link.received == 10, timeout=2000)
+    assert len(log_rows(store_dsn)) == 20
+    fresh = TeamStore(store_dsn, outbox_folder=tmp_path / "fresh")
+    try:
+        expected = scenario_to_json(fresh.load())
+    finally:
+        fresh.close()
+
+    def timelines(doc):
+        return {
+            c["id"]: sorted(
+                (h["time"], h.get("recorded_at", ""), h["status"], h.get("by", ""))
+                for h in c["history"]
+            )
+            for c in doc["crossings"]
+        }
+
+    for w in (a, b):
+        shown = scenario_to_json(w.ctx.scenario)
+        assert timelines(shown) == timelines(expected)
+        for c in w.ctx.scenario.crossings:  # the same status as of the cursor as the log's
+            assert c.status_at(w.ctx.cursor_time()) == fresh.changelog.scenario.crossing(
+                c.id
+            ).status_at(w.ctx.cursor_time())
