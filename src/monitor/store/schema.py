@@ -4,7 +4,7 @@ Everything lives in the schema ``monitor`` of one database:
 
 * ``schema_version`` — one row per migration applied (the store's version is the largest);
 * ``store`` — one row: the store's id, who created it from which file, and the scenario's
-  base content (the canonical scenario file, zlib-compressed, stored uncompressed by
+  base content (the canonical scenario file, zstd-compressed, stored uncompressed by
   TOAST: one value read in one piece);
 * ``changes`` — the append-only change log, one row per change, keyed by the change's id
   (a UUID; a re-send is ``INSERT … ON CONFLICT (id) DO NOTHING``). The server fills in,
@@ -56,7 +56,7 @@ CREATE TABLE {SCHEMA}.store (
     created timestamptz NOT NULL DEFAULT now(),
     created_by text NOT NULL DEFAULT session_user,
     source_name text NOT NULL DEFAULT '',
-    encoding text NOT NULL CHECK (encoding IN ('zlib', 'identity')),
+    encoding text NOT NULL CHECK (encoding IN ('zstd', 'zlib', 'identity')),
     base bytea NOT NULL,
     base_size bigint NOT NULL,
     base_sha256 text NOT NULL
@@ -177,7 +177,7 @@ CREATE TABLE {SCHEMA}.snapshots (
     seq bigint PRIMARY KEY,
     created timestamptz NOT NULL DEFAULT now(),
     created_by text NOT NULL DEFAULT session_user,
-    encoding text NOT NULL CHECK (encoding IN ('zlib', 'identity')),
+    encoding text NOT NULL CHECK (encoding IN ('zstd', 'zlib', 'identity')),
     content bytea NOT NULL,
     size bigint NOT NULL,
     sha256 text NOT NULL

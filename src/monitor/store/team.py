@@ -269,10 +269,12 @@ class TeamStore(FileLikeAnswers):
                 with conn.cursor(binary=True) as cur:  # the latest snapshot, else the base
                     base_row = (
                         cur.execute(
-                            f"SELECT seq, encoding, content FROM {_S}.snapshots "
+                            f"SELECT seq, encoding, content, size FROM {_S}.snapshots "
                             "ORDER BY seq DESC LIMIT 1"
                         ).fetchone()
-                        or cur.execute(f"SELECT 0, encoding, base FROM {_S}.store").fetchone()
+                        or cur.execute(
+                            f"SELECT 0, encoding, base, base_size FROM {_S}.store"
+                        ).fetchone()
                     )
                 stage(0.15, "Reading the change log")
                 since = int(base_row[0]) if base_row is not None else 0
@@ -284,7 +286,7 @@ class TeamStore(FileLikeAnswers):
                 ).fetchall()
             if base_row is None:
                 raise StoreError(f"{self.display}: the team store holds no scenario")
-            _, encoding, blob = base_row
+            _, encoding, blob, size = base_row
         except psycopg.OperationalError as exc:
             self._went_offline(exc)
             raise StoreOffline(f"{self.display}: {self.offline_reason}") from None
@@ -292,7 +294,11 @@ class TeamStore(FileLikeAnswers):
             raise StoreError(f"{self.display}: {connection_error(exc, self._dsn)}") from None
         try:
             scenario = decode_base(
-                encoding, blob, lambda f, m: stage(0.15 + 0.7 * f, m) if f < 1 else None, cancelled
+                encoding,
+                blob,
+                int(size),
+                lambda f, m: stage(0.15 + 0.7 * f, m) if f < 1 else None,
+                cancelled,
             )
         except ScenarioError as exc:
             raise ScenarioError(self.display, exc.problems) from None
