@@ -79,3 +79,30 @@ def test_remove_many_gives_the_table_made_afresh() -> None:
     with pytest.raises(KeyError):
         scenario.table.remove_many(["e1", "nope"])
     assert len(scenario.table) == len(expected)
+
+
+def test_a_batch_of_new_events_is_checked_as_a_file_is(small) -> None:
+    """Runs of new events are read by the loader's column checks; what they cannot decide
+    (a source that does not exist) goes to the contract's reader, which refuses it."""
+    from monitor.model.changelog import ChangeLog
+    from monitor.model.changes import ChangeError, entity_change
+
+    def ev(i: int, **over) -> dict:
+        d = {"id": f"n{i}", "time": "2024-11-27", "title": f"New {i}", "category": "military",
+             "actors": ["gov"], "source_ids": ["s1"], "verification": "reported",
+             "location": {"name": "Al-Qaim", "lat": 34.39, "lon": 40.97},
+             "origin": {"feed": "acled", "id": str(i)}}
+        d.update(over)
+        return d
+
+    n = len(small.events)
+    bad = [entity_change("event", f"n{i}", None, ev(i, source_ids=["nope"] if i == 2 else ["s1"]))
+           for i in range(4)]
+    with pytest.raises(ChangeError, match="nope"):
+        ChangeLog(small).apply_batch(bad)
+    assert len(small.events) == n
+    good = [entity_change("event", f"n{i}", None, ev(i)) for i in range(4)]
+    ChangeLog(small).apply_batch(good)
+    assert len(small.events) == n + 4
+    assert small.event("n3").extra["origin"] == {"feed": "acled", "id": "3"}
+    assert small.event("n1").location.lat == 34.39

@@ -5,6 +5,7 @@ Pure Python, no Qt."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -50,6 +51,15 @@ class BulkEdits:
         taken = next((i for i in ids if self.position(i) is not None), None)
         if taken is not None:
             raise ValueError(f'an event with id "{taken}" exists already')
+        self.extend_columns(
+            self._builder.events(events[start : start + _RUN])
+            for start in range(0, len(events), _RUN)
+        )
+
+    def extend_columns(self, parts: Iterable[tuple[dict[str, Any], dict[int, Event]]]) -> None:
+        """Append runs of events already converted (and checked) by a
+        :class:`~monitor.model.columns.ColumnBuilder` (``events`` or ``window``); their ids
+        must be new (the caller checks)."""
         texts: dict[str, list[pa.Array]] = {k: [] for k in self._text}
         nums: dict[str, list[np.ndarray]] = {k: [] for k in self._num}
         odd: dict[int, Event] = {}
@@ -57,17 +67,16 @@ class BulkEdits:
         m = 0
         # New category or verification values get codes after the old ones (sorted below).
         coded = (("category", self._categories), ("verification", self._verifications))
-        for start in range(0, len(events), _RUN):
-            col, got_odd = self._builder.events(events[start : start + _RUN])
+        for col, got_odd in parts:
             for key, codes in coded:
                 distinct, indices = col[key]
                 col[key] = np.array([codes.code(v) for v in distinct] + [0], np.int64)[indices]
             odd.update({m + i: e for i, e in got_odd.items()})
             exact.update({m + i: pair for i, pair in col.get("exact", {}).items()})
-            for k, parts in texts.items():
-                parts.append(col[k])
-            for k, parts in nums.items():
-                parts.append(np.asarray(col[k]))
+            for k, got in texts.items():
+                got.append(col[k])
+            for k, nval in nums.items():
+                nval.append(np.asarray(col[k]))
             m += len(col["time_ns"])
         num: dict[str, np.ndarray] = {}
         for key, codes in coded:
@@ -80,6 +89,8 @@ class BulkEdits:
         for k, v in self._num.items():
             if k not in num:
                 num[k] = np.concatenate([v, np.concatenate(nums[k]).astype(v.dtype)])
+        if not m:
+            return
         base = self._next_slot
         slots = np.concatenate([self._slots, base + np.arange(m, dtype=np.int64)])
         self._text = {

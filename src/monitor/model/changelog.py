@@ -167,6 +167,12 @@ def _add_events(scenario: Scenario, changes: list[Change], first: int) -> None:
             f"change {first + 1 + keys.index(taken[0])} of the batch: "
             f'event "{taken[0]}" already exists'
         )
+    events_now: Any = scenario.events
+    if hasattr(events_now, "extend_columns"):
+        parts = _checked_columns(scenario, [c.after for c in changes])
+        if parts is not None:
+            events_now.extend_columns(parts)
+            return
     doc = _events_doc(scenario, [c.after for c in changes])
     try:
         checked = scenario_from_json(doc, "import")
@@ -189,17 +195,38 @@ def _add_events(scenario: Scenario, changes: list[Change], first: int) -> None:
         raise
 
 
+def _checked_columns(scenario: Scenario, items: list[Any]) -> list[Any] | None:
+    """New events' columns checked as the loader checks a file's (encoded as JSON and read
+    by the typed decoder and the column checks: many times faster than the contract's
+    reader on objects); None where those checks cannot decide (the contract's reader then
+    says what is wrong)."""
+    import msgspec
+
+    from monitor.model.columns import ColumnBuilder, Undecided
+    from monitor.model.rows import EV_LIST
+    from monitor.model.sections import events_of
+
+    builder = ColumnBuilder(scenario.tz, scenario.sources_by_id(),
+                            {f.id: f.name for f in scenario.factions}, check_events=events_of)
+    enc = msgspec.json.Encoder()
+    parts = []
+    for start in range(0, len(items), 8192):
+        chunk = enc.encode(items[start : start + 8192])
+        try:
+            parts.append(builder.window(EV_LIST.decode(chunk), chunk))
+        except (msgspec.ValidationError, msgspec.DecodeError, Undecided, RecursionError):
+            return None
+    return parts
+
+
 def _remove_events(scenario: Scenario, changes: list[Change], first: int) -> None:
     """Delete the events of ``changes`` (all deletions, checked as one by one) together."""
     for k, change in enumerate(changes):
         check_shape(change)
         current = entity_json(scenario, EVENT, change.key)
-        if current is None:
-            raise ChangeError(f'change {first + 1 + k} of the batch: event "{change.key}" does '
-                              "not exist")
         if current != change.before:
-            raise ChangeError(f'change {first + 1 + k} of the batch: event "{change.key}" is '
-                              "not what the change expects (* changed since)")
+            why = "does not exist" if current is None else "is not what the change expects"
+            raise ChangeError(f'change {first + 1 + k} of the batch: event "{change.key}" {why}')
     events: Any = scenario.events
     keys = [c.key for c in changes]
     if len(set(keys)) != len(keys):

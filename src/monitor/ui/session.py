@@ -158,15 +158,23 @@ class Session(QObject):
     def apply_batch(self, changes: list[Change]) -> None:
         """Apply changes now in one batch (the batch command calls this); journal them with
         one write; tell the views once per kind of entity."""
-        self.log.apply_batch(changes)
-        was = self.storage.journal_error
-        with contextlib.suppress(JournalError):
-            append = getattr(self.storage, "append_changes", None)
-            if append is not None:
-                append(changes)
-            else:
-                for change in changes:
-                    self.storage.append_change(change)
+        import gc
+
+        paused = gc.isenabled()
+        gc.disable()  # (no cycles among the many new objects; each collection walks them all)
+        try:
+            self.log.apply_batch(changes)
+            was = self.storage.journal_error
+            with contextlib.suppress(JournalError):
+                append = getattr(self.storage, "append_changes", None)
+                if append is not None:
+                    append(changes)
+                else:
+                    for change in changes:
+                        self.storage.append_change(change)
+        finally:
+            if paused:
+                gc.enable()
         now = self.storage.journal_error
         if now != was:
             self.protection_changed.emit(now)
