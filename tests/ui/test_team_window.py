@@ -501,3 +501,42 @@ def test_two_windows_toggling_at_once_agree_with_the_log(
             assert c.status_at(w.ctx.cursor_time()) == fresh.changelog.scenario.crossing(
                 c.id
             ).status_at(w.ctx.cursor_time())
+
+
+NO_DRIVER = """
+import sys
+class NoPsycopg:
+    def find_spec(self, name, path=None, target=None):
+        if name == "psycopg" or name.startswith("psycopg."):
+            raise ModuleNotFoundError("No module named 'psycopg'", name="psycopg")
+        return None
+sys.meta_path.insert(0, NoPsycopg())
+from monitor.app import create_application
+app = create_application()
+from monitor.ui import MainWindow
+from monitor.ui.team.recent import add_recent_store
+w = MainWindow(sys.argv[1])
+add_recent_store("postgresql://alice@db.example/team")
+w.files.recent_menu.aboutToShow.emit()
+assert w.team.connect_store("postgresql://alice:pw@db.example/team") is False
+print("ERROR", w.last_error_dialog.text())
+print("TITLE", w.windowTitle())
+"""
+
+
+def test_without_the_database_driver_the_app_starts_and_says_what_is_missing(small_path, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MONITOR_CONFIG_DIR=str(tmp_path))
+    r = subprocess.run(
+        [sys.executable, "-c", NO_DRIVER, str(small_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "ERROR PostgreSQL support is not installed" in r.stdout
+    assert "TITLE Small test scenario — small.json" in r.stdout
