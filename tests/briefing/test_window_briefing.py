@@ -301,3 +301,16 @@ def test_the_source_picker_filters_and_returns_the_checked_sources(window):
     assert all("rabia" in (i.text() + i.toolTip()).lower() for i in shown)
     shown[0].setCheckState(Qt.CheckState.Checked)
     assert set(picker.chosen()) == {"seed", shown[0].data(Qt.ItemDataRole.UserRole)}
+
+
+def test_closing_the_window_stops_a_running_export(window, qtbot, tmp_path):
+    actions = window.briefings
+    out = tmp_path / "closing.pdf"
+    done: list = []
+    job = actions.start_export(actions.briefing_document(), out, "briefing", lambda: done.append(1))
+    assert job is not None and job.isRunning()
+    window.close()
+    assert job.stop.is_set() and job.isFinished()
+    assert actions.job is None
+    qtbot.wait(50)  # queued signals of the stopped job arrive: nothing is recorded
+    assert not out.exists() and done == []  # not written, so not recorded either

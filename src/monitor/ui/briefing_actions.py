@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDateTime, QObject, Qt, QThread, Signal
+from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QThread, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -213,6 +213,24 @@ class BriefingActions(QObject):
             "Write the bottom line and key judgements printed on page 1 of briefings"
         )
         self.key_judgements_action.triggered.connect(self.edit_key_judgements)
+        window.installEventFilter(self)  # an export still running stops when the window closes
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._window and event.type() == QEvent.Type.Close:
+            self.stop_export()
+        return False
+
+    def stop_export(self) -> None:
+        """Cancel the running export and wait for it to end (nothing is written, nothing
+        recorded): the window is closing."""
+        job, dialog = self.job, self.progress_dialog
+        if job is None:
+            return
+        job.stop.set()
+        job.succeeded.disconnect()
+        job.wait()
+        if dialog is not None:
+            self._finish_job(job, dialog)
 
     # -- options and documents ---------------------------------------------------------------
     def briefing_options(self, **overrides: Any) -> BriefingOptions:
