@@ -266,6 +266,7 @@ class BriefingActions(QObject):
         options = self._briefing_options(choices)
         doc = briefing_document(self.ctx.scenario, options, self.ctx.events_frame)
         doc.facts["options"] = options
+        doc.facts["scenario"] = self.ctx.scenario  # the one to record it in
         prepare_charts(doc)
         return doc
 
@@ -303,6 +304,11 @@ class BriefingActions(QObject):
         from monitor.briefing.documents import record_of
 
         scenario = self.ctx.scenario
+        if doc.facts.get("scenario", scenario) is not scenario:  # another file opened meanwhile
+            self._window.statusBar().showMessage(
+                "The briefing was written but not recorded: another scenario is open now", 8000
+            )
+            return False
         record = record_of(doc, scenario, doc.facts["options"], self.ctx.events_frame)
         change = scenario_field_change(
             scenario, BRIEFINGS, with_record(scenario, record), "Record exported briefing"
