@@ -184,12 +184,6 @@ def _arrow_columns(f: FeedFile, header_line: int, raw_header: list[str] | None, 
         for _ in range(first):
             offset = data.index(b"\n", offset) + 1
         first_line = first + 1
-    bad: list[Any] = []
-
-    def invalid(row: Any) -> str:
-        bad.append(row)
-        return "skip"
-
     names = [f"c{i}" for i in range(len(layout.columns))]
 
     def read(block: int) -> Any:
@@ -198,8 +192,7 @@ def _arrow_columns(f: FeedFile, header_line: int, raw_header: list[str] | None, 
             read_options=pcsv.ReadOptions(column_names=names,
                                           skip_rows=1 if raw_header is not None else 0,
                                           block_size=block),
-            parse_options=pcsv.ParseOptions(delimiter=delim, newlines_in_values=True,
-                                            invalid_row_handler=invalid),
+            parse_options=pcsv.ParseOptions(delimiter=delim, newlines_in_values=True),
             convert_options=pcsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, strings_can_be_null=False,
                 quoted_strings_can_be_null=False),
@@ -211,12 +204,9 @@ def _arrow_columns(f: FeedFile, header_line: int, raw_header: list[str] | None, 
         except pa.ArrowInvalid as exc:
             if "straddl" not in str(exc):
                 raise
-            bad.clear()
             table = read(1 << 25)  # a field bigger than a block (a 1 MB note)
     except (pa.ArrowInvalid, ValueError):
-        return None
-    if bad:
-        return None
+        return None  # e.g. a row with the wrong number of fields: read line by line
     n = table.num_rows
     if n == 0:
         return {c: [] for c in layout.columns}, [], []
