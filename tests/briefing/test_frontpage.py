@@ -237,3 +237,18 @@ def test_record_makes_the_next_headless_briefing_compare_with_this_one(app, tmp_
     assert "Withdrawn: none." in page1  # the record kept the counts of that time
     # Without --record the file is left alone.
     assert len(briefing_records(load_scenario(path))) == 1
+
+
+def test_the_analyst_sets_the_trends_headless(app, tmp_path, capsys):
+    since = ["--as-of", "2024-12-09T12:00", "--since", "2024-12-05T12:00"]
+    _, out = _brief(
+        tmp_path, "trends.pdf", *since, "--overall", "deteriorated", "--trend", "qaim=unchanged"
+    )
+    page1 = _flat(pdf_text(out, 1))
+    assert "Overall: DETERIORATED (set by the analyst; the app suggested improved)" in page1
+    assert "UNCHANGED set by the analyst (suggested: improved)" in page1
+    code = run_brief(
+        [str(DEFAULT_SCENARIO), "-o", str(tmp_path / "x.pdf"), *since, "--trend", "nope=improved"]
+    )
+    assert code == 2 and "unknown crossing 'nope'" in capsys.readouterr().err
+    assert not (tmp_path / "x.pdf").exists()

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from monitor.briefing.options import DEFAULT_MARKING, PANELS, BriefingOptions, normalise_page_size
+from monitor.model.schema import TRENDS
 
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -55,6 +56,15 @@ def _panels(text: str) -> tuple[str, ...]:
             f"invalid panel list {text!r}: choose from {', '.join(PANELS)} (comma-separated)"
         )
     return tuple(names)
+
+
+def _trend(text: str) -> tuple[str, str]:
+    crossing, _, trend = text.partition("=")
+    if not crossing.strip() or trend.strip() not in TRENDS:
+        raise argparse.ArgumentTypeError(
+            f"invalid trend {text!r}: expected CROSSING=TREND, TREND one of {', '.join(TRENDS)}"
+        )
+    return crossing.strip(), trend.strip()
 
 
 def _page_size(text: str) -> str:
@@ -104,6 +114,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-annex",
         action="store_true",
         help="leave out the annex listing every event of the period (highlights stay)",
+    )
+    p.add_argument(
+        "--overall",
+        choices=TRENDS,
+        help="the overall trend since the last briefing (default: the app's suggestion)",
+    )
+    p.add_argument(
+        "--trend",
+        action="append",
+        type=_trend,
+        default=[],
+        metavar="CROSSING=TREND",
+        help="a crossing's trend since the last briefing, e.g. qaim=improved (repeatable;"
+        " default: the app's suggestion)",
     )
     p.add_argument(
         "--record",
@@ -225,6 +249,8 @@ def _brief(args, parser, out: Path, storage) -> int:
             since=_to_aware(args.since, tz),
             next_update=_to_aware(args.next_update, tz),
             annex=not args.no_annex,
+            overall=args.overall,
+            trends=dict(args.trend),
             filter_text=args.filter,
             panels=args.panels,
             military_time=args.dtg,
@@ -232,6 +258,10 @@ def _brief(args, parser, out: Path, storage) -> int:
         from monitor.briefing.documents import resolve_period
 
         resolve_period(scenario, options)  # reject an impossible period before starting Qt
+        unknown = [c for c in options.trends if scenario.crossing(c) is None]
+        if unknown:
+            known = ", ".join(c.id for c in scenario.crossings)
+            raise ValueError(f"unknown crossing {unknown[0]!r} in --trend (crossings: {known})")
     except ValueError as exc:
         parser.print_usage(sys.stderr)
         _err(f"error: {exc}")
