@@ -77,3 +77,59 @@ def test_crossing_status_by_instants_is_status_at() -> None:
     for crossing in scenario.crossings:
         for when in probes:
             assert statuses.status_at(crossing, to_ns(when)) == crossing.status_at(when)
+
+
+def _by_place(points: Points) -> dict:
+    out = {}
+    for k in range(len(points)):
+        out[(float(points.lon[k]), float(points.lat[k]))] = (
+            int(points.count[k]),
+            bool(points.future[k]),
+            int(points.cls[k]),
+            sorted(int(e) for e in points.events_of(k)),
+        )
+    return out
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_grouping_following_edits_shows_what_a_fresh_one_shows(seed) -> None:
+    rng = np.random.default_rng(seed)
+    frame = _frame(400, seed)
+    rows = frame.to_dict("records")
+    clusters = EventClusters(frame)
+    clusters.time_sorted()  # (kept up to date by the edits too)
+    for _step in range(120):
+        what = rng.random()
+        new = {
+            "lat": float(np.round(rng.uniform(30, 31), 1)) if rng.random() > 0.1 else np.nan,
+            "lon": float(np.round(rng.uniform(40, 40.5), 1)),
+            "time_ns": int(rng.integers(0, 1000)),
+            "verification": str(rng.choice(["confirmed", "reported", "denied"])),
+            "category": str(rng.choice(["clash", "protest"])),
+        }
+        if what < 0.4 and rows:
+            p = int(rng.integers(len(rows)))
+            rows[p] = new
+            kind = "replace"
+        elif what < 0.7 and rows:
+            p = int(rng.integers(len(rows)))
+            del rows[p]
+            kind = "remove"
+        else:
+            rows.append(new)
+            p, kind = len(rows) - 1, "add"
+        edited = pd.DataFrame(rows)
+        for name in ("verification", "category"):
+            edited[name] = pd.Categorical(edited[name])
+        assert clusters.follow(edited, kind, p)
+        fresh = EventClusters(edited)
+        cursor = int(rng.integers(0, 1000))
+        for hide in (False, True):
+            got = clusters.derive(None, cursor, hide)
+            want = fresh.derive(None, cursor, hide)
+            assert _by_place(got) == _by_place(want)
+            assert got.n_events == want.n_events
+        assert clusters.n_unlocated == fresh.n_unlocated
+        by_time, times = clusters.time_sorted()
+        assert sorted(by_time.tolist()) == sorted(fresh.time_sorted()[0].tolist())
+        assert np.array_equal(times, np.sort(times))

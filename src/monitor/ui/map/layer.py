@@ -8,6 +8,7 @@ A cluster is every located event at the same place, to 1e-4 degree (about 11 m).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,6 +62,8 @@ class EventClusters:
         key = qlat * 8_000_000 + qlon
         _keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         inverse = inverse.ravel()
+        # Each place's key, ascending, and its cluster (places added later: new clusters).
+        self._keys, self._key_cluster = _keys, np.arange(len(_keys), dtype=np.int64)
         self.cluster_of = np.full(n, -1, dtype=np.int64)
         self.cluster_of[idx] = inverse
         self.lon = lon[idx[first]] if len(idx) else np.zeros(0)
@@ -79,6 +82,113 @@ class EventClusters:
         else:
             self.verification = self.category = np.zeros(0, dtype=np.int16)
             self.verifications = self.categories = ()
+
+    def follow(self, frame: pd.DataFrame, kind: str, p: int) -> bool:
+        """Take one event's edit from ``frame`` (``kind`` "add" at the end, "remove" or
+        "replace" at row ``p``) into the grouping: the event leaves its cluster and joins
+        the one of its new place (a new cluster if none is there), no regrouping of a
+        million events. False if it cannot be followed (a new category, say): the grouping
+        is then out of date and is made again."""
+        n = self.n_events
+        if (kind, len(frame)) not in (("add", n + 1), ("remove", n - 1), ("replace", n)):
+            return False
+        if kind == "add" and p != n:
+            return False
+        if kind != "add":
+            self._take_out(p)
+        if kind == "remove":
+            self._delete_row(p)
+            self.time_ns = frame["time_ns"].to_numpy(dtype=np.int64)
+            self.n_events = n - 1
+            self.n_unlocated = int(self.n_events - np.count_nonzero(self.located))
+            return True
+        codes = []
+        for column, names in (("verification", self.verifications), ("category", self.categories)):
+            value = frame[column].iat[p]
+            value = "" if pd.isna(value) else str(value)
+            if value not in names:
+                return False
+            codes.append(names.index(value))
+        lat, lon = float(frame["lat"].iat[p]), float(frame["lon"].iat[p])
+        t = int(frame["time_ns"].iat[p])
+        if kind == "add":
+            grow = {"cluster_of": -1, "located": False, "verification": 0, "category": 0}
+            for name, fill in grow.items():
+                setattr(self, name, np.append(getattr(self, name), fill))
+            self._lat_all = np.append(self._lat_all, lat)
+            self._lon_all = np.append(self._lon_all, lon)
+            self._time_all = np.append(self._time_all, t)
+            self.n_events = n + 1
+        self._lat_all[p], self._lon_all[p], self._time_all[p] = lat, lon, t
+        self.verification[p], self.category[p] = codes
+        self.time_ns = frame["time_ns"].to_numpy(dtype=np.int64)
+        if math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 360:
+            self._put_in(p, lat, lon, t)
+        self.n_unlocated = int(self.n_events - np.count_nonzero(self.located))
+        return True
+
+    def _take_out(self, p: int) -> None:
+        """Event ``p`` out of its cluster's run (and of the time order)."""
+        c = int(self.cluster_of[p])
+        if c < 0:
+            return
+        lo, hi = np.searchsorted(self._order_cluster, [c, c + 1])
+        j = int(lo + np.flatnonzero(self.order[lo:hi] == p)[0])
+        self.order = np.delete(self.order, j)
+        self._order_time = np.delete(self._order_time, j)
+        self._order_cluster = np.delete(self._order_cluster, j)
+        if self._by_time is not None:
+            by_time, times = self._by_time
+            t = self._time_all[p]
+            a, b = np.searchsorted(times, [t, t + 1])
+            k = int(a + np.flatnonzero(by_time[a:b] == p)[0])
+            self._by_time = (np.delete(by_time, k), np.delete(times, k))
+        self.cluster_of[p] = -1
+        self.located[p] = False
+
+    def _delete_row(self, p: int) -> None:
+        """Row ``p`` gone: the later events' positions one less."""
+        for name in ("cluster_of", "located", "verification", "category"):
+            setattr(self, name, np.delete(getattr(self, name), p))
+        self._lat_all = np.delete(self._lat_all, p)
+        self._lon_all = np.delete(self._lon_all, p)
+        self._time_all = np.delete(self._time_all, p)
+        self.order = np.where(self.order > p, self.order - 1, self.order)
+        if self._by_time is not None:
+            by_time, times = self._by_time
+            self._by_time = (np.where(by_time > p, by_time - 1, by_time), times)
+
+    def _put_in(self, p: int, lat: float, lon: float, t: int) -> None:
+        """Event ``p`` (at ``lat``, ``lon``, time ``t``) into the run of its place."""
+        qlat = int(np.round(np.float64(lat) * QUANTUM)) + 900_001
+        qlon = int(np.round(np.float64(lon) * QUANTUM)) + 3_600_001
+        key = qlat * 8_000_000 + qlon
+        i = int(np.searchsorted(self._keys, key))
+        if i < len(self._keys) and self._keys[i] == key:
+            c = int(self._key_cluster[i])
+        else:  # a new place: a new cluster (numbered after the others)
+            c = self.n_clusters
+            self.n_clusters += 1
+            self._keys = np.insert(self._keys, i, key)
+            self._key_cluster = np.insert(self._key_cluster, i, c)
+            self.lon = np.append(self.lon, lon)
+            self.lat = np.append(self.lat, lat)
+        self.cluster_of[p] = c
+        self.located[p] = True
+        lo, hi = np.searchsorted(self._order_cluster, [c, c + 1])
+        a, b = lo + np.searchsorted(self._order_time[lo:hi], [t, t + 1])  # (ties: by position)
+        j = int(a + np.searchsorted(self.order[a:b], p))
+        self.order = np.insert(self.order, j, p)
+        self._order_time = np.insert(self._order_time, j, t)
+        self._order_cluster = np.insert(self._order_cluster, j, c)
+        if self._by_time is not None:
+            by_time, times = self._by_time
+            k = int(np.searchsorted(times, t, side="right"))
+            self._by_time = (np.insert(by_time, k, p), np.insert(times, k, t))
+
+    def occupied(self) -> np.ndarray:
+        """The clusters that have events (an edit can leave a place empty)."""
+        return np.unique(self._order_cluster)
 
     def same_places(self, frame: pd.DataFrame) -> bool:
         """Does ``frame`` (a later version of this frame, after an edit) have the same events'
@@ -201,6 +311,32 @@ class EventClusters:
             n_events=len(sel),
         )
         return points, n_past
+
+
+def follow_table(
+    clusters: EventClusters, version: int, table, frame: pd.DataFrame
+) -> tuple[int, bool] | None:
+    """``clusters``, made at the event table's ``version``, brought up to the table's
+    current version by its last edit (one event added, removed or replaced; ``frame``: the
+    table's frame now): (the version, whether the layer must be derived again), None if
+    that edit cannot be followed, (-1, True) if following it failed half way."""
+    now = getattr(table, "version", None)
+    if now is None:
+        return None
+    if now == version:
+        return now, False
+    last = getattr(table, "last_edit", None)
+    if last is None or last[0] != version + 1:
+        return None
+    _version, kind, p, _key = last
+    if kind == "replace" and len(frame) == clusters.n_events and clusters.same_place_at(frame, p):
+        before = (clusters.verification[p], clusters.category[p])
+        if not clusters.recode_one(frame, p):
+            return None
+        return now, before != (clusters.verification[p], clusters.category[p])
+    if clusters.follow(frame, kind, p):
+        return now, True
+    return -1, True  # tried, and the grouping is now half changed: to be made again
 
 
 class Layer:

@@ -35,7 +35,7 @@ from monitor.ui.map.items import (
     marker_basis,
     one_line,
 )
-from monitor.ui.map.layer import EventClusters, Layer, Points, StatusTimes
+from monitor.ui.map.layer import EventClusters, Layer, Points, StatusTimes, follow_table
 from monitor.ui.map.legend import MapLegend
 from monitor.ui.map.points import EventPointsItem
 from monitor.ui.map.tips import cluster_text, crossing_text
@@ -212,9 +212,10 @@ class MapPanel(QWidget):
         """Every crossing and located event in view (the world if there is none)."""
         lons, lats = [], []
         clusters = self._clusters_now()
-        if clusters.n_clusters:
-            lons += [float(clusters.lon.min()), float(clusters.lon.max())]
-            lats += [float(clusters.lat.min()), float(clusters.lat.max())]
+        held = clusters.occupied()  # (an edit can leave a place without events)
+        if len(held):
+            lons += [float(clusters.lon[held].min()), float(clusters.lon[held].max())]
+            lats += [float(clusters.lat[held].min()), float(clusters.lat[held].max())]
         for marker in self._markers.values():
             lons.append(marker.pos().x())
             lats.append(marker.pos().y())
@@ -242,6 +243,8 @@ class MapPanel(QWidget):
         return self._clusters_now()
 
     def _clusters_now(self) -> EventClusters:
+        if self._clusters is not None and self._catch_up():
+            return self._clusters
         if self._clusters is None or self._clusters.n_events != len(self._ctx.events_frame):
             self._clusters = EventClusters(self._ctx.events_frame)
             self._layer = None
@@ -495,12 +498,14 @@ class MapPanel(QWidget):
         self.refresh_events()
         self.fit_to_scenario()
 
-    def _on_events_changed(self, event_id: str) -> None:
-        # An edit that moved no event in place or time (a title, a verification): the
-        # grouping by place stands (regrouping a million events takes most of a second).
-        frame = self._ctx.events_frame
-        if self._follow_one(event_id, frame):
+    def _on_events_changed(self, _event_id: str) -> None:
+        # One event's edit (the table's last): followed in the grouping (a title's edit
+        # changes nothing here). Else, if no event moved in place or time, the grouping
+        # stands (regrouping a million events takes most of a second) and is recoded.
+        if self._catch_up():
+            self.refresh_events()
             return
+        frame = self._ctx.events_frame
         self._layer = None
         self._version = getattr(self._ctx.scenario.events, "version", None)
         if self._clusters is not None and self._clusters.same_places(frame):
@@ -510,27 +515,21 @@ class MapPanel(QWidget):
         self._apply_event_colors()
         self.refresh_events()
 
-    def _follow_one(self, event_id: str, frame) -> bool:
-        """One event replaced, in the same place at the same time (the table's last edit,
-        the one after the grouping's version): its colour codes taken over, the layer
-        derived again only if they changed (a title's edit changes nothing here)."""
+    def _catch_up(self) -> bool:
+        """Bring the grouping up to the event table's version by following its last edit
+        (one event added, removed or replaced); False if that cannot be done."""
+        if self._clusters is None or self._version is None:
+            return False
         table = self._ctx.scenario.events
-        last = getattr(table, "last_edit", None)
-        clusters = self._clusters
-        if clusters is None or not event_id or last is None or self._version is None:
+        followed = follow_table(self._clusters, self._version, table, self._ctx.events_frame)
+        if followed is None:
             return False
-        version, kind, p, key = last
-        if kind != "replace" or key != event_id or version != self._version + 1:
+        if followed[0] < 0:
+            self._clusters = None  # (half followed: made again)
             return False
-        if len(frame) != clusters.n_events or not clusters.same_place_at(frame, p):
-            return False
-        before = (clusters.verification[p], clusters.category[p])
-        if not clusters.recode_one(frame, p):
-            return False
-        self._version = version
-        if before != (clusters.verification[p], clusters.category[p]):
-            self._layer = None  # (its derivation has the old colours)
-            self.refresh_events()
+        self._version, stale = followed
+        if stale:
+            self._layer = None  # (its derivation has the old places or colours)
         return True
 
     def _on_crossing_changed(self, crossing_id: str) -> None:
