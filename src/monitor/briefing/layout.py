@@ -69,6 +69,7 @@ class Renderer(TableLayout):
         self.doc = doc
         self.progress = progress
         self.cancel = cancel
+        self.work_total, self.work_done = 1, 0  # layout progress (see layout())
         self.data = QByteArray()
         self.buffer = QBuffer(self.data)
         self.buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -155,8 +156,12 @@ class Renderer(TableLayout):
     # -- blocks ----------------------------------------------------------------
     def layout(self) -> None:
         blocks = self.doc.blocks
+        # Progress by weight: a table weighs its rows (the annex is most of a long briefing).
+        weights = [len(b.rows) + 1 if isinstance(b, Table) else 1 for b in blocks]
+        self.work_total, self.work_done = max(1, sum(weights)), 0
         for i, block in enumerate(blocks):
-            self.tick(0.8 * i / max(1, len(blocks)), f"Laying out page {len(self.pages)}")
+            self.tick(0.8 * self.work_done / self.work_total, f"Laying out page {len(self.pages)}")
+            self.work_done += weights[i]
             nxt = blocks[i + 1] if i + 1 < len(blocks) else None
             if isinstance(block, TitleBlock):
                 self.title_block(block)

@@ -74,8 +74,9 @@ class TableLayout:
 
         rows = []
         for n, row in enumerate(t.rows):
-            if n % 500 == 0:
-                self.check_cancel()
+            if n % 500 == 0 and n:  # (the renderer's progress: this table's share of the work)
+                done = self.work_done - len(t.rows) - 1 + n
+                self.tick(0.8 * done / self.work_total, f"Laying out page {len(self.pages)}")
             rows.append(
                 [
                     self._cell_box(c, w - 2 * pad_x, a)
