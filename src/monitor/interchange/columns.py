@@ -93,6 +93,11 @@ def _days(dates: pa.Array, cut: int | None, what: str, bad: dict[int, str]) -> l
 
 
 def _timestamps(col: pa.Array, bad: dict[int, str]) -> list[int | None]:
+    if len(col) and pc.all(pc.utf8_is_digit(col)).as_py():  # the usual file: all digits
+        try:
+            return pc.cast(col, pa.int64()).to_pylist()
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass  # beyond int64, or digits of another script: one by one
     digits = pc.match_substring_regex(col, _DIGITS).to_numpy(zero_copy_only=False)
     n = len(col)
     if digits.all():
@@ -114,6 +119,10 @@ def _timestamps(col: pa.Array, bad: dict[int, str]) -> list[int | None]:
 
 def _coordinates(lats: pa.Array, lons: pa.Array, bad: dict[int, str]) -> None:
     def number(col: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        try:  # the usual file: every one a number
+            return np.ones(len(col), dtype=bool), pc.cast(col, pa.float64()).to_numpy()
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
         ok = pc.match_substring_regex(col, _NUMBER).to_numpy(zero_copy_only=False)
         vals = np.full(len(col), np.nan)
         if ok.any():
