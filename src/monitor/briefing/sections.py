@@ -231,22 +231,42 @@ def _compact_events_table(
 ) -> Table:
     tz = scenario.tz
     positions = [int(i) for i in rows]
-    grades = frame["grade"].take(positions).tolist() if positions else []
     cells = []
-    for i, grade in zip(positions, grades, strict=True):
-        e = scenario.events[i]
-        title = inline(e.title, 160)
-        if e.location and e.location.name:
-            title += f" — {inline(e.location.name, 60)}"
-        cells.append(
-            [
-                Cell(compact_time(e.time, tz)),
-                Cell(title),
-                Cell(f"{inline(e.category, 24)} · {e.verification.value}"),
-                Cell(grade or "–"),
-                Cell(sources.cite(e.source_ids) or "–"),
-            ]
+    if positions:
+        # Read from the events frame, column by column (the annex of a big scenario has
+        # tens of thousands of rows); times formatted at once.
+        sub = frame.take(positions)
+        times = _compact_times(sub, tz) or [
+            compact_time(scenario.events[i].time, tz) for i in positions
+        ]
+        ids = _source_ids(scenario, sub, positions)
+        cited: dict[tuple[str, ...], str] = {}
+        columns = zip(
+            times,
+            sub["title"].tolist(),
+            sub["location"].tolist(),
+            sub["category"].astype(str).tolist(),
+            sub["verification"].astype(str).tolist(),
+            sub["grade"].tolist(),
+            ids,
+            strict=True,
         )
+        for when_, title, place, category, verification, grade, source_ids in columns:
+            text = inline(title, 160)
+            if isinstance(place, str) and place:
+                text += f" — {inline(place, 60)}"
+            cite = cited.get(source_ids)
+            if cite is None:
+                cite = cited[source_ids] = sources.cite(source_ids) or "–"
+            cells.append(
+                [
+                    Cell(when_),
+                    Cell(text),
+                    Cell(f"{inline(category, 24)} · {verification}"),
+                    Cell(grade if isinstance(grade, str) and grade else "–"),
+                    Cell(cite),
+                ]
+            )
     return Table(
         [
             Column("Time", 1.75),  # "2024-11-27 12:50" on one line
@@ -261,6 +281,29 @@ def _compact_events_table(
         " came in (1 confirmed by other sources … 6 cannot be judged). The verification is the"
         " event's state now: a confirmed event keeps the credibility it was reported with.",
     )
+
+
+def _compact_times(sub: pd.DataFrame, tz) -> list[str] | None:
+    """:func:`compact_time` of each row, vectorised (``None`` for DTGs: written one by one)."""
+    import pandas as pd
+
+    from monitor.briefing.timefmt import military_on
+
+    if military_on():
+        return None
+    local = pd.to_datetime(sub["time_ns"].to_numpy(), utc=True).tz_convert(tz)
+    days = local.strftime("%Y-%m-%d")
+    full = local.strftime("%Y-%m-%d %H:%M")
+    flags = sub["day"].to_numpy()
+    return [d if f else t for d, t, f in zip(days, full, flags, strict=True)]
+
+
+def _source_ids(scenario: Scenario, sub: pd.DataFrame, positions: list[int]) -> list[tuple]:
+    """Each row's source ids: from the frame's space-joined column, unless an id holds
+    whitespace (then from the events themselves)."""
+    if any(len(s.id.split()) != 1 for s in scenario.sources):
+        return [tuple(scenario.events[i].source_ids) for i in positions]
+    return [tuple(str(v).split()) if isinstance(v, str) else () for v in sub["source_ids"].tolist()]
 
 
 def changes_table(

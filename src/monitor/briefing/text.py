@@ -50,6 +50,8 @@ def one_line(text: Any, limit: int = MAX_LINE) -> str:
     """Untrusted text on one line, at most ``limit`` characters (then cut with a marker)."""
     if text is None:
         return ""
+    if _plain(text, limit):
+        return text
     s = str(text)
     dropped = 0
     if len(s) > 4 * limit + 64:  # do not split a megabyte into words only to cut it
@@ -72,7 +74,21 @@ def url_text(url: Any) -> str:
 
 def inline(text: Any, limit: int = MAX_LINE) -> str:
     """One-line text to be printed next to other text: isolated if it could reorder it."""
+    if _plain(text, limit):  # (most names: printable ASCII, tidy, short)
+        return text
     return isolate_if_needed(one_line(text, limit))
+
+
+def _plain(text: Any, limit: int) -> bool:
+    """Already one tidy line of printable ASCII within ``limit`` (no bidi, nothing to cut)."""
+    return (
+        isinstance(text, str)
+        and len(text) <= limit
+        and text.isascii()
+        and text.isprintable()
+        and "  " not in text
+        and text == text.strip()
+    )
 
 
 def snippet(text: Any, limit: int) -> str:

@@ -59,6 +59,11 @@ def in_time_style(build: _Builder) -> _Builder:
     return wrapper  # type: ignore[return-value]
 
 
+def military_on() -> bool:
+    """Times are being written as DTGs (see :func:`time_style`)."""
+    return _MILITARY.get()
+
+
 def when(m: Moment, tz: tzinfo) -> str:
     """A moment as the document writes it: a DTG, or local time with the offset."""
     return military_dtg(m) if _MILITARY.get() else format_moment(m, tz)
