@@ -37,9 +37,10 @@ from monitor.model.changes import (
     Change,
     ChangeError,
     check_shape,
+    source_citation,
 )
 from monitor.model.entities import Scenario
-from monitor.model.entries import EntriesJson, find_entry, insert_at
+from monitor.model.entries import EntriesJson, find_entry, insert_at, list_insert_at
 from monitor.model.errors import ScenarioError
 from monitor.model.schema import scenario_field_problems
 from monitor.model.sections import scenario_from_json
@@ -444,7 +445,7 @@ class _Plan:
             if entity == CROSSING:
                 result = {**result, "history": history}
             if at is None:
-                items.append(result)
+                items.insert(list_insert_at([_key_of(entity, x) for x in items], c.place), result)
             else:
                 items[at] = result
         checked = self._validate(doc)
@@ -476,17 +477,10 @@ class _Plan:
         return checked.crossings[0].history[0]
 
     def _check_unreferenced(self, entity: str) -> None:
-        """A source still cited by an event or a status entry (the rest is checked by the
-        validator)."""
-        if entity != SOURCE:
-            return
-        key = self.change.key
-        for event in self.scenario.events:
-            if key in event.source_ids:
-                raise ChangeError(f'source "{key}" is still cited by event "{event.id}"')
-        for crossing in self.scenario.crossings:
-            if any(key in e.source_ids for e in crossing.history):
-                raise ChangeError(f'source "{key}" is still cited by crossing "{crossing.id}"')
+        """A source still cited by an event, a status entry or the key judgements."""
+        why = source_citation(self.scenario, self.change.key) if entity == SOURCE else ""
+        if why:
+            raise ChangeError(why)
 
     def _plan_status(self):
         c = self.change

@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from monitor.model.entities import CrossingStatus, Moment, Scenario, StatusEntry
+from monitor.model.schema import key_judgements_problems
 from monitor.model.text import isolate_if_needed
 from monitor.model.timeutil import MAX_YEAR, MIN_YEAR
 from monitor.model.writer import status_entry_json
@@ -44,6 +45,9 @@ STATUS = "status"
 TERRITORY = "territory"
 SCENARIO = "scenario"
 ENTITIES = (EVENT, SOURCE, FACTION, CROSSING, STATUS, TERRITORY, SCENARIO)
+#: Entities kept as a list in the file: a deletion's ``place`` says where the item was (its
+#: index and the key of the item after it), so that undo puts it back in its place.
+LIST_ENTITIES = (SOURCE, FACTION, CROSSING, TERRITORY)
 
 #: Scenario-level fields a change may set (anything else in the file is structure, not a
 #: field an edit may replace: a change to ``events`` or ``schema_version`` is refused).
@@ -91,7 +95,9 @@ class Change:
     #: Where a status entry is (deleted) or goes (created), so that undoing a deletion puts
     #: the entry back exactly (its place decides between entries of the same time):
     #: ``{"index": i, "next": <the entry after it, or null>}`` — a hint, used only while the
-    #: content agrees; otherwise a new entry goes where its times sort.
+    #: content agrees; otherwise a new entry goes where its times sort. For a source,
+    #: faction, crossing or territory share: ``{"index": i, "next": <key after it or
+    #: null>}`` (see :func:`list_delete_change`); without it a new item goes last.
     place: Any = None
 
     # -- derived changes -------------------------------------------------------------
@@ -272,7 +278,21 @@ def check_shape(change: Change) -> None:
     check_plain(change.before, "before")
     check_plain(change.after, "after")
     check_plain(change.place, "place")
-    if change.place is not None:
+    if change.place is not None and change.entity in LIST_ENTITIES:
+        p = change.place
+        index = p.get("index") if isinstance(p, dict) else None
+        if (
+            not isinstance(p, dict)
+            or set(p) != {"index", "next"}
+            or isinstance(index, bool)
+            or not isinstance(index, int)
+            or index < 0
+            or not (p["next"] is None or isinstance(p["next"], str))
+        ):
+            raise ChangeError(
+                f'place: expected {{"index": n, "next": key or null}} for a {change.entity}'
+            )
+    elif change.place is not None:
         p = change.place
         index = p.get("index") if isinstance(p, dict) else None
         if (
@@ -427,3 +447,42 @@ def entity_change(entity: str, key: str, before: Any, after: Any, label: str = "
         verb = "Add" if before is None else "Delete" if after is None else "Edit"
         label = f"{verb} {entity} {isolate_if_needed(key)}"
     return Change(entity, key, before, after, label)
+
+
+def list_delete_change(
+    scenario: Scenario, entity: str, key: str, before: Any, label: str = ""
+) -> Change:
+    """A change deleting the source, faction, crossing or territory share ``key`` (JSON
+    ``before`` as in the file) that remembers its place in the file's list, so that undo
+    puts it back exactly where it was."""
+    if entity not in LIST_ENTITIES:
+        raise ChangeError(f"{entity} is not kept in a list")
+    if entity == TERRITORY:
+        keys = [f"{t.date.isoformat()}/{t.faction}" for t in scenario.territory]
+    elif entity == SOURCE:
+        keys = [s.id for s in scenario.sources]
+    elif entity == FACTION:
+        keys = [f.id for f in scenario.factions]
+    else:
+        keys = [c.id for c in scenario.crossings]
+    place: dict[str, Any] | None = None
+    if key in keys:
+        at = keys.index(key)
+        place = {"index": at, "next": keys[at + 1] if at + 1 < len(keys) else None}
+    change = entity_change(entity, key, before, None, label)
+    return replace(change, place=place)
+
+
+def source_citation(scenario: Scenario, source_id: str) -> str:
+    """Why source ``source_id`` cannot be deleted: the first event, status entry or key
+    judgement still citing it ("" if none does; territory shares are the reader's to check)."""
+    for event in scenario.events:
+        if source_id in event.source_ids:
+            return f'source "{source_id}" is still cited by event "{event.id}"'
+    for crossing in scenario.crossings:
+        if any(source_id in e.source_ids for e in crossing.history):
+            return f'source "{source_id}" is still cited by crossing "{crossing.id}"'
+    rest = [s.id for s in scenario.sources if s.id != source_id]
+    if key_judgements_problems(scenario.extra.get(KEY_JUDGEMENTS), rest):
+        return f'source "{source_id}" is still cited by the key judgements'
+    return ""

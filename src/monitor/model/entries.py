@@ -64,6 +64,19 @@ def insert_at(history: Sequence[dict[str, Any]], entry: Any, place: Any, tz: Any
     return entry_position(history, entry, tz)
 
 
+def list_insert_at(keys: Sequence[str], place: Any) -> int:
+    """Where a new source, faction, crossing or territory share goes in its list (``keys``:
+    the list's keys now): before the item ``place`` names as the next one (a deletion
+    undone), else at its index, else last."""
+    if not isinstance(place, dict):
+        return len(keys)
+    following = place.get("next")
+    if following is not None and following in keys:
+        return list(keys).index(following)
+    index = place.get("index")
+    return min(index, len(keys)) if isinstance(index, int) else len(keys)
+
+
 def entry_sort_key(entry: dict[str, Any], tz: Any) -> tuple[str, str, str]:
     """Effective time, then recorded time (both as UTC instants; a day starts at midnight in
     the scenario's zone), then the entry's text: the same order whichever analyst's change

@@ -21,6 +21,7 @@ from monitor.model.changelog import entity_json
 from monitor.model.changes import EVENT, ChangeError, entity_change
 from monitor.model.text import isolate_if_needed
 from monitor.ui.editing.crossing_dialog import CrossingDialog
+from monitor.ui.editing.deleting import Deleter
 from monitor.ui.editing.event_dialog import EventDialog, short
 from monitor.ui.editing.faction_dialog import FactionDialog
 from monitor.ui.editing.form import FormDialog
@@ -52,11 +53,13 @@ class EditingActions(QObject):
         self._session = window.session
         self.last_dialog: FormDialog | None = None
         self._feed_view: QWidget | None = None
+        self.deleter = Deleter(window, self._session)
         self._build_actions()
         self._build_menus()
         window.crossing_actions.context_actions[:0] = [
             self.new_crossing_action,
             self.edit_crossing_action,
+            self.delete_crossing_action,
         ]
         self._install_history_menu()
         # The feed is built after the window (possibly after its first paint): its table
@@ -123,6 +126,25 @@ class EditingActions(QObject):
             self, "&Territory entries…", "editTerritoryAction", "Add or edit a territory share"
         )
         self.edit_territory_action.triggered.connect(lambda: self.edit_territory())
+        self.delete_source_action = _action(
+            self, "Delete so&urce…", "deleteSourceAction", "Delete a source no item cites"
+        )
+        self.delete_source_action.triggered.connect(lambda: self.deleter.delete_source())
+        self.delete_faction_action = _action(
+            self, "Delete fa&ction…", "deleteFactionAction", "Delete a faction no item names"
+        )
+        self.delete_faction_action.triggered.connect(lambda: self.deleter.delete_faction())
+        self.delete_crossing_action = _action(
+            self,
+            "Delete cro&ssing",
+            "deleteCrossingAction",
+            "Delete the selected crossing with its status entries (undo brings them back)",
+        )
+        self.delete_crossing_action.triggered.connect(lambda: self.deleter.delete_crossing())
+        self.delete_territory_action = _action(
+            self, "Delete territory entr&y…", "deleteTerritoryAction", "Delete a territory share"
+        )
+        self.delete_territory_action.triggered.connect(lambda: self.deleter.delete_territory())
         self.edit_audit_entry_action = _action(
             self,
             "Edit status entry…",
@@ -138,11 +160,15 @@ class EditingActions(QObject):
         self.data_actions = [
             self.new_source_action,
             self.edit_source_action,
+            self.delete_source_action,
             self.new_faction_action,
             self.edit_faction_action,
+            self.delete_faction_action,
             self.new_crossing_action,
             self.edit_crossing_action,
+            self.delete_crossing_action,
             self.edit_territory_action,
+            self.delete_territory_action,
         ]
         w.addAction(self.new_event_action)  # Ctrl+N anywhere in the window
 
@@ -165,7 +191,7 @@ class EditingActions(QObject):
         self.data_menu = QMenu("Scenario &data", menu)
         self.data_menu.setObjectName("scenarioDataMenu")
         for i, act in enumerate(self.data_actions):
-            if i in (2, 4, 6):
+            if i in (3, 6, 9):
                 self.data_menu.addSeparator()
             self.data_menu.addAction(act)
         menu.insertMenu(second, self.data_menu)
