@@ -28,8 +28,9 @@ def _mine(window, crossing_id: str):
 def _asked(window, monkeypatch, answer):
     calls = []
 
-    def ask(crossing, status):
-        calls.append((crossing.id, status))
+    def ask(crossing, status, now_status=None):
+        call = (crossing.id, status) if now_status is None else (crossing.id, status, now_status)
+        calls.append(call)
         return answer
 
     monkeypatch.setattr(window.crossing_actions, "ask_effective_time", ask)
@@ -219,3 +220,57 @@ def test_recording_with_a_parked_cursor_shows_its_time_and_offers_now(window) ->
     model = window.undo_view.model()
     texts = [model.index(r, 0).data() for r in range(model.rowCount())]
     assert texts[-1] == "Al-Qaim – Al-Bukamal: open"  # closed at the cursor: the toggle opens
+
+
+def _open_since_10_december(window) -> None:
+    """qaim: closed since 30 Nov (the file), open from 10 Dec on (recorded here)."""
+    when = datetime(2024, 12, 10, 8, 0, tzinfo=BAGHDAD)
+    from monitor.model import Moment
+
+    assert window.crossing_actions.set_status(
+        "qaim", CrossingStatus.OPEN, effective=Moment(when, False)
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"), [(NOW, CrossingStatus.CLOSED), (AT_CURSOR, CrossingStatus.OPEN)]
+)
+def test_toggle_answered_now_flips_the_status_in_force_now(
+    window, monkeypatch, answer, expected
+) -> None:
+    """Closed at the cursor but open now: "now" records closed now (the present status
+    flipped), "at the cursor" records open then (the shown status flipped)."""
+    _open_since_10_december(window)
+    calls = _asked(window, monkeypatch, answer)
+    window.ctx.set_cursor(PARKED)  # 1 Dec: closed
+    window.ctx.select_crossing("qaim")
+    crossing = window.ctx.scenario.crossing("qaim")
+    assert crossing.status_at(PARKED) == CrossingStatus.CLOSED
+    assert crossing.status_at(datetime.now(UTC)) == CrossingStatus.OPEN
+    before = datetime.now(UTC).replace(second=0, microsecond=0)
+    window.toggle_crossing_action.trigger()
+    assert calls == [("qaim", CrossingStatus.OPEN, CrossingStatus.CLOSED)]
+    newest = max(_mine(window, "qaim"), key=lambda e: e.recorded_at.instant)
+    assert newest.status == expected
+    crossing = window.ctx.scenario.crossing("qaim")
+    if answer == NOW:
+        assert newest.time.instant >= before
+        assert crossing.status_at(datetime.now(UTC) + timedelta(minutes=1)) == CrossingStatus.CLOSED
+        assert crossing.status_at(PARKED) == CrossingStatus.CLOSED  # the past unchanged
+    else:
+        assert newest.time.instant == PARKED.replace(second=0)
+        assert crossing.status_at(PARKED) == CrossingStatus.OPEN
+
+
+def test_the_question_says_the_status_at_both_times_and_what_each_records(window) -> None:
+    _open_since_10_december(window)
+    window.ctx.set_cursor(PARKED)
+    window.ctx.select_crossing("qaim")
+    # conftest makes every QMessageBox.exec return Cancel: the real question, no answer.
+    window.toggle_crossing_action.trigger()
+    box = window.crossing_actions.last_question
+    assert box is not None and box.textFormat() == Qt.TextFormat.PlainText
+    info = box.informativeText()
+    assert "open now, records closed" in info
+    assert "closed then, records open" in info
+    assert len(_mine(window, "qaim")) == 1  # cancelled: nothing more recorded

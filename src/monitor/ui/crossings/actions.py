@@ -5,7 +5,9 @@ note and sources (N), edit the entry in force later (E), and the table's context
 Every change is recorded through the session (undoable, journalled at once). When the
 cursor is Live it takes effect now; when the cursor is parked in the past the analyst is
 asked whether it took effect now or at the cursor's time (:meth:`ask_effective_time`):
-never a silent backdate. Times are kept to the minute. The window builds these actions
+never a silent backdate. A toggle flips the status in force at the time the change takes
+effect: the one shown at the cursor if "at the 'as of' time", the one in force at present
+if "now" (the question says both). Times are kept to the minute. The window builds these actions
 before the panel exists (its Edit menu shows them); the panel installs them on its table
 (:meth:`CrossingActions.install`).
 """
@@ -43,6 +45,10 @@ STATUS_KEYS = {
     CrossingStatus.CLOSED: Qt.Key.Key_C,
     CrossingStatus.RESTRICTED: Qt.Key.Key_R,
 }
+
+
+def _shown(status: CrossingStatus | None) -> str:
+    return status.value if status is not None else "no status"
 
 
 class CrossingActions(QObject):
@@ -105,6 +111,7 @@ class CrossingActions(QObject):
         )
         self.edit_entry_action.triggered.connect(self.edit_selected_entry)
         self.last_dialog: StatusEntryDialog | None = None
+        self.last_question: QMessageBox | None = None  # the parked-cursor question asked last
         ctx.crossing_selected.connect(self._update_enabled)
         self._update_enabled()
 
@@ -126,22 +133,40 @@ class CrossingActions(QObject):
             return minute_moment(Moment.now(self._ctx.tz).instant)
         return minute_moment(self._ctx.cursor_time())
 
-    def ask_effective_time(self, crossing: Crossing, status: CrossingStatus) -> str | None:
+    def ask_effective_time(
+        self,
+        crossing: Crossing,
+        status: CrossingStatus,
+        now_status: CrossingStatus | None = None,
+    ) -> str | None:
         """The cursor is parked: did the change take effect now (:data:`NOW`) or at the
-        cursor's time (:data:`AT_CURSOR`)? None: cancelled. (Tests patch this.)"""
-        cursor = self._ctx.format_moment(minute_moment(self._ctx.cursor_time()))
-        now = self._ctx.format_moment(minute_moment(Moment.now(self._ctx.tz).instant))
+        cursor's time (:data:`AT_CURSOR`)? None: cancelled. ``status`` is what is recorded
+        at the cursor's time, ``now_status`` what is recorded now (a toggle flips the status
+        in force at each time; the same as ``status`` if not given). The question says the
+        status in force at both times and what each answer records. (Tests patch this.)"""
+        cursor_minute = minute_moment(self._ctx.cursor_time())
+        now_minute = minute_moment(Moment.now(self._ctx.tz).instant)
+        now_status = now_status or status
+        was_then = crossing.status_at(cursor_minute.instant)
+        was_now = crossing.status_at(Moment.now(self._ctx.tz).instant)
         parent = self._view.window() if self._view is not None else None
         box = QMessageBox(parent if isinstance(parent, QWidget) else None)
         box.setObjectName("effectiveTimeQuestion")
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("When did it take effect?")
         box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(f"{isolate_if_needed(crossing.name)}: {status.value}")
+        if now_status == status:
+            box.setText(f"{isolate_if_needed(crossing.name)}: {status.value}")
+        else:
+            box.setText(f"{isolate_if_needed(crossing.name)}: toggle")
         box.setInformativeText(
             "The 'as of' time is parked in the past. When did this change take effect?\n\n"
-            f"Now: {now}\nAt the 'as of' time: {cursor}"
+            f"Now ({self._ctx.format_moment(now_minute)}): {_shown(was_now)} now, "
+            f"records {now_status.value}.\n"
+            f"At the 'as of' time ({self._ctx.format_moment(cursor_minute)}): "
+            f"{_shown(was_then)} then, records {status.value}."
         )
+        self.last_question = box
         now_button = box.addButton("&Now", QMessageBox.ButtonRole.AcceptRole)
         cursor_button = box.addButton("At the '&as of' time", QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
@@ -154,15 +179,25 @@ class CrossingActions(QObject):
             return AT_CURSOR
         return None
 
-    def _effective_for(self, crossing: Crossing, status: CrossingStatus) -> Moment | None:
-        """Now when Live; else what the analyst answers (None: they cancelled)."""
+    def _effective_for(
+        self,
+        crossing: Crossing,
+        status: CrossingStatus,
+        now_status: CrossingStatus | None = None,
+    ) -> tuple[Moment, CrossingStatus] | None:
+        """When the change takes effect and what it records: now when Live; else what the
+        analyst answers (``now_status`` if they answer now and it is given); None: they
+        cancelled."""
         if self._ctx.is_live:
-            return self.effective_moment()
-        answer = self.ask_effective_time(crossing, status)
+            return self.effective_moment(), now_status or status
+        if now_status is None or now_status == status:
+            answer = self.ask_effective_time(crossing, status)
+        else:
+            answer = self.ask_effective_time(crossing, status, now_status)
         if answer == NOW:
-            return minute_moment(Moment.now(self._ctx.tz).instant)
+            return minute_moment(Moment.now(self._ctx.tz).instant), now_status or status
         if answer == AT_CURSOR:
-            return minute_moment(self._ctx.cursor_time())
+            return minute_moment(self._ctx.cursor_time()), status
         self._notify("Status change cancelled", 3000)
         return None
 
@@ -196,25 +231,29 @@ class CrossingActions(QObject):
         return True  # (a journal that cannot be written is the window's notice to give)
 
     def toggle_selected(self) -> bool:
+        """Flip the selected crossing's status. Live: the status in force now. Parked: the
+        status at the cursor (what the table shows) flipped if the change took effect then,
+        the status in force now flipped if it took effect now (the question says both)."""
         crossing = self._ctx.scenario.crossing(self._ctx.selected_crossing)
         if crossing is None:
             self._notify("Select a crossing to toggle its status", 3000)
             return False
-        # The status it toggles from is the one at the cursor (what the table shows).
-        status = next_status(crossing.status_at(self.effective_moment().instant))
-        effective = self._effective_for(crossing, status)
-        if effective is None:
+        at_cursor = next_status(crossing.status_at(self.effective_moment().instant))
+        now = next_status(crossing.status_at(Moment.now(self._ctx.tz).instant))
+        answer = self._effective_for(crossing, at_cursor, None if self._ctx.is_live else now)
+        if answer is None:
             return False
+        effective, status = answer
         return self.set_status(crossing.id, status, effective=effective)
 
     def set_selected_status(self, status: CrossingStatus) -> bool:
         crossing = self._ctx.scenario.crossing(self._ctx.selected_crossing)
         if crossing is None:
             return False
-        effective = self._effective_for(crossing, status)
-        if effective is None:
+        answer = self._effective_for(crossing, status)
+        if answer is None:
             return False
-        return self.set_status(crossing.id, status, effective=effective)
+        return self.set_status(crossing.id, status, effective=answer[0])
 
     # -- the status entry dialog ---------------------------------------------------------
     def record_selected(self) -> StatusEntryDialog | None:
