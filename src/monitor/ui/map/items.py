@@ -265,10 +265,8 @@ class CrossingMarker(QGraphicsObject):
             return
         # On screen: drawn once into a picture, which every repaint copies (a window's
         # repaint paints each of a hundred crossings again; their look rarely changes).
-        scale = math.hypot(painter.deviceTransform().m11(), painter.deviceTransform().m12())
-        ratio = max(1.0, device.devicePixelRatioF(), scale)
+        ratio = max(1.0, device.devicePixelRatioF())  # (the item ignores the view's scale)
         key = (
-            self.label,
             self.status,
             self.icon is not None,
             self.selected,
