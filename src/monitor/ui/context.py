@@ -122,7 +122,10 @@ class ScenarioContext(QObject):
         return self._frame
 
     def notify_crossing_changed(self, crossing_id: str) -> None:
-        self._zone_offset = self._timed = None  # (the history may hold other times now)
+        if self._timed is not None and not self._timed[1]:
+            self._timed = None  # the history may hold a time of day now (look again)
+        # (The zone's offset is kept: a new entry in another offset is rare, and looking
+        # again at every toggle would walk every history.)
         if self.is_live:
             # A change recorded "now" must show at once: views that cache the cursor time
             # catch up with the clock before they hear about the change.
