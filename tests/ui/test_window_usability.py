@@ -618,3 +618,21 @@ def test_monitor_big_broken_file_says_why_and_exits_1(tmp_path):
     )
     assert r.returncode == 1, (r.returncode, r.stderr)
     assert "broken-big.json" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_keys_typed_during_file_open_are_held_with_a_word_and_space_does_not_cancel(
+    window, qtbot, big_scenario
+):
+    from PySide6.QtTest import QTest
+
+    from monitor.ui.loader import LoadingWindow
+
+    with qtbot.waitSignal(window.open_finished, timeout=120_000) as blocker:
+        assert window.open_file(big_scenario, background=True)
+        dialog = window.files.progress_dialog
+        QTest.keyClicks(dialog, " q")  # a Space would have pressed Cancel
+        QTest.keyClicks(window.centralWidget() or window, "x")
+        assert window.statusBar().currentMessage() == LoadingWindow.WAIT_MESSAGE
+        assert window.files.loader.input_notice.keys == 3
+    assert blocker.args == [True]  # not cancelled
+    assert len(window.ctx.scenario.events) == 100_000

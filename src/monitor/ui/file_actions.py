@@ -175,6 +175,7 @@ class FileActions(QObject):
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
         dialog.canceled.connect(loader.cancel)
+        loader.notify_waiting_input(self._window, dialog)  # typed keys: "input waits"
 
         def finish() -> None:
             dialog.hide()

@@ -13,9 +13,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QProgressBar,
@@ -184,6 +185,44 @@ class ScenarioLoader(QObject):
 
     def wait(self, ms: int = 30_000) -> bool:
         return self._thread.wait(ms)
+
+    def notify_waiting_input(self, window: QMainWindow, dialog: QWidget) -> None:
+        """While this load runs, keys typed in ``window`` or its progress ``dialog`` (other
+        than Esc, which cancels) are not taken for anything — a Space no longer presses
+        Cancel — and ``window``'s status bar says that input waits."""
+        self.input_notice = InputWaitNotice(window, dialog, self)
+
+
+class InputWaitNotice(QObject):
+    """See :meth:`ScenarioLoader.notify_waiting_input`; ``keys`` counts the keys held."""
+
+    def __init__(self, window: QMainWindow, dialog: QWidget, loader: ScenarioLoader):
+        super().__init__(loader)
+        self._window = window
+        self._dialog = dialog
+        self.keys = 0
+        app = QApplication.instance()
+        self._app = app
+        if app is not None:
+            app.installEventFilter(self)
+        for signal in (loader.loaded, loader.failed, loader.cancelled):
+            signal.connect(self._stop)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or not isinstance(watched, QWidget):
+            return False
+        if watched.window() not in (self._window, self._dialog):
+            return False
+        if event.key() == Qt.Key.Key_Escape or event.key() in _MODIFIER_KEYS:
+            return False
+        self.keys += 1
+        self._window.statusBar().showMessage(LoadingWindow.WAIT_MESSAGE, 5000)
+        return True
+
+    def _stop(self, *_args: object) -> None:
+        if self._app is not None:
+            self._app.removeEventFilter(self)
+            self._app = None
 
 
 class LoadingWindow(QMainWindow):
