@@ -525,3 +525,28 @@ def test_crossings_column_widths_are_remembered(qtbot, small_ctx):
     again.resize(650, 260)  # the dock changes: the analyst's width stays
     qtbot.wait(20)
     assert again.view.horizontalHeader().sectionSize(CrossingColumn.NAME) == 191
+
+
+def test_chart_bins_fewer_events_only_while_they_would_pile_up(qtbot, small, small_path):
+    """3000 events over three years would overlap in a lane 900 pixels wide: bins; zoomed
+    to ten days they are few enough to show one by one, in their verification colours."""
+    import dataclasses
+    from datetime import UTC, timedelta
+
+    base = small.events[1]
+    start = datetime(2022, 1, 1, tzinfo=UTC)
+    small.events = small.table_of(
+        dataclasses.replace(base, id=f"m{i}", time=Moment(start + timedelta(hours=9 * i)))
+        for i in range(3000)
+    )
+    panel = _chart(qtbot, small, small_path)
+    m = panel.lane.markers
+    assert m.aggregated and len(m.xs) < 200 and int(m.counts.sum()) == 3000
+    legend = [e.label.text() for e in panel.legend.entries]
+    assert any("events per day" in t for t in legend)
+    d0 = datetime(2023, 3, 1, tzinfo=UTC).timestamp()
+    panel.plot_item.getViewBox().setXRange(d0, d0 + 10 * 86400, padding=0)
+    m = panel.lane.markers
+    assert not m.aggregated and len(m.xs) == 3000  # one marker per event again
+    legend = [e.label.text() for e in panel.legend.entries]
+    assert any("confirmed event" in t for t in legend)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 from monitor.model.changelog import entity_json
 from monitor.model.changes import EVENT, ChangeError, entity_change
 from monitor.model.text import isolate_if_needed
+from monitor.ui.editing.chart_menus import ChartMenus
 from monitor.ui.editing.crossing_dialog import CrossingDialog
 from monitor.ui.editing.deleting import Deleter
 from monitor.ui.editing.event_dialog import EventDialog, short
@@ -62,6 +63,7 @@ class EditingActions(QObject):
             self.delete_crossing_action,
         ]
         self._install_history_menu()
+        self.chart_menus = ChartMenus(self, window)  # the map's and the chart's menus
         # The feed is built after the window (possibly after its first paint): its table
         # gets the shortcuts and the context menu when it lands in its dock.
         window.feed_dock.installEventFilter(self)

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QPalette
 from PySide6.QtWidgets import QMenu, QToolBar, QToolTip, QVBoxLayout, QWidget
 
@@ -53,6 +53,9 @@ def plain_tooltip(text: str) -> str:
 class MapPanel(QWidget):
     """The map. ``panel.view`` is the pyqtgraph view widget; :meth:`view_pos` and
     :meth:`lonlat_at` map between places and its pixels."""
+
+    #: (menu, lon, lat) before the right-click menu pops up (other parts add their actions)
+    context_menu_requested = Signal(object, float, float)
 
     def __init__(
         self, ctx: ScenarioContext, parent: QWidget | None = None, basemap: BaseMap | None = None
@@ -409,7 +412,7 @@ class MapPanel(QWidget):
         p = self.view_box.mapSceneToView(ev.scenePos())
         if ev.button() == Qt.MouseButton.RightButton:
             ev.accept()
-            self._show_context_menu(ev.screenPos().toPoint())
+            self.show_context_menu(ev.screenPos().toPoint(), p.x(), p.y())
             return
         if ev.button() != Qt.MouseButton.LeftButton:
             return
@@ -462,12 +465,13 @@ class MapPanel(QWidget):
         self.cluster_menu = menu
         menu.popup(screen)
 
-    def _show_context_menu(self, screen: QPoint) -> None:
+    def show_context_menu(self, screen: QPoint, lon: float = math.nan, lat: float = math.nan):
         if self.context_menu is None:
             self.context_menu = QMenu(self)
             self.context_menu.setObjectName("mapContextMenu")
             for act in self.map_actions.all():
                 self.context_menu.addAction(act)
+        self.context_menu_requested.emit(self.context_menu, lon, lat)
         self.context_menu.popup(screen)
 
     # -- hover ----------------------------------------------------------------------------

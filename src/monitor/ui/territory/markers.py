@@ -24,6 +24,10 @@ NS_PER_S = 1_000_000_000
 # events over years the lane shows a few dozen bins, each sized by its count.
 MAX_INDIVIDUAL_MARKERS = 5000
 MIN_BIN_PX = 12.0
+# Fewer events, one marker each, unless more are in view than the lane holds without
+# piling up: about STACKED_PER_MARK markers (a day's stack) per MARK_PX of its width.
+MARK_PX = 9.0
+STACKED_PER_MARK = 4
 BIN_DAYS = (1, 2, 7, 14, 30, 91, 182, 365, 730, 1826, 3652, 36525)
 
 # Event lane geometry, in y units (the areas use 0..100).
@@ -76,10 +80,12 @@ def compute_markers(
     tz: tzinfo,
     bin_days: int = 1,
     days_order: tuple[np.ndarray, np.ndarray] | None = None,
+    aggregate: bool | None = None,
 ) -> Markers | None:
-    """The markers of the events ``frame`` (None without events): one per event, or over
-    MAX_INDIVIDUAL_MARKERS events one per ``bin_days`` local days (its count behind it).
-    ``days_order``: the events' local days and their time order, if known already."""
+    """The markers of the events ``frame`` (None without events): one per event, or
+    (``aggregate``; by default over MAX_INDIVIDUAL_MARKERS events) one per ``bin_days``
+    local days, its count behind it. ``days_order``: the events' local days and their time
+    order, if known already."""
     n = len(frame)
     if n == 0:
         return None
@@ -88,7 +94,9 @@ def compute_markers(
         days_order = (local_days(t_ns, tz), np.lexsort((np.arange(n), t_ns)))
     days, order = days_order  # order: time order, then file order
     days_sorted = days[order]
-    if n > MAX_INDIVIDUAL_MARKERS:
+    if aggregate is None:
+        aggregate = n > MAX_INDIVIDUAL_MARKERS
+    if aggregate:
         first_day = int(days_sorted[0])
         bins = (days_sorted - first_day) // bin_days
         starts = np.r_[True, bins[1:] != bins[:-1]]
@@ -196,14 +204,31 @@ class EventLane:
 
     def set_events(self, frame: pd.DataFrame, tz: tzinfo) -> None:
         n = len(frame)
-        if n > MAX_INDIVIDUAL_MARKERS:  # the days and the order, kept for re-binning
+        if n:  # the days, the order and the times, kept for re-binning with the zoom
             t_ns = frame["time_ns"].to_numpy(dtype=np.int64)
-            days_order = (local_days(t_ns, tz), np.lexsort((np.arange(n), t_ns)))
-            self._events = (frame, tz, days_order)
+            order = np.lexsort((np.arange(n), t_ns))
+            self._events = (frame, tz, (local_days(t_ns, tz), order), t_ns[order] / NS_PER_S)
         else:
-            days_order, self._events = None, None
-        self.markers = compute_markers(frame, tz, self._bin_days(), days_order)
+            self._events = None
+        aggregate, days = self._wanted()
+        days_order = self._events[2] if self._events is not None else None
+        self.markers = compute_markers(frame, tz, days, days_order, aggregate)
         self._sorted = None
+
+    def _wanted(self) -> tuple[bool, int]:
+        """(aggregate?, days per bin) for the events and the zoom shown."""
+        events = self._events
+        if events is None:
+            return False, 1
+        times = events[3]
+        vb = self._plot.getViewBox()
+        (x0, x1), width = vb.viewRange()[0], vb.width()
+        if len(times) > MAX_INDIVIDUAL_MARKERS:
+            aggregate = True
+        else:
+            shown = int(np.searchsorted(times, x1, "right") - np.searchsorted(times, x0, "left"))
+            aggregate = width > 1 and shown > width / MARK_PX * STACKED_PER_MARK
+        return aggregate, (self._bin_days() if aggregate else 1)
 
     def _bin_days(self) -> int:
         vb = self._plot.getViewBox()
@@ -213,13 +238,13 @@ class EventLane:
     def _on_range_changed(self, *_args) -> None:
         """Re-bin when the zoom asks for other bins (a few levels: not on every pan)."""
         m, events = self.markers, self._events
-        if m is None or not m.aggregated or events is None:
+        if m is None or events is None:
             return
-        days = self._bin_days()
-        if days == m.bin_days:
+        aggregate, days = self._wanted()
+        if (aggregate, days) == (m.aggregated, m.bin_days):
             return
-        frame, tz, days_order = events
-        self.markers = compute_markers(frame, tz, days, days_order)
+        frame, tz, days_order, _times = events
+        self.markers = compute_markers(frame, tz, days, days_order, aggregate)
         self._sorted = None
         if self._palette is not None:
             self.apply_palette(*self._palette)

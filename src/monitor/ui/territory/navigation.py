@@ -73,6 +73,8 @@ class ChartNavigation(QObject):
         self.all_action = QAction("Show all data", panel)
         self.all_action.setToolTip("Zoom out to every territory date and event")
         self.all_action.triggered.connect(self.show_all)
+        self.context_actions: list[QAction] = []  # other parts' actions, after these in the menu
+        self.menu_point: tuple[float, float] | None = None  # chart (x, y) of the last right click
 
         self.reset_button = QToolButton(plot)
         self.reset_button.setObjectName("territoryResetButton")
@@ -86,9 +88,7 @@ class ChartNavigation(QObject):
         # pyqtgraph's own menu (left off: it offers nothing for this chart) would.
         self._vb = panel.plot_item.getViewBox()
         self._vb.mouseClickEvent = self._on_view_clicked
-        panel.lane.on_rebinned = lambda: panel.lane.highlight(
-            panel.marker_point(panel.ctx.selected_event)
-        )
+        panel.lane.on_rebinned = panel.refresh_markers  # colours, legend and ring again
         panel.lane.hint_left.on_click = lambda: self.reveal(-1)
         panel.lane.hint_right.on_click = lambda: self.reveal(1)
         plot.installEventFilter(self)
@@ -149,11 +149,16 @@ class ChartNavigation(QObject):
         menu = QMenu(self.panel.plot_widget)
         menu.addAction(self.reset_action)
         menu.addAction(self.all_action)
+        if self.context_actions:
+            menu.addSeparator()
+            menu.addActions(self.context_actions)
         return menu
 
     def _on_view_clicked(self, ev) -> None:
         if ev.button() == Qt.MouseButton.RightButton:
             ev.accept()
+            p = self._vb.mapSceneToView(ev.scenePos())
+            self.menu_point = (float(p.x()), float(p.y()))
             self._menu = self.menu()  # kept while it is open
             self._menu.popup(ev.screenPos().toPoint())
         else:

@@ -430,6 +430,11 @@ class TerritoryPanel(QWidget):
         self.cursor_line.setPos(x)
         self.cursor_line.label.setFormat(label.replace("{", "{{").replace("}", "}}"))
 
+    def refresh_markers(self) -> None:
+        """The lane's marks changed with the zoom (bins or one per event): colours, legend."""
+        self._apply_palette()
+        self._update_highlight()
+
     def _update_highlight(self) -> None:
         self.lane.highlight(self.marker_point(self.ctx.selected_event))
 
