@@ -341,3 +341,24 @@ def test_edit_and_delete_are_enabled_only_with_an_event_selected(window) -> None
     assert edit.isEnabled() and delete.isEnabled()
     delete.trigger()
     assert not edit.isEnabled() and not delete.isEnabled()  # nothing selected any more
+
+
+def test_the_category_box_offers_the_scenarios_then_the_usual_ones_and_free_text(window) -> None:
+    d = _new_event_dialog(window)
+    combo = d.category_combo
+    items = [combo.itemText(i) for i in range(combo.count())]
+    # small.json: border ×2, military ×2 (most used first, then by name), a separator, then
+    # the data format's usual categories the scenario does not use yet.
+    assert items[:2] == ["border", "military"]
+    assert items[2] == ""  # the separator
+    assert items[3:] == ["political", "diplomatic", "humanitarian", "strike", "civilians"]
+    assert combo.isEditable()
+    _fill(d, time="2024-12-06", title="Drone sighting", category="cyber")
+    assert not d.reason("category") and d.ok_button.isEnabled(), d.problems
+    d.accept()
+    new = [e for e in window.ctx.scenario.events if e.title == "Drone sighting"]
+    assert new and new[0].category == "cyber"
+    # The new category is offered next time, among the scenario's.
+    d = _new_event_dialog(window)
+    assert "cyber" in [d.category_combo.itemText(i) for i in range(3)]
+    d.reject()

@@ -59,6 +59,19 @@ from monitor.ui.editing.timetext import (
     typed_text,
 )
 
+#: The categories the data format suggests (docs/data-format.md: a free label, "keep a
+#: small consistent set") and the one the feed import adds (ACLED's violence against
+#: civilians): offered after the scenario's own. Any other label may be typed.
+USUAL_CATEGORIES = (
+    "military",
+    "border",
+    "political",
+    "diplomatic",
+    "humanitarian",
+    "strike",
+    "civilians",
+)
+
 if TYPE_CHECKING:
     from monitor.ui.context import ScenarioContext
     from monitor.ui.session import Session
@@ -157,7 +170,16 @@ class EventDialog(FormDialog):
         self.category_combo = QComboBox()
         self.category_combo.setEditable(True)
         self.category_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.category_combo.addItems(self._categories())
+        used = self._categories()
+        self.category_combo.addItems(used)
+        usual = [c for c in USUAL_CATEGORIES if c not in used]
+        if used and usual:
+            self.category_combo.insertSeparator(len(used))
+        self.category_combo.addItems(usual)
+        self.category_combo.setToolTip(
+            "The scenario's categories first (most used first), then the usual ones of the "
+            "data format; the format allows any other label: type it"
+        )
         self.category_combo.setCurrentText(b.get("category", ""))
         self.add_row("category", "Category", self.category_combo)
 
@@ -249,10 +271,10 @@ class EventDialog(FormDialog):
 
     # -- helpers ---------------------------------------------------------------------------
     def _categories(self) -> list[str]:
-        column = self._ctx.events_frame["category"]
-        cats = getattr(column, "cat", None)
-        values = list(cats.categories) if cats is not None else list(column.unique())
-        return sorted({str(v) for v in values})
+        """The scenario's categories, the most used first (then by name)."""
+        counts = self._ctx.events_frame["category"].value_counts(sort=False)
+        used = [(int(n), str(c)) for c, n in counts.items() if int(n) > 0]
+        return [c for _n, c in sorted(used, key=lambda nc: (-nc[0], nc[1]))]
 
     @staticmethod
     def _set_code(combo: QComboBox, value: Any) -> None:
