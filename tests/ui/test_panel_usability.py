@@ -94,6 +94,43 @@ def test_typed_feed_dates_apply_as_typed_once(window, qtbot, start):
     assert "e4" not in [panel.model.event_id(r) for r in range(panel.model.rowCount())]
 
 
+def test_typed_effective_time_in_the_audit_editor_applies_as_typed(qtbot, small_ctx):
+    """The audit panel's time editor takes typed text as typed too (it was a spin box)."""
+    from monitor.ui.history_panel import HistoryColumn, HistoryPanel
+
+    pushed: list = []
+    panel = _shown(qtbot, HistoryPanel(small_ctx, pushed.append), 600, 260)
+    small_ctx.select_crossing("qaim")
+    model, view = panel.model, panel.view
+    row = next(
+        r
+        for r in range(model.rowCount())
+        if model.index(r, HistoryColumn.TIME).data() == "2024-11-30"
+    )
+    index = model.index(row, HistoryColumn.TIME)
+    view.setCurrentIndex(index)
+    view.edit(index)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() not in (None, view))
+    editor = QApplication.focusWidget()
+    qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(editor, "2023-12-07 12:00")  # another year than the entry's
+    assert pushed == []
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(pushed) > 0)  # (the view commits on the next event loop turn)
+    assert len(pushed) == 1
+    assert pushed[0].after["time"].startswith("2023-12-07T12:00:00+03:00")
+    # Text that is no date: nothing is pushed, and the panel says why.
+    index = model.index(row, HistoryColumn.TIME)
+    view.edit(index)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() not in (None, view))
+    editor = QApplication.focusWidget()
+    qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(editor, "2023-02-30 12:00")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(panel.refusal_label.isVisible)
+    assert len(pushed) == 1 and "impossible date" in panel.refusal_label.text()
+
+
 # -- 5. day-only dates as DTG -------------------------------------------------------------------
 def test_day_precision_dtg_has_no_dashes_or_zulu():
     from monitor.model.timeutil import military_day
@@ -271,6 +308,21 @@ def test_audit_note_is_readable_in_the_default_dock(qtbot, small_ctx, default_pa
     assert again.columns.user_hidden == panel.columns.user_hidden
 
 
+def test_crossings_column_widths_are_remembered(qtbot, small_ctx):
+    from monitor.ui.crossings.panel import CrossingsPanel
+    from monitor.ui.crossings.status import CrossingColumn
+
+    panel = _shown(qtbot, CrossingsPanel(small_ctx), 700, 260)
+    header = panel.view.horizontalHeader()
+    header.resizeSection(CrossingColumn.NAME, 191)  # as a drag does
+    qtbot.wait(400)  # (written a moment after the drag)
+    again = _shown(qtbot, CrossingsPanel(small_ctx), 700, 260)
+    assert again.view.horizontalHeader().sectionSize(CrossingColumn.NAME) == 191
+    again.resize(650, 260)  # the dock changes: the analyst's width stays
+    qtbot.wait(20)
+    assert again.view.horizontalHeader().sectionSize(CrossingColumn.NAME) == 191
+
+
 # -- 2. the chart: reset, clickable edge boxes, the cursor in view --------------------------------
 def _chart(qtbot, scenario, path, cursor=None):
     from monitor.ui.context import ScenarioContext
@@ -425,6 +477,31 @@ def test_chart_event_lane_aggregates_100k_events_into_counted_bins(qtbot, small,
     assert set(per_day.tolist()) <= {90, 91}  # 1440 / 16 minutes
 
 
+def test_chart_bins_fewer_events_only_while_they_would_pile_up(qtbot, small, small_path):
+    """3000 events over three years would overlap in a lane 900 pixels wide: bins; zoomed
+    to ten days they are few enough to show one by one, in their verification colours."""
+    import dataclasses
+    from datetime import UTC, timedelta
+
+    base = small.events[1]
+    start = datetime(2022, 1, 1, tzinfo=UTC)
+    small.events = small.table_of(
+        dataclasses.replace(base, id=f"m{i}", time=Moment(start + timedelta(hours=9 * i)))
+        for i in range(3000)
+    )
+    panel = _chart(qtbot, small, small_path)
+    m = panel.lane.markers
+    assert m.aggregated and len(m.xs) < 200 and int(m.counts.sum()) == 3000
+    legend = [e.label.text() for e in panel.legend.entries]
+    assert any("events per day" in t for t in legend)
+    d0 = datetime(2023, 3, 1, tzinfo=UTC).timestamp()
+    panel.plot_item.getViewBox().setXRange(d0, d0 + 10 * 86400, padding=0)
+    m = panel.lane.markers
+    assert not m.aggregated and len(m.xs) == 3000  # one marker per event again
+    legend = [e.label.text() for e in panel.legend.entries]
+    assert any("confirmed event" in t for t in legend)
+
+
 def test_crossing_strip_bins_a_100k_change_history(qtbot, small, small_path):
     import dataclasses
     from datetime import UTC, timedelta
@@ -473,80 +550,3 @@ def test_crossing_strip_bins_a_100k_change_history(qtbot, small, small_path):
     assert len(x0) <= rect.width() / MIN_BAND_PX
     assert int(changes.sum()) == int(((us > lo) & (us <= hi)).sum())
     assert set(dominant.tolist()) <= {-1, 0, 1, 2} and (dominant >= 0).any()
-
-
-def test_typed_effective_time_in_the_audit_editor_applies_as_typed(qtbot, small_ctx):
-    """The audit panel's time editor takes typed text as typed too (it was a spin box)."""
-    from monitor.ui.history_panel import HistoryColumn, HistoryPanel
-
-    pushed: list = []
-    panel = _shown(qtbot, HistoryPanel(small_ctx, pushed.append), 600, 260)
-    small_ctx.select_crossing("qaim")
-    model, view = panel.model, panel.view
-    row = next(
-        r
-        for r in range(model.rowCount())
-        if model.index(r, HistoryColumn.TIME).data() == "2024-11-30"
-    )
-    index = model.index(row, HistoryColumn.TIME)
-    view.setCurrentIndex(index)
-    view.edit(index)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() not in (None, view))
-    editor = QApplication.focusWidget()
-    qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClicks(editor, "2023-12-07 12:00")  # another year than the entry's
-    assert pushed == []
-    qtbot.keyClick(editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: len(pushed) > 0)  # (the view commits on the next event loop turn)
-    assert len(pushed) == 1
-    assert pushed[0].after["time"].startswith("2023-12-07T12:00:00+03:00")
-    # Text that is no date: nothing is pushed, and the panel says why.
-    index = model.index(row, HistoryColumn.TIME)
-    view.edit(index)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() not in (None, view))
-    editor = QApplication.focusWidget()
-    qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClicks(editor, "2023-02-30 12:00")
-    qtbot.keyClick(editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(panel.refusal_label.isVisible)
-    assert len(pushed) == 1 and "impossible date" in panel.refusal_label.text()
-
-
-def test_crossings_column_widths_are_remembered(qtbot, small_ctx):
-    from monitor.ui.crossings.panel import CrossingsPanel
-    from monitor.ui.crossings.status import CrossingColumn
-
-    panel = _shown(qtbot, CrossingsPanel(small_ctx), 700, 260)
-    header = panel.view.horizontalHeader()
-    header.resizeSection(CrossingColumn.NAME, 191)  # as a drag does
-    qtbot.wait(400)  # (written a moment after the drag)
-    again = _shown(qtbot, CrossingsPanel(small_ctx), 700, 260)
-    assert again.view.horizontalHeader().sectionSize(CrossingColumn.NAME) == 191
-    again.resize(650, 260)  # the dock changes: the analyst's width stays
-    qtbot.wait(20)
-    assert again.view.horizontalHeader().sectionSize(CrossingColumn.NAME) == 191
-
-
-def test_chart_bins_fewer_events_only_while_they_would_pile_up(qtbot, small, small_path):
-    """3000 events over three years would overlap in a lane 900 pixels wide: bins; zoomed
-    to ten days they are few enough to show one by one, in their verification colours."""
-    import dataclasses
-    from datetime import UTC, timedelta
-
-    base = small.events[1]
-    start = datetime(2022, 1, 1, tzinfo=UTC)
-    small.events = small.table_of(
-        dataclasses.replace(base, id=f"m{i}", time=Moment(start + timedelta(hours=9 * i)))
-        for i in range(3000)
-    )
-    panel = _chart(qtbot, small, small_path)
-    m = panel.lane.markers
-    assert m.aggregated and len(m.xs) < 200 and int(m.counts.sum()) == 3000
-    legend = [e.label.text() for e in panel.legend.entries]
-    assert any("events per day" in t for t in legend)
-    d0 = datetime(2023, 3, 1, tzinfo=UTC).timestamp()
-    panel.plot_item.getViewBox().setXRange(d0, d0 + 10 * 86400, padding=0)
-    m = panel.lane.markers
-    assert not m.aggregated and len(m.xs) == 3000  # one marker per event again
-    legend = [e.label.text() for e in panel.legend.entries]
-    assert any("confirmed event" in t for t in legend)
