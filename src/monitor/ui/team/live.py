@@ -126,6 +126,8 @@ class TeamLink(QObject):
         self.refresh_label()
         if not store.online:
             self._went_offline()
+        else:  # anything committed between the store's load and now
+            QTimer.singleShot(0, self.catch_up)
 
     # -- lifetime -------------------------------------------------------------------------
     def stop(self) -> None:
