@@ -335,6 +335,13 @@ def check_shape(change: Change) -> None:
 
 
 # -- building changes ------------------------------------------------------------------
+def _label_name(name: str, limit: int = 80) -> str:
+    """A name from the file inside a change's label: short enough that the label stays
+    within :data:`MAX_LABEL` however long the name is, bidi-isolated."""
+    name = " ".join(name.split())
+    return isolate_if_needed(name if len(name) <= limit else name[: limit - 1] + "…")
+
+
 def _check_years(*moments: Moment | None) -> None:
     """Refuse times a saved file could not hold (the loader rejects other years)."""
     for m in moments:
@@ -383,7 +390,7 @@ def status_change(
         note=(note or None),
         by=(by or None),
     )
-    label = f"{isolate_if_needed(crossing.name)}: {status.value}"
+    label = f"{_label_name(crossing.name)}: {status.value}"
     return Change(STATUS, crossing_id, None, status_entry_json(entry), label, author=by or "")
 
 
@@ -402,7 +409,7 @@ def edit_entry(
     new = replace(old, **fields)
     _check_years(new.time, new.recorded_at)
     what = ", ".join(sorted(fields))
-    label = f"{isolate_if_needed(crossing_name)}: edit {what}"
+    label = f"{_label_name(crossing_name)}: edit {what}"
     return Change(STATUS, crossing_id, status_entry_json(old), status_entry_json(new), label)
 
 
@@ -421,7 +428,7 @@ def delete_entry(
     was, as a hint checked against the content (see :attr:`Change.place`). ``position`` is
     accepted for older callers and ignored."""
     del position
-    label = f"{isolate_if_needed(crossing_name)}: delete entry"
+    label = f"{_label_name(crossing_name)}: delete entry"
     place: dict[str, Any] | None = None
     if history is not None:
         at = next((i for i, e in enumerate(history) if e is old), None)
@@ -445,7 +452,7 @@ def entity_change(entity: str, key: str, before: Any, after: Any, label: str = "
     in the file; ``before=None`` creates, ``after=None`` deletes)."""
     if not label:
         verb = "Add" if before is None else "Delete" if after is None else "Edit"
-        label = f"{verb} {entity} {isolate_if_needed(key)}"
+        label = f"{verb} {entity} {_label_name(key)}"
     return Change(entity, key, before, after, label)
 
 

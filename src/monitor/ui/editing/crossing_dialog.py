@@ -16,7 +16,7 @@ from monitor.model.changes import CROSSING, Change, entity_change
 from monitor.model.entities import CrossingKind
 from monitor.model.schema import LAT_RANGE, LON_RANGE, enum, number, string, text
 from monitor.model.text import isolate_if_needed
-from monitor.ui.editing.form import FormDialog, number_value, plain_label
+from monitor.ui.editing.form import FormDialog, number_value, plain_label, shown_name
 from monitor.ui.editing.source_dialog import Chooser
 
 if TYPE_CHECKING:
@@ -60,7 +60,9 @@ class CrossingDialog(FormDialog):
         scenario = ctx.scenario
         self.chooser: Chooser | None = None
         if not new:
-            self.chooser = Chooser([(c.id, f"{c.name} [{c.id}]") for c in scenario.crossings])
+            self.chooser = Chooser(
+                [(c.id, f"{shown_name(c.name)} [{c.id}]") for c in scenario.crossings]
+            )
             self.add_row("chooser", "Crossing", self.chooser)
         self.id_edit = QLineEdit()
         self.id_edit.setReadOnly(not new)
@@ -78,6 +80,8 @@ class CrossingDialog(FormDialog):
         grid.addWidget(plain_label("Place"), 0, 2)
         for i in range(2):
             country, place = QLineEdit(), QLineEdit()
+            country.setAccessibleName(f"Side {i + 1} country")
+            place.setAccessibleName(f"Side {i + 1} place")
             grid.addWidget(plain_label(f"Side {i + 1}"), i + 1, 0)
             grid.addWidget(country, i + 1, 1)
             grid.addWidget(place, i + 1, 2)

@@ -38,6 +38,7 @@ from monitor.model.changes import (
 )
 from monitor.model.entities import Scenario
 from monitor.model.text import isolate_if_needed
+from monitor.ui.editing.form import shown_name
 
 if TYPE_CHECKING:
     from monitor.ui.session import Session
@@ -47,8 +48,8 @@ FIRST_FEW = 3
 
 
 def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """A name from the file inside a message: one line, short, bidi-isolated."""
+    return shown_name(text, limit)
 
 
 def _plural(n: int, one: str, many: str) -> str:

@@ -223,7 +223,8 @@ class EventDialog(FormDialog):
         self.add_row("lat", "Latitude", self.lat_edit)
 
         self.sources_list = CheckList(
-            (s.id, f"{s.title} ({s.reliability or '?'})") for s in scenario.sources
+            (s.id, f"{isolate_if_needed(s.title)} ({s.reliability or '?'})")
+            for s in scenario.sources
         )
         self.sources_list.set_checked(b.get("source_ids", []))
         self.add_row("sources", "Sources", with_filter(self.sources_list))

@@ -12,7 +12,7 @@ from monitor.model.changelog import entity_json
 from monitor.model.changes import FACTION, Change, entity_change
 from monitor.model.schema import COLOR_RE, color, string
 from monitor.model.text import isolate_if_needed
-from monitor.ui.editing.form import FormDialog
+from monitor.ui.editing.form import FormDialog, shown_name
 from monitor.ui.editing.source_dialog import Chooser, unused_id
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class FactionDialog(FormDialog):
         factions = ctx.scenario.factions
         self.chooser: Chooser | None = None
         if not new:
-            self.chooser = Chooser([(f.id, f"{f.name} [{f.id}]") for f in factions])
+            self.chooser = Chooser([(f.id, f"{shown_name(f.name)} [{f.id}]") for f in factions])
             self.add_row("chooser", "Faction", self.chooser)
         self.id_edit = QLineEdit(unused_id("faction-", {f.id for f in factions}) if new else "")
         self.id_edit.setReadOnly(not new)

@@ -11,21 +11,28 @@ any is left. Accepting pushes the one change through the session (one undo comma
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QSizePolicy,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +48,52 @@ if TYPE_CHECKING:
 ERROR_STYLE = "color: #b00020;"
 _PLACE = re.compile(r"(^|; )(?:events|sources|factions|crossings|territory)\[\d+\]\.?")
 GENERAL = ""  # the key of problems that belong to no single field
+#: A reason is shown to at most this many characters (a value quoted from a file can be
+#: 10,000 characters long: the dialog must not grow with it).
+MAX_REASON = 300
+#: Inputs: what Tab stops at (their insides, e.g. an editable combo's line, are not).
+INPUTS = (
+    QLineEdit,
+    QComboBox,
+    QPlainTextEdit,
+    QTextEdit,
+    QAbstractItemView,
+    QAbstractButton,
+    QAbstractSpinBox,
+)
+
+
+def inputs_of(widget: QWidget) -> list[QWidget]:
+    """The inputs of a form row's field, in the order its layouts show them."""
+    if isinstance(widget, INPUTS):
+        return [widget]
+    out: list[QWidget] = []
+
+    def walk(layout: QLayout) -> None:
+        for i in range(layout.count()):
+            item = layout.itemAt(i)
+            if item.widget() is not None:
+                out.extend(inputs_of(item.widget()))
+            elif item.layout() is not None:
+                walk(item.layout())
+
+    if widget.layout() is not None:
+        walk(widget.layout())
+    return out
+
+
+def bound_width(widget: QWidget) -> None:
+    """Keep text from the file from widening the dialog: combos size to a few characters
+    (their text is elided), long or wrapped labels may be narrower than their text (they
+    wrap or clip); short hints keep their width."""
+    for w in [widget, *widget.findChildren(QWidget)]:
+        if isinstance(w, QComboBox):
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(16)
+        elif isinstance(w, QLabel) and (w.wordWrap() or len(w.text()) > 60):
+            policy = w.sizePolicy()
+            policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
+            w.setSizePolicy(policy)
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -48,6 +101,13 @@ def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setText(text)
     return label
+
+
+def shown_name(text: str, limit: int = 80) -> str:
+    """A name from the file as part of a longer text: on one line, at most ``limit``
+    characters, bidi-isolated (its direction controls cannot reorder what follows)."""
+    text = " ".join(str(text).split())
+    return isolate_if_needed(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def number_value(text: str) -> Any:
@@ -66,6 +126,12 @@ def first_word(text: str) -> str:
     """ "B — usually reliable" -> "B" (combo items carry their meaning after the code)."""
     parts = text.strip().split()
     return parts[0] if parts else ""
+
+
+def _shown_reason(reason: str) -> str:
+    """A reason as shown: control and bidi characters escaped, at most MAX_REASON long."""
+    text = visible(reason)
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
 
 
 class CheckList(QListWidget):
@@ -116,6 +182,7 @@ def with_filter(check_list: CheckList, what: str = "sources") -> QWidget:
     edit = QLineEdit(box)
     edit.setObjectName("checkListFilter")
     edit.setPlaceholderText(f"filter {what}")
+    edit.setAccessibleName(f"Filter {what}")
     edit.setClearButtonEnabled(True)
     edit.setVisible(check_list.count() > 8)
 
@@ -154,6 +221,7 @@ class FormDialog(QDialog):
         self.change: Change | None = None
         self.pushed: Change | None = None
         self._errors: dict[str, QLabel] = {}
+        self._inputs: dict[str, list[QWidget]] = {}
         self._building = True
         # A dialog edits the scenario it was opened on: another one opened closes it.
         session.ctx.scenario_replaced.connect(self.reject)
@@ -164,6 +232,7 @@ class FormDialog(QDialog):
         self.general_error.setStyleSheet(ERROR_STYLE)
         self.general_error.setWordWrap(True)
         self.general_error.hide()
+        bound_width(self.general_error)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -189,8 +258,29 @@ class FormDialog(QDialog):
         error.setWordWrap(True)
         error.hide()
         inner.addWidget(error)
-        self.form.addRow(plain_label(label, self), box)
+        row_label = plain_label(label, self)
+        self.form.addRow(row_label, box)
         self._errors[name] = error
+        # Every input has an accessible name (a screen reader says it; tests find it by it).
+        inputs = inputs_of(field)
+        self._inputs[name] = inputs
+        unnamed = [
+            w
+            for w in inputs
+            if not w.accessibleName() and not (isinstance(w, QAbstractButton) and w.text())
+        ]
+        for i, w in enumerate(unnamed):
+            hint = w.placeholderText() if isinstance(w, QLineEdit) else ""
+            if i == 0 or not label:
+                w.setAccessibleName(label or hint)
+            else:
+                w.setAccessibleName(f"{label}: {hint}" if hint else f"{label} {i + 1}")
+            line = w.lineEdit() if isinstance(w, QComboBox) else None
+            if line is not None and not line.accessibleName():
+                line.setAccessibleName(w.accessibleName())  # (an editable combo's text)
+        if inputs:
+            row_label.setBuddy(inputs[0])
+        bound_width(box)
         return error
 
     def watch(self, *widgets: QWidget) -> None:
@@ -206,9 +296,25 @@ class FormDialog(QDialog):
                 w.toggled.connect(self.revalidate)
 
     def finish(self) -> None:
-        """Call at the end of the subclass's constructor: first check, then live checks."""
+        """Call at the end of the subclass's constructor: first check, then live checks;
+        Tab goes down the form's rows, then to OK and Cancel; the first field to fill (the
+        first one refused, else the first editable one) has the focus."""
         self._building = False
         self.revalidate()
+        chain = [w for ws in self._inputs.values() for w in ws]
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        chain += [self.ok_button, cancel]
+        for a, b in itertools.pairwise(chain):
+            QWidget.setTabOrder(a, b)
+        refused = [ws[0] for n, ws in self._inputs.items() if ws and n in self.problems]
+        editable = [
+            w
+            for ws in self._inputs.values()
+            for w in ws
+            if w.isEnabled() and not (isinstance(w, QLineEdit) and w.isReadOnly())
+        ]
+        first = (refused or editable or [self.ok_button])[0]
+        first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- to implement --------------------------------------------------------------------
     def collect(self) -> Any:
@@ -258,11 +364,13 @@ class FormDialog(QDialog):
 
     def _show_problems(self) -> None:
         for name, label in self._errors.items():
-            reason = self.problems.get(name, "")
-            label.setText(visible(reason))
+            reason = _shown_reason(self.problems.get(name, ""))
+            label.setText(reason)
             label.setVisible(bool(reason))
-        general = self.problems.get(GENERAL, "")
-        self.general_error.setText(visible(general))
+            for w in self._inputs.get(name, ())[:1]:
+                w.setAccessibleDescription(reason)  # (said with the field's name)
+        general = _shown_reason(self.problems.get(GENERAL, ""))
+        self.general_error.setText(general)
         self.general_error.setVisible(bool(general))
         self.ok_button.setEnabled(not self.problems)
         self.ok_button.setToolTip("" if not self.problems else "Some values are refused: see why")

@@ -13,7 +13,7 @@ from monitor.model.parts import RELIABILITY_MEANING
 from monitor.model.schema import grade, string, text, url
 from monitor.model.sections import moment_checker
 from monitor.model.text import isolate_if_needed
-from monitor.ui.editing.form import FormDialog, first_word
+from monitor.ui.editing.form import FormDialog, first_word, shown_name
 from monitor.ui.editing.timetext import same_time_text, to_file_text
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class SourceDialog(FormDialog):
         sources = ctx.scenario.sources
         self.chooser: Chooser | None = None
         if not new:
-            self.chooser = Chooser([(s.id, f"{s.title} [{s.id}]") for s in sources])
+            self.chooser = Chooser([(s.id, f"{shown_name(s.title)} [{s.id}]") for s in sources])
             self.add_row("chooser", "Source", self.chooser)
         self.id_edit = QLineEdit(unused_id("src-", {s.id for s in sources}) if new else "")
         self.id_edit.setReadOnly(not new)

@@ -108,7 +108,8 @@ class StatusEntryDialog(FormDialog):
         self.note_edit.setMaximumHeight(70)
         self.add_row("note", "Note", self.note_edit)
         self.sources_list = CheckList(
-            (s.id, f"{s.title} ({s.reliability or '?'})") for s in ctx.scenario.sources
+            (s.id, f"{isolate_if_needed(s.title)} ({s.reliability or '?'})")
+            for s in ctx.scenario.sources
         )
         if entry is not None:
             self.sources_list.set_checked(entry.source_ids)

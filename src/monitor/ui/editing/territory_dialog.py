@@ -16,7 +16,13 @@ from monitor.model.changes import TERRITORY, Change, entity_change
 from monitor.model.schema import SHARE_RANGE, number
 from monitor.model.text import isolate_if_needed
 from monitor.model.timeutil import parse_date
-from monitor.ui.editing.form import CheckList, FormDialog, number_value, with_filter
+from monitor.ui.editing.form import (
+    CheckList,
+    FormDialog,
+    number_value,
+    shown_name,
+    with_filter,
+)
 from monitor.ui.editing.source_dialog import Chooser
 
 if TYPE_CHECKING:
@@ -51,7 +57,8 @@ class TerritoryDialog(FormDialog):
         scenario = ctx.scenario
         items = [(NEW, "New entry")]
         for t in sorted(scenario.territory, key=lambda t: (t.date, t.faction), reverse=True):
-            shown = f"{t.date.isoformat()} {scenario.faction_name(t.faction)}: {t.share_pct:g} %"
+            name = shown_name(scenario.faction_name(t.faction))
+            shown = f"{t.date.isoformat()} {name}: {t.share_pct:g} %"
             items.append((f"{t.date.isoformat()}/{t.faction}", shown))
         self.chooser = Chooser(items)
         self.add_row("chooser", "Entry", self.chooser)
