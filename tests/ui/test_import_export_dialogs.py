@@ -68,6 +68,7 @@ def test_import_review_apply_undo_redo_save_reload(window, qtbot, tmp_path, smal
     assert "impossible date" in dialog.details.toPlainText()
     assert window.feed_panel.model.rowCount() == n_before  # nothing applied yet
 
+    qtbot.waitUntil(lambda: dialog.ready, timeout=30000)  # its changes made in the background
     dialog.apply_button.click()
     qtbot.waitUntil(lambda: window.feed_panel.model.rowCount() == n_before + 30)
     assert window.ctx.scenario.event("acled:SYR0") is not None
@@ -140,6 +141,7 @@ def test_unknown_csv_gets_a_column_mapping(window, qtbot, tmp_path):
     assert "unknown layout" in asked[0][1]
     dialog = window.interchange.review_dialog
     assert _counts(dialog)["new"] == 2
+    qtbot.waitUntil(lambda: dialog.ready, timeout=30000)
     dialog.apply_button.click()
     qtbot.waitUntil(lambda: any(e.title == "Second convoy" for e in window.ctx.scenario.events))
 

@@ -164,6 +164,7 @@ class InterchangeActions(QObject):
             parent=self,
         )
         job.signals.progress.connect(self._on_job_progress)
+        job.signals.reviewed.connect(self._on_job_reviewed)
         job.signals.done.connect(self._on_job_done)
         job.signals.failed.connect(self._on_job_failed)
         job.signals.cancelled.connect(self._on_job_cancelled)
@@ -189,6 +190,11 @@ class InterchangeActions(QObject):
             return None
         return self.ask_mapping(path, columns, reason)
 
+    def _close_progress(self) -> None:
+        if self.progress_dialog is not None:
+            self.progress_dialog.finish()
+            self.progress_dialog = None
+
     def _end_job(self) -> ImportJob | None:
         job, self.job = self.job, None
         # The pool's thread may still be leaving run() (it reported before returning): the
@@ -196,9 +202,7 @@ class InterchangeActions(QObject):
         self._retired = [j for j in self._retired if not j.finished.is_set()]
         if job is not None:
             self._retired.append(job)
-        if self.progress_dialog is not None:
-            self.progress_dialog.finish()
-            self.progress_dialog = None
+        self._close_progress()
         return job
 
     def _on_job_progress(self, percent: int, message: str) -> None:
@@ -207,10 +211,14 @@ class InterchangeActions(QObject):
 
     def _on_job_cancelled(self) -> None:
         self._end_job()
+        if self.review_dialog is not None:
+            self.review_dialog.reject()
         self._status("Import cancelled; nothing changed")
 
     def _on_job_failed(self, message: str, unknown_layout: bool) -> None:
         job = self._end_job()
+        if self.review_dialog is not None:  # (the changes could not be made after all)
+            self.review_dialog.reject()
         if unknown_layout and job is not None and job.mapping is None:
             # A CSV of no known feed: which columns are which, then read it again.
             mapping = self._pick_mapping(job.path, message)
@@ -220,21 +228,33 @@ class InterchangeActions(QObject):
             return
         self._window.show_error("Import refused", message)
 
+    def _on_job_reviewed(self, review: Review) -> None:
+        """The review is ready: shown at once, Apply enabled when its changes are made."""
+        self._close_progress()
+        job = self.job
+        if job is not None and job.scenario is not self.ctx.scenario:
+            return  # said when the job ends (_on_job_done)
+        self.last_review = review
+        dialog = ReviewDialog(review, self._window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.set_ready(False)
+        dialog.accepted.connect(lambda: self.apply_review(review))
+        dialog.finished.connect(lambda _r: self._forget_dialog(dialog))
+        self.review_dialog = dialog
+        dialog.open()
+
     def _on_job_done(self, review: Review) -> None:
         job = self._end_job()
         if job is not None and job.scenario is not self.ctx.scenario:
+            if self.review_dialog is not None:
+                self.review_dialog.reject()
             self._window.show_error(
                 "Import", f"{job.path.name}: another scenario was opened meanwhile; "
                 "nothing imported (import it again)"
             )
             return
-        self.last_review = review
-        dialog = ReviewDialog(review, self._window)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self.apply_review(review))
-        dialog.finished.connect(lambda _r: self._forget_dialog(dialog))
-        self.review_dialog = dialog
-        dialog.open()
+        if self.review_dialog is not None and self.review_dialog.review is review:
+            self.review_dialog.set_ready(True)
 
     def _forget_dialog(self, dialog: ReviewDialog) -> None:
         if self.review_dialog is dialog:

@@ -108,7 +108,18 @@ class ReviewDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self._hint, self._note = hint, note
         self.resize(640, 520)
+
+    def set_ready(self, ready: bool) -> None:
+        """Apply is enabled once the import's changes are made (in the background)."""
+        self.apply_button.setEnabled(ready)
+        self._hint.setText(self._note if ready else "Preparing the changes… (Apply is "
+                           "enabled when they are ready)")
+
+    @property
+    def ready(self) -> bool:
+        return self.apply_button.isEnabled()
 
 
 class MappingDialog(QDialog):

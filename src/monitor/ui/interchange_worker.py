@@ -2,7 +2,8 @@
 
 :class:`ImportJob` runs ``parse_feed`` + ``plan_import`` (and makes the review's changes)
 in a thread of a :class:`QThreadPool`; it reports through :class:`ImportSignals`, which
-live in the GUI thread (queued signals): ``progress(percent, message)``, ``done(review)``,
+live in the GUI thread (queued signals): ``progress(percent, message)``, ``reviewed(review)`` (shown
+while the job goes on making its changes), ``done(review)``,
 ``failed(message, unknown_layout)`` and ``cancelled()``. :meth:`ImportJob.cancel` stops it
 at its next stage.
 """
@@ -20,7 +21,8 @@ from monitor.interchange import Cancelled, FeedError, UnknownLayout, parse_feed,
 
 class ImportSignals(QObject):
     progress = Signal(int, str)
-    done = Signal(object)
+    reviewed = Signal(object)  # the review is ready (its changes are being made)
+    done = Signal(object)  # the review's changes are made: it can be applied
     failed = Signal(str, bool)
     cancelled = Signal()
 
@@ -81,9 +83,9 @@ class ImportJob(QRunnable):
                     )
             self._step(0.7, "Comparing with the scenario")
             review = plan_import(self.scenario, parsed, deletions=deletions, author=self.author)
-            self._step(0.85, "Preparing the changes")
-            _ = review.changes  # made here, not on the GUI thread when Apply is pressed
             self._step(1.0, "Done")
+            self.signals.reviewed.emit(review)
+            _ = review.changes  # made here while the review is read, not when Apply is pressed
         except Cancelled:
             self.signals.cancelled.emit()
         except UnknownLayout as exc:
