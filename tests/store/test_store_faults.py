@@ -114,15 +114,16 @@ def test_the_server_killed_and_restarted_during_200_toggles_loses_and_repeats_no
 
     chaos = threading.Thread(target=crash_and_restart)
     chaos.start()
-    made, queued = [], 0
+    made, queued, back_at = [], 0, None
     for i in range(200):
         change = toggle(store, ("qaim", "semalka")[i % 2])
         made.append(change.id)
         if not store.online:
             went_offline.set()
             queued = max(queued, store.pending)
-            store.reconnect()
-        time.sleep(0.01)
+            if store.reconnect() and back_at is None:
+                back_at = i  # back online (with back-off) while the analyst goes on
+        time.sleep(0.02)
     chaos.join(60)
     deadline = time.monotonic() + 60
     while (store.pending or not store.online) and time.monotonic() < deadline:
@@ -130,7 +131,10 @@ def test_the_server_killed_and_restarted_during_200_toggles_loses_and_repeats_no
         time.sleep(0.2)
     assert store.online and store.pending == 0
     assert queued > 0, "the server was never away during the toggles"
-    print(f"200 toggles, server killed and restarted: {queued} waited in the outbox")
+    print(
+        f"200 toggles, server killed and restarted: {queued} waited in the outbox, "
+        f"back online at toggle {back_at}"
+    )
     ids = log_ids(dsn)
     assert len(ids) == 200 and len(set(ids)) == 200
     assert set(ids) == set(made)
