@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
 
 from monitor.model import Scenario, ScenarioError
 from monitor.model.storage import ConflictError, FileStorage, Recovery
 from monitor.ui import settings as prefs
 from monitor.ui.icons import icon
-from monitor.ui.loader import ScenarioLoader
+from monitor.ui.loader import LoadProgressDialog, ScenarioLoader
 from monitor.ui.notices import unsaved_whereabouts
 
 if TYPE_CHECKING:
@@ -51,7 +51,8 @@ class FileActions(QObject):
         self.session = window.session
         self.disk_change_dialog: QMessageBox | None = None
         self.loader: ScenarioLoader | None = None
-        self.progress_dialog: QProgressDialog | None = None
+        self.progress_dialog: LoadProgressDialog | None = None
+        self._loaders: list[ScenarioLoader] = []
         self._recovery_offered = False
 
         self.open_action = QAction(icon("open"), "&Open…", window)
@@ -166,22 +167,22 @@ class FileActions(QObject):
     def _start_background_load(self, path: Path) -> None:
         if self.loader is not None:
             self.loader.cancel()
+        # Loaders stay referenced until their thread has ended (a cancelled one runs on to
+        # its next check): freeing one whose thread still runs would abort the process.
+        self._loaders = [old for old in self._loaders if old.running()]
         loader = ScenarioLoader(path, self._window.prefs.analyst, self)
-        dialog = QProgressDialog(f"Loading {path.name}…", "Cancel", 0, 1000, self._window)
-        dialog.setObjectName("loadProgressDialog")
-        dialog.setWindowTitle("Opening scenario")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(300)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
+        self._loaders.append(loader)
+        # Never a QProgressDialog: its setValue runs the event loop while modal, so the
+        # load's end was handled inside a progress update (a crash).
+        dialog = LoadProgressDialog(f"Loading {path.name}…", "Opening scenario", self._window)
         dialog.canceled.connect(loader.cancel)
         loader.notify_waiting_input(self._window, dialog)  # typed keys: "input waits"
 
         def finish() -> None:
-            dialog.hide()
-            dialog.deleteLater()
-            self.loader = None
-            self.progress_dialog = None
+            dialog.finish()
+            if self.loader is loader:
+                self.loader = None
+                self.progress_dialog = None
 
         def on_progress(fraction: float, message: str) -> None:
             dialog.setValue(int(fraction * 1000))
@@ -201,6 +202,8 @@ class FileActions(QObject):
             self._status(f"Loading {path.name} cancelled; the current scenario stays open", 6000)
             self.open_finished.emit(False)
 
+        # (The loader's signals come from queued slots: a load's end is handled from the
+        # event loop, and no progress update runs the event loop.)
         loader.progress.connect(on_progress)
         loader.loaded.connect(on_loaded)
         loader.failed.connect(on_failed)
@@ -208,6 +211,16 @@ class FileActions(QObject):
         self.loader = loader
         self.progress_dialog = dialog
         loader.start()
+
+    def stop_loading(self, wait_ms: int = 30_000) -> None:
+        """The window closes: cancel a load in progress and wait for every loader's thread
+        to end (no thread outlives its window)."""
+        if self.loader is not None:
+            self.loader.cancel()
+        for loader in self._loaders:
+            loader.cancel()
+            loader.wait(wait_ms)
+        self._loaders = [old for old in self._loaders if old.running()]
 
     def after_open(self) -> None:
         """Once a file is open: offer crash recovery and warn about other writers (the

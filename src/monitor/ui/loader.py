@@ -13,10 +13,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
+    QDialogButtonBox,
     QLabel,
     QMainWindow,
     QProgressBar,
@@ -186,11 +188,68 @@ class ScenarioLoader(QObject):
     def wait(self, ms: int = 30_000) -> bool:
         return self._thread.wait(ms)
 
+    def running(self) -> bool:
+        """Whether the worker's thread has not ended yet (it may, after a Cancel)."""
+        return self._thread.isRunning()
+
     def notify_waiting_input(self, window: QMainWindow, dialog: QWidget) -> None:
         """While this load runs, keys typed in ``window`` or its progress ``dialog`` (other
         than Esc, which cancels) are not taken for anything — a Space no longer presses
         Cancel — and ``window``'s status bar says that input waits."""
         self.input_notice = InputWaitNotice(window, dialog, self)
+
+
+class LoadProgressDialog(QDialog):
+    """File → Open's progress for a big file: a label, a bar and Cancel (Esc too);
+    window-modal, shown only if the load lasts more than ``delay_ms``.
+
+    Unlike QProgressDialog, whose ``setValue`` runs the event loop while it is modal (the
+    load's end was then handled inside a progress update, and the dialog deleted under
+    it), updating this one never runs the event loop. ``canceled`` is emitted only when
+    the user cancels, never by :meth:`finish`."""
+
+    canceled = Signal()
+
+    def __init__(self, text: str, title: str, parent: QWidget | None = None, delay_ms: int = 300):
+        super().__init__(parent)
+        self.setObjectName("loadProgressDialog")
+        self.setWindowTitle(title)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        layout = QVBoxLayout(self)
+        self.label = QLabel(text, self)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.label)
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, 1000)
+        layout.addWidget(self.bar)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.rejected.connect(self.canceled)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.open)
+        self._timer.start(delay_ms)
+        self.resize(420, self.sizeHint().height())
+
+    def setValue(self, value: int) -> None:
+        self.bar.setValue(value)
+
+    def value(self) -> int:
+        return self.bar.value()
+
+    def setLabelText(self, text: str) -> None:
+        self.label.setText(text)
+
+    def labelText(self) -> str:
+        return self.label.text()
+
+    def finish(self) -> None:
+        """The load ended: close without saying Cancel, and go."""
+        self._timer.stop()
+        self.rejected.disconnect(self.canceled)
+        self.done(QDialog.DialogCode.Accepted)
+        self.deleteLater()
 
 
 class InputWaitNotice(QObject):

@@ -513,6 +513,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.save_layout()
+        self.files.stop_loading()
         self.session.close(keep_journal=False)
         super().closeEvent(event)
 
