@@ -103,7 +103,7 @@ def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     return label
 
 
-def shown_name(text: str, limit: int = 80) -> str:
+def shown_name(text: str, limit: int = 48) -> str:
     """A name from the file as part of a longer text: on one line, at most ``limit``
     characters, bidi-isolated (its direction controls cannot reorder what follows)."""
     text = " ".join(str(text).split())
