@@ -206,3 +206,24 @@ def test_a_status_change_of_a_crossing_with_a_hostile_name_is_recorded(hostile_w
     assert len(mine) == 1 and mine[0].note == "Checked"
     change = w.session.undo_stack.command(w.session.undo_stack.index() - 1).change
     assert len(change.label) <= 200
+
+
+def test_the_parked_cursor_question_and_a_refusal_stay_small_with_a_hostile_name(
+    hostile_window,
+) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    w = hostile_window
+    w.ctx.set_cursor(datetime(2024, 12, 1, 9, 30, tzinfo=ZoneInfo("Asia/Baghdad")))
+    w.ctx.select_crossing("qaim")
+    w.toggle_crossing_action.trigger()  # (conftest: the real question, answered Cancel)
+    box = w.crossing_actions.last_question
+    assert box.textFormat() == Qt.TextFormat.PlainText
+    assert box.sizeHint().width() <= 800 and box.text().endswith(": open")  # closed then and now
+    assert "<b>bold</b>" in box.text()  # shown as typed, never as markup
+    assert not w.editing.deleter.delete_faction("gov")
+    refusal = w.last_warning_dialog
+    assert refusal.textFormat() == Qt.TextFormat.PlainText
+    assert refusal.sizeHint().width() <= 800 and len(refusal.text()) < 1500
+    assert "2 territory entries" in refusal.text()

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QTableView, QWidget
 
 from monitor.model import Crossing, CrossingStatus, Moment, StatusEntry
 from monitor.model.changes import ChangeError, next_status, status_change
-from monitor.model.text import isolate_if_needed
 from monitor.ui.context import ScenarioContext
 from monitor.ui.crossings.status import CrossingColumn
+from monitor.ui.editing.form import shown_name
 from monitor.ui.editing.status_dialog import StatusEntryDialog
 from monitor.ui.editing.timetext import minute_moment, recorded_now
 from monitor.ui.icons import icon
@@ -155,10 +155,8 @@ class CrossingActions(QObject):
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("When did it take effect?")
         box.setTextFormat(Qt.TextFormat.PlainText)
-        if now_status == status:
-            box.setText(f"{isolate_if_needed(crossing.name)}: {status.value}")
-        else:
-            box.setText(f"{isolate_if_needed(crossing.name)}: toggle")
+        name = shown_name(crossing.name, 60)  # (a name from the file: short, isolated)
+        box.setText(f"{name}: {status.value}" if now_status == status else f"{name}: toggle")
         box.setInformativeText(
             "The 'as of' time is parked in the past. When did this change take effect?\n\n"
             f"Now ({self._ctx.format_moment(now_minute)}): {_shown(was_now)} now, "
