@@ -4,8 +4,8 @@ the event colours, and the note counting shown events that have no location."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtGui import QColor, QPainter, QPixmap, QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QWidget
 
 from monitor.model import CrossingStatus
 from monitor.ui.crossings.status import isolate_rtl, status_icon, status_word
@@ -39,15 +39,23 @@ class MapLegend(QWidget):
         super().__init__(parent)
         self.setObjectName("mapLegend")
         self.unlocated = 0
-        row = QHBoxLayout(self)
+        # One line when it fits, else its parts one under another (a narrow map dock is not
+        # held at the whole line's width).
+        row = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self._row = row
         row.setContentsMargins(6, 3, 6, 3)
         row.setSpacing(6)
+        self._statuses = QWidget(self)
+        status_row = QHBoxLayout(self._statuses)
+        status_row.setContentsMargins(0, 0, 10, 0)
+        status_row.setSpacing(6)
         for status in (CrossingStatus.OPEN, CrossingStatus.RESTRICTED, CrossingStatus.CLOSED, None):
-            icon = _plain("", self)
+            icon = _plain("", self._statuses)
             icon.setPixmap(status_icon(status).pixmap(QSize(14, 14)))
-            row.addWidget(icon)
-            row.addWidget(_plain(status_word(status), self))
-        row.addSpacing(10)
+            status_row.addWidget(icon)
+            status_row.addWidget(_plain(status_word(status), self._statuses))
+        status_row.addStretch(1)
+        row.addWidget(self._statuses)
         self._classes = QWidget(self)
         self._class_row = QHBoxLayout(self._classes)
         self._class_row.setContentsMargins(0, 0, 0, 0)
@@ -87,6 +95,8 @@ class MapLegend(QWidget):
             self._class_row.addWidget(_plain(f"+{len(classes) - MAX_CLASSES} more", self._classes))
         if dimmed_future:
             self._class_row.addWidget(_plain("(faint: after the cursor)", self._classes))
+        self._class_row.addStretch(1)
+        self._fit()
 
     def set_unlocated(self, n: int) -> None:
         self.unlocated = n
@@ -98,3 +108,27 @@ class MapLegend(QWidget):
         else:
             self.note.setText("")
             self.note.hide()
+        self._fit()
+
+    def _parts(self) -> list[QWidget]:
+        return [w for w in (self._statuses, self._classes, self.note) if not w.isHidden()]
+
+    def minimumSizeHint(self) -> QSize:
+        m = self._row.contentsMargins()
+        width = max((w.minimumSizeHint().width() for w in self._parts()), default=0)
+        return QSize(width + m.left() + m.right(), super().minimumSizeHint().height())
+
+    def _fit(self, width: int | None = None) -> None:
+        m = self._row.contentsMargins()
+        parts = self._parts()
+        line = sum(w.sizeHint().width() for w in parts) + self._row.spacing() * len(parts)
+        one_line = (self.width() if width is None else width) >= line + m.left() + m.right()
+        Direction = QBoxLayout.Direction
+        direction = Direction.LeftToRight if one_line else Direction.TopToBottom
+        if self._row.direction() != direction:
+            self._row.setDirection(direction)
+            self.updateGeometry()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._fit(event.size().width())
+        super().resizeEvent(event)

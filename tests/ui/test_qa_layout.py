@@ -1,0 +1,33 @@
+"""The window as a new user sees it: no panel holds the window wider than the screen."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QLabel
+
+from monitor.ui import MainWindow
+
+
+def test_the_map_dock_can_be_narrowed_and_its_legend_wraps(qtbot, small_path):
+    window = MainWindow(small_path)
+    qtbot.addWidget(window)
+    window.resize(1024, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    legend = window.map_panel.findChild(object, "mapLegend")
+    one_line = legend.sizeHint().width()
+    assert window.map_panel.minimumSizeHint().width() < 520  # was the legend's whole line, 837
+    dock = window.findChild(QDockWidget, "mapDock")
+    window.resizeDocks([dock], [380], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: dock.width() < 700)  # the old legend held it at 837 and more
+    qtbot.wait(50)
+    assert legend.width() <= dock.width()
+    if legend.width() < one_line:  # then its parts go one under another
+        assert legend.height() > legend.fontMetrics().height() * 2
+    # Every word of the legend is shown whole, inside the legend.
+    for label in legend.findChildren(QLabel):
+        if label.isVisible() and label.text():
+            assert label.width() >= label.sizeHint().width(), label.text()
+            top_left = label.mapTo(legend, label.rect().topLeft())
+            bottom_right = label.mapTo(legend, label.rect().bottomRight())
+            assert legend.rect().contains(top_left) and legend.rect().contains(bottom_right)
