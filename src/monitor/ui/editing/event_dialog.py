@@ -49,6 +49,7 @@ from monitor.ui.editing.form import (
     first_word,
     number_value,
     plain_label,
+    time_width,
     with_filter,
 )
 from monitor.ui.editing.timetext import (
@@ -134,6 +135,7 @@ class EventDialog(FormDialog):
         self.add_row("id", "Id", self.id_edit)
 
         self.time_edit = QLineEdit()
+        self.time_edit.setMinimumWidth(time_width(self.time_edit))
         self.time_edit.setPlaceholderText("YYYY-MM-DD  or  YYYY-MM-DD HH:MM")
         if b:
             self.time_edit.setText(typed_text(scenario.event(event_id or "").time, self._tz))

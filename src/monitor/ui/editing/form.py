@@ -110,6 +110,11 @@ def shown_name(text: str, limit: int = 48) -> str:
     return isolate_if_needed(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
+def time_width(edit: QLineEdit) -> int:
+    """Wide enough for a time with seconds (a hint beside the field never squeezes it)."""
+    return edit.fontMetrics().horizontalAdvance("2024-12-05 14:05:30") + 20
+
+
 def number_value(text: str) -> Any:
     """A typed number as the file would hold it (the text itself if it is not one: the
     contract's checker then says why)."""

@@ -25,7 +25,13 @@ from monitor.model.entities import CrossingStatus, Moment, StatusEntry
 from monitor.model.schema import enum, text
 from monitor.model.sections import moment_checker
 from monitor.model.text import isolate_if_needed
-from monitor.ui.editing.form import CheckList, FormDialog, plain_label, with_filter
+from monitor.ui.editing.form import (
+    CheckList,
+    FormDialog,
+    plain_label,
+    time_width,
+    with_filter,
+)
 from monitor.ui.editing.timetext import (
     minute_moment,
     precision_text,
@@ -80,6 +86,7 @@ class StatusEntryDialog(FormDialog):
         moment = entry.time if entry is not None else when or Moment.now(self._tz)
         self.time_edit = QLineEdit(typed_text(moment, self._tz))
         self.time_edit.setPlaceholderText("YYYY-MM-DD HH:MM (or a day: YYYY-MM-DD)")
+        self.time_edit.setMinimumWidth(time_width(self.time_edit))
         self.time_hint = plain_label()
         self.time_hint.setStyleSheet("color: palette(mid);")
         box = QWidget()
@@ -115,8 +122,9 @@ class StatusEntryDialog(FormDialog):
             self.sources_list.set_checked(entry.source_ids)
         self.add_row("sources", "Sources", with_filter(self.sources_list))
         self.watch(self.status_combo, self.time_edit, self.note_edit, self.sources_list)
-        self.resize(480, self.sizeHint().height())
         self.finish()
+        # (after the first check: the time's hint has its text, and its width counts)
+        self.resize(max(540, self.sizeHint().width()), self.sizeHint().height())
 
     def collect(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
