@@ -237,3 +237,29 @@ def test_cancelling_the_choice_deletes_nothing(window, monkeypatch) -> None:
     for name in ("deleteSourceAction", "deleteFactionAction", "deleteTerritoryAction"):
         _act(w, name).trigger()
     assert _undo_count(w) == count and not w.isWindowModified()
+
+
+def test_a_deletion_keeps_its_place_through_the_journal_format(window) -> None:
+    """The journal (and the team store) carry a deletion's place: read back from its JSON
+    and undone, the item goes back where it was, not last."""
+    from monitor.model.changelog import ChangeLog, entity_json
+    from monitor.model.changes import FACTION, Change, list_delete_change
+
+    scenario = window.ctx.scenario
+    order = [f.id for f in scenario.factions]
+    change = list_delete_change(
+        scenario, FACTION, order[0], entity_json(scenario, FACTION, order[0])
+    )
+    assert change.place == {"index": 0, "next": order[1]}
+    again = Change.from_json(json.loads(json.dumps(change.to_json())))
+    assert again == change
+    import copy
+
+    twin = copy.deepcopy(scenario)
+    twin.territory = [t for t in twin.territory if t.faction != order[0]]
+    twin.crossings = [c for c in twin.crossings if c.controlled_by != order[0]]
+    log = ChangeLog(twin)
+    log.apply(again)
+    assert [f.id for f in twin.factions] == order[1:]
+    log.apply(Change.from_json(json.loads(json.dumps(again.inverse().to_json()))))
+    assert [f.id for f in twin.factions] == order  # back in front, not appended
