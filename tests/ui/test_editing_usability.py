@@ -205,7 +205,7 @@ def test_a_status_change_of_a_crossing_with_a_hostile_name_is_recorded(hostile_w
     mine = [e for e in w.ctx.scenario.crossing("qaim").history if e.by == "Analyst One"]
     assert len(mine) == 1 and mine[0].note == "Checked"
     change = w.session.undo_stack.command(w.session.undo_stack.index() - 1).change
-    assert len(change.label) <= 200
+    assert len(change.label) <= 500
 
 
 def test_the_parked_cursor_question_and_a_refusal_stay_small_with_a_hostile_name(

@@ -360,10 +360,9 @@ def check_shape(change: Change) -> None:
 
 
 # -- building changes ------------------------------------------------------------------
-def _label_name(name: str, limit: int = 80) -> str:
-    """A name from the file inside a change's label: short enough that the label stays
-    within :data:`MAX_LABEL` however long the name is, bidi-isolated."""
-    name = " ".join(name.split())
+def _label_name(name: str, limit: int = 400) -> str:
+    """A name from the file inside a change's label, as it is unless it is so long that the
+    label would pass :data:`MAX_LABEL` (then cut, with "…"), bidi-isolated."""
     return isolate_if_needed(name if len(name) <= limit else name[: limit - 1] + "…")
 
 
