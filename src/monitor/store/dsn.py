@@ -47,7 +47,8 @@ def password_of(dsn: str) -> str | None:
     try:
         from psycopg.conninfo import conninfo_to_dict
 
-        return conninfo_to_dict(dsn).get("password") or None
+        password = conninfo_to_dict(dsn).get("password")
+        return str(password) if password else None
     except Exception:
         m = _PASSWORD_KV.search(dsn)
         return m.group(2).strip("'") if m else None
