@@ -198,7 +198,10 @@ class RowFollowing:
             self.endInsertRows()
         elif kind == REPLACE and not moved:
             self._rows, self._span = rows, span
-            row = self.row_of_position(p)
+            if rows is order:  # every event shown, in time order: found by binary search
+                row = place_of(order, keys, p, sign * int(basis[p]))
+            else:
+                row = self.row_of_position(p)
             if row >= 0:
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(EventColumn) - 1))
         elif (kind == REMOVE and old_row < 0 and len(rows) == len(old_rows)) or (
