@@ -142,10 +142,13 @@ class FileStorage:
 
     def __init__(self, path: str | Path, *, user: str | None = None):
         self.path = Path(path).absolute()
+        # The lock and the journals sit beside the real file: a window that opened it through
+        # a symbolic link sees (and is seen by) one that opened it by its own name.
+        self._real_path = Path(os.path.realpath(self.path))
         self._user = user or _user()
         self._base_sha: str | None = None
         self._signature: Signature | None = None
-        self._journal = Journal(self.path, user=self._user, base_sha256=None)
+        self._journal = Journal(self._real_path, user=self._user, base_sha256=None)
         self._lock_fd: int | None = None
         self.read_only: str | None = None  # why Save cannot write this file in place
         self.lock_problem: str = ""  # why no lock could be taken (nothing else depends on it)
@@ -166,7 +169,7 @@ class FileStorage:
 
     @property
     def lock_path(self) -> Path:
-        return self.path.with_name(f".{self.path.name}.lock")
+        return self._real_path.with_name(f".{self._real_path.name}.lock")
 
     @property
     def journal_error(self) -> str:
@@ -251,7 +254,8 @@ class FileStorage:
             if not force and self.changed_on_disk():
                 raise ConflictError(f"{self.path} was changed on disk since it was opened")
         else:
-            holder = _live_holder(target.with_name(f".{target.name}.lock"))
+            real = Path(os.path.realpath(target))
+            holder = _live_holder(real.with_name(f".{real.name}.lock"))
             if holder is not None:
                 raise InUseError(
                     errno.EBUSY, f"{target.name} is open for writing by {holder.describe()}"
@@ -275,7 +279,8 @@ class FileStorage:
             self.release_lock()
             self._journal.remove()
             self.path = target
-            self._journal = Journal(target, user=self._user, base_sha256=sha)
+            self._real_path = Path(os.path.realpath(target))
+            self._journal = Journal(self._real_path, user=self._user, base_sha256=sha)
         self._base_sha = sha
         self._signature = self._disk_signature()
         self.read_only = file_read_only(self.path)
@@ -296,7 +301,7 @@ class FileStorage:
         self._journal.saved(self._base_sha or "")
 
     def pending_recoveries(self) -> list[Recovery]:
-        return find_recoveries(self.path, self._base_sha)
+        return find_recoveries(self._real_path, self._base_sha)
 
     def pending_recovery(self, scenario: Scenario | None = None) -> Recovery | None:
         """The oldest journal left by a session on this file that is no longer running."""
