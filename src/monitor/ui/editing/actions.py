@@ -1,10 +1,12 @@
 """The editing actions of the window: events, sources, factions, crossings, territory.
 
 Edit menu: an "Events" group (New event… Ctrl+N, Edit event… F2 / Enter in the feed,
-Delete event — the Delete key in the feed) and a "Scenario data" submenu (sources,
-factions, crossings, territory entries). The feed's context menu offers the event
-actions; the crossings table's menu offers New / Edit crossing; the audit panel's menu
-offers "Edit status entry…". Every dialog pushes one change through the session (one
+Delete event — the Delete key in the feed) and a "Scenario data" submenu (new, edit and
+delete sources, factions, crossings, territory entries; the deletions in
+:mod:`~monitor.ui.editing.deleting`). The feed's context menu offers the event actions;
+the crossings table's menu offers New / Edit / Delete crossing; the audit panel's menu
+offers "Edit status entry…"; the map's and the territory chart's menus are in
+:mod:`~monitor.ui.editing.chart_menus`. Every dialog pushes one change through the session (one
 undo command with its author, journalled at once). ``last_dialog`` is the dialog opened
 last (tests drive it instead of clicking).
 """
