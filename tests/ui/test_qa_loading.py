@@ -114,3 +114,39 @@ def test_a_second_open_while_one_loads_cancels_the_first_and_keeps_it_until_its_
     assert window.ctx.scenario.info.title == "Second"
     old.wait(5000)
     assert not old.running()
+
+
+def test_a_pdf_export_ends_outside_its_progress_updates(qtbot, tmp_path, small_path, monkeypatch):
+    """The PDF export's progress dialog had the same fault: its end ran inside setValue."""
+    import inspect
+
+    from monitor.briefing import layout
+
+    real = layout.Renderer.render
+
+    def slow_render(self):
+        for i in range(30):  # long enough for the dialog to show, updates all along
+            time.sleep(0.03)
+            if self.progress is not None:
+                self.progress(i / 60, "Laying out")
+        result = real(self)
+        self.progress(0.99, "Done")  # then the thread says 100 %, succeeded, finished
+        return result
+
+    monkeypatch.setattr(layout.Renderer, "render", slow_render)
+    window = MainWindow(small_path)
+    qtbot.addWidget(window)
+    window.show()
+    actions = window.briefings
+    out = tmp_path / "slow.pdf"
+    job = actions.start_export(actions.briefing_document(), out, "briefing")
+    frames = []
+    job.finished.connect(lambda: frames.extend(f.filename for f in inspect.stack()))
+    # The window is busy a moment at the last update but one: the thread's last update,
+    # its result and its end are all waiting when the last update is handled.
+    job.progressed.connect(lambda _v, m: time.sleep(0.3) if m == "Done" else None)
+    dialog = actions.progress_dialog
+    qtbot.waitUntil(lambda: dialog.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: actions.job is None, timeout=60_000)
+    assert frames and not any(f.endswith("briefing_actions.py") for f in frames)
+    assert out.exists() and "Wrote" in window.statusBar().currentMessage()

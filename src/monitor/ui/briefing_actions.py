@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QLabel,
-    QProgressDialog,
     QVBoxLayout,
 )
 
@@ -46,6 +45,7 @@ from monitor.model.changes import KEY_JUDGEMENTS, ChangeError, scenario_field_ch
 from monitor.model.schema import TRENDS
 from monitor.model.text import isolate_if_needed
 from monitor.ui.icons import icon
+from monitor.ui.loader import LoadProgressDialog
 
 if TYPE_CHECKING:
     from monitor.briefing.blocks import Document
@@ -193,7 +193,7 @@ class BriefingActions(QObject):
         self._window = window
         self.ctx = window.ctx
         self.job: ExportThread | None = None
-        self.progress_dialog: QProgressDialog | None = None
+        self.progress_dialog: LoadProgressDialog | None = None
         self.export_briefing_action = QAction(icon("export-pdf"), "Export &briefing…", window)
         self.export_briefing_action.setObjectName("exportBriefingAction")
         self.export_briefing_action.setShortcut(QKeySequence("Ctrl+P"))
@@ -330,12 +330,11 @@ class BriefingActions(QObject):
             self._window.statusBar().showMessage("An export is still running", 5000)
             return None
         job = ExportThread(doc, out, self)
-        dialog = QProgressDialog(f"Writing the {what}…", "Cancel", 0, 100, self._window)
-        dialog.setWindowTitle("Export PDF")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(400)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
+        # Not a QProgressDialog: its setValue runs the event loop while modal, so the job's
+        # end (and the dialog's deletion) could run inside a progress update.
+        dialog = LoadProgressDialog(f"Writing the {what}…", "Export PDF", self._window, 400)
+        dialog.setObjectName("exportProgressDialog")
+        dialog.bar.setRange(0, 100)
         dialog.canceled.connect(job.stop.set)
         job.progressed.connect(lambda v, m: (dialog.setValue(v), dialog.setLabelText(m)))
 
@@ -363,9 +362,8 @@ class BriefingActions(QObject):
         job.start()
         return job
 
-    def _finish_job(self, job: ExportThread, dialog: QProgressDialog) -> None:
-        dialog.close()
-        dialog.deleteLater()
+    def _finish_job(self, job: ExportThread, dialog: LoadProgressDialog) -> None:
+        dialog.finish()
         if self.job is job:
             self.job, self.progress_dialog = None, None
         job.wait()

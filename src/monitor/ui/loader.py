@@ -226,6 +226,7 @@ class LoadProgressDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.rejected.connect(self.canceled)
+        self._finished = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.open)
@@ -245,7 +246,11 @@ class LoadProgressDialog(QDialog):
         return self.label.text()
 
     def finish(self) -> None:
-        """The load ended: close without saying Cancel, and go."""
+        """The load ended: close without saying Cancel, and go (once: later calls do
+        nothing)."""
+        if self._finished:
+            return
+        self._finished = True
         self._timer.stop()
         self.rejected.disconnect(self.canceled)
         self.done(QDialog.DialogCode.Accepted)
