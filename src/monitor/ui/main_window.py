@@ -154,10 +154,10 @@ class MainWindow(QMainWindow):
         if defer_panels:
             # Built right after the first paint (see paintEvent); the timer covers a window
             # that is never painted.
-            QTimer.singleShot(1000, self.ensure_panels)
+            QTimer.singleShot(1000, self, self.ensure_panels)
         else:
             self.ensure_panels()
-        QTimer.singleShot(0, self.files.after_open)
+        QTimer.singleShot(0, self, self.files.after_open)  # (not once closed)
 
     # -- panels ---------------------------------------------------------------------------
     def ensure_panels(self) -> None:
@@ -190,7 +190,7 @@ class MainWindow(QMainWindow):
         super().paintEvent(event)
         if self._defer_panels and not self._panels:
             self._defer_panels = False
-            QTimer.singleShot(0, self.ensure_panels)
+            QTimer.singleShot(0, self, self.ensure_panels)
 
     def _panel_docks(self) -> tuple[QDockWidget, ...]:
         return (self.feed_dock, self.crossings_dock, self.territory_dock, self.map_dock)
@@ -533,7 +533,7 @@ class MainWindow(QMainWindow):
         if path is not None:
             event.acceptProposedAction()
             # After the drop returns: the drag source is not kept waiting on dialogs.
-            QTimer.singleShot(0, lambda: self.open_file(path))
+            QTimer.singleShot(0, self, lambda: self.open_file(path))
 
     # -- the window's public operations (the parts above do the work) ---------------------
     def open_file(self, path: str | Path, *, background: bool | None = None) -> bool:

@@ -82,8 +82,10 @@ class _ClampOnShow(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._window and event.type() == QEvent.Type.Show:
-            self._window.removeEventFilter(self)
-            QTimer.singleShot(0, lambda: _clamp(self._window))
+            window = self._window
+            window.removeEventFilter(self)
+            # The window as the timer's context: a window closed meanwhile is left alone.
+            QTimer.singleShot(0, window, lambda: _clamp(window))
             self.deleteLater()
         return False
 

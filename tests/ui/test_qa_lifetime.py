@@ -1,0 +1,36 @@
+"""Windows that close at once: nothing scheduled by a window runs after it is gone."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QEvent
+
+from monitor.ui import MainWindow
+
+
+def _delete_now(widget) -> None:
+    widget.close()
+    widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+
+
+def test_a_window_closed_and_deleted_at_once_runs_none_of_its_timers(qtbot, small_path):
+    # Deferred panels (as `monitor BIG.json` builds them), the check of other writers right
+    # after opening, the clamp to the screen after the first show: all scheduled, then the
+    # window is gone before the event loop runs.
+    window = MainWindow(small_path, defer_panels=True)
+    window.show()
+    _delete_now(window)
+    qtbot.wait(1300)  # an exception in a timer's slot fails the test (pytest-qt)
+
+
+def test_a_second_window_opened_and_closed_while_the_first_stays(qtbot, small_path):
+    first = MainWindow(small_path)
+    qtbot.addWidget(first)
+    first.show()
+    second = MainWindow(small_path)
+    second.show()
+    _delete_now(second)
+    qtbot.wait(300)
+    first.ctx.select_crossing(first.ctx.scenario.crossings[0].id)
+    assert first.toggle_selected_crossing()
+    assert first.save()
