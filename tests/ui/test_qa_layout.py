@@ -31,3 +31,23 @@ def test_the_map_dock_can_be_narrowed_and_its_legend_wraps(qtbot, small_path):
             top_left = label.mapTo(legend, label.rect().topLeft())
             bottom_right = label.mapTo(legend, label.rect().bottomRight())
             assert legend.rect().contains(top_left) and legend.rect().contains(bottom_right)
+
+
+def test_the_crossings_legend_words_are_whole_in_the_narrowest_dock(qtbot, small_path):
+    window = MainWindow(small_path)
+    qtbot.addWidget(window)
+    window.resize(1024, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    dock = window.findChild(QDockWidget, "crossingsDock")
+    window.resizeDocks([dock], [120], Qt.Orientation.Horizontal)  # as narrow as it goes
+    qtbot.wait(100)
+    panel = window.crossings_panel
+    words = [
+        label
+        for label in panel.findChildren(QLabel)
+        if label.isVisible() and label.text() in ("open", "restricted", "closed", "unknown")
+    ]
+    assert len(words) == 4
+    for label in words:
+        assert label.width() >= label.sizeHint().width(), (label.text(), label.width())

@@ -465,12 +465,18 @@ class CrossingsPanel(QWidget):
     def _place_as_of(self) -> None:
         """The "as of" line at the end of the legend when it fits there, else under it."""
         legend, label = self._legend, self.as_of_label
-        words = sum(
-            legend.itemAt(i).sizeHint().width()
-            for i in range(legend.count())
-            if legend.itemAt(i).widget() not in (None, label)
+        items = [legend.itemAt(i) for i in range(legend.count())]
+        items = [item for item in items if item.widget() is not label]
+        # The words and icons, the gaps between them and the margins (they were left out:
+        # the words were cut in a narrow dock).
+        margins = legend.contentsMargins()
+        words = (
+            sum(item.sizeHint().width() for item in items)
+            + legend.spacing() * max(0, len(items) - 1)
+            + margins.left()
+            + margins.right()
         )
-        least = words + 8
+        least = words
         if self.minimumWidth() != least:
             self.setMinimumWidth(least)  # not the layout's (legend and time on one row)
         fits = self.width() >= words + label.width() + 24
