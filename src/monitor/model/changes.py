@@ -231,6 +231,8 @@ def _surely_plain(value: Any) -> bool:
             return False
     except (TypeError, ValueError, RecursionError, UnicodeEncodeError):
         return False
+    if text.count("[") + text.count("{") <= MAX_DEPTH:  # (those in strings included)
+        return True
     bare = _STRING.sub("", text)
     return bare.count("[") + bare.count("{") <= MAX_DEPTH
 
