@@ -51,3 +51,25 @@ def test_the_crossings_legend_words_are_whole_in_the_narrowest_dock(qtbot, small
     assert len(words) == 4
     for label in words:
         assert label.width() >= label.sizeHint().width(), (label.text(), label.width())
+
+
+def test_the_chart_dates_are_never_drawn_over_each_other(qtbot, small_path):
+    from datetime import UTC, datetime
+    from itertools import pairwise
+
+    from PySide6.QtGui import QFontMetrics
+
+    window = MainWindow(small_path)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    axis = window.territory_panel.date_axis
+    qtbot.waitUntil(lambda: hasattr(axis, "fontMetrics"))  # (pyqtgraph's: once drawn)
+    start = datetime(2024, 11, 25, tzinfo=UTC).timestamp()
+    end = datetime(2025, 1, 6, tzinfo=UTC).timestamp()  # over a month's start
+    for width in (300, 440, 700, 1200):
+        ticks = sorted(v for _spacing, values in axis.tickValues(start, end, width) for v in values)
+        assert len(ticks) >= 2
+        px = [(v - start) / (end - start) * width for v in ticks]
+        least = QFontMetrics(axis.font()).horizontalAdvance("Sep")
+        assert min(b - a for a, b in pairwise(px)) >= least, width

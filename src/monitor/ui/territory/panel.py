@@ -30,6 +30,7 @@ from monitor.model.series import territory_series
 from monitor.model.text import isolate
 from monitor.ui.context import ScenarioContext
 from monitor.ui.territory.areas import DAY_S, StackedAreas
+from monitor.ui.territory.axis import DateAxis
 from monitor.ui.territory.colors import color, mix
 from monitor.ui.territory.legend import Legend, LegendEntry
 from monitor.ui.territory.markers import VERIFICATION_STYLE, EventLane, marker_colour
@@ -79,7 +80,7 @@ class TerritoryPanel(QWidget):
         self._hovering = False
         self._applying_palette = False
 
-        self.date_axis = pg.DateAxisItem(orientation="bottom")
+        self.date_axis = DateAxis(orientation="bottom")  # (no labels drawn over others)
         self.plot_widget = pg.PlotWidget(parent=self, axisItems={"bottom": self.date_axis})
         self.plot_widget.setObjectName("territoryPlot")
         self.plot_widget.setAccessibleName("Controlled territory chart")
