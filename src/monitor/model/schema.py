@@ -80,6 +80,12 @@ def short_number(value: int | float) -> str:
     return text if len(text) <= 40 else f"{text[:20]}...({len(text)} digits)"
 
 
+def shown_id(ref: object) -> str:
+    """An id from the file inside a message: cut when long (a 1 MB id made a 1 MB message)."""
+    text = str(ref)
+    return text if len(text) <= 60 else f"{text[:57]}...({len(text)} characters)"
+
+
 def kind(value: Any) -> str:
     """``value`` described for a message: 'a string ('x')', 'a number (12)', 'an array'."""
     # isinstance, not type(): objects with duplicate keys are a dict subclass.
@@ -343,7 +349,8 @@ class Validator:
         for where, ident in ids:
             if ident in seen:
                 self.error(
-                    f"{where}.id", f'duplicate {what} id "{ident}" (first used at {seen[ident]})'
+                    f"{where}.id",
+                    f'duplicate {what} id "{shown_id(ident)}" (first used at {seen[ident]})',
                 )
             else:
                 seen[ident] = where
@@ -354,7 +361,7 @@ class Validator:
     ) -> None:
         for i, ref in enumerate(values):
             if ref not in known:
-                self.error(f"{where}[{i}]", f'unknown {what} id "{ref}"')
+                self.error(f"{where}[{i}]", f'unknown {what} id "{shown_id(ref)}"')
 
 
 class NoDuplicates(dict):
@@ -471,7 +478,7 @@ def key_judgements_problems(value: Any, source_ids: Iterable[str] | None = None)
         refs = j.get("source_ids", [])
         if known is not None:
             out += [
-                Problem(f"{at}.source_ids[{n}]", f'unknown source id "{r}"')
+                Problem(f"{at}.source_ids[{n}]", f'unknown source id "{shown_id(r)}"')
                 for n, r in enumerate(refs)
                 if r not in known
             ]

@@ -51,6 +51,7 @@ from monitor.model.schema import (
     kind,
     number,
     scenario_field_problems,
+    shown_id,
     str_list,
     string,
     text,
@@ -296,7 +297,8 @@ def crossings_of(
             else None
         )
         if vals["controlled_by"] is not None and vals["controlled_by"] not in factions:
-            v.error(f"{where}.controlled_by", f'unknown faction id "{vals["controlled_by"]}"')
+            held_by = shown_id(vals["controlled_by"])
+            v.error(f"{where}.controlled_by", f'unknown faction id "{held_by}"')
             ok = False
         history = []
         status = enum(CrossingStatus)
@@ -382,13 +384,13 @@ def territory_of(
                     and d["faction"].strip()
                     and d["faction"] not in factions
                 ):
-                    v.error(f"{where}.faction", f'unknown faction id "{d["faction"]}"')
+                    v.error(f"{where}.faction", f'unknown faction id "{shown_id(d["faction"])}"')
                 if is_str_list(d.get("source_ids")):
                     v.refs(d["source_ids"], sources, f"{where}.source_ids", "source")
             continue
         vals, extra = got
         if vals["faction"] not in factions:
-            v.error(f"{where}.faction", f'unknown faction id "{vals["faction"]}"')
+            v.error(f"{where}.faction", f'unknown faction id "{shown_id(vals["faction"])}"')
             continue
         v.refs(vals["source_ids"], sources, f"{where}.source_ids", "source")
         key = (vals["date"], vals["faction"])

@@ -31,7 +31,8 @@ def zone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise ValueError(f"unknown IANA time zone {name!r}") from exc
+        shown = name if len(name) <= 60 else f"{name[:57]}...({len(name)} characters)"
+        raise ValueError(f"unknown IANA time zone {shown!r}") from exc
 
 
 def parse_date(text: str) -> date:
