@@ -34,3 +34,24 @@ def test_a_second_window_opened_and_closed_while_the_first_stays(qtbot, small_pa
     first.ctx.select_crossing(first.ctx.scenario.crossings[0].id)
     assert first.toggle_selected_crossing()
     assert first.save()
+
+
+def test_the_context_signals_reach_no_deleted_bar_or_panel(qtbot, small_path):
+    """The shared context outlives a panel taken away (a toolbar or dock removed): its
+    signals must not call into the deleted widgets."""
+    from monitor.ui.cursor_bar import CursorBar
+    from monitor.ui.history_panel import HistoryPanel
+
+    window = MainWindow(small_path)
+    qtbot.addWidget(window)
+    window.show()
+    ctx = window.ctx
+    bar = CursorBar(ctx, window)
+    panel = HistoryPanel(ctx, window.session.push, window)
+    for widget in (bar, panel):
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    ctx.display_changed.emit()
+    ctx.scenario_replaced.emit()
+    qtbot.wait(50)
+    assert window.cursor_bar.isVisible()  # the window's own bar still follows the context

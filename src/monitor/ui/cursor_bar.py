@@ -93,7 +93,8 @@ class CursorBar(QToolBar):
 
         ctx.cursor_changed.connect(self._on_ctx_cursor_changed)
         ctx.scenario_replaced.connect(self._on_ctx_scenario_replaced)
-        ctx.display_changed.connect(lambda: self._on_ctx_cursor_changed(ctx.cursor_time()))
+        # Bound methods, not lambdas: Qt drops them with this bar (no call after it is gone).
+        ctx.display_changed.connect(self._on_ctx_display_changed)
         self._on_ctx_scenario_replaced()
 
     # -- conversions -----------------------------------------------------------
@@ -124,6 +125,9 @@ class CursorBar(QToolBar):
         self.slider.setRange(0, max(1, int((self._end - self._start) / _STEP)))
         self.slider.setPageStep(24)
         self.slider.blockSignals(False)
+        self._on_ctx_cursor_changed(self._ctx.cursor_time())
+
+    def _on_ctx_display_changed(self) -> None:
         self._on_ctx_cursor_changed(self._ctx.cursor_time())
 
     def _on_ctx_cursor_changed(self, when: datetime) -> None:

@@ -397,7 +397,7 @@ class HistoryPanel(QWidget):
 
         ctx.crossing_selected.connect(self._on_ctx_crossing_selected)
         ctx.crossing_changed.connect(self._on_ctx_crossing_changed)
-        ctx.scenario_replaced.connect(lambda: self._on_ctx_crossing_selected(""))
+        ctx.scenario_replaced.connect(self._on_ctx_scenario_replaced)  # (bound: dropped with it)
         ctx.display_changed.connect(self.refresh)
         self._on_ctx_crossing_selected(ctx.selected_crossing)
 
@@ -412,6 +412,9 @@ class HistoryPanel(QWidget):
                 self._update_title()  # one row inserted (a toggle): no rebuild
             else:
                 self.refresh()  # another crossing's change does not show here
+
+    def _on_ctx_scenario_replaced(self) -> None:
+        self._on_ctx_crossing_selected("")
 
     def _on_ctx_crossing_selected(self, crossing_id: str) -> None:
         self.model.crossing_id = crossing_id
