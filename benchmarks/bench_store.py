@@ -1,8 +1,12 @@
 """Issue 15's team-store rows, on a throw-away local PostgreSQL server (localhost socket):
 
-* a toggle in one app process visible in a second app process (LISTEN/NOTIFY + catch-up
-  by sequence + applied to that app's view): median and p95, against a bare
-  ``pg_notify`` → ``LISTEN`` round trip between the same two processes;
+* a toggle in one app visible in a second app, both real ``MainWindow(DSN)`` windows
+  offscreen in processes of their own (``app_peer.py``): from just before the sender's
+  ``set_crossing_status`` to the receiver's crossings table painted with the new status
+  (LISTEN/NOTIFY + catch-up by sequence + applied to the view + repaint), median and p95,
+  against a bare ``pg_notify`` → ``LISTEN`` between two processes in the same run;
+* the same through bare store processes (a ``TeamStore`` writer, a ``TeamStore`` listener
+  applying to its change log, no window): the store's own share of the above;
 * opening a store holding 100k events (base + log derived into a scenario) against
   opening the same scenario from its JSON file (first open, no reopen cache), interleaved;
 * opening that store after 1,000 toggles (without, then with a snapshot) against opening
@@ -128,7 +132,9 @@ def listen(dsn: str, expected: int, raw: int) -> int:
     return 0
 
 
-def _latency_rows(dsn: str, quick: bool) -> list[dict[str, Any]]:
+def _latency_rows(dsn: str, quick: bool) -> tuple[list[dict[str, Any]], list[float]]:
+    """The store-process rows, and the bare NOTIFY latencies (the baseline of every
+    latency row)."""
     import psycopg
 
     from monitor.store.team import TeamStore
@@ -168,9 +174,9 @@ def _latency_rows(dsn: str, quick: bool) -> list[dict[str, Any]]:
     median, p95 = statistics.median(live), _p95(live)
     base_median, base_p95 = statistics.median(raw), _p95(raw)
     common = {"toggles": n, "received": len(live), "raw_received": len(raw)}
-    return [
+    rows = [
         _row(
-            "team store: toggle visible in a second app process, median",
+            "team store: toggle seen by a second store process (TeamStore, no window), median",
             median,
             "s",
             baseline=base_median,
@@ -180,7 +186,7 @@ def _latency_rows(dsn: str, quick: bool) -> list[dict[str, Any]]:
             **common,
         ),
         _row(
-            "team store: toggle visible in a second app process, p95",
+            "team store: toggle seen by a second store process (TeamStore, no window), p95",
             p95,
             "s",
             baseline=base_p95,
@@ -188,6 +194,115 @@ def _latency_rows(dsn: str, quick: bool) -> list[dict[str, Any]]:
             target="<= 500 ms",
             holds=p95 <= 0.500 and len(live) == n,
             **common,
+        ),
+    ]
+    return rows, raw
+
+
+# -- two real app windows --------------------------------------------------------------------
+def _peer(mode: str, dsn: str, *args: object, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(HERE / "app_peer.py"), mode, dsn, *map(str, args)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,  # (offscreen's propagateSizeHints notices)
+        text=True,
+        env=env,
+    )
+
+
+def _first_line(proc: subprocess.Popen[str], what: str) -> None:
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    if line != "ready":
+        proc.kill()
+        raise RuntimeError(f"the {what} app did not start ({line!r})")
+
+
+def _app_rows(server: str, quick: bool, raw: list[float]) -> list[dict[str, Any]]:
+    """A toggle made in one ``MainWindow(DSN)`` until the crossings table of a second
+    ``MainWindow(DSN)``, in another process, has painted it (see ``app_peer.py``)."""
+    from monitor.store import admin
+
+    dsn = _database(server, "bench_live_app")
+    admin.init_from_file(dsn, HERE.parent / "tests" / "data" / "small.json")
+    n, pace_ms = (60 if quick else 200), 20
+    private = Path(tempfile.mkdtemp(prefix="bench-store-app-"))
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        MONITOR_CONFIG_DIR=str(private / "config"),  # (no recent store in the user's list)
+        XDG_DATA_HOME=str(private / "data"),  # (the outboxes)
+    )
+    receiver = _peer("receive", dsn, n, env=env)
+    try:
+        _first_line(receiver, "receiving")
+        sender = _peer("send", dsn, n, pace_ms, env=env)
+        try:
+            _first_line(sender, "sending")
+            sent_out, _ = sender.communicate("go\n", timeout=300)
+        finally:
+            if sender.poll() is None:
+                sender.kill()
+        got_out, _ = receiver.communicate(timeout=120)
+    finally:
+        if receiver.poll() is None:
+            receiver.kill()
+        shutil.rmtree(private, ignore_errors=True)
+    sent: dict[str, tuple[str, float, float]] = {}
+    for line in sent_out.splitlines():
+        part = line.split()
+        if part[0] == "sent":
+            sent[part[1]] = (part[3], float(part[4]), float(part[5]))
+    applied: dict[str, float] = {}
+    painted: dict[str, float] = {}
+    wrong = 0
+    for line in got_out.splitlines():
+        part = line.split()
+        if part[0] == "applied" and part[1] in sent:
+            applied[part[1]] = float(part[5])
+            wrong += part[4] == "0" or (part[4] == "1" and part[3].lower() != sent[part[1]][0])
+        elif part[0] == "painted" and part[1] in sent:
+            painted[part[1]] = float(part[2])
+    if not painted:
+        raise RuntimeError(f"the receiving app painted none of {len(sent)} toggles")
+    seen = [painted[k] - sent[k][1] for k in painted]
+    model = [applied[k] - sent[k][1] for k in applied]
+    own = [t1 - t0 for _status, t0, t1 in sent.values()]
+    median, p95 = statistics.median(seen), _p95(seen)
+    complete = len(sent) == n and len(painted) == n and len(applied) == n and wrong == 0
+    details = {
+        "toggles": n,
+        "pace_ms": pace_ms,
+        "sent": len(sent),
+        "applied": len(applied),
+        "painted": len(painted),
+        "wrong_status_shown": wrong,
+        "applied_to_model_median_s": statistics.median(model),
+        "applied_to_model_p95_s": _p95(model),
+        "sender_toggle_median_s": statistics.median(own),
+        "sender_toggle_p95_s": _p95(own),
+    }
+    return [
+        _row(
+            "team store: toggle in one app window painted in a second app window, median",
+            median,
+            "s",
+            baseline=statistics.median(raw),
+            baseline_label="bare pg_notify -> LISTEN between two processes, median",
+            target="<= 100 ms",
+            holds=median <= 0.100 and complete,
+            **details,
+        ),
+        _row(
+            "team store: toggle in one app window painted in a second app window, p95",
+            p95,
+            "s",
+            baseline=_p95(raw),
+            baseline_label="bare pg_notify -> LISTEN, p95",
+            target="<= 500 ms",
+            holds=p95 <= 0.500 and complete,
+            **details,
         ),
     ]
 
@@ -308,7 +423,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         server = cluster.dsn()
     try:
         rows = _open_rows(server, quick)
-        rows[:0] = _latency_rows(_prepared(server), quick)
+        store_rows, raw = _latency_rows(_prepared(server), quick)
+        rows[:0] = _app_rows(server, quick, raw) + store_rows
         return rows
     finally:
         if cluster is not None:
