@@ -55,3 +55,24 @@ def test_the_context_signals_reach_no_deleted_bar_or_panel(qtbot, small_path):
     ctx.scenario_replaced.emit()
     qtbot.wait(50)
     assert window.cursor_bar.isVisible()  # the window's own bar still follows the context
+
+
+def test_already_open_is_said_once_and_never_by_a_closed_window(qtbot, small_path, monkeypatch):
+    warned = []
+    monkeypatch.setattr(
+        MainWindow, "show_warning", lambda self, title, text: warned.append((self, title))
+    )
+    first = MainWindow(small_path)
+    qtbot.addWidget(first)
+    first.show()
+    second = MainWindow(small_path)  # a second window on the same file: told so
+    qtbot.addWidget(second)
+    second.files.after_open()  # (as a caller may, before the window's own scheduled check)
+    second.show()
+    qtbot.wait(100)
+    assert warned == [(second, "File already open")]  # once, not twice
+    third = MainWindow(small_path)
+    third.close()  # closed before its check ran: no dialog pops up later
+    qtbot.wait(100)
+    assert [w for w, _title in warned if w is third] == []
+    third.deleteLater()

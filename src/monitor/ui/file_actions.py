@@ -53,6 +53,8 @@ class FileActions(QObject):
         self.loader: ScenarioLoader | None = None
         self.progress_dialog: LoadProgressDialog | None = None
         self._loaders: list[ScenarioLoader] = []
+        self._checked_storage: object = None  # the storage after_open() last looked at
+        self.closed = False  # the window closed: nothing more is asked or warned
         self._recovery_offered = False
 
         self.open_action = QAction(icon("open"), "&Open…", window)
@@ -215,6 +217,7 @@ class FileActions(QObject):
     def stop_loading(self, wait_ms: int = 30_000) -> None:
         """The window closes: cancel a load in progress and wait for every loader's thread
         to end (no thread outlives its window)."""
+        self.closed = True
         if self.loader is not None:
             self.loader.cancel()
         for loader in self._loaders:
@@ -224,7 +227,12 @@ class FileActions(QObject):
 
     def after_open(self) -> None:
         """Once a file is open: offer crash recovery and warn about other writers (the
-        status bar says when it is read-only)."""
+        status bar says when it is read-only). Once for each file opened, and never once the
+        window is closed (the window schedules this when it opens; callers may run it first)."""
+        storage = self.session.storage
+        if self.closed or storage is self._checked_storage:
+            return
+        self._checked_storage = storage
         self.offer_recovery()
         holder = self.session.lock_holder
         if holder is not None:
