@@ -1004,6 +1004,7 @@ WORKERS = {
     "edits": lambda: _edits_rows(),
     "store": lambda: _store_rows(),
     "interchange": lambda: (_private_config(), __import__("bench_interchange").run(QUICK))[1],
+    "map": lambda: (_private_config(), __import__("bench_map").run(QUICK))[1],
 }
 ORDER = [
     "cold_start",
@@ -1016,6 +1017,7 @@ ORDER = [
     "edits",
     "store",
     "interchange",
+    "map",
 ]
 
 
