@@ -153,6 +153,7 @@ class _Planner:
         self.sources: dict[str, dict[str, Any]] = {}  # new sources by id
         # (row, event id: mapped when applied; or its JSON, mapped already / the app's own)
         self.creates: list[tuple[int, Any]] = []
+        self.mapped_creates = False  # whether any of ``creates`` is JSON (not an id)
         self.updates: list[Change] = []
         self.marks: list[Change] = []
         self.taken: set[str] = set()
@@ -187,11 +188,11 @@ class _Planner:
     def feed_rows(self) -> None:
         rows = self._newest()
         c = self.cols
-        days = {c.day[i] for i in rows} - {""}
+        days = set(map(c.day.__getitem__, rows)) - {""}
         self.scope = (min(days), max(days)) if days else None
-        self.countries = {c.country[i] for i in rows} - {""}
+        self.countries = set(map(c.country.__getitem__, rows)) - {""}
         index, keys, tss, crcs = self.index, c.key, c.ts, c.crc
-        seen = {keys[i] for i in rows}
+        seen = set(map(keys.__getitem__, rows))
         fresh = [i for i in rows if keys[i] not in index] if index else rows
         self._create_all(fresh)
         for i in rows if index else ():
@@ -247,8 +248,8 @@ class _Planner:
     def _create_all(self, rows: list[int]) -> None:
         """The new events of ``rows`` (keys once each), in order."""
         keys, checked = self.cols.key, self.cols.checked
-        wanted = [keys[i] for i in rows]
-        if all(checked[i] for i in rows) and not self.ids.intersection(wanted) \
+        wanted = list(map(keys.__getitem__, rows))
+        if all(map(checked.__getitem__, rows)) and not self.ids.intersection(wanted) \
                 and not self.taken.intersection(wanted):
             self.taken.update(wanted)  # the common case: every key is free as it is
             self.creates.extend(zip(rows, wanted, strict=True))
@@ -270,6 +271,7 @@ class _Planner:
         d = self._new_event(i, event_id)
         if d is not None:
             self.creates.append((i, d))
+            self.mapped_creates = True
 
     def _new_event(self, i: int, event_id: str) -> dict[str, Any] | None:
         try:
@@ -392,6 +394,7 @@ class _Planner:
             current = entity_json(self.scenario, EVENT, ev["id"])
             if current is None:
                 self.creates.append((i, ev))
+                self.mapped_creates = True
             elif current == ev:
                 self.review.unchanged += 1
             else:
@@ -402,6 +405,8 @@ class _Planner:
     def _check_creates(self) -> None:
         """Check the new events with the scenario's rules in one pass; a refused one is
         rejected with the contract's reason (the batch then cannot fail on it)."""
+        if not self.mapped_creates:
+            return
         mapped = [(j, d) for j, (_i, d) in enumerate(self.creates) if isinstance(d, dict)]
         if not mapped:
             return
@@ -431,7 +436,10 @@ class _Planner:
     def finish(self, author: str, deletions: Parsed | None) -> None:
         self._check_creates()
         review = self.review
-        review.new = [d if isinstance(d, str) else d["id"] for _i, d in self.creates]
+        ids_only = not self.mapped_creates  # the common case: every new event is an id
+        rows, new = zip(*self.creates, strict=True) if self.creates else ((), ())
+        review.new = list(new) if ids_only else [d if isinstance(d, str) else d["id"]
+                                                 for d in new]
         review.new_factions = [x["id"] for x in self.factions]
         f = self.parsed.file
         record: dict[str, Any] = {"file": f.path.name, "sha256": f.sha256,
@@ -446,7 +454,8 @@ class _Planner:
         # The sources the new events cite (known without mapping them: a checked row's
         # sources are its "source" names).
         srcs = self.cols.sources
-        self._raw_sources = {srcs[i] for i, d in self.creates if isinstance(d, str)}
+        self._raw_sources = set(map(srcs.__getitem__, rows)) if ids_only else {
+            srcs[i] for i, d in self.creates if isinstance(d, str)}
         for raw in self._raw_sources:
             self._feed_sources(names(raw))
         used = self._used_sources()
@@ -460,7 +469,7 @@ class _Planner:
 
     def _used_sources(self) -> set[str]:
         used: set[str] = set()
-        for _i, d in self.creates:
+        for _i, d in self.creates if self.mapped_creates else ():
             if isinstance(d, dict):
                 used.update(d["source_ids"])
         for raw in getattr(self, "_raw_sources", ()):

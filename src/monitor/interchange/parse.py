@@ -185,6 +185,9 @@ def _arrow_columns(f: FeedFile, header_line: int, raw_header: list[str] | None, 
             offset = data.index(b"\n", offset) + 1
         first_line = first + 1
     names = [f"c{i}" for i in range(len(layout.columns))]
+    # No quote character after the header: no field is quoted, so none can hold a line
+    # break, and the reader may split the bytes at any newline (faster, same rows).
+    quoted = data.find(b'"', offset) >= 0
 
     def read(block: int) -> Any:
         return pcsv.read_csv(
@@ -192,7 +195,7 @@ def _arrow_columns(f: FeedFile, header_line: int, raw_header: list[str] | None, 
             read_options=pcsv.ReadOptions(column_names=names,
                                           skip_rows=1 if raw_header is not None else 0,
                                           block_size=block),
-            parse_options=pcsv.ParseOptions(delimiter=delim, newlines_in_values=True),
+            parse_options=pcsv.ParseOptions(delimiter=delim, newlines_in_values=quoted),
             convert_options=pcsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, strings_can_be_null=False,
                 quoted_strings_can_be_null=False),
