@@ -1,9 +1,10 @@
 """Briefings from the window: the full PDF briefing as of the cursor, one panel as a PDF
 exactly as it shows now, and the bottom line printed on page 1 of every briefing.
 
-The briefing and the feed export are written off the GUI thread: the document is built
-(and its chart drawn) here, then an :class:`ExportThread` lays it out, paints it and
-writes the file atomically, with a progress dialog whose Cancel stops it and leaves
+The briefing and the panel exports are written off the GUI thread: an
+:class:`ExportThread` assembles the briefing from a snapshot of the scenario (panel
+documents are built here), has its chart drawn on the GUI thread, lays it out, paints it
+and writes the file atomically, with a progress dialog whose Cancel stops it and leaves
 nothing behind. A briefing exported from the window is recorded in the scenario
 (``briefings``: its as-of time and the analyst's trend markers, one undoable change), so
 the next one can say what changed since.
@@ -72,26 +73,76 @@ class BriefingChoices:
 
 
 class ExportThread(QThread):
-    """Lays out, paints and writes one prepared document (no widget is touched here)."""
+    """Builds (if given ``build``), lays out, paints and writes one document; no widget is
+    touched here. ``build`` assembles the document from a snapshot of the scenario (see
+    :func:`monitor.briefing.snapshot.snapshot`); its charts are then drawn on the GUI thread
+    (``charts_wanted``: pyqtgraph's scene lives there) while this thread waits."""
 
     progressed = Signal(int, str)
     succeeded = Signal(str, int)
     failed = Signal(str)
     was_cancelled = Signal()
+    charts_wanted = Signal()
 
-    def __init__(self, doc: Document, out: str | Path, parent: QObject | None = None):
+    def __init__(
+        self,
+        doc: Document | None,
+        out: str | Path,
+        parent: QObject | None = None,
+        build: Callable[[], Document] | None = None,
+    ):
         super().__init__(parent)
+        if doc is None and build is None:
+            raise ValueError("a document or a way to build one is needed")
         self.doc = doc
+        self.build = build
         self.out = Path(out)
         self.stop = threading.Event()
+        self.charts_drawn = threading.Event()
+        self.chart_error: str | None = None
+        self.charts_wanted.connect(self._draw_charts)  # (queued: runs on the GUI thread)
+
+    def _draw_charts(self) -> None:
+        from monitor.briefing.layout import prepare_charts
+
+        try:
+            if self.doc is not None and not self.stop.is_set():
+                prepare_charts(self.doc)
+        except (OSError, ValueError, RuntimeError) as exc:
+            self.chart_error = str(exc)
+        finally:
+            self.charts_drawn.set()
+
+    def _assemble(self) -> Document:
+        from monitor.briefing.blocks import Chart
+        from monitor.briefing.layout import ExportCancelled
+
+        assert self.build is not None
+        self.progressed.emit(0, "Assembling the document")
+        doc = self.doc = self.build()
+        if self.stop.is_set():
+            raise ExportCancelled
+        if any(isinstance(b, Chart) and b.svg is None for b in doc.blocks):
+            self.progressed.emit(0, "Drawing the chart")
+            self.charts_wanted.emit()
+            while not self.charts_drawn.wait(0.05):  # (the window closing sets stop)
+                if self.stop.is_set():
+                    raise ExportCancelled
+            if self.chart_error is not None:
+                raise RuntimeError(self.chart_error)
+        return doc
 
     def run(self) -> None:
         from monitor.briefing.layout import ExportCancelled, Renderer
         from monitor.model.io import atomic_write_bytes
 
         try:
+            doc = self.doc if self.build is None else self._assemble()
+            assert doc is not None
+            if self.stop.is_set():
+                raise ExportCancelled
             renderer = Renderer(
-                self.doc, lambda f, m: self.progressed.emit(int(f * 100), m), self.stop.is_set
+                doc, lambda f, m: self.progressed.emit(int(f * 100), m), self.stop.is_set
             )
             data, pages = renderer.render()
             if self.stop.is_set():
@@ -270,6 +321,26 @@ class BriefingActions(QObject):
         prepare_charts(doc)
         return doc
 
+    def briefing_builder(self, choices: BriefingChoices | None = None) -> Callable[[], Document]:
+        """A function that builds the full briefing as of the cursor from a snapshot of the
+        scenario taken now (about 10 ms at 100k events), for a worker thread: what the
+        GUI thread changes meanwhile (a teammate's change, the live clock) does not reach it.
+        Its chart is left to draw (see :class:`ExportThread`)."""
+        from monitor.briefing.documents import briefing_document
+        from monitor.briefing.snapshot import snapshot
+
+        options = self._briefing_options(choices)
+        live = self.ctx.scenario
+        frozen, frame = snapshot(live, self.ctx.events_frame)
+
+        def build() -> Document:
+            doc = briefing_document(frozen, options, frame)
+            doc.facts["options"] = options
+            doc.facts["scenario"] = live  # the one to record it in
+            return doc
+
+        return build
+
     def since_last(self) -> SinceLast | None:
         """What changed since the last recorded briefing, as of the cursor (for the dialog)."""
         as_of = self.ctx.cursor_time()
@@ -322,14 +393,22 @@ class BriefingActions(QObject):
 
     # -- exports off the GUI thread ----------------------------------------------------------
     def start_export(
-        self, doc: Document, out: str | Path, what: str, done: Callable[[], None] | None = None
+        self,
+        doc: Document | None,
+        out: str | Path,
+        what: str,
+        done: Callable[[], None] | None = None,
+        *,
+        build: Callable[[], Document] | None = None,
+        written: Callable[[Document], None] | None = None,
     ) -> ExportThread | None:
-        """Write ``doc`` to ``out`` in a worker thread with a progress dialog (Cancel stops
-        it; nothing is written then). ``done`` runs on the GUI thread after a success."""
+        """Write ``doc`` (or the one ``build`` makes in the worker) to ``out`` in a worker
+        thread with a progress dialog (Cancel stops it; nothing is written then). ``done``
+        and ``written`` (given the document) run on the GUI thread after a success."""
         if self.job is not None:
             self._window.statusBar().showMessage("An export is still running", 5000)
             return None
-        job = ExportThread(doc, out, self)
+        job = ExportThread(doc, out, self, build=build)
         # Not a QProgressDialog: its setValue runs the event loop while modal, so the job's
         # end (and the dialog's deletion) could run inside a progress update.
         dialog = LoadProgressDialog(f"Writing the {what}…", "Export PDF", self._window, 400)
@@ -341,6 +420,8 @@ class BriefingActions(QObject):
         def succeeded(path: str, pages: int) -> None:
             if done is not None:
                 done()
+            if written is not None and job.doc is not None:
+                written(job.doc)
             plural = "s" if pages != 1 else ""
             self._window.statusBar().showMessage(f"Wrote {path} ({pages} page{plural})", 8000)
 
@@ -453,12 +534,10 @@ class BriefingActions(QObject):
         path = self.ask_pdf_path(f"{self._stem()}-briefing.pdf")
         if not path:
             return
-        try:
-            doc = self.briefing_document(choices)
-        except ValueError as exc:
-            self._window.show_error("Export failed", f"Could not make the briefing: {exc}.")
-            return
-        self.start_export(doc, path, "briefing", lambda: self.record_briefing(doc))
+        # Assembled in the worker too, from a snapshot taken here (the progress dialog is
+        # window-modal; remote team changes and timers may still edit the live scenario).
+        build = self.briefing_builder(choices)
+        self.start_export(None, path, "briefing", build=build, written=self.record_briefing)
 
     # -- key judgements -------------------------------------------------------------------
     def set_key_judgements(self, value: str | dict | None) -> None:
