@@ -170,7 +170,8 @@ class _Planner:
     def _newest(self) -> list[int]:
         """One row per key: the one with the largest timestamp (the later line on a tie)."""
         keys, tss = self.cols.key, self.cols.ts
-        if len(set(keys)) == len(keys):
+        self.keys_seen = set(keys)
+        if len(self.keys_seen) == len(keys):
             return list(range(len(keys)))
         best: dict[str, int] = {}
         for i, key in enumerate(keys):
@@ -192,7 +193,7 @@ class _Planner:
         self.scope = (min(days), max(days)) if days else None
         self.countries = set(map(c.country.__getitem__, rows)) - {""}
         index, keys, tss, crcs = self.index, c.key, c.ts, c.crc
-        seen = set(map(keys.__getitem__, rows))
+        seen = self.keys_seen  # every key has its newest row in ``rows``
         fresh = [i for i in rows if keys[i] not in index] if index else rows
         self._create_all(fresh)
         for i in rows if index else ():
