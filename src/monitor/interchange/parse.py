@@ -213,7 +213,8 @@ def _arrow_columns(f: FeedFile, header_line: int, raw_header: list[str] | None, 
     n = table.num_rows
     if n == 0:
         return {c: [] for c in layout.columns}, [], []
-    total_lines = data.count(b"\n", offset) + (0 if data.endswith(b"\n") else 1)
+    newlines = int(np.count_nonzero(np.frombuffer(data, np.uint8)[offset:] == 10))  # b"\n"
+    total_lines = newlines + (0 if data.endswith(b"\n") else 1)
     header_lines = 1 if raw_header is not None else 0
     if n + header_lines == total_lines:  # one line per row: no quoted line breaks
         starts = np.arange(first_line, first_line + n)
