@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import uuid
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QPointF, Qt
@@ -48,12 +47,11 @@ from monitor.ui.editing.form import (
     FormDialog,
     first_word,
     number_value,
-    plain_label,
+    time_row,
     time_width,
     with_filter,
 )
 from monitor.ui.editing.timetext import (
-    minute_moment,
     precision_text,
     same_time_text,
     to_file_text,
@@ -144,21 +142,7 @@ class EventDialog(FormDialog):
             self.time_edit.setText(
                 typed_text(Moment(now.instant.replace(second=0), False), self._tz)
             )
-        self.time_hint = plain_label()
-        self.time_hint.setObjectName("timeHint")
-        self.time_hint.setStyleSheet("color: palette(mid);")
-        time_box = QWidget()
-        row = QHBoxLayout(time_box)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.time_edit, 1)
-        row.addWidget(self.time_hint)
-        self.now_button = QPushButton("Now")
-        self.now_button.setObjectName("timeNowButton")
-        self.now_button.setToolTip("The present minute")
-        self.now_button.clicked.connect(
-            lambda: self.time_edit.setText(typed_text(minute_moment(datetime.now(UTC)), self._tz))
-        )
-        row.addWidget(self.now_button)
+        time_box, self.time_hint, self.now_button = time_row(self.time_edit, self._tz)
         self.add_row("time", f"Time ({scenario.info.timezone})", time_box)
 
         self.title_edit = QLineEdit(b.get("title", ""))

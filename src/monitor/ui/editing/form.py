@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import Qt
@@ -25,12 +26,14 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QPushButton,
     QSizePolicy,
     QTextEdit,
     QVBoxLayout,
@@ -41,6 +44,7 @@ from monitor.model.changes import Change, ChangeError
 from monitor.model.errors import visible
 from monitor.model.schema import Invalid
 from monitor.model.text import isolate_if_needed
+from monitor.ui.editing.timetext import minute_moment, typed_text
 
 if TYPE_CHECKING:
     from monitor.ui.session import Session
@@ -113,6 +117,25 @@ def shown_name(text: str, limit: int = 48) -> str:
 def time_width(edit: QLineEdit) -> int:
     """Wide enough for a time with seconds (a hint beside the field never squeezes it)."""
     return edit.fontMetrics().horizontalAdvance("2024-12-05 14:05:30") + 20
+
+
+def time_row(edit: QLineEdit, tz: tzinfo) -> tuple[QWidget, QLabel, QPushButton]:
+    """A time field's row: ``edit``, the hint saying which precision the text means, and a
+    "Now" button typing the present minute; returns (the row, the hint, the button)."""
+    hint = plain_label()
+    hint.setObjectName("timeHint")
+    hint.setStyleSheet("color: palette(mid);")
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(edit, 1)
+    row.addWidget(hint)
+    now = QPushButton("Now")
+    now.setObjectName("timeNowButton")
+    now.setToolTip("The present minute")
+    now.clicked.connect(lambda: edit.setText(typed_text(minute_moment(datetime.now(UTC)), tz)))
+    row.addWidget(now)
+    return box, hint, now
 
 
 def number_value(text: str) -> Any:

@@ -8,15 +8,12 @@ changed). Times are typed in the scenario's zone, to the minute unless seconds a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     QWidget,
 )
 
@@ -29,11 +26,11 @@ from monitor.ui.editing.form import (
     CheckList,
     FormDialog,
     plain_label,
+    time_row,
     time_width,
     with_filter,
 )
 from monitor.ui.editing.timetext import (
-    minute_moment,
     precision_text,
     recorded_now,
     to_file_text,
@@ -87,20 +84,7 @@ class StatusEntryDialog(FormDialog):
         self.time_edit = QLineEdit(typed_text(moment, self._tz))
         self.time_edit.setPlaceholderText("YYYY-MM-DD HH:MM (or a day: YYYY-MM-DD)")
         self.time_edit.setMinimumWidth(time_width(self.time_edit))
-        self.time_hint = plain_label()
-        self.time_hint.setStyleSheet("color: palette(mid);")
-        box = QWidget()
-        row = QHBoxLayout(box)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.time_edit, 1)
-        row.addWidget(self.time_hint)
-        self.now_button = QPushButton("Now")
-        self.now_button.setObjectName("timeNowButton")
-        self.now_button.setToolTip("The present minute")
-        self.now_button.clicked.connect(
-            lambda: self.time_edit.setText(typed_text(minute_moment(datetime.now(UTC)), self._tz))
-        )
-        row.addWidget(self.now_button)
+        box, self.time_hint, self.now_button = time_row(self.time_edit, self._tz)
         self.add_row("time", f"Effective ({ctx.scenario.info.timezone})", box)
         if entry is None and not ctx.is_live:
             self.parked_note = plain_label(
