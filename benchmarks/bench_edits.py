@@ -22,30 +22,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-
-def _row(
-    workload: str,
-    measured: float,
-    unit: str,
-    *,
-    baseline: float | None,
-    baseline_label: str,
-    target: str,
-    holds: bool,
-    **details: Any,
-) -> dict[str, Any]:
-    return {
-        "workload": workload,
-        "measured": measured,
-        "unit": unit,
-        "baseline": baseline,
-        "baseline_label": baseline_label,
-        "ratio": measured / baseline if baseline else None,
-        "target": target,
-        "holds": holds,
-        "note": "",
-        "details": details,
-    }
+from benchrow import row as _row  # noqa: E402
 
 
 def _window(path: Path):

@@ -31,6 +31,8 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "tests" / "interchange"))  # feeds.py: the file generator
 
+from benchrow import row as _row  # noqa: E402
+
 EMPTY = {
     "schema_version": 1,
     "scenario": {"id": "bench", "title": "Bench", "timezone": "Asia/Baghdad"},
@@ -42,21 +44,6 @@ EMPTY = {
 }
 
 
-def _row(workload: str, measured: float, unit: str, *, baseline: float | None,
-         baseline_label: str, target: str, holds: bool, note: str = "",
-         **details: Any) -> dict[str, Any]:
-    return {
-        "workload": workload,
-        "measured": measured,
-        "unit": unit,
-        "baseline": baseline,
-        "baseline_label": baseline_label,
-        "ratio": measured / baseline if baseline else None,
-        "target": target,
-        "holds": holds,
-        "note": note,
-        "details": details,
-    }
 
 
 def _timed(fn: Any) -> float:

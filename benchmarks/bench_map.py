@@ -24,10 +24,12 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from benchrow import row as _row
 
 
 def median_ms(fn, repeat: int = 15, warm: int = 2) -> float:
@@ -55,20 +57,6 @@ def frame_of(n: int, seed: int = 3) -> pd.DataFrame:
     )
 
 
-def _row(workload: str, measured: float, *, baseline: float | None, baseline_label: str,
-         target: str, holds: bool, note: str = "") -> dict[str, Any]:
-    return {
-        "workload": workload,
-        "measured": measured,
-        "unit": "ms",
-        "baseline": baseline,
-        "baseline_label": baseline_label,
-        "ratio": measured / baseline if baseline else None,
-        "target": target,
-        "holds": holds,
-        "note": note,
-        "details": {},
-    }
 
 
 def run(quick: bool = False, n: int = 100_000, big: int = 1_000_000) -> list[dict[str, Any]]:
@@ -81,7 +69,7 @@ def run(quick: bool = False, n: int = 100_000, big: int = 1_000_000) -> list[dic
     raw = default_path().read_bytes()
     load = median_ms(lambda: parse_basemap(raw), 9)
     as_json = median_ms(lambda: json.loads(raw), 9) if raw[:1] in (b"{", b"[") else None
-    rows.append(_row(f"bundled base map loaded ({len(raw) / 1e3:.0f} KB)", load,
+    rows.append(_row(f"bundled base map loaded ({len(raw) / 1e3:.0f} KB)", load, "ms",
                      baseline=as_json, baseline_label="json.loads of its bytes" if as_json else "",
                      target="<= 50 ms", holds=load <= 50))
 
@@ -138,13 +126,14 @@ def run(quick: bool = False, n: int = 100_000, big: int = 1_000_000) -> list[dic
     box.removeItem(scatter)
     item.show()
     for label, ms in pans.items():
-        rows.append(_row(f"map pan repaint, {n:,} located events, {label}", ms, baseline=s,
+        rows.append(_row(f"map pan repaint, {n:,} located events, {label}", ms, "ms", baseline=s,
                          baseline_label="the same points as a pyqtgraph ScatterPlotItem",
                          target="<= 16 ms and <= 0.5x", holds=ms <= 16 and ms <= 0.5 * s))
     sx, sy = panel.view_box.viewPixelSize()
     sx, sy = 1 / sx, 1 / sy
     pick = median_ms(lambda: points.nearest(40.0, 34.0, sx, sy, 4.0), 51)
-    rows.append(_row(f"click picks the nearest of {len(points):,} clusters", pick, baseline=None,
+    rows.append(_row(f"click picks the nearest of {len(points):,} clusters", pick, "ms",
+                     baseline=None,
                      baseline_label="", target="<= 5 ms", holds=pick <= 5))
     panel.close()
 
@@ -165,10 +154,11 @@ def run(quick: bool = False, n: int = 100_000, big: int = 1_000_000) -> list[dic
             layer.derive(None, c, False, False)
             steps.append((time.perf_counter() - t) * 1000)
         step = float(np.median(steps))
-        rows.append(_row(f"map layer re-derived on a cursor step, {big:,} events", step,
+        rows.append(_row(f"map layer re-derived on a cursor step, {big:,} events", step, "ms",
                          baseline=full_step, baseline_label="deriving the layer in full",
                          target="<= 16 ms", holds=step <= 16))
-        rows.append(_row(f"map layer re-derived on a feed filter change, {big:,} events", filt,
+        rows.append(_row(f"map layer re-derived on a feed filter change, {big:,} events",
+                         filt, "ms",
                          baseline=full_step, baseline_label="deriving the layer in full",
                          target="<= 16 ms", holds=filt <= 16))
     return rows

@@ -38,32 +38,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
+from benchrow import row as _row  # noqa: E402
+
 RAW_CHANNEL = "bench_raw"
 
 
-def _row(
-    workload: str,
-    measured: float,
-    unit: str,
-    *,
-    baseline: float | None,
-    baseline_label: str,
-    target: str,
-    holds: bool,
-    **details: Any,
-) -> dict[str, Any]:
-    return {
-        "workload": workload,
-        "measured": measured,
-        "unit": unit,
-        "baseline": baseline,
-        "baseline_label": baseline_label,
-        "ratio": measured / baseline if baseline else None,
-        "target": target,
-        "holds": holds,
-        "note": "",
-        "details": details,
-    }
 
 
 def _p95(values: list[float]) -> float:
