@@ -60,3 +60,25 @@ print(json.dumps({{"before": before, "after_load": bool(after_load)}}))
     assert result["after_load"], (
         "loading should import pyarrow (check the test still tests something)"
     )
+
+
+def test_every_module_imports_without_an_application() -> None:
+    """A script may import any part of the package before it makes its QApplication:
+    nothing Qt needs the application for (a standard key, a font, a pixmap) is made at
+    import time. (``editing.actions`` made ``QKeySequence(StandardKey.New)`` at import and
+    the interpreter died of a segmentation fault.)"""
+    src = Path(__file__).resolve().parents[1] / "src"
+    names = sorted(
+        ".".join(p.relative_to(src).with_suffix("").parts).removesuffix(".__init__")
+        for p in (src / "monitor").rglob("*.py")
+        if p.name != "__main__.py"
+    )
+    code = f"""
+import importlib, json, sys
+for name in {names!r}:
+    importlib.import_module(name)
+print(json.dumps({{"imported": len({names!r}), "app": "PySide6.QtWidgets" in sys.modules
+    and __import__("PySide6.QtWidgets").QtWidgets.QApplication.instance() is not None}}))
+"""
+    result = run_python(code)
+    assert result == {"imported": len(names), "app": False}

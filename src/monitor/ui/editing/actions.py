@@ -33,8 +33,10 @@ from monitor.ui.editing.territory_dialog import TerritoryDialog
 
 D = TypeVar("D", bound=FormDialog)
 
-#: Ctrl+N unless another action of the window has it already.
-NEW_EVENT_KEYS = (QKeySequence(QKeySequence.StandardKey.New), QKeySequence("Ctrl+Shift+N"))
+def new_event_keys() -> tuple[QKeySequence, QKeySequence]:
+    """Ctrl+N unless another action of the window has it already. (Made when asked: a
+    standard key needs the application, which importing this module must not.)"""
+    return (QKeySequence(QKeySequence.StandardKey.New), QKeySequence("Ctrl+Shift+N"))
 
 
 def _action(parent: QObject, text: str, name: str, tip: str = "") -> QAction:
@@ -84,7 +86,7 @@ class EditingActions(QObject):
             for a in w.findChildren(QAction)
             if a is not self.new_event_action and not a.shortcut().isEmpty()
         }
-        keys = next((k for k in NEW_EVENT_KEYS if k.toString() not in taken), None)
+        keys = next((k for k in new_event_keys() if k.toString() not in taken), None)
         if keys is not None:
             self.new_event_action.setShortcut(keys)
         self.new_event_action.triggered.connect(self.new_event)
