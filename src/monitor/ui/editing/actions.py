@@ -33,6 +33,7 @@ from monitor.ui.editing.territory_dialog import TerritoryDialog
 
 D = TypeVar("D", bound=FormDialog)
 
+
 def new_event_keys() -> tuple[QKeySequence, QKeySequence]:
     """Ctrl+N unless another action of the window has it already. (Made when asked: a
     standard key needs the application, which importing this module must not.)"""
