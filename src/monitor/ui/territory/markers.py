@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
 
-from monitor.model import Moment
+from monitor.ui.territory.bins import EventBasis, bin_x, follow_bins, local_days
 from monitor.ui.territory.colors import mix
 
 NS_PER_S = 1_000_000_000
@@ -58,13 +58,7 @@ class Markers:
     lane_bottom: float
     bin_days: int = 1  # days per bin when aggregated
     first_day: int = 0  # the day the bins count from (aggregated)
-
-
-def local_days(t_ns: np.ndarray, tz: tzinfo) -> np.ndarray:
-    """Proleptic ordinal of the scenario-local calendar day of each instant."""
-    local = pd.DatetimeIndex(pd.to_datetime(t_ns, unit="ns", utc=True)).tz_convert(tz)
-    naive = local.tz_localize(None).as_unit("ns").asi8
-    return naive // (86_400 * NS_PER_S) + date(1970, 1, 1).toordinal()
+    first_rows: np.ndarray | None = None  # (aggregated) the frame row of each bin's first event
 
 
 def bin_days_for(seconds_per_pixel: float) -> int:
@@ -103,14 +97,7 @@ def compute_markers(
         first = order[starts]
         counts = np.diff(np.r_[np.flatnonzero(starts), n])
         day_vals = first_day + bins[starts] * bin_days
-        half = 0.0 if bin_days == 1 else bin_days * 43_200.0  # a bin's middle; a day's start
-        xs = (
-            np.array(
-                [Moment.of_day(date.fromordinal(int(d)), tz).instant.timestamp() for d in day_vals],
-                dtype=float,
-            )
-            + half
-        )
+        xs = np.array([bin_x(d, bin_days, tz) for d in day_vals], dtype=float)
         height = LANE_MIN_HEIGHT
         ys = np.full(len(xs), LANE_TOP - height / 2)
         # Only the first event of each bin: not the whole id column as Python objects.
@@ -125,6 +112,7 @@ def compute_markers(
             LANE_TOP - height,
             bin_days,
             first_day,
+            np.asarray(first, dtype=np.int64),
         )
     starts = np.r_[True, days_sorted[1:] != days_sorted[:-1]]
     ids = frame["id"].to_numpy(dtype=object)
@@ -184,7 +172,7 @@ class EventLane:
         self._plot = plot_item
         self.markers: Markers | None = None
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None
-        self._events: tuple | None = None  # (frame, tz, (days, order)) of set_events
+        self._events: EventBasis | None = None  # what the markers were made from
         self._palette: tuple | None = None  # the last apply_palette arguments
         self.on_rebinned = None  # called after the bins changed with the zoom
         plot_item.getViewBox().sigXRangeChanged.connect(self._on_range_changed)
@@ -202,30 +190,85 @@ class EventLane:
             hint.hide()
             plot_item.addItem(hint, ignoreBounds=True)
 
-    def set_events(self, frame: pd.DataFrame, tz: tzinfo) -> None:
-        n = len(frame)
-        if n:  # the days, the order and the times, kept for re-binning with the zoom
-            t_ns = frame["time_ns"].to_numpy(dtype=np.int64)
-            order = np.lexsort((np.arange(n), t_ns))
-            self._events = (frame, tz, (local_days(t_ns, tz), order), t_ns[order] / NS_PER_S)
-        else:
-            self._events = None
+    def set_events(self, frame: pd.DataFrame, tz: tzinfo, version: int | None = None) -> None:
+        """The markers of ``frame`` (the event table's frame at ``version``), made anew."""
+        self._events = EventBasis(frame, tz, version) if len(frame) else None
         aggregate, days = self._wanted()
-        days_order = self._events[2] if self._events is not None else None
+        days_order = self._events.days_order() if self._events is not None else None
         self.markers = compute_markers(frame, tz, days, days_order, aggregate)
         self._sorted = None
+
+    def shows(self, frame: pd.DataFrame, tz: tzinfo) -> bool:
+        """Were the markers made from events at the times and verifications of ``frame``
+        (nothing to draw again)?"""
+        events = self._events
+        if events is None:
+            return False
+        return events.tz is tz and events.same(frame)
+
+    def take_events(self, frame: pd.DataFrame, tz: tzinfo, table) -> str:
+        """The events changed (``frame``: the event ``table``'s frame now): "followed" (its
+        last edit taken in, markers drawn again), "same" (nothing shown changed: when, how
+        verified) or "made" (made anew: the caller applies the palette)."""
+        version = getattr(table, "version", None)
+        followed = None
+        if version is not None:
+            followed = self.follow(frame, tz, version, getattr(table, "last_edit", None))
+        if followed:
+            self.redraw()
+            return "followed"
+        if followed is False:
+            return "same"
+        if self.shows(frame, tz):
+            assert self._events is not None
+            self._events.frame, self._events.version = frame, version
+            return "same"
+        self.set_events(frame, tz, version)
+        return "made"
+
+    def follow(self, frame: pd.DataFrame, tz: tzinfo, version: int, last_edit) -> bool | None:
+        """Take the event table's last edit (``last_edit``: its version, "add" / "replace" /
+        "remove", the row, the id) into the markers, ``frame`` being the table's frame now:
+        None if it cannot be followed (then :meth:`set_events`), else whether the markers
+        changed (to be drawn again). Aggregated markers (a big table) are followed bin by
+        bin: a million events are not binned again for one."""
+        events, m = self._events, self.markers
+        if (
+            events is None
+            or m is None
+            or not m.aggregated
+            or m.first_rows is None
+            or events.tz is not tz
+            or events.version is None
+            or last_edit is None
+            or last_edit[0] != events.version + 1
+            or version != last_edit[0]
+        ):
+            return None
+        _v, kind, row, _id = last_edit
+        n = len(events.t_ns)
+        if min(n, len(frame)) <= MAX_INDIVIDUAL_MARKERS:
+            return None  # (might be drawn one by one now)
+        changed = follow_bins(m, events, frame, kind, int(row))
+        if changed is None:
+            self._events = None
+            return None
+        events.frame, events.version = frame, version
+        if changed:
+            self._sorted = None
+        return changed
 
     def _wanted(self) -> tuple[bool, int]:
         """(aggregate?, days per bin) for the events and the zoom shown."""
         events = self._events
         if events is None:
             return False, 1
-        times = events[3]
         vb = self._plot.getViewBox()
         (x0, x1), width = vb.viewRange()[0], vb.width()
-        if len(times) > MAX_INDIVIDUAL_MARKERS:
+        if len(events.t_ns) > MAX_INDIVIDUAL_MARKERS:
             aggregate = True
         else:
+            times = events.sorted_seconds()
             shown = int(np.searchsorted(times, x1, "right") - np.searchsorted(times, x0, "left"))
             aggregate = width > 1 and shown > width / MARK_PX * STACKED_PER_MARK
         return aggregate, (self._bin_days() if aggregate else 1)
@@ -243,13 +286,18 @@ class EventLane:
         aggregate, days = self._wanted()
         if (aggregate, days) == (m.aggregated, m.bin_days):
             return
-        frame, tz, days_order, _times = events
-        self.markers = compute_markers(frame, tz, days, days_order, aggregate)
+        frame, tz = events.frame, events.tz
+        self.markers = compute_markers(frame, tz, days, events.days_order(), aggregate)
         self._sorted = None
         if self._palette is not None:
-            self.apply_palette(*self._palette)
+            self.apply_palette(events.frame, *self._palette[1:])
         if self.on_rebinned is not None:
             self.on_rebinned()
+
+    def redraw(self) -> None:
+        """Draw the markers again in the last palette (after :meth:`follow` changed them)."""
+        if self._palette is not None and self._events is not None:
+            self.apply_palette(self._events.frame, *self._palette[1:])
 
     def bin_text(self, i: int, format_day) -> str:
         """``12 events on 2024-11-30`` or ``340 events, 2024-11-01 to 2024-11-07``."""

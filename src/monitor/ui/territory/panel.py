@@ -244,7 +244,9 @@ class TerritoryPanel(QWidget):
     def _rebuild(self) -> None:
         self._territory = territory_series(self.ctx.scenario)
         self.areas.build(self._territory)
-        self.lane.set_events(self.ctx.events_frame, self.ctx.tz)
+        self.lane.set_events(
+            self.ctx.events_frame, self.ctx.tz, getattr(self.ctx.scenario.events, "version", None)
+        )
         self._frame_view()
         self._apply_palette()  # sets the markers' data and builds the legend, in its colours
         self._update_cursor_line()
@@ -558,22 +560,13 @@ class TerritoryPanel(QWidget):
         self._rebuild()
 
     def _on_ctx_events_changed(self, _event_id: str) -> None:
-        # Only the event markers (the shares and the framing stay as they are), and only if
-        # what they show (when, how verified) changed.
-        frame = self.ctx.events_frame
-        basis = (  # copies: the event table edits its columns in place
-            frame["time_ns"].to_numpy(dtype="int64").copy(),
-            frame["verification"].cat.codes.to_numpy().copy(),
-        )
-        old = getattr(self, "_marker_basis", None)
-        self._marker_basis = basis
-        if old is not None and all(
-            len(a) == len(b) and (a == b).all() for a, b in zip(old, basis, strict=True)
-        ):
-            return
-        self.lane.set_events(frame, self.ctx.tz)
-        self._apply_palette()
-        self._update_highlight()
+        # Only the event markers (the shares and the framing stay as they are).
+        done = self.lane.take_events(self.ctx.events_frame, self.ctx.tz, self.ctx.scenario.events)
+        if done == "made":
+            self._apply_palette()
+        if done != "same":
+            self.lane.update_edge_hints(*self.plot_item.getViewBox().viewRange()[0])
+            self._update_highlight()
 
     def _on_ctx_entity_changed(self, entity: str, _key: str) -> None:
         if entity in ("territory", "faction"):  # the shares, or a faction's name or colour
