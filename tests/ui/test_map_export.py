@@ -178,7 +178,7 @@ def test_export_pdf_like_the_other_panels_prints_the_marking(panel, tmp_path):
     assert "SECRET//TEST" in text and "Desaguadero" in text
 
 
-def test_the_panels_export_actions_ask_where_and_write(panel, tmp_path, monkeypatch):
+def test_the_panels_export_actions_ask_where_and_write(panel, qtbot, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
     widget, _ctx = panel
@@ -192,8 +192,12 @@ def test_the_panels_export_actions_ask_where_and_write(panel, tmp_path, monkeypa
         return str(tmp_path / "chosen"), ""  # no suffix typed: the format's is added
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake_dialog))
-    acts.export_png_action.trigger()
-    acts.export_pdf_action.trigger()
+    from monitor.ui.map.export_job import MapExports
+
+    exports = MapExports.of(widget)
+    for act in (acts.export_png_action, acts.export_pdf_action):  # (written off the GUI thread)
+        act.trigger()
+        qtbot.waitUntil(lambda: exports.job is None, timeout=30_000)
     assert asked[0].endswith("-map.png") and asked[1].endswith("-map.pdf")
     assert QImage(str(tmp_path / "chosen.png")).width() > 0
     assert (tmp_path / "chosen.pdf").read_bytes().startswith(b"%PDF")

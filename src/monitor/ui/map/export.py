@@ -16,23 +16,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, QSizeF, Qt
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontInfo,
-    QFontMetricsF,
-    QImage,
-    QPageLayout,
-    QPageSize,
-    QPainter,
-    QPdfWriter,
-    QPen,
-)
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt
+from PySide6.QtGui import QColor, QFont, QFontInfo, QFontMetricsF, QImage, QPainter, QPen
 
 from monitor.model.io import atomic_write_bytes
 from monitor.model.text import isolate_if_needed
 from monitor.ui.map.colors import class_colors
+from monitor.ui.map.export_job import MapExportJob, MapExports, Recording, Sheet
 from monitor.ui.map.items import one_line, status_svg
 
 if TYPE_CHECKING:
@@ -54,23 +44,41 @@ def export_map(
     """Write what ``panel`` shows to ``path``: PDF or PNG by its suffix (``ValueError`` for
     another). ``scale``: PNG pixels per view pixel (default :data:`PNG_SCALE`); ``marking``
     (e.g. "UNCLASSIFIED") is printed at the right of the title line. The file is written
-    atomically (a temporary file, then a rename)."""
+    atomically (a temporary file, then a rename). Synchronous (scripts and tests): the window's
+    actions use :func:`start_export`, which writes the same recording off the GUI thread."""
     out = Path(path)
-    suffix = out.suffix.lower()
-    if suffix == ".pdf":
-        data = pdf_bytes(panel, marking)
-    elif suffix == ".png":
-        data = png_bytes(panel, scale or PNG_SCALE, marking)
-    else:
-        raise ValueError(f"cannot export the map as {suffix or 'a file without a suffix'!r}")
+    data = record(panel, out.suffix, scale, marking).output()
     atomic_write_bytes(out, data)
     return out
 
 
-def ask_and_export(panel: MapPanel, suffix: str) -> Path | None:
-    """The export actions: ask where (a save dialog), write, and say so (status tip) or show
-    why not (a warning). ``suffix``: ".pdf" or ".png"."""
-    from PySide6.QtWidgets import QFileDialog, QMessageBox
+def start_export(
+    panel: MapPanel,
+    path: str | os.PathLike[str],
+    *,
+    scale: float | None = None,
+    marking: str = "",
+) -> MapExportJob | None:
+    """Record what ``panel`` shows (on the GUI thread, briefly) and write it to ``path`` in a
+    worker thread, with a progress dialog and Cancel; a failure is shown in a message naming
+    the file and the reason. Returns the running job (``None`` if it could not start)."""
+    out = Path(path)
+    exports = MapExports.of(panel)
+    if exports.job is not None:
+        exports.status("An export of the map is still running")
+        return None
+    try:
+        recording = record(panel, out.suffix, scale, marking)
+    except (OSError, ValueError) as exc:
+        exports.report_error(out, str(exc))
+        return None
+    return exports.start(recording, out)
+
+
+def ask_and_export(panel: MapPanel, suffix: str) -> MapExportJob | None:
+    """The export actions: ask where (a save dialog), then write off the GUI thread (see
+    :func:`start_export`). ``suffix``: ".pdf" or ".png"."""
+    from PySide6.QtWidgets import QFileDialog
 
     ctx = panel._ctx
     folder = ctx.path.parent if ctx.path else Path.home()
@@ -81,56 +89,62 @@ def ask_and_export(panel: MapPanel, suffix: str) -> Path | None:
         return None
     if not path.lower().endswith(suffix):
         path += suffix
-    try:
-        return export_map(panel, path)
-    except (OSError, ValueError) as exc:
-        QMessageBox.warning(
-            panel,
-            "Export failed",
-            f"Could not write the map: {exc}. No file was left half-written.",
-        )
-        return None
+    return start_export(panel, path)
 
 
 # --------------------------------------------------------------------------- the two formats
+def record(
+    panel: MapPanel, suffix: str, scale: float | None = None, marking: str = ""
+) -> Recording:
+    """What the panel shows, recorded for a PDF or a PNG (``suffix``; ``ValueError`` for
+    another): the only part of an export that runs on the GUI thread."""
+    kind = suffix.lower()
+    if kind == ".pdf":
+        return _record_pdf(panel, marking)
+    if kind == ".png":
+        return _record_png(panel, scale or PNG_SCALE, marking)
+    raise ValueError(f"cannot export the map as {kind or 'a file without a suffix'!r}")
+
+
 def pdf_bytes(panel: MapPanel, marking: str = "") -> bytes:
     """A one-page PDF the size of the view (at the screen's logical DPI), plus title and legend."""
+    return _record_pdf(panel, marking).output()
+
+
+def png_bytes(panel: MapPanel, scale: float = PNG_SCALE, marking: str = "") -> bytes:
+    return _record_png(panel, scale, marking).output()
+
+
+def _frame(panel: MapPanel, marking: str) -> tuple[_Frame, float]:
     view = panel.view.viewport()
     base_dpi = float(panel.view.logicalDpiX() or 96)
-    frame = _Frame(panel, view.width(), view.height(), base_dpi, marking)
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buffer)
-    writer.setResolution(PDF_DPI)
-    inch = 72.0 / base_dpi  # points per view pixel
-    writer.setPageSize(
-        QPageSize(QSizeF(frame.width * inch, frame.height * inch), QPageSize.Unit.Point, "map")
-    )
-    writer.setPageOrientation(QPageLayout.Orientation.Portrait)
-    writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Point)
-    writer.setTitle(frame.title)
-    writer.setCreator("Situation Monitor")
+    return _Frame(panel, view.width(), view.height(), base_dpi, marking), base_dpi
+
+
+def _record_pdf(panel: MapPanel, marking: str) -> Recording:
+    frame, base_dpi = _frame(panel, marking)
+    picture = Sheet(PDF_DPI)
     painter = QPainter()
-    if not painter.begin(writer):
-        raise OSError("cannot start painting the PDF")
+    if not painter.begin(picture):
+        raise OSError("cannot record the map")
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setRenderHint(QPainter.RenderHint.LosslessImageRendering, True)
         frame.paint(painter, PDF_DPI / base_dpi)
     finally:
         painter.end()
-    buffer.close()
-    return bytes(data.data())
+    inch = 72.0 / base_dpi  # points per view pixel
+    page = QSizeF(frame.width * inch, frame.height * inch)
+    return Recording(".pdf", picture=picture, title=frame.title, page=page)
 
 
-def png_bytes(panel: MapPanel, scale: float = PNG_SCALE, marking: str = "") -> bytes:
-    view = panel.view.viewport()
-    base_dpi = float(panel.view.logicalDpiX() or 96)
-    frame = _Frame(panel, view.width(), view.height(), base_dpi, marking)
+def _record_png(panel: MapPanel, scale: float, marking: str) -> Recording:
+    frame, base_dpi = _frame(panel, marking)
     image = QImage(
         round(frame.width * scale), round(frame.height * scale), QImage.Format.Format_ARGB32
     )
+    if image.isNull():
+        raise OSError(f"not enough memory for a {image.width()}×{image.height()} image")
     dpm = round(base_dpi * scale / 0.0254)
     image.setDotsPerMeterX(dpm)
     image.setDotsPerMeterY(dpm)
@@ -142,13 +156,7 @@ def png_bytes(panel: MapPanel, scale: float = PNG_SCALE, marking: str = "") -> b
         frame.paint(painter, scale)
     finally:
         painter.end()
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, "PNG"):
-        raise OSError("cannot encode the PNG")
-    buffer.close()
-    return bytes(data.data())
+    return Recording(".png", image=image, title=frame.title)
 
 
 # --------------------------------------------------------------------------- the page
