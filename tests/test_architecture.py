@@ -82,3 +82,19 @@ print(json.dumps({{"imported": len({names!r}), "app": "PySide6.QtWidgets" in sys
 """
     result = run_python(code)
     assert result == {"imported": len(names), "app": False}
+
+
+def test_the_launch_imports_the_pure_layers_without_qt() -> None:
+    """``monitor PATH`` imports pandas, the model and the interchange before PySide6 (every
+    import after PySide6's import hook is slower); that step itself must not pull Qt in."""
+    code = f"""
+import json, sys
+from monitor.preload import import_pure_layers
+count = import_pure_layers()
+print(json.dumps({{"count": count, "gui": {_loaded(GUI_MODULES)},
+    "frame": "monitor.model.frames" in sys.modules, "pandas": "pandas" in sys.modules}}))
+"""
+    result = run_python(code)
+    assert result["gui"] == []
+    assert result["frame"] and result["pandas"]
+    assert result["count"] >= 30

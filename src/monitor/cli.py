@@ -165,8 +165,10 @@ def _open(path: str | None) -> int:
     if missing:  # Qt would abort (exit 134) naming another library
         print(missing_message(missing), file=sys.stderr)
         return 2
+    from monitor.preload import import_pure_layers
     from monitor.store.dsn import is_dsn
 
+    import_pure_layers()  # before Qt: imports after PySide6 are slower (see monitor.preload)
     if path and is_dsn(path):  # a team store: monitor postgresql://… or 'service=…'
         return _open_store(path)
     from monitor.app import loads_in_background, run_with_progress
