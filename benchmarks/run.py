@@ -160,6 +160,11 @@ def cold_start() -> list[dict]:
                 marks.append(json.loads(got[-1]))
             return dt
 
+        # An installed app has its bytecode compiled (pip does it at install; the baseline's
+        # libraries have theirs): the warm-up runs write the app's if they are missing or
+        # stale, also where PYTHONDONTWRITEBYTECODE is set (then every launch would compile
+        # the edited modules again).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         run(baseline_cmd)  # warm the page cache for both
         run(app_cmd)
         marks.clear()
