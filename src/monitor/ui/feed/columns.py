@@ -177,6 +177,7 @@ class StringColumn:
 
     def __init__(self, values: pd.Series):
         arrow = getattr(values.array, "_pa_array", None)  # pandas' Arrow-backed strings
+        self.source = arrow  # (the same column: the same reader, see :meth:`of`)
         if isinstance(arrow, pa.ChunkedArray) and arrow.num_chunks:
             self._chunks = list(arrow.chunks)
             self._starts = np.cumsum([0] + [len(c) for c in self._chunks[:-1]]).tolist()
@@ -185,6 +186,15 @@ class StringColumn:
             self._chunks = []
             self._starts = []
             self._plain = values.to_numpy(dtype=object, na_value="")
+
+    @classmethod
+    def of(cls, values: pd.Series, held: StringColumn | None) -> StringColumn:
+        """The reader of ``values``: ``held`` if it reads the same Arrow column (an edit
+        that did not change this column keeps it)."""
+        arrow = getattr(values.array, "_pa_array", None)
+        if held is not None and arrow is not None and held.source is arrow:
+            return held
+        return cls(values)
 
     def __getitem__(self, position: int) -> str:
         if self._plain is not None:

@@ -223,11 +223,11 @@ class RowFollowing:
         self._lat = frame["lat"].to_numpy(dtype=float)
         self._lon = frame["lon"].to_numpy(dtype=float)
         self._credibility = frame["credibility"].to_numpy()
-        self._ids = StringColumn(frame["id"])
-        self._titles = StringColumn(frame["title"])
-        self._actors = StringColumn(frame["actors"])
-        self._locations = StringColumn(frame["location"])
-        self._grades = StringColumn(frame["grade"])
+        self._ids = StringColumn.of(frame["id"], self._ids)
+        self._titles = StringColumn.of(frame["title"], self._titles)
+        self._actors = StringColumn.of(frame["actors"], self._actors)
+        self._locations = StringColumn.of(frame["location"], self._locations)
+        self._grades = StringColumn.of(frame["grade"], self._grades)
         self._categories = _edited_labels(self._categories, frame["category"], p, kind)
         self._reliability = _edited_labels(self._reliability, frame["reliability"], p, kind)
         verif = frame["verification"]
@@ -235,17 +235,17 @@ class RowFollowing:
         if states != self._verif_states:
             self._verif_states = states
             self._sort_keys.pop(EventColumn.VERIFICATION, None)
-        self._verif_codes = verif.cat.codes.to_numpy()
+        self._verif_codes = np.asarray(verif.array.codes)  # (a view: no copy of a million)
         self._sort_keys = {k: v for k, v in self._sort_keys.items() if k == EventColumn.TIME}
         self._sort_keys[EventColumn.TIME] = self._time_ns
 
 
 def _edited_labels(labels: LabelColumn, values: pd.Series, p: int, kind: str) -> LabelColumn:
     """``labels`` after one row's edit, its codes patched when the categories stand."""
-    cat = values.cat
+    cat = values.array  # (the Categorical: its codes without a copy)
     if [str(c) for c in cat.categories] != labels.categories:
         return LabelColumn(values)
-    code = int(cat.codes.iat[p]) if kind != REMOVE else 0
+    code = int(cat.codes[p]) if kind != REMOVE else 0
     if kind == REPLACE:
         labels.codes[p] = code
     elif kind == ADD:
