@@ -1,13 +1,14 @@
-"""The print chart: pyqtgraph SVG export (with the close-path patch) and its date ticks."""
+"""The print chart: laid out in chart units (bands, edges, marker, ticks) and painted with
+plain QPainter calls, which works in a worker thread; its date ticks."""
 
 from __future__ import annotations
 
-import re
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
 from monitor.briefing import chart
 from monitor.briefing.content import Chart
@@ -16,6 +17,7 @@ from monitor.model.series import territory_series
 from pdfcheck import scenario_from, small_json
 
 BAGHDAD = timezone(timedelta(hours=3))
+COLOURS = ("c0392b", "27ae60", "f1c40f")  # small.json's factions
 
 
 def _light(hex_colour: str) -> str:
@@ -40,7 +42,15 @@ def _with_territory(rows: list[tuple[str, list[float], bool]]):
     return scenario_from(obj)
 
 
-def test_estimated_stretches_are_lighter_with_a_dashed_top_edge(app):
+def _fills(g: chart.ChartGeometry, hex_colour: str) -> list[chart.Band]:
+    return [b for b in g.bands if b.edge is None and b.fill.name() == "#" + hex_colour]
+
+
+def _xs(bands: list[chart.Band]) -> list[float]:
+    return [x for b in bands for x, _y in b.polygon]
+
+
+def test_estimated_stretches_are_lighter_with_a_dashed_top_edge():
     # Measured on the first two dates, estimated on the third: one measured stretch and one
     # estimated stretch per faction.
     three = _with_territory(
@@ -50,45 +60,18 @@ def test_estimated_stretches_are_lighter_with_a_dashed_top_edge(app):
             ("2024-12-14", [55, 20, 25], True),
         ]
     )
-    data = chart.territory_svg(_chart(three), 480, 200, QFont("DejaVu Sans"))
-    for colour in ("c0392b", "27ae60", "f1c40f"):
-        full = re.findall(rb'<g fill="#' + colour.encode() + rb'"', data)
-        light = re.findall(rb'<g fill="#' + _light(colour).encode() + rb'"', data)
-        assert len(full) == 1 and len(light) == 1, colour
-    # A dashed top edge over each estimated band (no marker line in this chart).
-    assert len(re.findall(rb"stroke-dasharray", data)) == 3
+    g = chart.chart_geometry(_chart(three), 480, 200)
+    for colour in COLOURS:
+        assert len(_fills(g, colour)) == 1 and len(_fills(g, _light(colour))) == 1, colour
+    edges = [b for b in g.bands if b.edge is not None]
+    assert len(edges) == 3  # a dashed top edge over each estimated band
+    assert g.bands[-3:] == edges  # drawn over every band
+    assert g.marker_x is None
     measured_only = _with_territory(
         [("2024-11-26", [63.38, 10.98, 25.64], False), ("2024-12-05", [55, 20, 25], False)]
     )
-    plain = chart.territory_svg(_chart(measured_only), 480, 200, QFont("DejaVu Sans"))
-    assert b"stroke-dasharray" not in plain
-
-
-def test_close_path_tokens_survive_the_round_trip():
-    d = "M0,0 L10,0 L10,5 Z M20,20 L30,20 Z "
-    stripped, marks = chart._split_close_path(d)
-    assert "Z" not in stripped and marks == [3, 5]
-    assert chart._restore_close_path(stripped, marks).split() == d.split()
-
-
-def test_patch_is_applied_once_and_export_keeps_closed_paths(app, small_scenario):
-    chart.patch_svg_exporter()
-    import sys
-
-    patched = sys.modules["pyqtgraph.exporters.SVGExporter"].correctCoordinates
-    chart.patch_svg_exporter()
-    assert sys.modules["pyqtgraph.exporters.SVGExporter"].correctCoordinates is patched
-
-    data = chart.territory_svg(_chart(small_scenario), 480, 200, QFont("DejaVu Sans"))
-    paths = re.findall(rb' d="([^"]*)"', data)
-    assert paths and any(p.rstrip().endswith(b"Z") for p in paths)
-    # Every band is in the visible plot (x between the axis and the right edge).
-    xs = [float(x) for p in paths for x in re.findall(rb"[ML](-?[\d.]+),", p)]
-    assert max(xs) <= 480
-    assert QSvgRenderer(data).isValid()
-    assert b"&quot;" not in re.search(rb"<text[^>]*>", data).group(
-        0
-    )  # families unquoted for QSvgRenderer
+    plain = chart.chart_geometry(_chart(measured_only), 480, 200)
+    assert not any(b.edge is not None for b in plain.bands)
 
 
 def test_date_ticks_name_the_year_once_and_fit_the_width():
@@ -103,76 +86,103 @@ def test_date_ticks_name_the_year_once_and_fit_the_width():
     assert len(long) <= 480 // 55 and any("2025" in t for _, t in long)
 
 
-def test_x_range_cuts_the_areas_to_the_visible_window(app, small_scenario):
-    """QSvgRenderer ignores clip paths: the areas themselves must stay inside the plot."""
+def test_x_range_cuts_the_areas_to_the_visible_window(small_scenario):
     c = _chart(
         small_scenario,
         x_range=(datetime(2024, 11, 28, tzinfo=BAGHDAD), datetime(2024, 12, 2, tzinfo=BAGHDAD)),
         marker=datetime(2024, 12, 1, tzinfo=BAGHDAD),
     )
-    data = chart.territory_svg(c, 480, 200, QFont("DejaVu Sans"))
-    labels = re.findall(rb"<text[^>]*>([^<]+)</text>", data)
-    assert b"28 Nov 2024" in labels and b"26 Nov 2024" not in labels
-    assert b"<clipPath" not in data
+    g = chart.chart_geometry(c, 480, 200)
+    labels = [label for _, label in g.x_ticks]
+    assert "28 Nov 2024" in labels and "26 Nov 2024" not in labels
     # (The small scenario's second date is an estimate: the whole stretch is drawn lighter.)
-    colours = "|".join(_light(c) for c in ("c0392b", "27ae60", "f1c40f")).encode()
-    fills = re.findall(rb'<g fill="#(?:' + colours + rb')"[^>]*>\s*<path[^>]* d="([^"]*)"', data)
+    fills = [b for colour in COLOURS for b in _fills(g, _light(colour))]
     assert len(fills) == 3
-    xs = sorted(float(x) for p in fills for x in re.findall(rb"[ML]?(-?[\d.]+),-?[\d.]+", p))
+    xs = _xs([b for b in g.bands if b.edge is None])
+    ys = [y for b in g.bands for _x, y in b.polygon]
+    plot = g.plot
+    assert min(xs) == pytest.approx(plot.left()) and max(xs) == pytest.approx(plot.right())
+    assert plot.top() - 1e-6 <= min(ys) and max(ys) <= plot.bottom() + 1e-6
     # The plot spans 28 Nov .. 2 Dec; the dashed as-of line (1 Dec) sits 3/4 of the way along.
-    left, right = xs[0], xs[-1]
-    assert 20 < left < 60 and 400 < right <= 480
-    vertical = [
-        float(a)
-        for a, b in re.findall(
-            rb'stroke-dasharray[^>]*>\s*<path[^>]* d="M(-?[\d.]+),-?[\d.]+ L(-?[\d.]+),', data
-        )
-        if a == b
-    ]
-    assert len(vertical) == 1 and abs(vertical[0] - (left + 0.75 * (right - left))) < 1.0
+    assert g.marker_x == pytest.approx(plot.left() + 0.75 * plot.width())
 
 
-def test_the_reused_plot_carries_nothing_between_charts(app, small_scenario):
-    first = chart.territory_svg(_chart(small_scenario), 480, 200, QFont("DejaVu Sans"))
-    other = _chart(
-        small_scenario,
-        x_range=(datetime(2024, 11, 30, tzinfo=BAGHDAD), datetime(2024, 12, 1, tzinfo=BAGHDAD)),
-    )
-    middle = chart.territory_svg(other, 300, 150, QFont("DejaVu Sans"))
-    again = chart.territory_svg(_chart(small_scenario), 480, 200, QFont("DejaVu Sans"))
-    assert b'viewBox ="0 0 300 150"' in middle
-    assert again == first
-
-
-def _fill_xs(data: bytes, colour: str) -> list[float]:
-    fill = rb'<g fill="#' + colour.encode() + rb'"[^>]*>\s*<path[^>]* d="([^"]*)"'
-    paths = re.findall(fill, data)
-    return [float(x) for p in paths for x in re.findall(rb"[ML]?(-?[\d.]+),-?[\d.]+", p)]
-
-
-def test_carried_forward_figures_reach_the_hold_time_as_the_last_dates_stretch(app, small_scenario):
+def test_carried_forward_figures_reach_the_hold_time_as_the_last_dates_stretch(small_scenario):
     lo = datetime(2024, 11, 26, tzinfo=BAGHDAD)
     last = datetime(2024, 12, 5, tzinfo=BAGHDAD)
-    hold = last + timedelta(days=9)  # half-way along a 26 Nov .. 23 Dec axis
+    hold = last + timedelta(days=9)  # two thirds along a 26 Nov .. 23 Dec axis
     c = _chart(small_scenario, x_range=(lo, hold + timedelta(days=9)), hold_to=hold)
-    data = chart.territory_svg(c, 480, 200, QFont("DejaVu Sans"))
+    g = chart.chart_geometry(c, 480, 200)
     # The last date is an estimate, so the carried stretch is drawn light like the one before.
-    light = _fill_xs(data, _light("c0392b"))
-    plain = _fill_xs(data, "c0392b")
+    light, plain = _fills(g, _light("c0392b")), _fills(g, "c0392b")
     assert light and not plain  # (the only stretch is estimated at its right end)
-    left, right = min(light), max(light)
-    assert right - left == pytest.approx((480 - left) * 2 / 3, rel=0.1)  # 18 of 27 days shown
-    not_held = _chart(small_scenario, x_range=(lo, hold + timedelta(days=9)))
-    without = chart.territory_svg(not_held, 480, 200, QFont("DejaVu Sans"))
-    assert max(_fill_xs(without, _light("c0392b"))) < right
+    left, right = min(_xs(light)), max(_xs(light))
+    assert right - left == pytest.approx(g.plot.width() * 2 / 3, rel=0.01)  # 18 of 27 days
+    not_held = chart.chart_geometry(_chart(small_scenario, x_range=c.x_range), 480, 200)
+    assert max(_xs(_fills(not_held, _light("c0392b")))) < right
 
 
-def test_a_single_date_is_a_narrow_column(app):
+def test_a_single_date_is_a_narrow_column():
     one = _with_territory([("2024-11-26", [50, 30, 20], False)])
     c = _chart(one)
     assert c.series.dates == (one.territory[0].date,)
-    data = chart.territory_svg(c, 480, 200, QFont("DejaVu Sans"))
-    for colour in ("c0392b", "27ae60", "f1c40f"):
-        xs = _fill_xs(data, colour)
+    g = chart.chart_geometry(c, 480, 200)
+    for colour in COLOURS:
+        xs = _xs(_fills(g, colour))
         assert xs and max(xs) > min(xs), colour
-    assert QSvgRenderer(data).isValid()
+
+
+def _paint(c: Chart, size=(480.0, 200.0), scale=2.0) -> QImage:
+    img = QImage(int(size[0] * scale), int(size[1] * scale), QImage.Format.Format_ARGB32)
+    img.fill(QColor("white"))
+    p = QPainter(img)
+    try:
+        chart.paint_territory(
+            p, c, QRectF(0, 0, img.width(), img.height()), size, QFont("DejaVu Sans")
+        )
+    finally:
+        p.end()
+    return img
+
+
+def _reddish(img: QImage, x0: int, x1: int, y0: int, y1: int) -> int:
+    """Pixels in the box that are the first faction's fill (red well above green/blue)."""
+    n = 0
+    for x in range(x0, x1, 3):
+        for y in range(y0, y1, 3):
+            c = img.pixelColor(x, y)
+            n += c.red() > 200 and c.green() < 190 and c.blue() < 190
+    return n
+
+
+def test_the_chart_paints_in_a_worker_thread_inside_its_plot(app, small_scenario):
+    """No widget, no scene: the chart paints onto a QImage from a plain Python thread, the
+    bands fill the plot and nothing is painted past its right end."""
+    c = _chart(
+        small_scenario,
+        x_range=(datetime(2024, 11, 27, tzinfo=BAGHDAD), datetime(2024, 12, 3, tzinfo=BAGHDAD)),
+        marker=datetime(2024, 12, 1, tzinfo=BAGHDAD),
+    )
+    out: dict = {}
+
+    def work() -> None:
+        out["thread"] = threading.current_thread()
+        out["image"] = _paint(c)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join(30)
+    img = out["image"]
+    assert out["thread"] is not threading.main_thread()
+    g = chart.chart_geometry(c, 480, 200)
+    left, right = int(g.plot.left() * 2), int(g.plot.right() * 2)
+    bottom = int(g.plot.bottom() * 2)
+    assert _reddish(img, left + 4, right - 4, bottom - 60, bottom - 6) > 100  # the red band
+    assert _reddish(img, right + 2, img.width(), 0, img.height()) == 0  # nothing past it
+    # Tick labels and axis lines are dark ink below and left of the plot.
+    dark = sum(
+        img.pixelColor(x, y).lightness() < 120
+        for x in range(0, img.width(), 2)
+        for y in range(bottom + 4, img.height(), 2)
+    )
+    assert dark > 50

@@ -7,12 +7,27 @@ blocks carry it as plain text and the renderer paints it as plain text (never HT
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from monitor.model.series import TerritorySeries
+
+
+class ExportCancelled(Exception):
+    """The user cancelled the export (nothing was written)."""
+
+
+#: A stop check: returns true once the user has cancelled (``threading.Event.is_set``).
+CancelCheck = Callable[[], bool]
+
+
+def check_cancel(cancel: CancelCheck | None) -> None:
+    """Raise :class:`ExportCancelled` if ``cancel`` says the user cancelled."""
+    if cancel is not None and cancel():
+        raise ExportCancelled
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +96,8 @@ class Chart:
     ``series`` is the model's :class:`~monitor.model.series.TerritorySeries` (the same data
     the dashboard's panel draws); ``x_range`` the visible range (aware datetimes) or ``None``
     for the dates' own extent; ``marker`` an instant to mark with a dashed line (as-of);
-    ``hold_to`` carries the last date's shares forward to that instant.
+    ``hold_to`` carries the last date's shares forward to that instant. The renderer paints
+    it at render time (:func:`monitor.briefing.chart.paint_territory`), in any thread.
     """
 
     series: TerritorySeries
@@ -89,10 +105,6 @@ class Chart:
     x_range: tuple[datetime, datetime] | None = None
     marker: datetime | None = None
     hold_to: datetime | None = None
-    #: The chart drawn in advance (SVG bytes at ``svg_size`` points), so that a PDF can be
-    #: laid out and painted away from the GUI thread (pyqtgraph draws only on it).
-    svg: bytes | None = None
-    svg_size: tuple[float, float] | None = None
 
     def drawn(self) -> list[int]:
         """Columns of ``series`` the chart draws: factions with a non-zero share somewhere

@@ -1,102 +1,51 @@
-"""The territory chart for print: a pyqtgraph plot built offscreen, exported as SVG.
+"""The territory chart for print, painted with plain ``QPainter`` calls.
 
-The plot (stacked areas per faction in faction colours, a date axis, a
-percent axis) is exported with pyqtgraph's ``SVGExporter`` and painted into
-the PDF through ``QSvgRenderer``, so the chart stays vectors and its tick
-labels stay real text. Painting the plot's scene straight into a PDF painter
-gives misplaced, oversized tick labels, which is why the SVG detour exists.
+Stacked areas per faction in faction colours (an estimated stretch lighter, with a dashed
+top edge), faint gridlines, the as-of cursor as a dashed line, a date axis and a percent
+axis, painted straight onto the page (``QPdfWriter``) at render time: vectors and real
+text, and no widget, scene or pyqtgraph object, so a worker thread can draw it (QPainter on
+a ``QPdfWriter``, ``QImage`` or ``QPicture`` is safe outside the GUI thread). The same code
+serves the window's exports and ``monitor brief``.
 
-The legend is painted by :mod:`monitor.briefing.pdf` under the chart with
-plain ``QPainter`` text: pyqtgraph's ``LegendItem`` labels are HTML, and
-faction names come from an untrusted file.
+:func:`chart_geometry` works out what to draw in chart units (points, origin top left);
+:func:`paint_territory` paints it into a rectangle of a painter. The legend is painted by
+:mod:`monitor.briefing.layout` under the chart with plain ``QPainter`` text (faction names
+come from an untrusted file).
+
+Sizes and strokes match the earlier pyqtgraph/SVG rendering: an 8-unit tick font, the
+plot inset 33 units left, 9 top and 22.5 right and bottom; hairline strokes.
 """
 
 from __future__ import annotations
 
 import calendar
-import functools
-import importlib
 import itertools
-import re
-import sys
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from xml.dom import minidom
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsPathItem
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen, QPolygonF
 
 from monitor.briefing.content import Chart
 
-# --------------------------------------------------------------------------- pyqtgraph SVG patch
-# pyqtgraph 0.14.0's SVGExporter.correctCoordinates splits every <path d="..."> on spaces and
-# unpacks each token as "x,y". Qt 6.11's QSvgGenerator closes sub-paths with a bare "Z" token
-# ("M0,0 L10,0 L10,5 Z "), so the unpack raises "ValueError: not enough values to unpack". The
-# wrapper below removes the Z tokens (remembering after which coordinate each one stood), runs
-# the original function, and puts them back in the same places. The original rewrites the path
-# one coordinate token for one, so positions carry over. Applied once, idempotent, and harmless
-# with a pyqtgraph that already copes with "Z" (there are then no Z tokens left to trip on).
-_Z_TOKEN = re.compile(r"^[Zz]$")
-_PATCH_FLAG = "_monitor_close_path_patch"
-
-
-def _split_close_path(d: str) -> tuple[str, list[int]]:
-    """Remove bare ``Z`` tokens; return the rest and the count of coordinates before each Z."""
-    kept: list[str] = []
-    marks: list[int] = []
-    for token in d.split():
-        if _Z_TOKEN.match(token):
-            marks.append(len(kept))
-        else:
-            kept.append(token)
-    return " ".join(kept), marks
-
-
-def _restore_close_path(d: str, marks: list[int]) -> str:
-    tokens = d.split()
-    out: list[str] = []
-    pending = list(marks)
-    for i, token in enumerate(tokens):
-        while pending and pending[0] == i:
-            out.append("Z")
-            pending.pop(0)
-        out.append(token)
-    out += ["Z"] * len(pending)
-    return " ".join(out) + " "
-
-
-def patch_svg_exporter() -> None:
-    module = sys.modules.get("pyqtgraph.exporters.SVGExporter") or importlib.import_module(
-        "pyqtgraph.exporters.SVGExporter"
-    )
-    original = module.correctCoordinates
-    if getattr(original, _PATCH_FLAG, False):
-        return
-
-    @functools.wraps(original)
-    def correct_coordinates(node, defs, item, options):
-        marked: list[tuple[minidom.Element, list[int]]] = []
-        for path in node.getElementsByTagName("path"):
-            d = path.getAttribute("d")
-            if "Z" in d or "z" in d:
-                stripped, marks = _split_close_path(d)
-                if marks:
-                    path.setAttribute("d", stripped)
-                    marked.append((path, marks))
-        result = original(node, defs, item, options)
-        for path, marks in marked:  # the elements are moved between groups, never copied
-            path.setAttribute("d", _restore_close_path(path.getAttribute("d"), marks))
-        return result
-
-    setattr(correct_coordinates, _PATCH_FLAG, True)
-    module.correctCoordinates = correct_coordinates
-
-
-# --------------------------------------------------------------------------- the chart
 TEXT_COLOR = "#333333"
 AXIS_COLOR = "#8a8f98"
 GRID_COLOR = QColor(255, 255, 255, 150)
+FRAME_COLOR = "#000000"
+MARKER_COLOR = "#1b1f24"
+ESTIMATE_MIX = 0.5  # as the panel: an estimated fill is blended this far towards white
+FILL_ALPHA = 0.88
+
+# The plot inside the chart rectangle (chart units = points), as the pyqtgraph layout had it.
+PLOT_LEFT, PLOT_TOP, PLOT_RIGHT, PLOT_BOTTOM = 33.0, 9.0, 22.5, 22.5
+TICK_FONT_SIZE = 8.0  # units (pixel size under the chart's scale: points on the page)
+TICK_LENGTH = 4.0  # inward
+TICK_TEXT_OFFSET = 3.0
+OVERHANG = 40.0  # a date label may reach this far past the plot's ends
+# Stroke widths in chart units (the SVG's non-scaling strokes came out this thin in print).
+BAND_PEN, EDGE_PEN, GRID_PEN, MARKER_PEN, AXIS_PEN, FRAME_PEN = 0.2, 0.35, 0.15, 0.25, 0.2, 0.25
+Y_TICKS = (0, 25, 50, 75, 100)
 
 
 def x_seconds(when: date | datetime, tz: tzinfo) -> float:
@@ -149,73 +98,202 @@ def _clip_grid(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return np.concatenate(([start], inside, [stop]))
 
 
-def _line_item(
-    x0: float,
-    y0: float,
-    x1: float,
-    y1: float,
-    color: QColor,
-    width: float,
-    style: Qt.PenStyle = Qt.PenStyle.SolidLine,
-) -> QGraphicsPathItem:
-    path = QPainterPath(QPointF(x0, y0))
-    path.lineTo(QPointF(x1, y1))
-    item = QGraphicsPathItem(path)
-    pen = QPen(color)
-    pen.setCosmetic(True)
+def _light(color: QColor) -> QColor:
+    return QColor.fromRgbF(
+        *(c + (1.0 - c) * ESTIMATE_MIX for c in (color.redF(), color.greenF(), color.blueF()))
+    )
+
+
+@dataclass(slots=True)
+class Band:
+    """One faction's stacked band over one run of stretches: the polygon (upper edge left
+    to right, then the lower edge back), its fill and, if estimated, its dashed top edge."""
+
+    polygon: list[tuple[float, float]]
+    fill: QColor
+    edge: list[tuple[float, float]] | None = None
+    edge_color: QColor | None = None
+
+
+@dataclass(slots=True)
+class ChartGeometry:
+    """What :func:`paint_territory` draws, in chart units (origin top left)."""
+
+    width: float
+    height: float
+    plot: QRectF
+    bands: list[Band] = field(default_factory=list)
+    marker_x: float | None = None
+    x_ticks: list[tuple[float, str]] = field(default_factory=list)
+    y_ticks: list[tuple[float, str]] = field(default_factory=list)
+
+
+def x_range_seconds(c: Chart) -> tuple[float, float]:
+    """The chart's visible range in axis seconds (never empty)."""
+    tz = c.series.tz
+    if c.x_range is not None:
+        lo, hi = (x_seconds(v, tz) for v in c.x_range)
+    else:
+        lo = x_seconds(c.series.dates[0], tz)
+        hi = x_seconds(c.hold_to or c.series.dates[-1], tz)
+    if hi <= lo:
+        lo, hi = lo - 86400.0, hi + 86400.0
+    return lo, hi
+
+
+def chart_geometry(c: Chart, width: float, height: float) -> ChartGeometry:
+    """The chart ``c`` laid out in a ``width`` × ``height`` rectangle (chart units).
+
+    The bands are cut to the visible range by interpolation at its edges, so nothing
+    reaches outside the plot.
+    """
+    plot = QRectF(
+        PLOT_LEFT, PLOT_TOP, width - PLOT_LEFT - PLOT_RIGHT, height - PLOT_TOP - PLOT_BOTTOM
+    )
+    g = ChartGeometry(width, height, plot)
+    lo, hi = x_range_seconds(c)
+    sx = plot.width() / (hi - lo)
+    sy = plot.height() / 100.0
+
+    def px(sec: np.ndarray) -> np.ndarray:
+        return plot.left() + (sec - lo) * sx
+
+    def py(v: np.ndarray) -> np.ndarray:
+        return plot.bottom() - v * sy
+
+    x, stacks, intervals = _stack(c)
+    grid = _clip_grid(x, lo, hi)
+    if grid.size:
+        # Each piece of the grid lies in one interval between two dates, whose estimate
+        # flag the model gives (as in the panel).
+        mids = (grid[:-1] + grid[1:]) / 2
+        k = np.clip(np.searchsorted(x, mids, side="right") - 1, 0, max(len(x) - 2, 0))
+        gx = px(grid)
+        lower = np.zeros(grid.size)
+        edges: list[Band] = []
+        for j, (color, vals) in enumerate(stacks):
+            upper = lower + np.interp(grid, x, vals)
+            pieces = intervals[k, j]
+            base = QColor(color)
+            for a, b, estimated in _runs(pieces) if len(pieces) else [(0, 0, False)]:
+                sl = slice(a, b + 1)
+                top = list(zip(gx[sl].tolist(), py(upper[sl]).tolist(), strict=True))
+                bottom = list(zip(gx[sl].tolist(), py(lower[sl]).tolist(), strict=True))
+                fill = _light(base) if estimated else QColor(base)
+                fill.setAlphaF(FILL_ALPHA)
+                g.bands.append(Band(top + bottom[::-1], fill))
+                if estimated and (upper[sl] - lower[sl]).max() > 0.05:  # (not along a 0 % band)
+                    edges.append(Band([], fill, top, base.darker(140)))
+            lower = upper
+        g.bands += edges  # the dashed edges over every band
+    if c.marker is not None and lo <= x_seconds(c.marker, c.series.tz) <= hi:
+        g.marker_x = float(px(np.float64(x_seconds(c.marker, c.series.tz))))
+    g.x_ticks = [(float(px(np.float64(sec))), label) for sec, label in date_ticks(lo, hi, width)]
+    g.y_ticks = [(float(py(np.float64(v))), f"{v}%") for v in Y_TICKS]
+    return g
+
+
+def _pen(color: QColor | str, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
+    pen = QPen(QColor(color))
     pen.setWidthF(width)
     pen.setStyle(style)
-    item.setPen(pen)
-    return item
+    pen.setCapStyle(Qt.PenCapStyle.SquareCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.BevelJoin)
+    return pen
 
 
-ESTIMATE_MIX = 0.5  # as the panel: an estimated fill is blended this far towards white
+def _polygon(points: list[tuple[float, float]]) -> QPolygonF:
+    return QPolygonF([QPointF(x, y) for x, y in points])
 
 
-def _band_item(
-    x: np.ndarray, lower: np.ndarray, upper: np.ndarray, color: str, estimated: bool = False
-) -> QGraphicsPathItem:
-    """One faction's stacked band as a filled polygon (view coordinates); an estimated
-    stretch lighter."""
-    path = QPainterPath()
-    path.moveTo(QPointF(float(x[0]), float(upper[0])))
-    for xi, yi in zip(x[1:], upper[1:], strict=True):
-        path.lineTo(QPointF(float(xi), float(yi)))
-    for xi, yi in zip(x[::-1], lower[::-1], strict=True):
-        path.lineTo(QPointF(float(xi), float(yi)))
-    path.closeSubpath()
-    item = QGraphicsPathItem(path)
-    fill = QColor(color)
-    if estimated:
-        fill = QColor.fromRgbF(
-            *(c + (1.0 - c) * ESTIMATE_MIX for c in (fill.redF(), fill.greenF(), fill.blueF()))
-        )
-    fill.setAlphaF(0.88)
-    item.setBrush(fill)
-    pen = QPen(QColor("#ffffff"))
-    pen.setCosmetic(True)
-    pen.setWidthF(0.8)
-    item.setPen(pen)
-    return item
+def tick_font(font: QFont) -> QFont:
+    """The axes' font: the body families at the tick size (a pixel size, so that it scales
+    with the chart and not with the device's resolution)."""
+    f = QFont(font)
+    f.setPixelSize(round(TICK_FONT_SIZE))
+    f.setBold(False)
+    return f
 
 
-def _edge_item(x: np.ndarray, y: np.ndarray, color: str) -> QGraphicsPathItem:
-    """The dashed top edge of an estimated stretch."""
-    path = QPainterPath(QPointF(float(x[0]), float(y[0])))
-    for xi, yi in zip(x[1:], y[1:], strict=True):
-        path.lineTo(QPointF(float(xi), float(yi)))
-    item = QGraphicsPathItem(path)
-    pen = QPen(QColor(color).darker(140))
-    pen.setCosmetic(True)
-    pen.setWidthF(1.4)
-    pen.setStyle(Qt.PenStyle.DashLine)
-    item.setPen(pen)
-    return item
+def paint_territory(
+    p: QPainter, c: Chart, target: QRectF, size: tuple[float, float], font: QFont
+) -> ChartGeometry:
+    """Paint chart ``c`` laid out at ``size`` (chart units, e.g. points) into ``target``
+    (the painter's coordinates). Works on any paint device, in any thread."""
+    width, height = size
+    g = chart_geometry(c, width, height)
+    plot = g.plot
+    p.save()
+    try:
+        p.translate(target.topLeft())
+        p.scale(target.width() / width, target.height() / height)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        band_pen = _pen("#ffffff", BAND_PEN)
+        for band in g.bands:
+            if band.edge is None:
+                p.setPen(band_pen)
+                p.setBrush(QBrush(band.fill))
+                p.drawPolygon(_polygon(band.polygon))
+            else:
+                p.setPen(_pen(band.edge_color or band.fill, EDGE_PEN, Qt.PenStyle.DashLine))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawPolyline(_polygon(band.edge))
+        p.setPen(_pen(GRID_COLOR, GRID_PEN))  # faint gridlines over the bands
+        for y, _label in g.y_ticks[1:-1]:
+            p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+        if g.marker_x is not None:
+            p.setPen(_pen(MARKER_COLOR, MARKER_PEN, Qt.PenStyle.DashLine))
+            p.drawLine(QPointF(g.marker_x, plot.top()), QPointF(g.marker_x, plot.bottom()))
+        _paint_axes(p, g, tick_font(font))
+    finally:
+        p.restore()
+    return g
 
 
-_QUOTED_FAMILY = re.compile(rb'font-family="[^"]*"')
-_CLIP_PATH = re.compile(rb"<clipPath\b.*?</clipPath>", re.S)
-_CLIP_USE = re.compile(rb'\s+clip-path="url\(#[^)"]*\)"')
+def _paint_axes(p: QPainter, g: ChartGeometry, font: QFont) -> None:
+    plot = g.plot
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.setPen(_pen(FRAME_COLOR, FRAME_PEN))
+    p.drawLine(plot.topLeft(), plot.topRight())
+    p.drawLine(plot.topRight(), plot.bottomRight())
+    p.setPen(_pen(AXIS_COLOR, AXIS_PEN))
+    p.drawLine(plot.topLeft(), plot.bottomLeft())
+    p.drawLine(plot.bottomLeft(), plot.bottomRight())
+    for y, _label in g.y_ticks:
+        p.drawLine(QPointF(plot.left(), y), QPointF(plot.left() + TICK_LENGTH, y))
+    for x, _label in g.x_ticks:
+        p.drawLine(QPointF(x, plot.bottom()), QPointF(x, plot.bottom() - TICK_LENGTH))
+    fm = QFontMetricsF(font)
+    p.setFont(font)
+    p.setPen(QColor(TEXT_COLOR))
+    line_h = fm.height()
+    for y, label in g.y_ticks:
+        w = fm.horizontalAdvance(label)
+        box = QRectF(plot.left() - TICK_TEXT_OFFSET - w - 2, y - line_h / 2, w + 2, line_h)
+        p.drawText(box, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), label)
+    right_edge = 0.0
+    for x, label in x_tick_labels(g, fm):
+        box = QRectF(x, plot.bottom() + TICK_TEXT_OFFSET, fm.horizontalAdvance(label), line_h)
+        if box.left() < right_edge:
+            continue  # (overlapping labels are left out, as pyqtgraph did)
+        p.drawText(box, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), label)
+        right_edge = box.right() + 2
+
+
+def x_tick_labels(g: ChartGeometry, fm: QFontMetricsF) -> list[tuple[float, str]]:
+    """Date labels (left x, text) centred on their ticks, those that fit: within the chart
+    and at most :data:`OVERHANG` units past either end of the plot."""
+    out = []
+    lo = max(0.0, g.plot.left() - OVERHANG)
+    hi = min(g.width, g.plot.right() + OVERHANG)
+    for x, label in g.x_ticks:
+        w = fm.horizontalAdvance(label)
+        left = x - w / 2
+        if left >= lo and left + w <= hi:
+            out.append((left, label))
+    return out
+
+
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -261,142 +339,3 @@ def date_ticks(lo: float, hi: float, width: float) -> list[tuple[float, str]]:
 
 def _secs(d: date) -> float:
     return float(calendar.timegm(d.timetuple()))
-
-
-def territory_svg(c: Chart, width: float, height: float, font: QFont) -> bytes:
-    """SVG of the stacked chart ``c``, ``width`` × ``height`` user units (draw it at that
-    many points).
-
-    A QApplication must exist (pyqtgraph's scene is a QGraphicsScene).
-    """
-    from pyqtgraph.exporters import SVGExporter
-
-    patch_svg_exporter()
-    view = _plot_widget(font)
-    plot = view.getPlotItem()
-    try:
-        view.resize(round(width), round(height))
-        view.resizeEvent(None)  # lay the plot out now: the widget is never shown
-
-        tz = c.series.tz
-        if c.x_range is not None:
-            lo, hi = (x_seconds(v, tz) for v in c.x_range)
-        else:
-            lo = x_seconds(c.series.dates[0], tz)
-            hi = x_seconds(c.hold_to or c.series.dates[-1], tz)
-        if hi <= lo:
-            lo, hi = lo - 86400.0, hi + 86400.0
-
-        # Plot x in days from the left edge: QSvgGenerator writes coordinates with six significant
-        # digits, which at epoch-seconds scale (1.7e9) would shift the areas by hours.
-        def days(sec):
-            return (sec - lo) / 86400.0
-
-        # QSvgRenderer ignores SVG clip paths, so nothing may reach outside the plot:
-        # the bands are cut to the visible range here, by interpolation at its edges.
-        x, stacks, intervals = _stack(c)
-        grid = _clip_grid(x, lo, hi)
-        if grid.size:
-            # Each piece of the grid lies in one interval between two dates, whose estimate
-            # flag the model gives (as in the panel).
-            mids = (grid[:-1] + grid[1:]) / 2
-            k = np.clip(np.searchsorted(x, mids, side="right") - 1, 0, max(len(x) - 2, 0))
-            lower = np.zeros(grid.size)
-            edges = []
-            for j, (color, vals) in enumerate(stacks):
-                upper = lower + np.interp(grid, x, vals)
-                pieces = intervals[k, j]
-                for a, b, estimated in _runs(pieces) if len(pieces) else [(0, 0, False)]:
-                    sl = slice(a, b + 1)
-                    gx = days(grid[sl])
-                    plot.addItem(_band_item(gx, lower[sl], upper[sl], color, estimated))
-                    if estimated and (upper[sl] - lower[sl]).max() > 0.05:  # (not along a 0 % band)
-                        edges.append(_edge_item(gx, upper[sl], color))
-                lower = upper
-            for edge in edges:  # over every band
-                plot.addItem(edge)
-        span = days(hi)
-        for level in (
-            25,
-            50,
-            75,
-        ):  # faint gridlines over the bands (the axis grid would hide edge labels)
-            plot.addItem(_line_item(0.0, level, span, level, GRID_COLOR, 0.6))
-        if c.marker is not None and lo <= x_seconds(c.marker, tz) <= hi:
-            at = days(x_seconds(c.marker, tz))
-            plot.addItem(_line_item(at, 0, at, 100, QColor("#1b1f24"), 1.0, Qt.PenStyle.DashLine))
-        plot.getAxis("bottom").setTicks(
-            [[(days(sec), label) for sec, label in date_ticks(lo, hi, width)]]
-        )
-        plot.setXRange(0.0, span, padding=0)
-        plot.setYRange(0, 100, padding=0)
-
-        # Nothing has been painted yet: settle the layout and the view transform by hand.
-        plot.layout.activate()
-        view.scene().prepareForPaint()
-        plot.vb.updateMatrix()
-
-        exporter = SVGExporter(plot)
-        exporter.params["background"] = QColor(255, 255, 255, 0)
-        data = exporter.export(toBytes=True)
-        # pyqtgraph quotes family names with spaces (font-family="&quot;DejaVu Sans&quot;"), which
-        # QSvgRenderer takes literally and falls back to another font: unquote them.
-        data = _QUOTED_FAMILY.sub(lambda m: m.group(0).replace(b"&quot;", b""), data)
-        # QSvgRenderer does not apply <clipPath> and would stroke its rectangle as a black frame.
-        return _CLIP_USE.sub(b"", _CLIP_PATH.sub(b"", data))
-    finally:
-        plot.clear()  # the widget is reused: drop this chart's items
-
-
-# Building a PlotWidget costs about as much as exporting it, so one is kept per
-# QApplication (never shown; its items are cleared after every export).
-_cached: tuple[object, object, str] | None = None
-
-
-def _plot_widget(font: QFont):
-    import pyqtgraph as pg
-    from PySide6.QtWidgets import QApplication
-
-    global _cached
-    app = QApplication.instance()
-    family = (font.families() or [font.family()])[0]
-    if _cached is not None and _cached[0] is app and _cached[2] == family:
-        return _cached[1]
-    view = pg.PlotWidget(background="w")
-    plot = view.getPlotItem()
-    plot.setMenuEnabled(False)
-    plot.hideButtons()
-    plot.setContentsMargins(2, 8, 22, 2)
-    plot.vb.setMouseEnabled(False, False)
-    # One family only: QSvgRenderer reads a written family list ("A,B") as a single unknown name.
-    tick_font = QFont(family)
-    tick_font.setPixelSize(8)
-    for name in ("bottom", "left"):
-        axis = plot.getAxis(name)
-        # Labels may overhang the axis ends by up to 40 units (the first date, "0%", "100%").
-        axis.setStyle(tickFont=tick_font, tickTextOffset=3, tickLength=-4, hideOverlappingLabels=40)
-        axis.setTextPen(pg.mkPen(TEXT_COLOR))
-        axis.setPen(pg.mkPen(AXIS_COLOR, width=0.8))
-    left = plot.getAxis("left")
-    left.setWidth(30)
-    left.setTicks([[(v, f"{v}%") for v in range(0, 101, 25)], []])
-    plot.getAxis("bottom").setHeight(20)
-    if app is not None:  # forget the widget with the application that owns it
-        app.aboutToQuit.connect(_forget_widget)
-    _cached = (app, view, family)
-    return view
-
-
-def _forget_widget() -> None:
-    global _cached
-    if _cached is not None:
-        _cached[1].deleteLater()
-    _cached = None
-
-
-def svg_viewbox(data: bytes) -> QRectF:
-    m = re.search(rb'viewBox\s*=\s*"([\d.\s-]+)"', data)
-    if not m:
-        return QRectF()
-    vals = [float(v) for v in m.group(1).split()]
-    return QRectF(*vals) if len(vals) == 4 else QRectF()

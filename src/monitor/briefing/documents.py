@@ -6,7 +6,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from monitor.briefing.blocks import Block, Chart, Document, Heading, Paragraph, TitleBlock
+from monitor.briefing.blocks import (
+    Block,
+    CancelCheck,
+    Chart,
+    Document,
+    Heading,
+    Paragraph,
+    TitleBlock,
+    check_cancel,
+)
 from monitor.briefing.frontpage import (
     bottom_line,
     highlight_rows,
@@ -124,11 +133,18 @@ def briefing_events(
 
 @in_time_style
 def briefing_document(
-    scenario: Scenario, options: BriefingOptions | None = None, frame: pd.DataFrame | None = None
+    scenario: Scenario,
+    options: BriefingOptions | None = None,
+    frame: pd.DataFrame | None = None,
+    cancel: CancelCheck | None = None,
 ) -> Document:
     """The full briefing. Page 1: title block with the information cut-off, staleness
     warnings, the bottom line, what changed since the last briefing, the highlights; then
-    crossings, map, territory, the events annex, the appendices and the sources."""
+    crossings, map, territory, the events annex, the appendices and the sources.
+
+    ``cancel``: a stop check (e.g. ``threading.Event.is_set``), asked between sections and
+    between chunks of the annex; once it is true the build stops with
+    :class:`~monitor.briefing.blocks.ExportCancelled`."""
     options = options or BriefingOptions()
     tz = scenario.tz
     as_of, as_of_at, since, since_at = resolve_period(scenario, options)
@@ -154,16 +170,20 @@ def briefing_document(
             clean(scenario.info.description, 700),
         )
     ]
+    check_cancel(cancel)
     blocks += stale_warnings(scenario, as_of_at, frame)
     blocks += bottom_line(scenario, sources)
     previous = resolve_previous(scenario, options, as_of_at)
+    check_cancel(cancel)
     result = since_last(scenario, previous, as_of_at, frame) if previous is not None else None
     blocks += since_last_blocks(result, scenario, options, sources)
+    check_cancel(cancel)
     events = (
         briefing_events(scenario, since_at, as_of_at, options.filter_text, frame)
         if "feed" in panels
         else []
     )
+    check_cancel(cancel)
     if "feed" in panels:
         top = highlight_rows(scenario, events, frame)
         blocks.append(Heading("Highlights"))
@@ -176,16 +196,20 @@ def briefing_document(
         )
         blocks.append(highlights_table(scenario, top, sources, tz))
 
+    check_cancel(cancel)
     if "crossings" in panels:
         blocks.append(Heading("Border crossings"))
         blocks.append(Paragraph(f"Status of each crossing as of {when(as_of, tz)}.", "muted"))
         blocks.append(crossings_table(scenario, as_of_at, sources))
 
+    check_cancel(cancel)
     if "map" in panels:
         blocks += map_section(scenario, options, as_of, as_of_at, since_at, period_text, frame)
 
+    check_cancel(cancel)
     if "territory" in panels:
         blocks += territory_section(scenario, as_of_at, since_at, sources)
+    check_cancel(cancel)
 
     if "feed" in panels and options.annex:
         blocks.append(Heading("Annex — Events of the period"))
@@ -196,8 +220,9 @@ def briefing_document(
         blocks.append(
             Paragraph(f"{what}, {period_text}, oldest first, one line each; {zone}.", "muted")
         )
-        blocks.append(events_table(scenario, events, frame, sources, compact=True))
+        blocks.append(events_table(scenario, events, frame, sources, compact=True, cancel=cancel))
 
+    check_cancel(cancel)
     if "crossings" in panels:
         blocks.append(Heading("Appendix A — Crossing status changes"))
         blocks.append(
@@ -205,6 +230,7 @@ def briefing_document(
         )
         blocks.append(changes_table(scenario, since_at, as_of_at, sources))
 
+    check_cancel(cancel)
     blocks.append(Heading("Sources" if "crossings" not in panels else "Appendix B — Sources"))
     blocks.append(sources.table())
     doc.blocks = blocks

@@ -14,19 +14,20 @@ from datetime import UTC
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
-from PySide6.QtSvg import QSvgRenderer
 
 from monitor import __version__
 from monitor.briefing import chart as chart_mod
 from monitor.briefing.blocks import (
     Chart,
     Document,
+    ExportCancelled,
     Heading,
     MapFigure,
     PageBreak,
     Paragraph,
     Table,
     TitleBlock,
+    check_cancel,
 )
 from monitor.briefing.metadata import xmp_packet
 from monitor.briefing.tables import TableLayout
@@ -46,9 +47,7 @@ from monitor.briefing.typeset import (
     make_font,
 )
 
-
-class ExportCancelled(Exception):
-    """The user cancelled the export (nothing was written)."""
+__all__ = ["ExportCancelled", "Renderer", "chart_size"]
 
 
 class Renderer(TableLayout):
@@ -56,8 +55,8 @@ class Renderer(TableLayout):
 
     ``progress(fraction, message)`` is called as the layout and the painting go on;
     ``cancel()`` returning true stops them with :class:`ExportCancelled`. Both may be
-    called from a worker thread: the renderer touches no widget (charts come drawn in
-    advance, see :func:`prepare_charts`)."""
+    called from a worker thread: the renderer touches no widget (the chart is painted
+    with plain QPainter calls, see :mod:`.chart`)."""
 
     def __init__(
         self,
@@ -143,8 +142,7 @@ class Renderer(TableLayout):
             self.new_page()
 
     def check_cancel(self) -> None:
-        if self.cancel is not None and self.cancel():
-            raise ExportCancelled
+        check_cancel(self.cancel)
 
     def tick(self, fraction: float, message: str) -> None:
         """Report progress; stop if the user cancelled."""
@@ -314,18 +312,15 @@ class Renderer(TableLayout):
         w_pt = self.body_w / k
         h_pt = self._chart_pt_height()
         self.ensure(self._chart_height(c))
-        if c.svg is not None:  # drawn in advance at (about) this size; scaled to the rect
-            svg = QByteArray(c.svg)
-        else:  # (GUI thread only: pyqtgraph draws the chart)
-            svg = chart_mod.territory_svg(c, w_pt, h_pt, self.f_cell.font)
-        renderer = QSvgRenderer(svg)
         entries, legend_h = self._legend(c)
         y = self.y + 4 * k
         legend_y = y + h_pt * k + 6 * k
         caption = self.text(c.caption, self.f_small, self.body_w, MUTED) if c.caption else None
 
         def draw(p: QPainter, y=y, legend_y=legend_y) -> None:
-            renderer.render(p, QRectF(self.left, y, w_pt * k, h_pt * k))
+            chart_mod.paint_territory(
+                p, c, QRectF(self.left, y, w_pt * k, h_pt * k), (w_pt, h_pt), self.f_cell.font
+            )
             for t, color, ex, ey in entries:
                 side = 8 * k
                 p.setPen(QPen(QColor("#555555"), 0.4 * k))
@@ -441,15 +436,3 @@ def chart_size(page_size: str) -> tuple[float, float]:
     page = QPageSize(PAGE_IDS.get(page_size, QPageSize.PageSizeId.A4))
     w_pt = page.size(QPageSize.Unit.Point).width() - 2 * 44
     return w_pt, min(215.0, w_pt * 0.42)
-
-
-def prepare_charts(doc: Document) -> None:
-    """Draw the document's charts now (on the GUI thread), so that :class:`Renderer` can lay
-    out and paint the document in a worker thread."""
-    ensure_app()
-    w_pt, h_pt = chart_size(doc.page_size)
-    font = make_font(8.0)
-    for block in doc.blocks:
-        if isinstance(block, Chart) and block.svg is None:
-            block.svg = bytes(chart_mod.territory_svg(block, w_pt, h_pt, font))
-            block.svg_size = (w_pt, h_pt)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from monitor.briefing.blocks import Block, Cell, Column, Paragraph, Table
+from monitor.briefing.blocks import Block, CancelCheck, Cell, Column, Paragraph, Table, check_cancel
 from monitor.briefing.text import clean, inline, one_line, url_text
 from monitor.briefing.timefmt import compact_time, short_time
 from monitor.model.entities import (
@@ -180,6 +180,7 @@ def events_table(
     sources: SourceIndex,
     *,
     compact: bool = False,
+    cancel: CancelCheck | None = None,
 ) -> Table:
     """The events ``scenario.events[i]`` for each position ``i`` in ``rows``, in that order.
 
@@ -187,9 +188,10 @@ def events_table(
     Admiralty grade and the actors' names printed are the model's ``grade`` and ``actors``
     columns, the ones the feed shows (derived once, in the model). ``compact``: one line per
     event where it fits (time without the offset, title and place; no summary, no actors).
+    ``cancel``: a stop check, asked between chunks of rows (:class:`ExportCancelled`).
     """
     if compact:
-        return _compact_events_table(scenario, rows, frame, sources)
+        return _compact_events_table(scenario, rows, frame, sources, cancel)
     tz = scenario.tz
     positions = [int(i) for i in rows]
     picked = frame[["grade", "actors"]].take(positions) if positions else None
@@ -226,47 +228,26 @@ def events_table(
     )
 
 
+CHUNK_ROWS = 500  # rows of the annex built between two looks at the stop check
+
+
 def _compact_events_table(
-    scenario: Scenario, rows: Sequence[int], frame: pd.DataFrame, sources: SourceIndex
+    scenario: Scenario,
+    rows: Sequence[int],
+    frame: pd.DataFrame,
+    sources: SourceIndex,
+    cancel: CancelCheck | None = None,
 ) -> Table:
-    tz = scenario.tz
     positions = [int(i) for i in rows]
-    cells = []
-    if positions:
-        # Read from the events frame, column by column (the annex of a big scenario has
-        # tens of thousands of rows); times formatted at once.
-        sub = frame.take(positions)
-        times = _compact_times(sub, tz) or [
-            compact_time(scenario.events[i].time, tz) for i in positions
-        ]
-        ids = _source_ids(scenario, sub, positions)
-        cited: dict[tuple[str, ...], str] = {}
-        columns = zip(
-            times,
-            sub["title"].tolist(),
-            sub["location"].tolist(),
-            sub["category"].astype(str).tolist(),
-            sub["verification"].astype(str).tolist(),
-            sub["grade"].tolist(),
-            ids,
-            strict=True,
+    cells: list[list[Cell]] = []
+    cited: dict[tuple[str, ...], str] = {}
+    # Read from the events frame, column by column (the annex of a big scenario has tens of
+    # thousands of rows), a chunk at a time so that Cancel is noticed quickly.
+    for start in range(0, len(positions), CHUNK_ROWS):
+        check_cancel(cancel)
+        cells += _compact_rows(
+            scenario, positions[start : start + CHUNK_ROWS], frame, sources, cited
         )
-        for when_, title, place, category, verification, grade, source_ids in columns:
-            text = inline(title, 160)
-            if isinstance(place, str) and place:
-                text += f" — {inline(place, 60)}"
-            cite = cited.get(source_ids)
-            if cite is None:
-                cite = cited[source_ids] = sources.cite(source_ids) or "–"
-            cells.append(
-                [
-                    Cell(when_),
-                    Cell(text),
-                    Cell(f"{inline(category, 24)} · {verification}"),
-                    Cell(grade if isinstance(grade, str) and grade else "–"),
-                    Cell(cite),
-                ]
-            )
     return Table(
         [
             Column("Time", 1.75),  # "2024-11-27 12:50" on one line
@@ -281,6 +262,50 @@ def _compact_events_table(
         " came in (1 confirmed by other sources … 6 cannot be judged). The verification is the"
         " event's state now: a confirmed event keeps the credibility it was reported with.",
     )
+
+
+def _compact_rows(
+    scenario: Scenario,
+    positions: list[int],
+    frame: pd.DataFrame,
+    sources: SourceIndex,
+    cited: dict[tuple[str, ...], str],
+) -> list[list[Cell]]:
+    """The annex rows of ``positions`` (times formatted at once)."""
+    tz = scenario.tz
+    sub = frame.take(positions)
+    times = _compact_times(sub, tz) or [
+        compact_time(scenario.events[i].time, tz) for i in positions
+    ]
+    ids = _source_ids(scenario, sub, positions)
+    columns = zip(
+        times,
+        sub["title"].tolist(),
+        sub["location"].tolist(),
+        sub["category"].astype(str).tolist(),
+        sub["verification"].astype(str).tolist(),
+        sub["grade"].tolist(),
+        ids,
+        strict=True,
+    )
+    cells = []
+    for when_, title, place, category, verification, grade, source_ids in columns:
+        text = inline(title, 160)
+        if isinstance(place, str) and place:
+            text += f" — {inline(place, 60)}"
+        cite = cited.get(source_ids)
+        if cite is None:
+            cite = cited[source_ids] = sources.cite(source_ids) or "–"
+        cells.append(
+            [
+                Cell(when_),
+                Cell(text),
+                Cell(f"{inline(category, 24)} · {verification}"),
+                Cell(grade if isinstance(grade, str) and grade else "–"),
+                Cell(cite),
+            ]
+        )
+    return cells
 
 
 def _compact_times(sub: pd.DataFrame, tz) -> list[str] | None:

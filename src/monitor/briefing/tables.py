@@ -77,6 +77,8 @@ class TableLayout:
             if n % 500 == 0 and n:  # (the renderer's progress: this table's share of the work)
                 done = self.work_done - len(t.rows) - 1 + n
                 self.tick(0.8 * done / self.work_total, f"Laying out page {len(self.pages)}")
+            elif n % 50 == 0:  # (Cancel is noticed within a few milliseconds)
+                self.check_cancel()
             rows.append(
                 [
                     self._cell_box(c, w - 2 * pad_x, a)
@@ -88,6 +90,8 @@ class TableLayout:
         draw_header(self.y)
         body_room = self.bottom - self.top - header_h
         for index, boxes in enumerate(rows):
+            if index % 200 == 0:
+                self.check_cancel()
             row_h = max(b.height for b in boxes) + 2 * pad_y
             if row_h > self.room and row_h <= body_room:
                 self.new_page()

@@ -69,11 +69,10 @@ def load_bundled_fonts() -> list[str]:
 
 
 def ensure_app():
-    """The running QApplication, created (headless-capable) if there is none.
-
-    pyqtgraph's scene needs a QApplication, not just a QGuiApplication. The
-    caller decides the platform: ``monitor brief`` sets ``QT_QPA_PLATFORM=offscreen``
-    before this runs when there is no display.
+    """The running Qt application, a QApplication created (headless-capable) if there is
+    none. The renderer only paints (fonts, QPdfWriter, QPainter: no widget), so an existing
+    QGuiApplication does too. The caller decides the platform: ``monitor brief`` sets
+    ``QT_QPA_PLATFORM=offscreen`` before this runs when there is no display.
     """
     global _fonts_loaded
     from PySide6.QtWidgets import QApplication
@@ -81,8 +80,6 @@ def ensure_app():
     app = QApplication.instance()
     if app is None:
         app = QApplication(["monitor"])
-    elif not isinstance(app, QApplication):
-        raise RuntimeError("PDF briefings need a QApplication (pyqtgraph draws the chart)")
     if not _fonts_loaded:
         if "Noto Sans Arabic" not in QFontDatabase.families():
             load_bundled_fonts()

@@ -3,11 +3,12 @@ exactly as it shows now, and the bottom line printed on page 1 of every briefing
 
 The briefing and the panel exports are written off the GUI thread: an
 :class:`ExportThread` assembles the briefing from a snapshot of the scenario (panel
-documents are built here), has its chart drawn on the GUI thread, lays it out, paints it
-and writes the file atomically, with a progress dialog whose Cancel stops it and leaves
-nothing behind. A briefing exported from the window is recorded in the scenario
-(``briefings``: its as-of time and the analyst's trend markers, one undoable change), so
-the next one can say what changed since.
+documents are built here), lays it out, paints it (the territory chart too: plain
+QPainter calls, no widget) and writes the file atomically, with a progress dialog whose
+Cancel stops it at the next section, chunk of rows or page and leaves nothing behind. A
+briefing exported from the window is recorded in the scenario (``briefings``: its as-of
+time and the analyst's trend markers, one undoable change), so the next one can say what
+changed since.
 """
 
 from __future__ import annotations
@@ -74,22 +75,21 @@ class BriefingChoices:
 
 class ExportThread(QThread):
     """Builds (if given ``build``), lays out, paints and writes one document; no widget is
-    touched here. ``build`` assembles the document from a snapshot of the scenario (see
-    :func:`monitor.briefing.snapshot.snapshot`); its charts are then drawn on the GUI thread
-    (``charts_wanted``: pyqtgraph's scene lives there) while this thread waits."""
+    touched here. ``build(cancel)`` assembles the document from a snapshot of the scenario
+    (see :func:`monitor.briefing.snapshot.snapshot`), asking ``cancel()`` as it goes; the
+    whole export, chart included, runs in this thread."""
 
     progressed = Signal(int, str)
     succeeded = Signal(str, int)
     failed = Signal(str)
     was_cancelled = Signal()
-    charts_wanted = Signal()
 
     def __init__(
         self,
         doc: Document | None,
         out: str | Path,
         parent: QObject | None = None,
-        build: Callable[[], Document] | None = None,
+        build: Callable[[Callable[[], bool]], Document] | None = None,
     ):
         super().__init__(parent)
         if doc is None and build is None:
@@ -98,38 +98,16 @@ class ExportThread(QThread):
         self.build = build
         self.out = Path(out)
         self.stop = threading.Event()
-        self.charts_drawn = threading.Event()
-        self.chart_error: str | None = None
-        self.charts_wanted.connect(self._draw_charts)  # (queued: runs on the GUI thread)
-
-    def _draw_charts(self) -> None:
-        from monitor.briefing.layout import prepare_charts
-
-        try:
-            if self.doc is not None and not self.stop.is_set():
-                prepare_charts(self.doc)
-        except (OSError, ValueError, RuntimeError) as exc:
-            self.chart_error = str(exc)
-        finally:
-            self.charts_drawn.set()
 
     def _assemble(self) -> Document:
-        from monitor.briefing.blocks import Chart
         from monitor.briefing.layout import ExportCancelled
 
         assert self.build is not None
         self.progressed.emit(0, "Assembling the document")
-        doc = self.doc = self.build()
+        doc = self.build(self.stop.is_set)
         if self.stop.is_set():
             raise ExportCancelled
-        if any(isinstance(b, Chart) and b.svg is None for b in doc.blocks):
-            self.progressed.emit(0, "Drawing the chart")
-            self.charts_wanted.emit()
-            while not self.charts_drawn.wait(0.05):  # (the window closing sets stop)
-                if self.stop.is_set():
-                    raise ExportCancelled
-            if self.chart_error is not None:
-                raise RuntimeError(self.chart_error)
+        self.doc = doc
         return doc
 
     def run(self) -> None:
@@ -310,22 +288,23 @@ class BriefingActions(QObject):
         return self.briefing_options(**extra)
 
     def briefing_document(self, choices: BriefingChoices | None = None) -> Document:
-        """The full briefing as of the cursor (built here; its chart drawn in advance)."""
+        """The full briefing as of the cursor (built here; its chart is painted with the
+        pages, in whichever thread renders them)."""
         from monitor.briefing.documents import briefing_document
-        from monitor.briefing.layout import prepare_charts
 
         options = self._briefing_options(choices)
         doc = briefing_document(self.ctx.scenario, options, self.ctx.events_frame)
         doc.facts["options"] = options
         doc.facts["scenario"] = self.ctx.scenario  # the one to record it in
-        prepare_charts(doc)
         return doc
 
-    def briefing_builder(self, choices: BriefingChoices | None = None) -> Callable[[], Document]:
-        """A function that builds the full briefing as of the cursor from a snapshot of the
-        scenario taken now (about 10 ms at 100k events), for a worker thread: what the
-        GUI thread changes meanwhile (a teammate's change, the live clock) does not reach it.
-        Its chart is left to draw (see :class:`ExportThread`)."""
+    def briefing_builder(
+        self, choices: BriefingChoices | None = None
+    ) -> Callable[[Callable[[], bool]], Document]:
+        """A function ``build(cancel)`` that builds the full briefing as of the cursor from a
+        snapshot of the scenario taken now (about 10 ms at 100k events), for a worker thread:
+        what the GUI thread changes meanwhile (a teammate's change, the live clock) does not
+        reach it. ``cancel()`` is asked between sections and chunks of the annex."""
         from monitor.briefing.documents import briefing_document
         from monitor.briefing.snapshot import snapshot
 
@@ -333,8 +312,8 @@ class BriefingActions(QObject):
         live = self.ctx.scenario
         frozen, frame = snapshot(live, self.ctx.events_frame)
 
-        def build() -> Document:
-            doc = briefing_document(frozen, options, frame)
+        def build(cancel: Callable[[], bool] | None = None) -> Document:
+            doc = briefing_document(frozen, options, frame, cancel)
             doc.facts["options"] = options
             doc.facts["scenario"] = live  # the one to record it in
             return doc
@@ -399,7 +378,7 @@ class BriefingActions(QObject):
         what: str,
         done: Callable[[], None] | None = None,
         *,
-        build: Callable[[], Document] | None = None,
+        build: Callable[[Callable[[], bool]], Document] | None = None,
         written: Callable[[Document], None] | None = None,
     ) -> ExportThread | None:
         """Write ``doc`` (or the one ``build`` makes in the worker) to ``out`` in a worker
@@ -510,7 +489,6 @@ class BriefingActions(QObject):
             feed_document,
             territory_document,
         )
-        from monitor.briefing.layout import prepare_charts
 
         scenario = self.ctx.scenario
         panel = self._window.panel(name)
@@ -524,9 +502,7 @@ class BriefingActions(QObject):
             x0, x1 = panel.plot_item.getViewBox().viewRange()[0]
             tz = self.ctx.tz
             rng = (datetime.fromtimestamp(x0, tz), datetime.fromtimestamp(x1, tz))
-            doc = territory_document(scenario, self.briefing_options(), rng)
-            prepare_charts(doc)
-            return doc
+            return territory_document(scenario, self.briefing_options(), rng)
         return None
 
     def _on_export_briefing_triggered(self) -> None:
