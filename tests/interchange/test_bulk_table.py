@@ -11,7 +11,7 @@ from monitor.model import Event, Location, Scenario, ScenarioInfo, Verification
 from monitor.model.timeutil import parse_moment, zone
 
 BAGHDAD = zone("Asia/Baghdad")
-COLUMNS = ("id", "title", "summary", "actors", "location", "search", "time_ns", "category",
+COLUMNS = ("id", "title", "summary", "actors", "location", "actor_list", "time_ns", "category",
            "verification", "lat", "lon")
 
 

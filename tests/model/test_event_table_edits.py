@@ -65,7 +65,7 @@ def test_random_edits_give_the_table_made_afresh(monkeypatch, split: int, small:
     assert [table.position(e.id) for e in expected] == list(range(len(expected)))
     fresh = _scenario(list(expected)).events_frame()
     frame = scenario.events_frame()
-    for name in ("id", "title", "summary", "actors", "location", "search", "time_ns"):
+    for name in ("id", "title", "summary", "actors", "location", "actor_list", "time_ns"):
         assert frame[name].tolist() == fresh[name].tolist(), name
 
 

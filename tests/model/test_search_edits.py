@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from searchref import plain_texts
 
 from monitor.model import Event, Scenario, ScenarioInfo, Verification, search
 from monitor.model.frames import filter_events
@@ -89,7 +90,7 @@ def test_a_frame_edited_through_the_table_is_indexed_from_the_previous_one(monke
     last = scenario.events_frame()
     assert search.follow_edit(last, after_remove, "add", len(last) - 1)
     for word in ("convoy", "clash", "quiet", "night"):
-        expected = [i for i, t in enumerate(last["search"].tolist()) if word in t]
+        expected = [i for i, t in enumerate(plain_texts(scenario)) if word in t]
         assert list(np.flatnonzero(search.index_for(last).word_mask(word))) == expected
         assert list(filter_events(last, text=word)) == expected  # the feed's filter uses it
 
@@ -129,5 +130,5 @@ def test_edits_made_while_the_index_is_built_follow_that_build(monkeypatch) -> N
     index = search.index_for(last, wait=True)
     assert isinstance(index, EditedIndex)
     for word in ("convoy", "quiet", "night", "clash"):
-        expected = [i for i, t in enumerate(last["search"].tolist()) if word in t]
+        expected = [i for i, t in enumerate(plain_texts(scenario)) if word in t]
         assert list(np.flatnonzero(index.word_mask(word))) == expected

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from searchref import plain_texts
 
 from monitor.model import search
 from monitor.model.frames import filter_events
@@ -74,7 +75,7 @@ def test_words_with_whitespace_are_refused() -> None:
 
 def test_filter_events_uses_a_built_index_with_the_same_result(small) -> None:
     frame = small.events_frame()
-    values = frame["search"].tolist()
+    values = plain_texts(small)
     before = {
         t: [i for i, v in enumerate(values) if all(w in v for w in t.casefold().split())]
         for t in ["rebels hama", "qaim", "Government", "zzz", "a"]

@@ -253,7 +253,7 @@ def big_frame(n: int) -> pd.DataFrame:
             "credibility": np.full(n, 2, dtype=np.int8),
             "grade": pd.array(["B2"] * n, dtype=string),
             "source_ids": pd.array([""] * n, dtype=string),
-            "search": titles.str.lower().astype(string),
+            "actor_list": pd.array(["reb"] * n, dtype=string),
         },
         columns=list(EVENT_COLUMNS),
     )

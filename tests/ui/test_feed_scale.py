@@ -19,6 +19,7 @@ from monitor.model import (
     Verification,
     search,
 )
+from monitor.model.searchtext import texts_of
 from monitor.model.timeutil import zone
 from monitor.ui.context import ScenarioContext
 from monitor.ui.feed import FeedPanel
@@ -194,7 +195,7 @@ def test_typing_in_the_feed_uses_the_index_and_finds_the_same_events(qtbot, qapp
     panel = FeedPanel(ctx)
     qtbot.addWidget(panel)
     frame = ctx.events_frame
-    texts = frame["search"].tolist()
+    texts = texts_of(frame).slice(0, len(frame)).to_pylist()
 
     def typed(text: str) -> set[int]:
         panel.search_edit.setText(text)
@@ -230,5 +231,5 @@ def test_the_feed_indexes_a_big_frame_for_search_once_it_is_painted(qtbot, monke
     qtbot.waitUntil(lambda: search.index_for(frame) is not None)
     panel.search_edit.setText("convoy")
     panel._apply_filter()
-    texts = frame["search"].tolist()
+    texts = texts_of(frame).slice(0, len(frame)).to_pylist()
     assert set(panel.model.rows.tolist()) == {i for i, t in enumerate(texts) if "convoy" in t}

@@ -1,5 +1,5 @@
 """Work on whole Arrow string columns for :mod:`monitor.model.columns` (C speed, no Python
-object per row): the search text, joined lists, blank and colon checks, separators."""
+object per row): joined lists, blank and colon checks, separators."""
 
 from __future__ import annotations
 
@@ -13,9 +13,6 @@ class Undecided(Exception):
     reader must (:mod:`monitor.model.sections`)."""
 
 
-# Non-ASCII characters that str.casefold() may change (general categories Lu, Ll, Lt, Nl,
-# So, and U+0345): a row without any is casefolded by lowering its ASCII letters.
-_CASED = r"[\p{Lu}\p{Ll}\p{Lt}\p{Nl}\p{So}\x{0345}]"
 CANONICAL_SEPARATOR = b"},\n    {"  # between two events in a canonical file
 
 
@@ -28,31 +25,6 @@ def local_codes(
     if allowed is not None and not allowed.issuperset(distinct):
         raise Undecided
     return distinct, enc.indices.to_numpy(zero_copy_only=False)
-
-
-def search_text(
-    title: pa.Array, summary: pa.Array, actors: pa.Array, location: pa.Array
-) -> pa.Array:
-    """The full-text search column: casefold (what the filter compares with), not lower."""
-    joined = pc.binary_join_element_wise(
-        title, summary, actors, location, pa.scalar("\n", pa.large_string())
-    )
-    ascii_only = pc.string_is_ascii(joined)
-    lowered = pc.ascii_lower(joined)
-    if not pc.all(ascii_only).as_py():
-        # Python casefolds only the rows with a non-ASCII character that casefolding can
-        # change: all are letters with case, letter numbers (Roman numerals), symbols
-        # (circled letters) or U+0345. Arabic, for one, has no case: lowering its rows'
-        # ASCII is their casefold. (Only those rows are looked at: most are plain ASCII.)
-        other = np.flatnonzero(~ascii_only.to_numpy(zero_copy_only=False))
-        beyond = pc.replace_substring_regex(joined.take(other), r"[\x00-\x7f]+", "")
-        cased = np.zeros(len(joined), bool)
-        cased[other] = pc.match_substring_regex(beyond, _CASED).to_numpy(zero_copy_only=False)
-        if cased.any():
-            mask = pa.array(cased)
-            folded = [x.casefold() for x in joined.filter(mask).to_pylist()]
-            lowered = pc.replace_with_mask(lowered, mask, pa.array(folded, type=pa.large_string()))
-    return lowered
 
 
 X1F = pa.scalar("\x1f", pa.large_string())

@@ -12,9 +12,10 @@ columns for a run of events, wherever the events come from:
   :func:`rows_of_events`.
 
 The derived columns the views use -- display names of the actors, the Admiralty grade,
-the full-text search text (casefolded), start and end in UTC nanoseconds -- are computed
-here and nowhere else. What the column checks do not decide raises :class:`Undecided`:
-the loader then reads the file with the strict reader, which words every problem.
+start and end in UTC nanoseconds -- are computed here and nowhere else (the full-text
+search text is not stored: :mod:`monitor.model.searchtext` makes it from these columns).
+What the column checks do not decide raises :class:`Undecided`: the loader then reads
+the file with the strict reader, which words every problem.
 
 Duplicate keys, which msgspec would silently merge, are found by counting: every key in
 the raw text has exactly one ``:`` outside strings, so the colons of a window must equal
@@ -43,7 +44,6 @@ from monitor.model.arrowtext import (
     has_colon,
     joined,
     local_codes,
-    search_text,
     separators,
 )
 from monitor.model.parts import Event, Location, Moment, Verification
@@ -135,7 +135,6 @@ TEXT_COLUMNS = (
     "location",
     "grade",
     "source_ids",
-    "search",
     "actor_list",
     "source_list",
 )
@@ -186,7 +185,7 @@ class ColumnBuilder:
         self.strict = strict
         self.days: dict[str, tuple[int, int, str, bool]] = {}
         self.offsets: dict[str, int] = {}  # "+03:00" -> seconds, once checked by the strict parser
-        self.actor_text: dict[str, tuple[str, str]] = {}
+        self.actor_text: dict[str, str] = {}
 
     def same_context(self, sources: dict[str, Any], faction_names: dict[str, str]) -> bool:
         """Were these columns made with these sources' grades and these factions' names?"""
@@ -281,8 +280,7 @@ class ColumnBuilder:
             check_non_blank(actor_lists.flatten())
         actor_list = counted(joined(actor_lists))
         col["actor_list"] = actor_list
-        shown, actor_search = self._actor_text(actor_list)
-        col["actors"] = shown
+        col["actors"] = self._actor_text(actor_list)
         # Sources: known ids only; the best grade among them stands in for an event without its own.
         source_lists = src["source_ids"]
         flat = source_lists.flatten().dictionary_encode()
@@ -304,7 +302,6 @@ class ColumnBuilder:
         derived = np.where(own >= 0, own, np.where(best == 99, -1, best))
         col["reliability"] = derived.astype(np.int8)
         col["grade"] = pc.take(_GRADE_TEXT, pa.array((derived + 1) * 7 + col["credibility"]))
-        col["search"] = search_text(col["title"], col["summary"], actor_search, col["location"])
         return col, colons
 
     def window(self, rows: list[EventRow], chunk: bytes) -> tuple[dict[str, Any], dict[int, Event]]:
@@ -509,27 +506,21 @@ class ColumnBuilder:
                 if type(la) is int or type(lo) is int
             }
 
-    def _actor_text(self, actor_list: pa.Array) -> tuple[pa.Array, pa.Array]:
-        """Display names ("Syrian government; HTS") and the search words per event, worked
-        out once per distinct combination of actors."""
+    def _actor_text(self, actor_list: pa.Array) -> pa.Array:
+        """Display names per event ("Syrian government; HTS"), worked out once per distinct
+        combination of actors."""
         enc = actor_list.dictionary_encode()
         names = self.names
-        shown, search = [], []
+        shown = []
         for refs_text in enc.dictionary.to_pylist():
             got = self.actor_text.get(refs_text)
             if got is None:
                 refs = refs_text.split("\x1f") if refs_text else []
-                text = "; ".join(names.get(a, a) for a in refs)
-                got = (text, f"{' '.join(refs)} {text}")
+                got = "; ".join(names.get(a, a) for a in refs)
                 if len(self.actor_text) < 100_000:
                     self.actor_text[refs_text] = got
-            shown.append(got[0])
-            search.append(got[1])
-        idx = enc.indices
-        return (
-            pc.take(pa.array(shown, type=pa.large_string()), idx),
-            pc.take(pa.array(search, type=pa.large_string()), idx),
-        )
+            shown.append(got)
+        return pc.take(pa.array(shown, type=pa.large_string()), enc.indices)
 
 
 def _colons(value: Any) -> int:

@@ -469,7 +469,7 @@ class EventTable(BulkEdits, Sequence[Event]):
                 "credibility": num["credibility"],
                 "grade": strings(text["grade"]),
                 "source_ids": strings(text["source_ids"]),
-                "search": strings(text["search"]),
+                "actor_list": strings(text["actor_list"]),  # (ids, U+001F between)
             },
             copy=False,  # (the arrays as they are: no 2-D blocks copied together)
         )

@@ -33,7 +33,7 @@ EVENT_COLUMNS = (
     "credibility",
     "grade",
     "source_ids",
-    "search",
+    "actor_list",
 )
 
 
@@ -45,9 +45,10 @@ def events_frame(
     """One row per event, in file order (row i is ``scenario.events[i]``).
 
     ``time_ns`` / ``end_ns`` are UTC epoch nanoseconds (int64) of the start and
-    end of the event's period; ``search`` is the casefolded text that the
-    full-text filter matches (title, summary, actors, location); ``grade`` the
-    Admiralty grade. The columns are the event table's own
+    end of the event's period; ``grade`` the Admiralty grade; ``actor_list`` the
+    actor ids joined by U+001F. The full-text filter matches the casefolded title,
+    summary, actors (ids and names) and location, made from these columns when
+    needed (:mod:`monitor.model.searchtext`; not stored). The columns are the event table's own
     (:meth:`monitor.model.events.EventTable.frame`), made when the events are:
     the frame reflects every edit. ``progress`` / ``cancel``: kept for callers
     that build it in a worker thread (``cancel()`` true raises ``LoadCancelled``).
@@ -107,46 +108,47 @@ def filter_mask(
 # only among the rows that contain "co" (a full scan of 1M events' text takes
 # 0.1-0.8 s; the rows left after a few letters are far fewer).
 _MASK_CACHE_WORDS = 24
-_mask_cache: tuple[weakref.ref, dict[str, np.ndarray]] | None = None
+# A frame scanned (no index yet) of up to this many rows keeps its search texts while it
+# is the last one searched (bigger ones have theirs made a slice at a time per word).
+_KEEP_TEXTS_ROWS = 300_000
+_mask_cache: tuple[weakref.ref, dict[str, np.ndarray], list] | None = None
 
 
 def _word_mask(frame: pd.DataFrame, word: str) -> np.ndarray:
-    """Boolean mask of the rows whose ``search`` text contains ``word``."""
+    """Boolean mask of the rows whose search text contains ``word`` (casefolded, one word):
+    looked up in the frame's index (:mod:`monitor.model.search`) once it is built, else
+    scanned in texts made from its columns (:mod:`monitor.model.searchtext`)."""
     global _mask_cache
-    cache = _mask_cache[1] if _mask_cache is not None and _mask_cache[0]() is frame else None
-    if cache is None:
-        cache = {}
-        _mask_cache = (weakref.ref(frame), cache)
+    if _mask_cache is not None and _mask_cache[0]() is frame:
+        cache, kept = _mask_cache[1], _mask_cache[2]
+    else:
+        cache, kept = {}, []
+        _mask_cache = (weakref.ref(frame), cache, kept)
     got = cache.get(word)
     if got is not None:
         return got
     from monitor.model.search import index_for
+    from monitor.model.searchtext import FieldTexts, Texts, scan, texts_of
 
     index = index_for(frame)  # built (monitor.model.search): a lookup instead of a scan
     if index is not None and index.n_rows == len(frame):
+        kept.clear()  # (texts made for a scan meanwhile: not needed any more)
         mask = index.word_mask(word)
         if len(cache) >= _MASK_CACHE_WORDS:
             cache.pop(next(iter(cache)))
         cache[word] = mask
         mask.flags.writeable = False
         return mask
-    column = frame["search"]
+    if not kept:
+        texts = texts_of(frame)
+        if isinstance(texts, FieldTexts) and len(frame) <= _KEEP_TEXTS_ROWS:
+            texts = Texts(texts.slice(0, len(frame)))
+        kept.append(texts)
     # The narrowest earlier result for a part of this word: only its rows can match.
     within = min((m for w, m in cache.items() if w in word), key=np.count_nonzero, default=None)
     if within is not None and np.count_nonzero(within) > len(frame) // 3:
         within = None  # picking most rows out costs more than scanning them all
-    if within is None:
-        mask = column.str.contains(word, regex=False).to_numpy(dtype=bool, na_value=False)
-    else:
-        rows = np.flatnonzero(within)
-        mask = np.zeros(len(frame), dtype=bool)
-        if len(rows):
-            hits = (
-                column.iloc[rows]
-                .str.contains(word, regex=False)
-                .to_numpy(dtype=bool, na_value=False)
-            )
-            mask[rows[hits]] = True
+    mask = scan(kept[0], word, None if within is None else np.flatnonzero(within))
     if len(cache) >= _MASK_CACHE_WORDS:
         cache.pop(next(iter(cache)))
     cache[word] = mask

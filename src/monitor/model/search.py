@@ -1,4 +1,4 @@
-"""Full-text search over the events frame's ``search`` column without scanning it.
+"""Full-text search over the events' search text without scanning it.
 
 A query word (no whitespace in it) occurs in a text exactly when it occurs
 inside one of the text's whitespace-separated tokens: an occurrence cannot
@@ -22,8 +22,9 @@ Storage (compact, no Python objects per row):
 * every other token: an int32 list of its rows, all in one CSR array.
 
 Matching semantics are those of :func:`monitor.model.frames.filter_events`:
-case folding is the caller's business (the ``search`` column is casefolded
-and so must the word be); UTF-8 byte substrings equal character substrings.
+the texts are casefolded (:mod:`monitor.model.searchtext`: made from the frame's
+columns a slice at a time and dropped once tokenised, never stored) and so must
+the word be; UTF-8 byte substrings equal character substrings.
 
 No Qt here: the model stays GUI-free. One index is kept per frame (weakly):
 :func:`start_index` builds it in a background thread, :func:`build_index` in the
@@ -42,6 +43,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from monitor.model.searchtext import Texts, contains, texts_of
 
 # Frames smaller than this are scanned: a scan is fast and building costs more.
 MIN_INDEXED_ROWS = 50_000
@@ -100,17 +103,18 @@ class SearchIndex:
     @classmethod
     def build(
         cls,
-        texts: pa.Array | pa.ChunkedArray | pd.Series,
+        texts: Texts | pa.Array | pa.ChunkedArray | pd.Series,
         cancel: Callable[[], bool] | None = None,
         dense_rows: int | None = None,
     ) -> SearchIndex:
-        """Index ``texts`` (one per row; nulls match nothing).
+        """Index ``texts`` (one per row, casefolded; nulls match nothing): given, or a
+        :class:`~monitor.model.searchtext.Texts` that makes them a slice at a time.
 
         ``cancel()`` true stops the build early with :class:`BuildCancelled`.
         ``dense_rows``: tokens in at least this many rows are kept as bitmaps
         (default: 1/32 of the rows, where a bitmap is smaller than a row list).
         """
-        column = _arrow_strings(texts)
+        column = texts if isinstance(texts, Texts) else Texts(texts)
         n = len(column)
         vocab: dict[str, int] = {}
         # Per chunk of rows: its distinct tokens (ascending ids), how many of the chunk's
@@ -119,10 +123,7 @@ class SearchIndex:
         for start in range(0, n, _CHUNK_ROWS):
             if cancel is not None and cancel():
                 raise BuildCancelled
-            piece = column.slice(start, _CHUNK_ROWS)
-            if isinstance(piece, pa.ChunkedArray):
-                piece = piece.combine_chunks()
-            chunks.append(_chunk_pairs(piece, vocab))
+            chunks.append(_chunk_pairs(column.slice(start, _CHUNK_ROWS), vocab))
         n_tokens = len(vocab)
         vocab_array = pa.array(list(vocab), type=pa.large_string())
         del vocab
@@ -182,9 +183,9 @@ class SearchIndex:
         if got is not None:
             return got
         if within is None:
-            got = np.flatnonzero(_contains(self.vocab, word))
+            got = np.flatnonzero(contains(self.vocab, word))
         elif len(within):
-            got = within[_contains(self.vocab.take(pa.array(within)), word)]
+            got = within[contains(self.vocab.take(pa.array(within)), word)]
         else:
             got = within
         got = got.astype(np.int64, copy=False)
@@ -231,8 +232,9 @@ class SearchIndex:
 class EditedIndex:
     """The index of a frame that differs from an indexed one by a few edited rows (one
     event added, replaced or removed at a time): the indexed rows are looked up in the
-    base index, the edited ones (``dirty``) scanned in the new frame's text. Same answers
-    as an index built afresh, without rebuilding a million rows for one edit."""
+    base index, the edited ones (``dirty``) scanned in the new frame's texts (made for
+    those rows only). Same answers as an index built afresh, without rebuilding a million
+    rows for one edit."""
 
     MAX_DIRTY = 4096  # more edited rows than this: the frame is indexed afresh
 
@@ -242,7 +244,7 @@ class EditedIndex:
         n_rows: int,
         source: np.ndarray | None,
         dirty: np.ndarray,
-        texts: pa.Array | pa.ChunkedArray,
+        texts: Texts,
     ) -> None:
         self.base = base
         self.n_rows = n_rows
@@ -257,12 +259,14 @@ class EditedIndex:
         index: SearchIndex | EditedIndex,
         kind: str,
         position: int,
-        texts: pa.Array | pa.ChunkedArray | None,
+        texts: Texts | pa.Array | pa.ChunkedArray | None,
     ) -> EditedIndex | None:
         """``index`` after one edit: ``kind`` "replace" or "add" (``position`` in the new
         rows) or "remove" (``position`` in the old rows); None if too much was edited.
         ``texts``: the edited frame's texts (None: an edit followed by others, whose last
         one gives them)."""
+        if texts is not None and not isinstance(texts, Texts):
+            texts = Texts(texts)
         if isinstance(index, EditedIndex):
             base, n, source, dirty = index.base, index.n_rows, index._source, index._dirty
         else:
@@ -304,41 +308,19 @@ class EditedIndex:
             mask = np.zeros(self.n_rows, dtype=bool)
             mask[: len(got)] = got[: self.n_rows]
         if len(self._dirty):
-            texts = self._texts.take(pa.array(self._dirty))
-            if isinstance(texts, pa.ChunkedArray):
-                texts = texts.combine_chunks()
-            mask[self._dirty] = _contains(texts, word)
+            mask[self._dirty] = contains(self._texts.take(self._dirty), word)
         return mask
 
 
-def _texts_of(index: SearchIndex | EditedIndex) -> Any:
+def _texts_of(index: SearchIndex | EditedIndex) -> Texts:
     """The texts an edited index scans its edited rows in (none for a built one)."""
-    return index._texts if isinstance(index, EditedIndex) else pa.array([], pa.large_string())
+    if isinstance(index, EditedIndex):
+        return index._texts
+    return Texts(pa.array([], pa.large_string()))
 
 
 class BuildCancelled(Exception):
     """``SearchIndex.build`` was asked to stop."""
-
-
-def _arrow_strings(texts: pa.Array | pa.ChunkedArray | pd.Series) -> pa.Array:
-    if isinstance(texts, pd.Series):
-        array = texts.array
-        arrow = getattr(array, "_pa_array", None)  # pandas' ArrowStringArray
-        if arrow is None:
-            arrow = pa.array(texts.to_numpy(dtype=object), type=pa.large_string())
-        texts = arrow
-    if isinstance(texts, pa.ChunkedArray) and texts.num_chunks == 1:
-        texts = texts.chunk(0)
-    # A chunked column stays chunked: combining a 1M-event column would copy ~230 MB
-    # (the index is built slice by slice, each slice combined on its own).
-    if not pa.types.is_large_string(texts.type):
-        texts = texts.cast(pa.large_string())
-    return texts
-
-
-def _contains(strings: pa.Array, word: str) -> np.ndarray:
-    hit = pc.match_substring(strings, word)
-    return hit.to_numpy(zero_copy_only=False).astype(bool, copy=False)
 
 
 def _chunk_pairs(
@@ -439,10 +421,10 @@ def _entry(frame: pd.DataFrame, create: bool) -> tuple[_Entry | None, bool]:
 
 
 def _run_build(
-    frame: pd.DataFrame, entry: _Entry, column: str, cancel: Callable[[], bool] | None = None
+    frame: pd.DataFrame, entry: _Entry, cancel: Callable[[], bool] | None = None
 ) -> None:
     try:
-        entry.index = SearchIndex.build(frame[column], cancel=cancel)
+        entry.index = SearchIndex.build(texts_of(frame), cancel=cancel)
     except BaseException as exc:
         entry.error = exc
     finally:
@@ -462,9 +444,7 @@ def _stop_background_builds() -> None:
         thread.join(timeout=10)
 
 
-def start_index(
-    frame: pd.DataFrame, column: str = "search", supersedes: pd.DataFrame | None = None
-) -> None:
+def start_index(frame: pd.DataFrame, supersedes: pd.DataFrame | None = None) -> None:
     """Build the frame's index in a background thread (once; no-op for small frames).
     ``supersedes``: the frame this one replaces (after an edit); its build, if still
     running, stops (builds of a million rows must not pile up, one per edit)."""
@@ -479,7 +459,7 @@ def start_index(
         stop = entry.stop
         thread = threading.Thread(
             target=_run_build,
-            args=(frame, entry, column, lambda: _exiting.is_set() or stop.is_set()),
+            args=(frame, entry, lambda: _exiting.is_set() or stop.is_set()),
             name="search-index",
             daemon=True,
         )
@@ -497,7 +477,7 @@ def follow_edit(frame: pd.DataFrame, previous: pd.DataFrame, kind: str, position
     old, _ = _entry(previous, create=False)
     if old is None:
         return False
-    texts = _arrow_strings(frame["search"])
+    texts = texts_of(frame)
     if not _settled(old):  # its build is running: the new frame follows it, no new build
         base, edits, _texts = old.follows if old.follows is not None else (old, [], None)
         entry, created = _entry(frame, create=True)
@@ -519,7 +499,7 @@ def follow_edit(frame: pd.DataFrame, previous: pd.DataFrame, kind: str, position
 
 
 def build_index(
-    frame: pd.DataFrame, column: str = "search", cancel: Callable[[], bool] | None = None
+    frame: pd.DataFrame, cancel: Callable[[], bool] | None = None
 ) -> SearchIndex | EditedIndex:
     """Build the frame's index in this thread (e.g. a loader's worker, right after the
     frame: ~4 s and ~36 MB for 1M synthetic events) and keep it for the frame.
@@ -529,7 +509,7 @@ def build_index(
     entry, created = _entry(frame, create=True)
     assert entry is not None
     if created:
-        _run_build(frame, entry, column, cancel)
+        _run_build(frame, entry, cancel)
         if isinstance(entry.error, BuildCancelled):
             _forget(frame)
             raise BuildCancelled
