@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from monitor.model.timeutil import to_ns
+from monitor.ui.map.layerfollow import Derived, follow_points
 
 QUANTUM = 1e4  # cluster grid: 1/10000 degree
 
@@ -74,6 +75,10 @@ class EventClusters:
         self._order_time = time_ns[self.order]
         self._order_cluster = self.cluster_of[self.order]
         self._by_time: tuple[np.ndarray, np.ndarray] | None = None
+        # Edits followed, the last one as (kind, row, old cluster, old time, new cluster,
+        # new time): for a layer following it (see layerfollow.py).
+        self.edits = 0
+        self.last_follow: tuple | None = None
         if n:
             self.verification, self.verifications = _codes(
                 frame["verification"], VERIFICATION_ORDER
@@ -94,6 +99,8 @@ class EventClusters:
             return False
         if kind == "add" and p != n:
             return False
+        old = (-1, 0) if kind == "add" else (int(self.cluster_of[p]), int(self._time_all[p]))
+        self.last_follow, self.edits = None, self.edits + 1  # (until it is done)
         if kind != "add":
             self._take_out(p)
         if kind == "remove":
@@ -101,6 +108,7 @@ class EventClusters:
             self.time_ns = frame["time_ns"].to_numpy(dtype=np.int64)
             self.n_events = n - 1
             self.n_unlocated = int(self.n_events - np.count_nonzero(self.located))
+            self.last_follow = (kind, p, *old, -1, 0)
             return True
         codes = []
         for column, names in (("verification", self.verifications), ("category", self.categories)):
@@ -125,7 +133,12 @@ class EventClusters:
         if math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 360:
             self._put_in(p, lat, lon, t)
         self.n_unlocated = int(self.n_events - np.count_nonzero(self.located))
+        self.last_follow = (kind, p, *old, int(self.cluster_of[p]), t)
         return True
+
+    def time_of(self, rows: np.ndarray) -> np.ndarray:
+        """The times of events ``rows`` (as grouped)."""
+        return self._time_all[rows]
 
     def _take_out(self, p: int) -> None:
         """Event ``p`` out of its cluster's run (and of the time order)."""
@@ -340,7 +353,7 @@ def follow_table(
             return None
         return now, before != (clusters.verification[p], clusters.category[p])
     if clusters.follow(frame, kind, p):
-        return now, True
+        return now, False  # (the layer follows the grouping's last edit: Layer.derive)
     return -1, True  # tried, and the grouping is now half changed: to be made again
 
 
@@ -361,12 +374,16 @@ class Layer:
         self._n_past: np.ndarray | None = None
         self._cursor = 0
         self._run_of: np.ndarray | None = None  # per event position: its cluster in points
+        self._cids: np.ndarray | None = None  # each point's cluster
+        self._edits = clusters.edits  # the grouping's edits the derivation has
 
     def derive(
         self, shown: np.ndarray | None, cursor_ns: int, hide_future: bool, by_category: bool
     ) -> Points:
         c = self.clusters
         key = (hide_future, by_category)
+        if self._points is not None and c.edits != self._edits and not self._follow(by_category):
+            self._points = None  # (derived in full below)
         same = (
             self._points is not None
             and key == self._key
@@ -384,7 +401,46 @@ class Layer:
         self._key, self._points, self._n_past, self._cursor = key, points, n_past, cursor_ns
         self._shown = None if shown is None else np.array(shown, dtype=np.int64, copy=True)
         self._run_of = None
+        self._cids = c.cluster_of.take(points.members.take(points.starts))
+        self._edits = c.edits
         return points
+
+    def _follow(self, by_category: bool) -> bool:
+        """The last derivation brought up to the grouping's one edit since (every event
+        shown, none hidden as future): only the clusters it left and joined change."""
+        c, pts = self.clusters, self._points
+        if (
+            pts is None
+            or c.edits != self._edits + 1
+            or c.last_follow is None
+            or self._shown is not None
+            or self._key != (False, by_category)
+            or self._cids is None
+            or self._n_past is None
+        ):
+            return False
+        d = Derived(
+            pts.lon,
+            pts.lat,
+            pts.count.copy(),
+            pts.future.copy(),
+            pts.cls.copy(),
+            pts.event.copy(),
+            pts.starts.copy(),
+            pts.members,
+            self._n_past.copy(),
+            self._run_of,
+            self._cids,
+        )
+        classes = c.category if by_category else c.verification
+        if not follow_points(d, c, c.last_follow, self._cursor, classes):
+            return False
+        self._points = Points(
+            d.lon, d.lat, d.count, d.future, d.cls, d.event, d.starts, d.members, len(d.members)
+        )
+        self._n_past, self._run_of, self._cids = d.n_past, d.run_of, d.cids
+        self._edits = c.edits
+        return True
 
     def _step(self, cursor_ns: int, by_category: bool) -> Points | None:
         pts, n_past = self._points, self._n_past
