@@ -34,7 +34,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from monitor.model import cache
+from monitor.model import cache, heap
 from monitor.model.entities import SCHEMA_VERSION, Scenario
 from monitor.model.errors import (
     CancelCheck,
@@ -224,35 +224,25 @@ class _Trim:
     """Give the memory freed by the windows back to the system now and then. Each window's
     rows are thousands of small Python objects and its Arrow buffers a few MB; freed, they
     leave holes in the C heap between the columns kept (glibc raises its mmap threshold
-    after the first big free), which ``malloc_trim`` returns (~20 MB resident after 1M)."""
+    after the first big free), which ``malloc_trim`` returns (:mod:`monitor.model.heap`)."""
 
     EVERY = 4  # windows (~16 MB of text); a trim costs ~1-3 ms
 
     def __init__(self) -> None:
         self.n = 0
-        self.fn: Any = False  # (looked up at the first trim: small files never need ctypes)
 
     def window(self) -> None:
         self.n += 1
         if self.n % self.EVERY == 0:
-            if self.fn is False:
-                self.fn = _malloc_trim()
-            if self.fn is not None:
-                self.fn(0)
-
-
-def _malloc_trim() -> Any:
-    import ctypes
-
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None  # (not glibc)
+            heap.trim()
 
 
 def _finish(table: TableBuilder) -> EventTable:
     table.builder.strict = False  # edits later are the program's, checked by their change
-    return table.finish()
+    got = table.finish()
+    if len(got) >= 100_000:  # the windows' last holes (~70 MB after a million events)
+        heap.trim()
+    return got
 
 
 def _cut(buf: bytearray) -> tuple[list[Any], bytes, int, bool] | None:

@@ -44,6 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from monitor.model import heap
 from monitor.model.searchtext import Texts, contains, texts_of
 
 # Frames smaller than this are scanned: a scan is fast and building costs more.
@@ -169,6 +170,9 @@ class SearchIndex:
                 bitmap_bytes[:, base // 8 : base // 8 + packed.shape[1]] = packed
                 del local, packed
             chunks[c] = (tokens[:0], counts[:0], rows[:0])  # free as we go
+        del chunks
+        if n >= 100_000:
+            heap.trim()  # the chunks' arrays, freed: not kept resident
         return cls(n, vocab_array, dense_slot, bitmaps, indptr, postings)
 
     # -- querying -------------------------------------------------------------------------
