@@ -107,3 +107,56 @@ def test_with_a_filter_or_hidden_future_events_the_layer_is_derived_in_full() ->
     rows.append(_row(rng))
     assert clusters.follow(_frame(rows), "add", 101)
     _same(layer.derive(None, 400, True, False), clusters.derive(None, 400, True))
+
+
+def _density_panel(qtbot):
+    from monitor.model import Scenario, ScenarioInfo
+    from monitor.ui.context import ScenarioContext
+    from monitor.ui.map.panel import MapPanel
+
+    widget = MapPanel(ScenarioContext(Scenario(info=ScenarioInfo("s", "S", "UTC"))))
+    qtbot.addWidget(widget)
+    widget.resize(900, 650)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_the_density_picture_after_an_edit_is_a_fresh_one(qtbot) -> None:
+    rng = np.random.default_rng(3)
+    n = 90_000
+    frame = pd.DataFrame(
+        {
+            "lat": np.round(rng.uniform(-20.0, -10.0, n), 3),
+            "lon": np.round(rng.uniform(-75.0, -60.0, n), 3),
+            "time_ns": rng.integers(0, 1000, n).astype(np.int64),
+            "verification": pd.Categorical(rng.choice(VALUES["verification"], n)),
+            "category": pd.Categorical(rng.choice(VALUES["category"], n)),
+        }
+    )
+    clusters = EventClusters(frame)
+    layer = Layer(clusters)
+    followed = _density_panel(qtbot)
+    followed.points_item.set_points(layer.derive(None, 500, False, False))
+    followed.show_region(-75.0, -20.0, -60.0, -10.0)
+    followed.view.viewport().grab()
+    assert followed.points_item.mode == "density"
+    rows = frame.to_dict("records")
+    for kind in ("add", "add", "remove", "replace"):  # events added at places taken ...
+        if kind == "add":
+            rows.append({**rows[int(rng.integers(len(rows)))], "time_ns": 10})
+            p = len(rows) - 1
+        elif kind == "remove":
+            p = int(rng.integers(len(rows)))
+            del rows[p]
+        else:  # ... and one moved to another place taken
+            p = int(rng.integers(len(rows)))
+            rows[p] = {**rows[p], "lat": rows[0]["lat"], "lon": rows[0]["lon"]}
+        assert clusters.follow(_frame(rows), kind, p)
+        followed.points_item.set_points(layer.derive(None, 500, False, False))
+        picture = followed.view.viewport().grab().toImage()
+        fresh = _density_panel(qtbot)
+        fresh.points_item.set_points(Layer(clusters).derive(None, 500, False, False))
+        fresh.show_region(-75.0, -20.0, -60.0, -10.0)
+        assert fresh.view.viewport().grab().toImage() == picture
+        fresh.close()

@@ -64,6 +64,8 @@ class EventPointsItem(pg.GraphicsObject):
         # (places, view, their pixels) and (what, image, buffer) of the last paint
         self._projected: tuple | None = None
         self._image: tuple | None = None
+        # (projection, counts, each point's density cell or -1, cell sums, grid size)
+        self._grid: tuple | None = None
         self.setZValue(20)
 
     # -- data ---------------------------------------------------------------------------
@@ -175,7 +177,7 @@ class EventPointsItem(pg.GraphicsObject):
         if made is not None and (made[0] is pts if not density else made[0] is pts.count):
             image, keep = made[1], made[2]
         elif density:
-            image, keep = self._density_image(ix[vis], iy[vis], pts.count[vis], w, h)
+            image, keep = self._density_of(pts, vis, ix, iy, w, h)
             self._image = (pts.count, image, keep)
         else:
             image, keep = self._stamped(pts, vis, ix, iy, w, h, pad)
@@ -226,12 +228,28 @@ class EventPointsItem(pg.GraphicsObject):
                     img[where + off] = colors
         return img.reshape(h + 2 * pad, stride), img
 
-    def _density_image(self, ix, iy, count, w: int, h: int):
-        cell = max(1, round(DENSITY_CELL * self.pixel_scale))  # an export: the screen's cells
-        bw, bh = (w + cell - 1) // cell, (h + cell - 1) // cell
-        bx = np.clip(ix // cell, 0, bw - 1)
-        by = np.clip(iy // cell, 0, bh - 1)
-        grid = np.bincount(by * bw + bx, weights=count, minlength=bw * bh)
+    def _density_of(self, pts: Points, vis, ix, iy, w: int, h: int):
+        """The density image; after an edit that changed some clusters' counts only (the
+        same places in the same view), only their cells' sums change."""
+        held = self._grid
+        if held is not None and held[0] is self._projected and len(held[1]) == len(pts.count):
+            _proj, old, cell_of, grid, bw, bh = held
+            changed = np.flatnonzero(old != pts.count)
+            cells = cell_of[changed]
+            seen = cells >= 0
+            np.add.at(grid, cells[seen], (pts.count[changed] - old[changed])[seen])
+        else:
+            cell = max(1, round(DENSITY_CELL * self.pixel_scale))  # (an export: screen cells)
+            bw, bh = (w + cell - 1) // cell, (h + cell - 1) // cell
+            bx = np.clip(ix[vis] // cell, 0, bw - 1)
+            by = np.clip(iy[vis] // cell, 0, bh - 1)
+            cell_of = np.full(len(pts.count), -1, dtype=np.int64)
+            cell_of[vis] = by * bw + bx
+            grid = np.bincount(cell_of[vis], weights=pts.count[vis], minlength=bw * bh)
+        self._grid = (self._projected, pts.count, cell_of, grid, bw, bh)
+        return self._density_image(grid, bw, bh)
+
+    def _density_image(self, grid: np.ndarray, bw: int, bh: int):
         top = grid.max()
         level = np.where(grid > 0, 0.25 + 0.7 * np.log1p(grid) / math.log1p(max(top, 1.0)), 0.0)
         c = self._density
