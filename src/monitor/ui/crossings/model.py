@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor
 
 from monitor.model import Crossing, CrossingStatus, Moment, StatusEntry
 from monitor.model.timeutil import format_utc
+from monitor.ui.cellcache import hashable
 from monitor.ui.context import ScenarioContext
 from monitor.ui.crossings.status import (
     COLUMN_TIPS,
@@ -56,6 +57,8 @@ _PAINT_ROLES = frozenset(
         Qt.ItemDataRole.TextAlignmentRole,
     )
 )
+_PAINT_ROLE_ORDER = tuple(sorted(_PAINT_ROLES))
+_PAINT_KEY = -1  # (column, _PAINT_KEY): a cell's paint_values, beside its roles' values
 # Asked for every painted cell too, never set by this model.
 _UNUSED_ROLES = frozenset(
     int(role)
@@ -102,11 +105,6 @@ class CrossingTableModel(QAbstractTableModel):
         # Paint-role values: row -> {(column, role): value}; cursor columns apart.
         self._cells: dict[int, dict[tuple[int, int], Any]] = {}
         self._cursor_cells: dict[int, dict[tuple[int, int], Any]] = {}
-        self._flags = (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
         self._focus = event_focus(ctx.scenario, ctx.events_frame)
         self._span = strip_span(ctx, self._focus, self._history_instants)
         ctx.scenario_replaced.connect(self._on_ctx_scenario_replaced)
@@ -193,10 +191,9 @@ class CrossingTableModel(QAbstractTableModel):
             return self.createIndex(row, column)
         return QModelIndex()
 
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return self._flags
+    # flags(): QAbstractTableModel's own (enabled, selectable, no children) is what this
+    # model needs; not overriding it keeps the view's and the selection's per-cell
+    # questions in C++ (a Python override was called three times per painted cell).
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -218,6 +215,10 @@ class CrossingTableModel(QAbstractTableModel):
             return None
         if role not in _PAINT_ROLES:
             return None if role in _UNUSED_ROLES else self._data(row, col, role)
+        return self._kept(row, col, role)
+
+    def _kept(self, row: int, col: int, role: int) -> Any:
+        """A paint role's value of a cell, worked out once (see _PAINT_ROLES)."""
         cells = self._cursor_cells if col >= _FIRST_CURSOR_COLUMN else self._cells
         row_cells = cells.get(row)
         if row_cells is None:
@@ -228,6 +229,26 @@ class CrossingTableModel(QAbstractTableModel):
         except KeyError:
             value = row_cells[key] = self._data(row, col, role)
             return value
+
+    def paint_values(self, row: int, col: int) -> tuple | None:
+        """What cell (``row``, ``col``) shows when painted, as a key for the table's cell
+        pictures (:class:`monitor.ui.cellcache.CachedCellDelegate`): its paint roles'
+        values, kept with them (forgotten when they are)."""
+        if not (0 <= row < len(self._ctx.scenario.crossings) and 0 <= col < _COLUMN_COUNT):
+            return None
+        cells = self._cursor_cells if col >= _FIRST_CURSOR_COLUMN else self._cells
+        row_cells = cells.get(row)
+        key = (col, _PAINT_KEY)
+        if row_cells is not None:
+            known = row_cells.get(key)
+            if known is not None:
+                return known
+        try:
+            values = tuple(hashable(self._kept(row, col, role)) for role in _PAINT_ROLE_ORDER)
+        except TypeError:
+            return None
+        cells[row][key] = values  # (the row's dictionary exists now: _kept made it)
+        return values
 
     def _data(self, row: int, col: int, role: int) -> Any:
         crossing = self._ctx.scenario.crossings[row]

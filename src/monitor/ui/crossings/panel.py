@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.model import CrossingStatus, Moment
+from monitor.ui.cellcache import CachedCellDelegate
 from monitor.ui.context import ScenarioContext
 from monitor.ui.crossings.actions import CrossingActions
 from monitor.ui.crossings.model import CrossingTableModel
@@ -145,6 +146,9 @@ class CrossingsPanel(QWidget):
         self.view.setObjectName("crossingsView")
         self.view.setAccessibleName("Border crossings")
         self.view.setModel(self.proxy)
+        # The text cells' pictures are kept (a cursor step or a toggle repaints the table).
+        self.cell_delegate = CachedCellDelegate(self._cell_values, self.view)
+        self.view.setItemDelegate(self.cell_delegate)
         self.strip_delegate = StatusStripDelegate(self.view)
         self.view.setItemDelegateForColumn(CrossingColumn.STRIP, self.strip_delegate)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -446,6 +450,10 @@ class CrossingsPanel(QWidget):
         if not self._fitting and column != CrossingColumn.STRIP and self.isVisible():
             self._user_sized = True
             self.remembered.save(self._user_sized, self._user_columns)
+
+    def _cell_values(self, view_index: QModelIndex) -> tuple | None:
+        source = self.proxy.mapToSource(view_index)
+        return self.model.paint_values(source.row(), source.column())
 
     def _on_proxy_changed(self, *_args) -> None:
         self._natural = None

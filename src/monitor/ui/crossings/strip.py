@@ -129,16 +129,18 @@ class StatusStripDelegate(QStyledItemDelegate):
         return QSize(max(base.width(), STRIP_MIN_WIDTH), max(base.height(), 22))
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        style = opt.widget.style() if opt.widget is not None else QApplication.style()
-        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, opt.widget)
+        # The strip's cell has no text, icon or background of its own: the view's option
+        # (selection, focus, alternate row) is all the panel needs (no initStyleOption,
+        # which asks the model for seven roles, through the sorting proxy, per strip).
+        widget = option.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
         data = index.data(CrossingRole.STRIP)
         if not isinstance(data, StripData):
             return
         painter.save()
         try:
-            self._paint_strip(painter, opt, data)
+            self._paint_strip(painter, option, data)
         finally:
             painter.restore()
 
