@@ -122,7 +122,12 @@ class Codes:
         """The codes (in sorted order: see :meth:`sort`) as a categorical, without a copy."""
         import pandas as pd
 
-        return pd.Categorical.from_codes(codes, categories=self.values, validate=False)
+        # (The dtype kept while the values stand: making one checks its categories, 0.1 ms
+        # for each frame an edit makes.)
+        held: tuple[list[Any], Any] | None = getattr(self, "_dtype", None)
+        if held is None or held[0] != self.values:
+            held = self._dtype = (list(self.values), pd.CategoricalDtype(self.values))
+        return pd.Categorical.from_codes(codes, dtype=held[1], validate=False)
 
 
 #: The columns of a run of events: strings (Arrow) ...

@@ -17,6 +17,7 @@ later edits are noted beside, and a slot's row is found by bisection.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Iterator, Sequence
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -109,6 +110,14 @@ _DTYPES = {
     "verification": np.int64,
     "reliability": np.int8,
 }
+
+
+@functools.cache
+def _grade_dtype() -> Any:
+    """The reliability grades' categorical type ("" for none), made once."""
+    import pandas as pd
+
+    return pd.CategoricalDtype(["", *_GRADES])
 
 
 def _typed(num: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -470,7 +479,7 @@ class EventTable(BulkEdits, Sequence[Event]):
                 "lon": num["lon"],
                 "verification": self._verifications.categorical(num["verification"]),
                 "reliability": pd.Categorical.from_codes(
-                    num["reliability"] + 1, categories=["", *_GRADES], validate=False
+                    num["reliability"] + 1, dtype=_grade_dtype(), validate=False
                 ),
                 "credibility": num["credibility"],
                 "grade": strings(text["grade"]),
