@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,11 +25,17 @@ _NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 _DIGITS = r"^\s*\d{1,18}\s*$"
 
 
-@dataclass
+_FIELDS = ("where", "key", "native", "ts", "day", "country", "crc", "checked", "sources")
+
+
 class Columns:
     """Row ``i``'s quick facts are ``key[i]``, ``native[i]``, ... ``where[i]`` is its line
     (an int) or its place in a JSON document ("data[3]"); ``full(i, tz)`` maps it
-    (RowError if it cannot be mapped); ``checked[i]``: the mapping is known to work."""
+    (RowError if it cannot be mapped); ``checked[i]``: the mapping is known to work.
+
+    A column given as a function is made (a list) when first read: a dry run reads few.
+    :meth:`distinct` gives a column's values over all rows without making it, where it
+    can."""
 
     where: list[Any]
     key: list[str]
@@ -41,10 +46,40 @@ class Columns:
     crc: list[int]
     checked: list[bool]
     sources: list[str]
-    full: Mapper
+
+    def __init__(self, where: list[Any], key: list[str], native: Any, ts: Any, day: Any,
+                 country: Any, crc: Any, checked: Any, sources: Any, full: Mapper, *,
+                 distinct: dict[str, Callable[[], set[Any]]] | None = None,
+                 all_checked: bool = False):
+        self.full = full
+        self._make: dict[str, Callable[[], list[Any]]] = {}
+        for name, value in zip(_FIELDS, (where, key, native, ts, day, country, crc, checked,
+                                         sources), strict=True):
+            if callable(value):
+                self._make[name] = value
+            else:
+                setattr(self, name, value)
+        self._distinct = distinct or {}
+        self.all_checked = all_checked or (not callable(checked) and all(checked))
+
+    def __getattr__(self, name: str) -> Any:
+        make = self.__dict__.get("_make", {}).pop(name, None)
+        if make is None:
+            raise AttributeError(name)
+        value = make()
+        setattr(self, name, value)
+        return value
 
     def __len__(self) -> int:
         return len(self.key)
+
+    def distinct(self, name: str, rows: Any = None) -> set[Any]:
+        """The set of column ``name``'s values at ``rows`` (None: every row)."""
+        if rows is None:
+            if name in self._make and name in self._distinct:
+                return self._distinct[name]()
+            return set(getattr(self, name))
+        return set(map(getattr(self, name).__getitem__, rows))
 
     def where_text(self, i: int) -> str:
         w = self.where[i]
@@ -72,8 +107,10 @@ def _strings(col: Any, n: int) -> pa.Array:
     return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
 
 
-def _days(dates: pa.Array, cut: int | None, what: str, bad: dict[int, str]) -> list[str]:
-    """The ISO day of every row (day_of on each distinct text once); unreadable: ""."""
+def _days(dates: pa.Array, cut: int | None, what: str,
+          bad: dict[int, str]) -> tuple[list[str], np.ndarray]:
+    """The ISO day of each distinct date text (day_of on each once; unreadable: "") and
+    each row's index into them."""
     if cut is not None:
         dates = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(dates), 0, cut)
     enc = pc.dictionary_encode(dates)
@@ -89,19 +126,21 @@ def _days(dates: pa.Array, cut: int | None, what: str, bad: dict[int, str]) -> l
     if reasons:
         for i in np.flatnonzero(np.isin(idx, list(reasons))).tolist():
             bad.setdefault(i, reasons[int(idx[i])])
-    return np.asarray(out, dtype=object)[idx].tolist()
+    return out, idx
 
 
-def _timestamps(col: pa.Array, bad: dict[int, str]) -> list[int | None]:
+def _timestamps(col: pa.Array, bad: dict[int, str]) -> Any:
+    """Every row's timestamp: a list, or a function making it (the usual file)."""
     if len(col) and pc.all(pc.utf8_is_digit(col)).as_py():  # the usual file: all digits
         try:
-            return pc.cast(col, pa.int64()).to_pylist()
+            got = pc.cast(col, pa.int64())
+            return lambda: got.to_numpy().tolist()
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass  # beyond int64, or digits of another script: one by one
     digits = pc.match_substring_regex(col, _DIGITS).to_numpy(zero_copy_only=False)
     n = len(col)
     if digits.all():
-        return pc.cast(pc.utf8_trim_whitespace(col), pa.int64()).to_pylist()
+        return pc.cast(pc.utf8_trim_whitespace(col), pa.int64()).to_numpy().tolist()
     values = np.zeros(n, dtype=np.int64)
     if digits.any():
         good = pc.filter(col, pa.array(digits))
@@ -157,25 +196,35 @@ def quick_columns(get: Callable[[str], Any], names: tuple[str, ...], n: int, lin
     date_bad: dict[int, str] = {}
     days = _days(_strings(get(date_col), n), date_cut, date_col, date_bad)
     ts_bad: dict[int, str] = {}
-    ts: list[int | None] = ([None] * n if ts_col is None or get(ts_col) is None
-                            else _timestamps(_strings(get(ts_col), n), ts_bad))
+    ts: Any = ([None] * n if ts_col is None or get(ts_col) is None
+               else _timestamps(_strings(get(ts_col), n), ts_bad))
     coord_bad: dict[int, str] = {}
     _coordinates(_strings(get("latitude"), n), _strings(get("longitude"), n), coord_bad)
     bad: dict[int, str] = {int(i): f"no {id_col}" for i in bad_id}
     for d in (date_bad, ts_bad, coord_bad):  # the first reason of a row is the one given
         for i, reason in d.items():
             bad.setdefault(i, reason)
-    native = ids.to_pylist()
-    prefix = f"{feed}:"
-    key = [prefix + x for x in native]
-    country = pc.utf8_trim_whitespace(_strings(get("country"), n)).to_pylist()
-    sources = _strings(get(src_col), n).to_pylist()
-    if with_crc:  # no timestamps: a checksum of the row says if it changed
+    # Each column a list when first read (a dry run reads the keys, and the distinct
+    # days, countries and sources, which are found without one Python string per row).
+    key = pc.binary_join_element_wise(pa.scalar(f"{feed}:"), ids, "").to_pylist()
+    country = pc.utf8_trim_whitespace(_strings(get("country"), n))
+    sources = _strings(get(src_col), n)
+    day_values, day_index = days
+
+    def crc() -> list[int]:
+        if not with_crc:
+            return [0] * n
+        # No timestamps: a checksum of the row says if it changed.
         joined = pc.binary_join_element_wise(*[_strings(get(c), n) for c in names], "\x1f")
-        crc = [zlib.crc32(s) for s in pc.cast(joined, pa.binary()).to_pylist()]
-    else:
-        crc = [0] * n
-    cols = Columns(list(lines), key, native, ts, days, country, crc, [True] * n, sources, full)
+        return [zlib.crc32(s) for s in pc.cast(joined, pa.binary()).to_pylist()]
+
+    cols = Columns(
+        lines, key, ids.to_pylist, ts,
+        lambda: [day_values[j] for j in day_index.tolist()], country.to_pylist,
+        crc, lambda: [True] * n, sources.to_pylist, full,
+        distinct={"day": lambda: set(day_values), "country": lambda: _unique(country),
+                  "sources": lambda: _unique(sources)},
+        all_checked=True)
     refused = [(lines[i], bad[i]) for i in sorted(bad)]
     if bad:
         keep = np.ones(n, dtype=bool)
@@ -184,13 +233,17 @@ def quick_columns(get: Callable[[str], Any], names: tuple[str, ...], n: int, lin
     return cols, refused
 
 
+def _unique(values: pa.Array) -> set[str]:
+    return set(pc.unique(values).to_pylist())
+
+
 def _subset(cols: Columns, keep: np.ndarray) -> Columns:
     pos = keep.tolist()
 
-    def pick(values: list[Any]) -> list[Any]:
-        return [values[i] for i in pos]
+    def pick(name: str) -> Callable[[], list[Any]]:
+        return lambda: [getattr(cols, name)[i] for i in pos]
 
     full = cols.full
-    return Columns(pick(cols.where), pick(cols.key), pick(cols.native), pick(cols.ts),
-                   pick(cols.day), pick(cols.country), pick(cols.crc), pick(cols.checked),
-                   pick(cols.sources), lambda i, tz: full(pos[i], tz))
+    return Columns(pick("where")(), pick("key")(), pick("native"), pick("ts"), pick("day"),
+                   pick("country"), pick("crc"), pick("checked"), pick("sources"),
+                   lambda i, tz: full(pos[i], tz), all_checked=cols.all_checked)

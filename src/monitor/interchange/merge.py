@@ -151,9 +151,11 @@ class _Planner:
         self.known_sources = {s.id for s in scenario.sources}
         self.ids = set(scenario.table.ids().to_pylist()) if len(scenario.table) else set()
         self.sources: dict[str, dict[str, Any]] = {}  # new sources by id
-        # (row, event id: mapped when applied; or its JSON, mapped already / the app's own)
-        self.creates: list[tuple[int, Any]] = []
-        self.mapped_creates = False  # whether any of ``creates`` is JSON (not an id)
+        # The new events: their rows, and each one's event id (mapped when applied) or
+        # its JSON (mapped already, or the app's own); two lists, not 100k pairs.
+        self.create_rows: list[int] = []
+        self.create_ids: list[Any] = []
+        self.mapped_creates = False  # whether any of ``create_ids`` is JSON (not an id)
         self.updates: list[Change] = []
         self.marks: list[Change] = []
         self.taken: set[str] = set()
@@ -167,12 +169,14 @@ class _Planner:
         self.review.rejected.append(Rejected(self.cols.where_text(i), reason, self.cols.key[i]))
 
     # -- rows of a feed ---------------------------------------------------------------
-    def _newest(self) -> list[int]:
-        """One row per key: the one with the largest timestamp (the later line on a tie)."""
-        keys, tss = self.cols.key, self.cols.ts
+    def _newest(self) -> range | list[int]:
+        """One row per key: the one with the largest timestamp (the later line on a tie);
+        ``range(n)`` when every key is once in the file."""
+        keys = self.cols.key
         self.keys_seen = set(keys)
         if len(self.keys_seen) == len(keys):
-            return list(range(len(keys)))
+            return range(len(keys))
+        tss = self.cols.ts
         best: dict[str, int] = {}
         for i, key in enumerate(keys):
             old = best.get(key)
@@ -189,13 +193,15 @@ class _Planner:
     def feed_rows(self) -> None:
         rows = self._newest()
         c = self.cols
-        days = set(map(c.day.__getitem__, rows)) - {""}
+        every = None if isinstance(rows, range) else rows  # None: every row
+        days = c.distinct("day", every) - {""}
         self.scope = (min(days), max(days)) if days else None
-        self.countries = set(map(c.country.__getitem__, rows)) - {""}
-        index, keys, tss, crcs = self.index, c.key, c.ts, c.crc
+        self.countries = c.distinct("country", every) - {""}
+        index, keys = self.index, c.key
         seen = self.keys_seen  # every key has its newest row in ``rows``
         fresh = [i for i in rows if keys[i] not in index] if index else rows
         self._create_all(fresh)
+        tss, crcs = (c.ts, c.crc) if index else ((), ())
         for i in rows if index else ():
             key = keys[i]
             have = index.get(key)
@@ -246,14 +252,22 @@ class _Planner:
                 ids.append(sid)
         return ids
 
-    def _create_all(self, rows: list[int]) -> None:
+    def _create_all(self, rows: range | list[int]) -> None:
         """The new events of ``rows`` (keys once each), in order."""
-        keys, checked = self.cols.key, self.cols.checked
-        wanted = list(map(keys.__getitem__, rows))
-        if all(map(checked.__getitem__, rows)) and not self.ids.intersection(wanted) \
-                and not self.taken.intersection(wanted):
-            self.taken.update(wanted)  # the common case: every key is free as it is
-            self.creates.extend(zip(rows, wanted, strict=True))
+        c = self.cols
+        keys = c.key
+        every = isinstance(rows, range) and len(rows) == len(keys)
+        wanted = keys if every else list(map(keys.__getitem__, rows))
+        if (c.all_checked or all(map(c.checked.__getitem__, rows))) \
+                and not (self.ids and self.ids.intersection(wanted)) \
+                and not (self.taken and self.taken.intersection(wanted)):
+            # The common case: every key is free as it is.
+            if self.taken:
+                self.taken.update(wanted)
+            else:
+                self.taken = set(self.keys_seen) if every else set(wanted)
+            self.create_rows.extend(rows)
+            self.create_ids.extend(wanted)
             return
         for i in rows:
             self._create(i)
@@ -267,11 +281,16 @@ class _Planner:
             event_id = f"{key}~{n}"
         self.taken.add(event_id)
         if self.cols.checked[i]:  # mapped when the import is applied
-            self.creates.append((i, event_id))
+            self._add(i, event_id)
             return
         d = self._new_event(i, event_id)
         if d is not None:
-            self.creates.append((i, d))
+            self._add(i, d)
+
+    def _add(self, i: int, event: str | dict[str, Any]) -> None:
+        self.create_rows.append(i)
+        self.create_ids.append(event)
+        if not isinstance(event, str):
             self.mapped_creates = True
 
     def _new_event(self, i: int, event_id: str) -> dict[str, Any] | None:
@@ -346,7 +365,7 @@ class _Planner:
 
     def withdraw(self, dels: dict[str, int]) -> None:
         created = {eid if isinstance(eid, str) else eid["id"]: j
-                   for j, (_i, eid) in enumerate(self.creates)}
+                   for j, eid in enumerate(self.create_ids)}
         drop: set[int] = set()
         for native, ts in dels.items():
             key = f"{ACLED}:{native}"
@@ -355,7 +374,7 @@ class _Planner:
                 at = created.get(key)
                 if at is not None:
                     drop.add(at)
-                    self._skip(self.creates[at][0], f"{key} is on the deletions list", key)
+                    self._skip(self.create_rows[at], f"{key} is on the deletions list", key)
                 continue
             event_id, origin = have.id, origin_of(have)
             if withdrawn_at(have) is not None:
@@ -377,7 +396,13 @@ class _Planner:
             self.marks.append(change)
             self.review.withdrawn.append(event_id)
         if drop:
-            self.creates = [c for j, c in enumerate(self.creates) if j not in drop]
+            self._drop_creates(drop)
+
+    def _drop_creates(self, drop: set[int]) -> None:
+        """Forget the new events at these places of ``create_rows``/``create_ids``."""
+        keep = [j for j in range(len(self.create_rows)) if j not in drop]
+        self.create_rows = [self.create_rows[j] for j in keep]
+        self.create_ids = [self.create_ids[j] for j in keep]
 
     # -- the app's own GeoJSON export ------------------------------------------------------
     def monitor_rows(self) -> None:
@@ -394,8 +419,7 @@ class _Planner:
         for i, ev in enumerate(events):
             current = entity_json(self.scenario, EVENT, ev["id"])
             if current is None:
-                self.creates.append((i, ev))
-                self.mapped_creates = True
+                self._add(i, ev)
             elif current == ev:
                 self.review.unchanged += 1
             else:
@@ -408,7 +432,7 @@ class _Planner:
         rejected with the contract's reason (the batch then cannot fail on it)."""
         if not self.mapped_creates:
             return
-        mapped = [(j, d) for j, (_i, d) in enumerate(self.creates) if isinstance(d, dict)]
+        mapped = [(j, d) for j, d in enumerate(self.create_ids) if isinstance(d, dict)]
         if not mapped:
             return
         sc = self.scenario
@@ -429,16 +453,16 @@ class _Planner:
                 raise
         drop = {mapped[k][0] for k in bad}
         for k in sorted(bad):
-            i = self.creates[mapped[k][0]][0]
+            i = self.create_rows[mapped[k][0]]
             self.review.rejected.append(Rejected(self.cols.where_text(i), bad[k],
                                                  self.cols.key[i]))
-        self.creates = [c for j, c in enumerate(self.creates) if j not in drop]
+        self._drop_creates(drop)
 
     def finish(self, author: str, deletions: Parsed | None) -> None:
         self._check_creates()
         review = self.review
         ids_only = not self.mapped_creates  # the common case: every new event is an id
-        rows, new = zip(*self.creates, strict=True) if self.creates else ((), ())
+        rows, new = self.create_rows, self.create_ids
         review.new = list(new) if ids_only else [d if isinstance(d, str) else d["id"]
                                                  for d in new]
         review.new_factions = [x["id"] for x in self.factions]
@@ -454,9 +478,10 @@ class _Planner:
         review.record = record
         # The sources the new events cite (known without mapping them: a checked row's
         # sources are its "source" names).
-        srcs = self.cols.sources
-        self._raw_sources = set(map(srcs.__getitem__, rows)) if ids_only else {
-            srcs[i] for i, d in self.creates if isinstance(d, str)}
+        c = self.cols
+        every = len(rows) == len(c)  # (each row is new at most once)
+        self._raw_sources = c.distinct("sources", None if every else rows) if ids_only else {
+            c.sources[i] for i, d in zip(rows, new, strict=True) if isinstance(d, str)}
         for raw in self._raw_sources:
             self._feed_sources(names(raw))
         used = self._used_sources()
@@ -470,7 +495,7 @@ class _Planner:
 
     def _used_sources(self) -> set[str]:
         used: set[str] = set()
-        for _i, d in self.creates if self.mapped_creates else ():
+        for d in self.create_ids if self.mapped_creates else ():
             if isinstance(d, dict):
                 used.update(d["source_ids"])
         for raw in getattr(self, "_raw_sources", ()):
@@ -489,7 +514,7 @@ class _Planner:
         for sid, s in self.sources.items():
             if sid in used:
                 changes.append(entity_change(SOURCE, sid, None, s, f"Import: source {sid}"))
-        for i, d in self.creates:
+        for i, d in zip(self.create_rows, self.create_ids, strict=True):
             if isinstance(d, str):
                 d = self._json_of(i, d)
             changes.append(entity_change(EVENT, d["id"], None, d, f"Import: {d['id']}"))

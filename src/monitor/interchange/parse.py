@@ -8,12 +8,16 @@ map it fully; rows that are not events are listed with their reason. Pure Python
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from monitor.interchange import rows as R
+from monitor.interchange import scan
 from monitor.interchange.columns import Columns, quick_columns
 from monitor.interchange.formats import (
     ACLED,
@@ -168,9 +172,6 @@ def _arrow_columns(f: FeedFile, header_line: int, raw_header: list[str] | None, 
     the line numbers it cannot give would be wrong (a row with the wrong number of fields,
     blank lines) or the bytes are not all UTF-8 (the line-by-line reading says where)."""
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pcsv
 
     data = f.data
     offset = f.bom
@@ -185,50 +186,80 @@ def _arrow_columns(f: FeedFile, header_line: int, raw_header: list[str] | None, 
             offset = data.index(b"\n", offset) + 1
         first_line = first + 1
     names = [f"c{i}" for i in range(len(layout.columns))]
-    # No quote character after the header: no field is quoted, so none can hold a line
-    # break, and the reader may split the bytes at any newline (faster, same rows).
-    quoted = data.find(b'"', offset) >= 0
-
-    def read(block: int) -> Any:
-        return pcsv.read_csv(
-            pa.py_buffer(data).slice(offset),
-            read_options=pcsv.ReadOptions(column_names=names,
-                                          skip_rows=1 if raw_header is not None else 0,
-                                          block_size=block),
-            parse_options=pcsv.ParseOptions(delimiter=delim, newlines_in_values=quoted),
-            convert_options=pcsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False),
-        )
-
-    try:
-        try:
-            table = read(1 << 20)  # 1 MB blocks: read by several threads
-        except pa.ArrowInvalid as exc:
-            if "straddl" not in str(exc):
-                raise
-            table = read(1 << 25)  # a field bigger than a block (a 1 MB note)
-    except (pa.ArrowInvalid, ValueError):
+    header_lines = 1 if raw_header is not None else 0
+    table = _read_pieces(data, offset, names, header_lines, delim)
+    if table is None:
         return None  # e.g. a row with the wrong number of fields: read line by line
     n = table.num_rows
     if n == 0:
         return {c: [] for c in layout.columns}, [], []
-    newlines = int(np.count_nonzero(np.frombuffer(data, np.uint8)[offset:] == 10))  # b"\n"
-    total_lines = newlines + (0 if data.endswith(b"\n") else 1)
-    header_lines = 1 if raw_header is not None else 0
+    body = np.frombuffer(data, np.uint8)[offset:]
+    total_lines = scan.count(body, 10) + (0 if data.endswith(b"\n") else 1)
     if n + header_lines == total_lines:  # one line per row: no quoted line breaks
         starts = np.arange(first_line, first_line + n)
-    else:
-        inner = None
-        for name in names:
-            k = pc.count_substring(table[name], "\n")
-            inner = k if inner is None else pc.add(inner, k)
-        spans = 1 + inner.to_numpy()  # type: ignore[union-attr]
+    else:  # the line breaks each row holds, counted in the values' bytes
+        spans = 1 + scan.breaks_per_row(table.columns, n)
         if int(spans.sum()) + header_lines != total_lines:
             return None  # blank lines or a final row without its newline: line by line
         starts = first_line + np.concatenate(([0], np.cumsum(spans)[:-1]))
     cols = _LazyColumns({c: table[names[i]] for i, c in enumerate(layout.columns)})
     return cols, starts.tolist(), []  # type: ignore[return-value]
+
+
+#: Pieces of a body read side by side (one thread each: pyarrow lets go of the GIL; each
+#: reads its piece alone, in 1 MB blocks: its thread pool costs more than it gains on a
+#: busy machine), and the smallest piece worth a thread.
+_PIECES = max(1, min(4, os.cpu_count() or 1))
+_PIECE_BYTES = 4 << 20
+
+
+def _read_pieces(data: bytes, offset: int, names: list[str], header_lines: int,
+                 delim: str) -> Any:
+    """The body as one Arrow table, cut into pieces of whole records read by one thread
+    each; None if pyarrow refuses it."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    whole = pa.py_buffer(data)
+    # No quote in the body: no field can hold a line break (the reader may then cut the
+    # bytes at any line break, and so may we).
+    quoted = data.find(b'"', offset) >= 0
+    pieces = min(_PIECES, max(1, (len(data) - offset) // _PIECE_BYTES))
+    cuts = [offset + c for c in scan.cut_points(np.frombuffer(data, np.uint8)[offset:],
+                                                pieces, delim)] if pieces > 1 else []
+
+    def read(lo: int, hi: int, skip_rows: int) -> Any:
+        def attempt(block: int) -> Any:
+            return pcsv.read_csv(
+                whole.slice(lo, hi - lo),
+                read_options=pcsv.ReadOptions(column_names=names, skip_rows=skip_rows,
+                                              block_size=block, use_threads=False),
+                parse_options=pcsv.ParseOptions(delimiter=delim, newlines_in_values=quoted),
+                convert_options=pcsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                    quoted_strings_can_be_null=False),
+            )
+
+        try:
+            try:
+                return attempt(1 << 20)  # 1 MB blocks (kept in the cache)
+            except pa.ArrowInvalid as exc:
+                if "straddl" not in str(exc):
+                    raise
+                return attempt(1 << 25)  # a field bigger than a block (a 1 MB note)
+        except (pa.ArrowInvalid, ValueError):
+            return None
+
+    spans = list(pairwise([offset, *cuts, len(data)]))
+    if len(spans) == 1:
+        return read(offset, len(data), header_lines)
+    with ThreadPoolExecutor(len(spans) - 1) as pool:
+        rest = [pool.submit(read, lo, hi, 0) for lo, hi in spans[1:]]
+        tables = [read(*spans[0], header_lines), *(r.result() for r in rest)]
+    if any(t is None for t in tables):
+        return None
+    return pa.concat_tables(tables)
 
 
 class _LazyColumns(dict):
