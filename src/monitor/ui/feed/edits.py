@@ -88,10 +88,13 @@ def place_of(order: np.ndarray, keys: np.ndarray, position: int, key: int) -> in
     return int(np.flatnonzero(order == position)[0])  # (keys out of date: the slow way)
 
 
-def shifted_after_removal(order: np.ndarray, position: int) -> np.ndarray:
-    """``order`` without ``position``, later positions one less (their rows moved up)."""
-    out = order[order != position]
-    out[out > position] -= 1
+def shifted_after_removal(order: np.ndarray, position: int, at: int | None = None) -> np.ndarray:
+    """``order`` without ``position`` (at index ``at`` if known), later positions one less
+    (their rows moved up)."""
+    if at is None or not (0 <= at < len(order) and order[at] == position):
+        at = int(np.flatnonzero(order == position)[0])
+    out = np.delete(order, at)  # (a slice copy, not a boolean mask over a million)
+    out -= out > position
     return out
 
 
@@ -161,7 +164,7 @@ class RowFollowing:
         elif kind == REMOVE:
             i = place_of(order, keys, p, sign * int(basis[p]))
             keys = np.delete(keys, i)
-            order = shifted_after_removal(order, p)
+            order = shifted_after_removal(order, p, i)
             basis = np.delete(basis, p)
         if kind == ADD:
             basis = np.append(basis, new_time)

@@ -166,10 +166,10 @@ class EventClusters:
         self._lat_all = np.delete(self._lat_all, p)
         self._lon_all = np.delete(self._lon_all, p)
         self._time_all = np.delete(self._time_all, p)
-        self.order = np.where(self.order > p, self.order - 1, self.order)
+        self.order = self.order - (self.order > p)  # (later rows one up)
         if self._by_time is not None:
             by_time, times = self._by_time
-            self._by_time = (np.where(by_time > p, by_time - 1, by_time), times)
+            self._by_time = (by_time - (by_time > p), times)
 
     def _put_in(self, p: int, lat: float, lon: float, t: int) -> None:
         """Event ``p`` (at ``lat``, ``lon``, time ``t``) into the run of its place."""

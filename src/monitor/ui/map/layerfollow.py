@@ -45,8 +45,8 @@ def follow_points(d: Derived, clusters: Any, edit: tuple, cursor: int, classes) 
     if kind == "remove":
         if c_old < 0:
             d.members = d.members.copy()  # (else a new array already)
-        d.members[d.members > p] -= 1
-        d.event[d.event > p] -= 1
+        d.members -= d.members > p  # (later rows one up)
+        d.event -= d.event > p
         if d.run_of is not None:
             d.run_of = np.delete(d.run_of, p)
         _reps(d, _point_of(d, c_old), classes)
