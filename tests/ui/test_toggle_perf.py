@@ -210,3 +210,32 @@ def test_audit_after_toggles_is_a_fresh_audits(qtbot, window, monkeypatch, all_c
     mine = [r for r in rows if r[HistoryColumn.BY] == "Analyst One"]
     assert len(mine) == (4 if all_crossings else 3)
     assert rows[0][HistoryColumn.BY] == "Analyst One"  # newest first: the last toggle on top
+
+
+def test_audit_rows_painted_from_kept_pictures_look_freshly_painted(
+    qtbot, window, monkeypatch
+) -> None:
+    audit = HistoryPanel(window.ctx, window.session.push)
+    qtbot.addWidget(audit)
+    audit.resize(900, 300)
+    audit.show()
+    qtbot.waitExposed(audit)
+    audit.activateWindow()
+    qtbot.waitUntil(audit.isActiveWindow)
+    window.ctx.select_crossing("qaim")
+
+    def rows_picture() -> QImage:
+        audit.view.viewport().repaint()
+        return audit.view.viewport().grab().toImage()
+
+    rows_picture()
+    drawn = audit.view.itemDelegate().renders
+    rows_picture()
+    assert audit.view.itemDelegate().renders == drawn  # copied the second time
+    _toggle(window, monkeypatch, "qaim")  # a row inserted on top: the others move down
+    _toggle(window, monkeypatch, "qaim")
+    kept = rows_picture()
+    assert audit.model.rowCount() == 4
+    assert audit.model.index(0, HistoryColumn.BY).data() == "Analyst One"
+    audit.view.setItemDelegate(QStyledItemDelegate(audit.view))
+    assert differing_pixels(kept, rows_picture()) == 0

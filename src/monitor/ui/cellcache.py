@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -46,6 +46,10 @@ def hashable(value: Any) -> Hashable | None:
         return ("icon", value.cacheKey())
     if isinstance(value, QColor):
         return ("color", value.rgba(), int(value.spec().value))
+    if isinstance(value, QBrush):
+        return ("brush", value.color().rgba(), value.style().value, value.texture().cacheKey())
+    if isinstance(value, QFont):
+        return ("font", value.key())
     inner = getattr(value, "value", None)  # Qt enums and flags
     if isinstance(inner, int):
         return (type(value).__name__, inner)

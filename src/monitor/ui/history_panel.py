@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -40,6 +39,7 @@ from monitor.model import Crossing, CrossingStatus, Moment, StatusEntry
 from monitor.model.changes import Change, ChangeError, delete_entry, edit_entry
 from monitor.model.text import isolate_if_needed
 from monitor.model.timeutil import MAX_YEAR, MIN_YEAR
+from monitor.ui.cellcache import CachedCellDelegate, hashable
 from monitor.ui.context import ScenarioContext
 from monitor.ui.datefield import DateTimeField
 from monitor.ui.history_columns import HistoryColumn, HistoryColumns
@@ -277,6 +277,22 @@ class HistoryTableModel(QAbstractTableModel):
             return False
         return True
 
+    def paint_values(self, row: int, col: int) -> tuple | None:
+        """What cell (``row``, ``col``) shows when painted, in one call (the view's delegate
+        keeps each cell's picture, see :mod:`monitor.ui.cellcache`): its text, colour and
+        font (no icon, background, alignment or check box in this table)."""
+        if not (0 <= row < len(self._rows) and 0 <= col < len(HistoryColumn)):
+            return None
+        index = self.index(row, col)
+        try:
+            return (
+                self.data(index, Qt.ItemDataRole.DisplayRole),
+                hashable(self.data(index, Qt.ItemDataRole.ForegroundRole)),
+                hashable(self.data(index, Qt.ItemDataRole.FontRole)),
+            )
+        except TypeError:
+            return None
+
     def _apply(self, change: Change) -> bool:
         """Push ``change``; a change the scenario's rules refuse is not an error here (Qt
         called us: nothing may propagate) — the edit is simply not taken."""
@@ -297,9 +313,13 @@ def _flags(e: StatusEntry) -> list[str]:
     return out
 
 
-class _HistoryDelegate(QStyledItemDelegate):
+class _HistoryDelegate(CachedCellDelegate):
     """Date-time editor for the effective time (typed text taken as typed, see
-    DateTimeField), a status combo for the change."""
+    DateTimeField), a status combo for the change; cells painted from kept pictures (a
+    toggle inserts a row: every row below moves, none changes)."""
+
+    def __init__(self, model: HistoryTableModel, parent: QWidget | None = None):
+        super().__init__(lambda index: model.paint_values(index.row(), index.column()), parent)
 
     def createEditor(self, parent: QWidget, option: Any, index: QModelIndex) -> QWidget:
         if index.column() == HistoryColumn.TIME:
@@ -359,7 +379,7 @@ class HistoryPanel(QWidget):
         self.view.setObjectName("historyView")
         self.view.setAccessibleName("Status history")
         self.view.setModel(self.model)
-        self.view.setItemDelegate(_HistoryDelegate(self.view))
+        self.view.setItemDelegate(_HistoryDelegate(self.model, self.view))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(
