@@ -239,3 +239,19 @@ def test_audit_rows_painted_from_kept_pictures_look_freshly_painted(
     assert audit.model.index(0, HistoryColumn.BY).data() == "Analyst One"
     audit.view.setItemDelegate(QStyledItemDelegate(audit.view))
     assert differing_pixels(kept, rows_picture()) == 0
+
+
+def test_map_markers_follow_toggles_at_the_cursor_and_now(window, monkeypatch) -> None:
+    """The map finds a marker's status from the instants of the entries it knew plus the
+    one a toggle added: the same as the crossing's own status at the cursor."""
+    from monitor.ui.crossings.actions import AT_CURSOR
+
+    window.ctx.set_cursor(STEPS[1])
+    _toggle(window, monkeypatch, "qaim")  # now: after the cursor, the map stays
+    monkeypatch.setattr(window.crossing_actions, "ask_effective_time", lambda *_a: AT_CURSOR)
+    window.toggle_selected_crossing()  # at the cursor: between two older entries
+    for when in (*STEPS, datetime.now(BAGHDAD) + timedelta(hours=1)):
+        window.ctx.set_cursor(when)
+        for crossing in window.ctx.scenario.crossings:
+            assert window.map_panel.crossing_status(crossing.id) == crossing.status_at(when)
+    assert len(window.ctx.scenario.crossing("qaim").history) == 4

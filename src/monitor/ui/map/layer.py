@@ -502,10 +502,26 @@ class StatusTimes:
         timeline = crossing.timeline()  # (the same list until the history changes)
         held = self._held.get(crossing.id)
         if held is None or held[0] is not timeline:
-            instants = np.array([to_ns(e.time.instant) for e in timeline], dtype=np.int64)
+            instants = _one_more(held, timeline)  # a toggle: one entry inserted
+            if instants is None:
+                instants = np.array([to_ns(e.time.instant) for e in timeline], dtype=np.int64)
             held = self._held[crossing.id] = (timeline, instants)
         i = int(np.searchsorted(held[1], when_ns, side="right"))
         return timeline[i - 1].status if i else None
+
+
+def _one_more(held: tuple[list, np.ndarray] | None, timeline: list) -> np.ndarray | None:
+    """The instants of ``timeline`` from those ``held`` for a timeline of one entry less
+    (the same entry objects around one new one), or None: then all are converted."""
+    if held is None or len(timeline) != len(held[0]) + 1:
+        return None
+    old, instants = held
+    at = next(
+        (i for i, (a, b) in enumerate(zip(old, timeline, strict=False)) if a is not b), len(old)
+    )
+    if any(a is not b for a, b in zip(old[at:], timeline[at + 1 :], strict=True)):
+        return None
+    return np.insert(instants, at, to_ns(timeline[at].time.instant))
 
 
 @dataclass(frozen=True, slots=True)
