@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from searchref import plain_texts
 
-from monitor.model import search
+from monitor.model import search, searchbuild
 from monitor.model.frames import filter_events
 from monitor.model.search import SearchIndex
 
@@ -28,10 +29,39 @@ def scan(values: list[str | None], word: str) -> np.ndarray:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(values=texts, queries=st.lists(words, min_size=1, max_size=6), dense=st.integers(1, 5))
-def test_index_matches_a_brute_force_scan(values, queries, dense) -> None:
-    # dense: how many rows make a token a bitmap, so that both storages are exercised.
-    index = SearchIndex.build(pa.array(values, type=pa.large_string()), dense_rows=dense)
+@given(
+    values=texts,
+    queries=st.lists(words, min_size=1, max_size=6),
+    dense=st.integers(1, 5),
+    local=st.integers(1, 6),
+)
+def test_index_matches_a_brute_force_scan(values, queries, dense, local) -> None:
+    # dense: how many rows make a token a bitmap, so that both storages are exercised;
+    # local: how many rows of a chunk give a token its bitmap before the counts are known
+    # (some of those then turn out not dense: their bitmaps become row lists).
+    column = pa.array(values, type=pa.large_string())
+    index = SearchIndex.build(column, dense_rows=dense, local_rows=local)
+    for word in queries:
+        assert index.word_mask(word).tolist() == scan(values, word).tolist(), word
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    values=st.lists(st.text(alphabet="ab c\n", max_size=8), min_size=1, max_size=70),
+    queries=st.lists(st.sampled_from(["a", "b", "ab", "ba", "c", "aa", "bc"]), min_size=1),
+    chunk=st.sampled_from([8, 16, 24]),
+    dense=st.integers(1, 12),
+    local=st.integers(1, 8),
+)
+def test_many_chunks_with_bitmaps_made_early_or_late_stay_exact(
+    values, queries, chunk, dense, local
+) -> None:
+    # Small chunks of rows: a token gets its bitmap in a later chunk than its first rows
+    # (those stay in its row list), or at the end only, or gets one and turns out rare.
+    with mock.patch.object(searchbuild, "CHUNK_ROWS", chunk):
+        index = SearchIndex.build(
+            pa.array(values, type=pa.large_string()), dense_rows=dense, local_rows=local
+        )
     for word in queries:
         assert index.word_mask(word).tolist() == scan(values, word).tolist(), word
 

@@ -42,16 +42,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from monitor.model import heap
+from monitor.model.searchbuild import BuildCancelled, build_arrays
 from monitor.model.searchtext import Texts, contains, texts_of
 
 # Frames smaller than this are scanned: a scan is fast and building costs more.
 MIN_INDEXED_ROWS = 50_000
 
-_CHUNK_ROWS = 1 << 15  # rows tokenised per step (row numbers fit uint16; pyarrow releases the GIL)
-_DENSE_FRACTION = 32  # a token in >= 1/32 of the rows is stored as a bitmap
 _WORD_CACHE = 32  # hit-token arrays remembered per index (typing narrows a word)
 
 
@@ -107,73 +105,22 @@ class SearchIndex:
         texts: Texts | pa.Array | pa.ChunkedArray | pd.Series,
         cancel: Callable[[], bool] | None = None,
         dense_rows: int | None = None,
+        local_rows: int | None = None,
     ) -> SearchIndex:
         """Index ``texts`` (one per row, casefolded; nulls match nothing): given, or a
         :class:`~monitor.model.searchtext.Texts` that makes them a slice at a time.
 
         ``cancel()`` true stops the build early with :class:`BuildCancelled`.
         ``dense_rows``: tokens in at least this many rows are kept as bitmaps
-        (default: 1/32 of the rows, where a bitmap is smaller than a row list).
+        (default: 1/32 of the rows, where a bitmap is smaller than a row list);
+        ``local_rows``: tokens in this many rows of one chunk of rows get theirs at once
+        (:mod:`monitor.model.searchbuild`).
         """
         column = texts if isinstance(texts, Texts) else Texts(texts)
-        n = len(column)
-        vocab: dict[str, int] = {}
-        # Per chunk of rows: its distinct tokens (ascending ids), how many of the chunk's
-        # rows hold each, and those rows (uint16, relative to the chunk, ascending per token).
-        chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        for start in range(0, n, _CHUNK_ROWS):
-            if cancel is not None and cancel():
-                raise BuildCancelled
-            chunks.append(_chunk_pairs(column.slice(start, _CHUNK_ROWS), vocab))
-        n_tokens = len(vocab)
-        vocab_array = pa.array(list(vocab), type=pa.large_string())
-        del vocab
-
-        df = np.zeros(n_tokens, dtype=np.int64)
-        for tokens, counts, _rows in chunks:
-            df[tokens] += counts
-        if dense_rows is None:
-            dense_rows = max(-(-n // _DENSE_FRACTION), 1)
-        dense = df >= dense_rows
-        dense_ids = np.flatnonzero(dense)
-        dense_slot = np.full(n_tokens, -1, dtype=np.int32)
-        dense_slot[dense_ids] = np.arange(len(dense_ids), dtype=np.int32)
-        words = (n + 63) // 64
-        bitmaps = np.zeros((len(dense_ids), words), dtype=np.uint64)
-        bitmap_bytes = bitmaps.view(np.uint8).reshape(len(dense_ids), words * 8)
-
-        indptr = np.zeros(n_tokens + 1, dtype=np.int64)
-        np.cumsum(np.where(dense, 0, df), out=indptr[1:])
-        postings = np.empty(int(indptr[-1]), dtype=np.int32)
-        fill = indptr[:-1].copy()  # next free place of each token's list
-        for c, (tokens, counts, rows) in enumerate(chunks):
-            if cancel is not None and cancel():
-                raise BuildCancelled
-            base = c * _CHUNK_ROWS
-            is_dense = np.repeat(dense[tokens], counts)
-            # Sparse tokens: each token's rows of this chunk are one run, placed after
-            # the rows of earlier chunks (so every list stays ascending).
-            sparse = ~dense[tokens]
-            st, sc = tokens[sparse], counts[sparse]
-            if len(st):
-                run_start = np.cumsum(sc) - sc
-                rank = np.arange(int(sc.sum())) - np.repeat(run_start, sc)
-                postings[np.repeat(fill[st], sc) + rank] = rows[~is_dense].astype(np.int32) + base
-                fill[st] += sc
-            # Dense tokens: set their bits for this chunk's rows (chunks start at multiples of 8).
-            if len(dense_ids):
-                span = min(_CHUNK_ROWS, n - base)
-                local = np.zeros((len(dense_ids), span), dtype=bool)
-                dt, dc = tokens[~sparse], counts[~sparse]
-                local[np.repeat(dense_slot[dt], dc), rows[is_dense]] = True
-                packed = np.packbits(local, axis=1, bitorder="little")
-                bitmap_bytes[:, base // 8 : base // 8 + packed.shape[1]] = packed
-                del local, packed
-            chunks[c] = (tokens[:0], counts[:0], rows[:0])  # free as we go
-        del chunks
-        if n >= 100_000:
-            heap.trim()  # the chunks' arrays, freed: not kept resident
-        return cls(n, vocab_array, dense_slot, bitmaps, indptr, postings)
+        arrays = build_arrays(column, cancel, dense_rows, local_rows)
+        if len(column) >= 100_000:
+            heap.trim()  # the build's own arrays, freed: not kept resident
+        return cls(len(column), *arrays)
 
     # -- querying -------------------------------------------------------------------------
     def tokens_containing(self, word: str) -> np.ndarray:
@@ -321,40 +268,6 @@ def _texts_of(index: SearchIndex | EditedIndex) -> Texts:
     if isinstance(index, EditedIndex):
         return index._texts
     return Texts(pa.array([], pa.large_string()))
-
-
-class BuildCancelled(Exception):
-    """``SearchIndex.build`` was asked to stop."""
-
-
-def _chunk_pairs(
-    texts: pa.Array, vocab: dict[str, int]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Tokens of one slice of rows (at most 65,536): distinct token ids (ascending; new
-    tokens join ``vocab``), the number of rows holding each, and those rows (uint16)."""
-    tokens = pc.ascii_split_whitespace(texts)
-    per_row = np.diff(tokens.offsets.to_numpy()).astype(np.int64)
-    if tokens.null_count:
-        per_row[np.asarray(tokens.is_null())] = 0
-    flat = tokens.flatten()
-    if not len(flat):
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty, np.empty(0, dtype=np.uint16)
-    encoded = pc.dictionary_encode(flat)
-    local = encoded.dictionary.to_pylist()
-    to_global = np.fromiter((vocab.setdefault(t, len(vocab)) for t in local), np.int64, len(local))
-    ids = to_global[encoded.indices.to_numpy()]
-    rows = np.repeat(np.arange(len(texts), dtype=np.int64), per_row)
-    keys = np.sort((ids << 16) | rows)  # by token, then row
-    if len(keys) > 1:
-        keep = np.empty(len(keys), dtype=bool)
-        keep[0] = True
-        np.not_equal(keys[1:], keys[:-1], out=keep[1:])
-        keys = keys[keep]  # a token repeated in a row counts once
-    key_tokens = keys >> 16
-    starts = np.flatnonzero(np.r_[True, key_tokens[1:] != key_tokens[:-1]])
-    counts = np.diff(np.r_[starts, len(keys)])
-    return key_tokens[starts], counts, (keys & 0xFFFF).astype(np.uint16)
 
 
 # ----------------------------------------------------------------------------- per frame
