@@ -10,6 +10,7 @@ import subprocess
 import threading
 
 import numpy as np
+import pytest
 import test_map_export
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog
@@ -156,3 +157,89 @@ def test_file_export_panel_map_runs_off_the_gui_thread(qtbot, small_path, monkey
     assert exports.job is None and not later.exists()
     if shutil.which("pdfinfo"):
         assert subprocess.run(["pdfinfo", str(out)], capture_output=True).returncode == 0
+
+
+def rasterise(path, tmp_path, name: str) -> np.ndarray:
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-singlefile", str(path), str(tmp_path / name)],
+        check=True,
+    )
+    return pixels(tmp_path / f"{name}.png").astype(int)
+
+
+@pytest.fixture
+def plain_panel(qtbot, tmp_path):
+    """The Andes map without the crossing whose name holds a U+202E (a QPicture replays each
+    text run on its own, so that run's override is not applied again: see the module
+    :mod:`monitor.ui.map.export_layers`)."""
+    import json
+
+    from test_map_panel import CURSOR, andes_doc
+
+    from monitor.model import load_scenario
+    from monitor.ui.context import ScenarioContext
+    from monitor.ui.map import MapPanel
+
+    doc = andes_doc()
+    for crossing in doc["crossings"]:
+        if crossing["id"] == "kasani":
+            crossing["name"] = "Kasani"
+    path = tmp_path / "andes.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    ctx = ScenarioContext(load_scenario(path), path)
+    ctx.set_cursor(CURSOR)
+    widget = MapPanel(ctx)
+    qtbot.addWidget(widget)
+    widget.resize(900, 650)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.fit_to_scenario()
+    return widget, ctx
+
+
+@needs_poppler
+def test_the_layered_pdf_is_the_page_one_render_paints(plain_panel, qtbot, tmp_path):
+    """The PDF is recorded in two pictures around the event layer (whose image is captured,
+    not serialised): the page must be the one a single QGraphicsView.render() paints, zoomed
+    out (density) and in (dots), and the view must be left as it was."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QSizeF
+    from PySide6.QtGui import QPageLayout, QPageSize, QPainter, QPdfWriter
+
+    from monitor.ui.map.export import PDF_DPI, _Frame
+
+    widget, ctx = plain_panel
+    ctx.select_event("e-puno")
+    widget.points_item.density_threshold = 1  # zoomed out: the density layer
+    for mode in ("density", "points"):
+        if mode == "points":
+            widget.points_item.density_threshold = 10**9
+        widget.view.viewport().update()
+        qtbot.wait(20)
+        out = widget.export(tmp_path / f"{mode}.pdf")
+        assert widget.points_item.mode == mode
+        view = widget.view.viewport()
+        frame = _Frame(widget, view.width(), view.height(), 96.0)
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        writer = QPdfWriter(buffer)
+        writer.setResolution(PDF_DPI)
+        size = QSizeF(frame.width * 0.75, frame.height * 0.75)
+        writer.setPageSize(QPageSize(size, QPageSize.Unit.Point, "map"))
+        writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Point)
+        painter = QPainter(writer)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.LosslessImageRendering, True)
+        frame.paint(painter, PDF_DPI / 96.0)
+        painter.end()
+        (tmp_path / f"direct-{mode}.pdf").write_bytes(bytes(data.data()))
+        ours = rasterise(out, tmp_path, f"ours-{mode}")
+        direct = rasterise(tmp_path / f"direct-{mode}.pdf", tmp_path, f"direct-{mode}")
+        assert ours.shape == direct.shape
+        differ = np.abs(ours - direct).max(axis=2) > 48
+        assert differ.mean() < 0.00005, (mode, differ.mean())  # (one missing dot: 0.0001)
+    # The view is as it was: every item painted again, its background, its own paint.
+    assert all(item.opacity() == 1.0 for item in widget.view_box.childGroup.childItems())
+    assert widget.view_box.background.opacity() == 1.0
+    assert widget.view.backgroundBrush().style() != 0
+    assert "paint" not in widget.points_item.__dict__

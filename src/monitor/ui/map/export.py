@@ -23,6 +23,7 @@ from monitor.model.io import atomic_write_bytes
 from monitor.model.text import isolate_if_needed
 from monitor.ui.map.colors import class_colors
 from monitor.ui.map.export_job import MapExportJob, MapExports, Recording, Sheet
+from monitor.ui.map.export_layers import CapturedImage, capturing, layers
 from monitor.ui.map.items import one_line, status_svg
 
 if TYPE_CHECKING:
@@ -122,7 +123,24 @@ def _frame(panel: MapPanel, marking: str) -> tuple[_Frame, float]:
 
 
 def _record_pdf(panel: MapPanel, marking: str) -> Recording:
+    """Two pictures around the event layer, whose image is captured rather than recorded
+    (see :mod:`monitor.ui.map.export_layers`)."""
     frame, base_dpi = _frame(panel, marking)
+    scale = PDF_DPI / base_dpi  # device pixels per view pixel
+    target = QRectF(0, frame.title_h * scale, frame.view_w * scale, frame.view_h * scale)
+    images: list[CapturedImage] = []
+    with layers(panel, under=True):
+        under = _sheet(lambda p: frame.paint(p, scale))
+    with layers(panel, under=False), capturing(panel.points_item, images):
+        over = _sheet(lambda p: render_view(panel, p, target, scale))
+    inch = 72.0 / base_dpi  # points per view pixel
+    page = QSizeF(frame.width * inch, frame.height * inch)
+    return Recording(
+        ".pdf", picture=under, overlay=over, images=images, title=frame.title, page=page
+    )
+
+
+def _sheet(paint) -> Sheet:
     picture = Sheet(PDF_DPI)
     painter = QPainter()
     if not painter.begin(picture):
@@ -130,12 +148,10 @@ def _record_pdf(panel: MapPanel, marking: str) -> Recording:
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setRenderHint(QPainter.RenderHint.LosslessImageRendering, True)
-        frame.paint(painter, PDF_DPI / base_dpi)
+        paint(painter)
     finally:
         painter.end()
-    inch = 72.0 / base_dpi  # points per view pixel
-    page = QSizeF(frame.width * inch, frame.height * inch)
-    return Recording(".pdf", picture=picture, title=frame.title, page=page)
+    return picture
 
 
 def _record_png(panel: MapPanel, scale: float, marking: str) -> Recording:
