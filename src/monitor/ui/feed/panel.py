@@ -193,7 +193,10 @@ class FeedPanel(QWidget):
         mask = filter_mask(frame, **self.filters.args()) if active else None
         self.model.set_matches(mask)
         self._update_count()  # (the same rows again reset nothing: no modelReset to hear)
-        # Other views (the map) follow the feed's filters through the shared context.
+        # Other views (the map) follow the feed's filters through the shared context (no
+        # filter before or now: nothing to tell; after an edit they follow it themselves).
+        if mask is None and self._ctx.shown_events is None:
+            return
         self._ctx.set_shown_events(None if mask is None else np.flatnonzero(np.asarray(mask)))
 
     def describe_filter(self) -> str:
