@@ -178,7 +178,8 @@ def test_undo_of_a_toggle_shows_the_table_as_before(qtbot, window, follower, mon
 
 
 def test_cell_pictures_are_reused_between_repaints(window, follower) -> None:
-    picture(follower)
+    picture(follower)  # painted as usual (a cell may show something once only) ...
+    picture(follower)  # ... and kept from its second showing on
     drawn = follower.cell_delegate.renders
     assert drawn > 0
     for _ in range(3):
@@ -228,6 +229,7 @@ def test_audit_rows_painted_from_kept_pictures_look_freshly_painted(
         audit.view.viewport().repaint()
         return audit.view.viewport().grab().toImage()
 
+    rows_picture()
     rows_picture()
     drawn = audit.view.itemDelegate().renders
     rows_picture()

@@ -7,7 +7,8 @@ painted cell (each a call into Python, through the sorting proxy) and lays out i
 again. :class:`CachedCellDelegate` asks one function for what the cell shows (a hashable
 tuple, usually kept by the model) and copies the picture painted the first time the cell
 showed that in that size, state and palette: the picture is the default delegate's own
-painting, so a copied cell looks as a freshly painted one.
+painting, so a copied cell looks as a freshly painted one. A cell is kept from its second
+showing on: what shows once (a time that changes at every cursor step) is painted as usual.
 """
 
 from __future__ import annotations
@@ -69,10 +70,12 @@ class CachedCellDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._values = values
         self._pictures: dict[tuple, QPixmap] = {}
+        self._once: set[tuple] = set()  # keys painted once, not kept yet
         self.renders = 0  # pictures painted so far (tests: they are reused)
 
     def clear_cache(self) -> None:
         self._pictures.clear()
+        self._once.clear()
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
         values = self._values(index)
@@ -98,6 +101,15 @@ class CachedCellDelegate(QStyledItemDelegate):
         )
         picture = self._pictures.get(key)
         if picture is None:
+            if key not in self._once:
+                # Shown for the first time: painted as usual. A cell that changes at every
+                # cursor step (the time a status took effect) would cost a picture per step
+                # and be copied never; one seen twice is kept.
+                if len(self._once) >= MAX_PICTURES:
+                    self._once.clear()
+                self._once.add(key)
+                super().paint(painter, option, index)
+                return
             picture = self._render(option, index, ratio)
             if len(self._pictures) >= MAX_PICTURES:
                 self._pictures.clear()
