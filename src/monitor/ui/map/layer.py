@@ -459,7 +459,10 @@ class Layer:
         self._cursor = cursor_ns
         if not len(runs):
             return pts
-        touched, passed = np.unique(runs, return_counts=True)
+        # (A count per cluster, not np.unique: no sort of the events passed.)
+        counts = np.bincount(runs, minlength=len(pts))
+        touched = np.flatnonzero(counts)
+        passed = counts[touched]
         n_past[touched] += passed if cursor_ns > lo else -passed
         now = n_past[touched]
         starts = pts.starts[touched]
