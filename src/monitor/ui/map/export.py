@@ -7,6 +7,14 @@ and above a legend like the panel's. Into a ``QPdfWriter`` the land and borders 
 paths, every name stays real text, the crossing symbols are drawn from their SVG icons as
 vectors, and the event layer is the one image it is on screen (its dots scaled with the
 output resolution through :attr:`EventPointsItem.pixel_scale`).
+
+From the window (:func:`start_export`) only the recording runs on the GUI thread: the PNG's
+image is painted there and encoded in a worker; the PDF is recorded into pictures (see
+:mod:`monitor.ui.map.export_layers`) that the worker replays onto the ``QPdfWriter``.
+Known difference of the PDF: a ``QPicture`` replays each text run on its own, left to
+right, so a run under an explicit bidi override (U+202E) prints in its logical order, and a
+space at the edge of a right-to-left run inside a left-to-right label can move to the run's
+other side. The PNG is the same pixels as a direct render.
 """
 
 from __future__ import annotations
