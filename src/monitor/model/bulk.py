@@ -36,6 +36,8 @@ class BulkEdits:
         _moved: dict[str, int | None]
 
         def position(self, event_id: str) -> int | None: ...
+        def index_ids(self) -> None: ...
+        def _event(self, i: int, alone: bool = False) -> Event: ...
         def _set_numbers(self, num: dict[str, np.ndarray], slots: np.ndarray) -> None: ...
         def _edited(self, what: tuple[str, int, str] | None = None) -> None: ...
 
@@ -104,14 +106,45 @@ class BulkEdits:
         self._index, self._index_slots, self._moved = None, None, {}
         self._edited()
 
+    def positions_of(self, event_ids: list[str]) -> np.ndarray:
+        """The index of the event with each of these ids (-1: none), looked up together
+        (one hash lookup of them all, not one call per id)."""
+        self.index_ids()
+        index, index_slots = self._index, self._index_slots
+        if not event_ids or not len(index_slots):
+            return np.full(len(event_ids), -1, np.int64)
+        if not index.is_unique:  # (a table made in memory with an id twice)
+            return np.array([-1 if (i := self.position(e)) is None else i for e in event_ids],
+                            np.int64)
+        at = np.asarray(index.get_indexer(event_ids), np.int64)
+        slots = np.where(at >= 0, index_slots[np.maximum(at, 0)], -1)
+        moved = self._moved
+        if moved:  # ids added, removed or moved since the index was made
+            for k, event_id in enumerate(event_ids):
+                if event_id in moved:
+                    slot = moved[event_id]
+                    slots[k] = -1 if slot is None else slot
+        pos = np.searchsorted(self._slots, slots)
+        inside = pos < len(self._slots)
+        found = inside & (slots >= 0)
+        found[inside] &= self._slots[pos[inside]] == slots[inside]
+        return np.where(found, pos, -1)
+
+    def events_at(self, positions: np.ndarray) -> list[Event]:
+        """The events at these indices (those kept whole as they are; the others made from
+        their rows, a block at a time)."""
+        odd = self._odd
+        slots = self._slots[positions].tolist()
+        return [e if (e := odd.get(s)) is not None else self._event(i)
+                for s, i in zip(slots, positions.tolist(), strict=True)]
+
     def remove_many(self, event_ids: list[str]) -> None:
         """Delete these events at once. KeyError (nothing deleted) if one is not here."""
-        positions = []
-        for event_id in event_ids:
-            i = self.position(event_id)
-            if i is None:
-                raise KeyError(event_id)
-            positions.append(i)
+        found = self.positions_of(event_ids)
+        missing = np.flatnonzero(found < 0)
+        if len(missing):
+            raise KeyError(event_ids[int(missing[0])])
+        positions = found.tolist()
         if not positions:
             return
         drop = np.zeros(len(self._slots), dtype=bool)

@@ -222,14 +222,15 @@ def _checked_columns(scenario: Scenario, items: list[Any]) -> list[Any] | None:
 
 def _remove_events(scenario: Scenario, changes: list[Change], first: int) -> None:
     """Delete the events of ``changes`` (all deletions, checked as one by one) together."""
-    for k, change in enumerate(changes):
+    for change in changes:
         check_shape(change)
-        current = entity_json(scenario, EVENT, change.key)
+    events: Any = scenario.events
+    keys = [c.key for c in changes]
+    for k, (change, current) in enumerate(zip(changes, _events_json(scenario, keys),
+                                              strict=True)):
         if current != change.before:
             why = "does not exist" if current is None else "is not what the change expects"
             raise ChangeError(f'change {first + 1 + k} of the batch: event "{change.key}" {why}')
-    events: Any = scenario.events
-    keys = [c.key for c in changes]
     if len(set(keys)) != len(keys):
         raise ChangeError(f"change {first + 1}+ of the batch: an event is deleted twice")
     if hasattr(events, "remove_many"):
@@ -237,6 +238,16 @@ def _remove_events(scenario: Scenario, changes: list[Change], first: int) -> Non
         return
     for key in keys:
         _remove_event(scenario, key)
+
+
+def _events_json(scenario: Scenario, keys: list[str]) -> list[Any]:
+    """The current JSON of these events (None where absent), looked up together."""
+    table: Any = scenario.table
+    if not hasattr(table, "positions_of"):
+        return [entity_json(scenario, EVENT, k) for k in keys]
+    found = table.positions_of(keys)
+    have = iter(table.events_at(found[found >= 0]))
+    return [None if at < 0 else event_json(next(have)) for at in found.tolist()]
 
 
 def apply_change(scenario: Scenario, change: Change) -> None:
