@@ -257,3 +257,30 @@ def test_map_markers_follow_toggles_at_the_cursor_and_now(window, monkeypatch) -
         for crossing in window.ctx.scenario.crossings:
             assert window.map_panel.crossing_status(crossing.id) == crossing.status_at(when)
     assert len(window.ctx.scenario.crossing("qaim").history) == 4
+
+
+def test_time_range_from_the_timelines_ends_is_the_walk_of_every_entry(window, monkeypatch):
+    scenario = window.ctx.scenario
+
+    def walked():
+        instants = list(scenario.events_range() or ())
+        instants += [h.time.instant for c in scenario.crossings for h in c.history]
+        instants += [
+            datetime.combine(d, datetime.min.time(), tzinfo=scenario.tz)
+            for d in scenario.territory_dates()
+        ]
+        return min(instants), max(instants)
+
+    assert scenario.time_range() == walked()
+    _toggle(window, monkeypatch, "qaim")  # now: the latest instant of all
+    assert scenario.time_range() == walked()
+    assert scenario.time_range()[1] == max(
+        e.time.instant for e in scenario.crossing("qaim").history
+    )
+    for crossing in scenario.crossings:  # a history whose timeline is not sorted yet
+        crossing.history = tuple(reversed(crossing.history))
+        assert crossing.instant_range() == (
+            min(e.time.instant for e in crossing.history),
+            max(e.time.instant for e in crossing.history),
+        )
+    assert scenario.time_range() == walked()

@@ -174,7 +174,10 @@ class Scenario:
         """Earliest and latest instants in events, crossing histories and territory."""
         tz = self.tz
         instants = list(self.events_range() or ())
-        instants += [h.time.instant for c in self.crossings for h in c.history]
+        for crossing in self.crossings:  # (each from its sorted timeline when it has one)
+            ends = crossing.instant_range()
+            if ends is not None:
+                instants += ends
         instants += [Moment.of_day(d, tz).instant for d in self.territory_dates()]
         if not instants:
             return None

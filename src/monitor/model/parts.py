@@ -231,6 +231,17 @@ class Crossing:
             self._timeline_of = history
         return self._timeline
 
+    def instant_range(self) -> tuple[datetime, datetime] | None:
+        """The earliest and latest effective instants of the history (None if empty): the
+        ends of the timeline when it is sorted already, else one walk of the history."""
+        history = self.history
+        if not history:
+            return None
+        if self._timeline_of is history:
+            return self._timeline[0].time.instant, self._timeline[-1].time.instant
+        instants = [e.time.instant for e in history]
+        return min(instants), max(instants)
+
     def entry_at(self, when: datetime) -> StatusEntry | None:
         """The last history entry whose time is at or before ``when`` (any list order)."""
         timeline = self.timeline()
