@@ -243,3 +243,30 @@ def test_the_layered_pdf_is_the_page_one_render_paints(plain_panel, qtbot, tmp_p
     assert widget.view_box.background.opacity() == 1.0
     assert widget.view.backgroundBrush().style() != 0
     assert "paint" not in widget.points_item.__dict__
+
+
+def test_a_failing_write_in_the_worker_is_reported_with_the_file(
+    panel, qtbot, monkeypatch, tmp_path
+):
+    """A full disk while writing (the worker's atomic write fails): the message names the
+    file and the reason, the window stays usable, no file is left."""
+    import monitor.ui.map.export_job as job_module
+
+    def full_disk(path, data):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(job_module, "atomic_write_bytes", full_disk)
+    widget, _ctx = panel
+    exports = MapExports.of(widget)
+    out = tmp_path / "full.png"
+    assert start_export(widget, out) is not None
+    qtbot.waitUntil(lambda: exports.job is None, timeout=30_000)
+    assert exports.last_error == (
+        f"Could not write the map to {out}: No space left on device. No file was left half-written."
+    )
+    exports.last_error_dialog.close()
+    assert not out.exists()
+    monkeypatch.undo()
+    assert start_export(widget, out) is not None  # the next export runs
+    qtbot.waitUntil(lambda: exports.job is None, timeout=30_000)
+    assert QImage(str(out)).width() > 0

@@ -81,6 +81,9 @@ def start_export(
     except (OSError, ValueError) as exc:
         exports.report_error(out, str(exc))
         return None
+    except Exception as exc:  # a bug must reach the user as a message, not end the app
+        exports.report_error(out, f"unexpected error while drawing the map: {exc!r}")
+        return None
     return exports.start(recording, out)
 
 

@@ -267,6 +267,9 @@ class MapExportJob(QThread):
             reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
             self.failed.emit(reason)
             return
+        except Exception as exc:  # a bug must reach the user as a message, not kill the thread
+            self.failed.emit(f"unexpected error while writing the map: {exc!r}")
+            return
         self.succeeded.emit(str(self.out))
 
 
