@@ -284,3 +284,38 @@ def test_time_range_from_the_timelines_ends_is_the_walk_of_every_entry(window, m
             max(e.time.instant for e in crossing.history),
         )
     assert scenario.time_range() == walked()
+
+
+@pytest.mark.parametrize("all_crossings", [False, True])
+def test_audit_toggles_at_the_cursor_keep_the_rows_and_the_selection(
+    qtbot, window, monkeypatch, all_crossings
+):
+    """A toggle inserts its row (in the place a rebuild gives it, also between older
+    entries), and the analyst's selected row stays selected: no rebuild of the list."""
+    from monitor.ui.crossings.actions import AT_CURSOR
+
+    audit = window.history_panel
+    window.ctx.select_crossing("qaim")
+    audit.all_check.setChecked(all_crossings)
+    audit.view.selectRow(audit.model.rowCount() - 1)  # the oldest entry
+    oldest = audit.model.entry_at(audit.model.rowCount() - 1)
+    resets = []
+    audit.model.modelReset.connect(lambda: resets.append(1))
+    window.ctx.set_cursor(STEPS[1])  # between qaim's two entries
+    for crossing_id in ("qaim", "semalka", "qaim"):
+        window.ctx.select_crossing(crossing_id)
+        monkeypatch.setattr(window.crossing_actions, "ask_effective_time", lambda *_a: AT_CURSOR)
+        window.toggle_selected_crossing()
+        if not all_crossings:
+            window.ctx.select_crossing("qaim")  # (another crossing's audit: rebuilt)
+    window.ctx.select_crossing("qaim")
+    if all_crossings:
+        assert not resets  # every toggle inserted its row
+        (selected,) = audit.view.selectionModel().selectedRows()
+        assert audit.model.entry_at(selected.row()) == oldest
+
+    fresh = HistoryPanel(window.ctx, window.session.push)
+    qtbot.addWidget(fresh)
+    fresh.all_check.setChecked(all_crossings)
+    assert history_rows(audit) == history_rows(fresh)
+    assert audit.title_label.text() == fresh.title_label.text()

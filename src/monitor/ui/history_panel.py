@@ -78,7 +78,10 @@ class HistoryTableModel(QAbstractTableModel):
         self._ctx = ctx
         self._push = push
         self._rows: list[tuple[Crossing, StatusEntry, StatusEntry | None]] = []
-        self._shown_history: tuple[StatusEntry, ...] | None = None  # one crossing's, as shown
+        # Per crossing shown: its history as shown, and its place in the scenario's order.
+        self._shown: dict[str, tuple[StatusEntry, ...]] = {}
+        self._order: dict[str, int] = {}
+        self._flagged = 0  # rows without a note or a source
         self.crossing_id = ""
         self.all_crossings = False
 
@@ -96,34 +99,42 @@ class HistoryTableModel(QAbstractTableModel):
                 rows.append((c, e, timeline[i - 1] if i else None))
         rows.sort(key=lambda r: r[1].sort_key(), reverse=True)
         self._rows = rows
-        self._shown_history = None if self.all_crossings or not crossings else crossings[0].history
+        self._shown = {c.id: c.history for c in crossings}
+        self._order = {c.id: i for i, c in enumerate(crossings)}
+        self._flagged = sum(1 for _c, e, _p in rows if _flagged(e))
         self.endResetModel()
 
     def add_entry(self, crossing: Crossing) -> bool:
-        """The shown crossing got one entry more (a toggle): insert its row, no reset (the
-        list of a crossing with a long history is not rebuilt). False if it is not that
-        simple: the caller refreshes."""
-        old, history = self._shown_history, crossing.history
-        if (
-            old is None
-            or crossing.id != self.crossing_id
-            or len(history) != len(old) + 1
-            or history[:-1] != old
-        ):
+        """A shown crossing got one entry more (a toggle): insert its row, no reset (the
+        list of a long history, or of every crossing's, is not rebuilt). False if it is not
+        that simple: the caller refreshes."""
+        old, history = self._shown.get(crossing.id), crossing.history
+        if old is None or (not self.all_crossings and crossing.id != self.crossing_id):
             return False
-        entry = history[-1]
+        entry = _one_inserted(old, history)
+        if entry is None:
+            return False
         timeline = crossing.timeline()
         at = next((i for i in range(len(timeline) - 1, -1, -1) if timeline[i] is entry), None)
         if at is None:
             return False
         before = timeline[at - 1] if at else None
         after = timeline[at + 1] if at + 1 < len(timeline) else None
-        # Newest first; equal keys keep file order (as refresh() sorts them), so the new
-        # entry goes below the rows whose keys are greater or equal.
+        # Newest first; equal keys keep the order refresh() gives them (crossing after
+        # crossing, each in timeline order): below the rows whose keys are greater, and
+        # below the equal ones of this crossing and of those before it.
         key, rows = entry.sort_key(), self._rows
-        pos = 0
-        while pos < len(rows) and rows[pos][1].sort_key() >= key:
-            pos += 1
+        lo, hi = 0, len(rows)
+        while lo < hi:  # (a binary search of a list sorted in descending order)
+            mid = (lo + hi) // 2
+            if rows[mid][1].sort_key() >= key:
+                lo = mid + 1
+            else:
+                hi = mid
+        pos, order = lo, self._order
+        mine = order[crossing.id]
+        while pos and rows[pos - 1][1].sort_key() == key and order[rows[pos - 1][0].id] > mine:
+            pos -= 1
         # The change after it in time now follows the new entry: its row, above.
         follower = None
         if after is not None:
@@ -138,12 +149,13 @@ class HistoryTableModel(QAbstractTableModel):
             rows[follower] = (c, e, entry)
             last = len(HistoryColumn) - 1
             self.dataChanged.emit(self.index(follower, 0), self.index(follower, last))
-        self._shown_history = history
+        self._shown[crossing.id] = history
+        self._flagged += _flagged(entry)
         return True
 
     def flagged_count(self) -> int:
         """How many rows lack a note or a source."""
-        return sum(1 for _c, e, _p in self._rows if not e.note or not e.source_ids)
+        return self._flagged
 
     def entry_at(self, row: int) -> tuple[Crossing, StatusEntry]:
         c, e, _ = self._rows[row]
@@ -304,6 +316,21 @@ class HistoryTableModel(QAbstractTableModel):
         return True
 
 
+def _one_inserted(old: tuple, new: tuple) -> StatusEntry | None:
+    """The entry ``new`` holds beyond ``old`` when it is ``old`` with one entry inserted
+    (the same entry objects around it; appended, or placed by its time), else None."""
+    if len(new) != len(old) + 1:
+        return None
+    at = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a is not b), len(old))
+    if any(a is not b for a, b in zip(old[at:], new[at + 1 :], strict=True)):
+        return None
+    return new[at]
+
+
+def _flagged(e: StatusEntry) -> bool:
+    return not e.note or not e.source_ids
+
+
 def _flags(e: StatusEntry) -> list[str]:
     out = []
     if not e.note:
@@ -434,10 +461,13 @@ class HistoryPanel(QWidget):
                 self.refresh()  # another crossing's change does not show here
 
     def _on_ctx_scenario_replaced(self) -> None:
-        self._on_ctx_crossing_selected("")
+        self.model.crossing_id = ""
+        self.refresh()
 
     def _on_ctx_crossing_selected(self, crossing_id: str) -> None:
         self.model.crossing_id = crossing_id
+        if self.model.all_crossings:
+            return  # every crossing's changes are shown already (not rebuilt per selection)
         self.refresh()
 
     def refresh(self) -> None:
