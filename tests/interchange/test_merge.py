@@ -248,3 +248,28 @@ def test_an_added_event_with_a_category_sorting_first_is_kept():
     s.table._store["category"][1:] = 99  # what np.empty may leave in the spare capacity
     s.table.add(Event("e1", day, "t", "civilians", [], [], Verification.REPORTED))
     assert len(s.events) == 2
+
+
+def test_a_reimport_mixing_every_case_counts_each_row_once(tmp_path, empty):
+    """Rows of keys the scenario has are found together (unchanged ones counted without
+    a look at each): same timestamp, newer, older, flagged missing and back, withdrawn,
+    a key twice in the file, and new keys between them."""
+    _import(empty, write_acled(tmp_path / "a.csv", [acled_row(i) for i in range(8)]))
+    _import(empty, write_acled(tmp_path / "b.csv", [acled_row(i) for i in range(8) if i != 5]))
+    assert "missing_from_feed" in empty.event("acled:IRQ5").extra
+    dels = tmp_path / "deleted.csv"
+    dels.write_text("event_id_cnty,deleted_timestamp\nIRQ7,1733100000\n")
+    _import(empty, write_acled(tmp_path / "c.csv", [acled_row(i) for i in range(8)]),
+            deletions=parse_feed(dels))
+    rows = [acled_row(0), acled_row(1, ts=1733000500, notes="newer"),
+            acled_row(2, ts=1700000000), acled_row(20), acled_row(3), acled_row(3),
+            acled_row(4), acled_row(7), acled_row(21), acled_row(6)]
+    review = plan_import(empty, parse_feed(write_acled(tmp_path / "d.csv", rows)))
+    assert review.new == ["acled:SYR20", "acled:IRQ21"]
+    assert [u.event_id for u in review.updated] == ["acled:IRQ1"]
+    assert review.unchanged == 4  # SYR0, IRQ3 (twice in the file: once), SYR4, SYR6
+    skipped = {r.key: r.reason for r in review.skipped}
+    assert "older than the copy" in skipped["acled:SYR2"]
+    assert "has a newer copy" in skipped["acled:IRQ3"]
+    assert "withdrawn" in skipped["acled:IRQ7"]
+    assert review.flagged == ["acled:IRQ5"]  # (back in c.csv, gone again)

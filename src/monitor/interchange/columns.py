@@ -50,7 +50,7 @@ class Columns:
     def __init__(self, where: list[Any], key: list[str], native: Any, ts: Any, day: Any,
                  country: Any, crc: Any, checked: Any, sources: Any, full: Mapper, *,
                  distinct: dict[str, Callable[[], set[Any]]] | None = None,
-                 all_checked: bool = False):
+                 stamps: Callable[[], np.ndarray] | None = None, all_checked: bool = False):
         self.full = full
         self._make: dict[str, Callable[[], list[Any]]] = {}
         for name, value in zip(_FIELDS, (where, key, native, ts, day, country, crc, checked,
@@ -60,6 +60,7 @@ class Columns:
             else:
                 setattr(self, name, value)
         self._distinct = distinct or {}
+        self._stamps = stamps
         self.all_checked = all_checked or (not callable(checked) and all(checked))
 
     def __getattr__(self, name: str) -> Any:
@@ -80,6 +81,18 @@ class Columns:
                 return self._distinct[name]()
             return set(getattr(self, name))
         return set(map(getattr(self, name).__getitem__, rows))
+
+    def ts_array(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The timestamps as int64 and whether each is given (None: one is beyond int64)."""
+        if self._stamps is not None:
+            values = self._stamps()
+            return values, np.ones(len(values), dtype=bool)
+        ts = self.ts
+        given = np.fromiter((t is not None for t in ts), bool, len(ts))
+        try:
+            return np.fromiter((0 if t is None else t for t in ts), np.int64, len(ts)), given
+        except OverflowError:
+            return None
 
     def where_text(self, i: int) -> str:
         w = self.where[i]
@@ -130,11 +143,10 @@ def _days(dates: pa.Array, cut: int | None, what: str,
 
 
 def _timestamps(col: pa.Array, bad: dict[int, str]) -> Any:
-    """Every row's timestamp: a list, or a function making it (the usual file)."""
+    """Every row's timestamp: a list, or (the usual file) an int64 array of them all."""
     if len(col) and pc.all(pc.utf8_is_digit(col)).as_py():  # the usual file: all digits
         try:
-            got = pc.cast(col, pa.int64())
-            return lambda: got.to_numpy().tolist()
+            return pc.cast(col, pa.int64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass  # beyond int64, or digits of another script: one by one
     digits = pc.match_substring_regex(col, _DIGITS).to_numpy(zero_copy_only=False)
@@ -210,6 +222,7 @@ def quick_columns(get: Callable[[str], Any], names: tuple[str, ...], n: int, lin
     country = pc.utf8_trim_whitespace(_strings(get("country"), n))
     sources = _strings(get(src_col), n)
     day_values, day_index = days
+    stamps = ts if isinstance(ts, pa.Array) else None
 
     def crc() -> list[int]:
         if not with_crc:
@@ -219,12 +232,12 @@ def quick_columns(get: Callable[[str], Any], names: tuple[str, ...], n: int, lin
         return [zlib.crc32(s) for s in pc.cast(joined, pa.binary()).to_pylist()]
 
     cols = Columns(
-        lines, key, ids.to_pylist, ts,
+        lines, key, ids.to_pylist, ts if stamps is None else lambda: stamps.to_numpy().tolist(),
         lambda: [day_values[j] for j in day_index.tolist()], country.to_pylist,
         crc, lambda: [True] * n, sources.to_pylist, full,
         distinct={"day": lambda: set(day_values), "country": lambda: _unique(country),
                   "sources": lambda: _unique(sources)},
-        all_checked=True)
+        stamps=None if stamps is None else stamps.to_numpy, all_checked=True)
     refused = [(lines[i], bad[i]) for i in sorted(bad)]
     if bad:
         keep = np.ones(n, dtype=bool)

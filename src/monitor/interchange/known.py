@@ -64,16 +64,35 @@ class Actors:
         return out
 
 
-def feed_index(scenario: Scenario) -> dict[str, Event]:
-    """origin key -> the scenario's feed event (only events with extra fields can have an
+class FeedIndex(dict[str, Event]):
+    """origin key -> the scenario's feed event; ``stamps[k]``: the feed timestamp of the
+    k-th key (in the dict's order) when it is a whole number and the event carries no mark
+    (missing, withdrawn), else None: a row with that same timestamp is unchanged."""
+
+    stamps: list[int | None]
+
+
+def feed_index(scenario: Scenario) -> FeedIndex:
+    """The scenario's feed events by origin key (only events with extra fields can have an
     origin: the table keeps those as objects)."""
-    out: dict[str, Event] = {}
+    out = FeedIndex()
+    stamps: list[int | None] = []
     for e in scenario.table.kept_whole() if len(scenario.table) else ():
-        o = e.extra.get(ORIGIN)
-        if isinstance(o, dict):
+        x = e.extra
+        o = x.get(ORIGIN)
+        if type(o) is dict:
             feed, native = o.get("feed"), o.get("id")
-            if isinstance(feed, str) and isinstance(native, str):
-                out[f"{feed}:{native}"] = e
+            if type(feed) is str and type(native) is str:
+                key = f"{feed}:{native}"
+                if key in out:  # (two events of one origin: the last one is kept)
+                    stamps[list(out).index(key)] = None  # (its place stays the first's)
+                    out[key] = e
+                    continue
+                out[key] = e
+                ts = o.get("timestamp")
+                stamps.append(ts if type(ts) is int and x.get(MISSING) is None
+                              and WITHDRAWN not in x else None)
+    out.stamps = stamps
     return out
 
 

@@ -24,6 +24,7 @@ from monitor.interchange.known import (
     ORIGIN,
     WITHDRAWN,
     Actors,
+    FeedIndex,
     country_of,
     day_of_event,
     digest,
@@ -149,7 +150,7 @@ class _Planner:
         self.index = feed_index(scenario)
         self.actors = Actors(scenario)
         self.known_sources = {s.id for s in scenario.sources}
-        self.ids = set(scenario.table.ids().to_pylist()) if len(scenario.table) else set()
+        self._ids: set[str] | None = None  # the scenario's event ids (made when needed)
         self.sources: dict[str, dict[str, Any]] = {}  # new sources by id
         # The new events: their rows, and each one's event id (mapped when applied) or
         # its JSON (mapped already, or the app's own); two lists, not 100k pairs.
@@ -161,6 +162,13 @@ class _Planner:
         self.taken: set[str] = set()
         self.factions: list[dict[str, Any]] = []
         self.scope: tuple[str, str] | None = None
+
+    @property
+    def ids(self) -> set[str]:
+        if self._ids is None:
+            table = self.scenario.table
+            self._ids = set(table.ids().to_pylist()) if len(table) else set()
+        return self._ids
 
     def _skip(self, i: int, reason: str, key: str) -> None:
         self.review.skipped.append(Rejected(self.cols.where_text(i), reason, key))
@@ -199,10 +207,10 @@ class _Planner:
         self.countries = c.distinct("country", every) - {""}
         index, keys = self.index, c.key
         seen = self.keys_seen  # every key has its newest row in ``rows``
-        fresh = [i for i in rows if keys[i] not in index] if index else rows
+        fresh, known = self._known(rows) if index else (rows, [])
         self._create_all(fresh)
-        tss, crcs = (c.ts, c.crc) if index else ((), ())
-        for i in rows if index else ():
+        tss, crcs = (c.ts, c.crc) if known else ((), ())
+        for i in known:
             key = keys[i]
             have = index.get(key)
             if have is None:
@@ -229,6 +237,40 @@ class _Planner:
             self._update(i, have.id, newer)
         self._flag_missing(seen)
 
+    def _known(self, rows: range | list[int]) -> tuple[range | list[int], list[int]]:
+        """``rows`` split into those of keys new to the scenario and those of keys it has,
+        by one hash lookup of them all; a row whose timestamp is the event's (no marks on
+        it) is counted unchanged here, not looked at one by one."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        keys, index = self.cols.key, self.index
+        every = isinstance(rows, range) and len(rows) == len(keys)
+        wanted = keys if every else list(map(keys.__getitem__, rows))
+        at = pc.fill_null(pc.index_in(pa.array(wanted, pa.string()),
+                                      value_set=pa.array(list(index), pa.string())), -1)
+        pos = at.to_numpy().astype(np.int64)
+        rows_at = np.arange(len(keys)) if every else np.asarray(rows, np.int64)
+        new = pos < 0
+        fresh: range | list[int] = rows if new.all() else rows_at[new].tolist()
+        have = ~new
+        stamps = index.stamps if isinstance(index, FeedIndex) else None
+        ts = self.cols.ts_array() if stamps is not None and have.any() else None
+        if ts is not None and stamps is not None:
+            try:
+                old = np.array([-1 if s is None else s for s in stamps], np.int64)
+            except OverflowError:
+                old = None
+            if old is not None:
+                old_given = np.array([s is not None for s in stamps], bool)
+                values, given = ts
+                p = np.where(have, pos, 0)
+                same = have & given[rows_at] & old_given[p] & (values[rows_at] == old[p])
+                self.review.unchanged += int(np.count_nonzero(same))
+                have &= ~same
+        return fresh, rows_at[have].tolist()
+
     def _origin(self, i: int, given: dict[str, str]) -> dict[str, Any]:
         c = self.cols
         o: dict[str, Any] = {"feed": self.feed, "id": c.native[i]}
@@ -254,6 +296,8 @@ class _Planner:
 
     def _create_all(self, rows: range | list[int]) -> None:
         """The new events of ``rows`` (keys once each), in order."""
+        if not rows:
+            return
         c = self.cols
         keys = c.key
         every = isinstance(rows, range) and len(rows) == len(keys)
@@ -346,8 +390,10 @@ class _Planner:
         lo, hi = self.scope
         check_country = self.parsed.has_country and bool(self.countries)
         prefix = f"{self.feed}:"
-        for key, e in self.index.items():
-            if key in seen or not key.startswith(prefix) or origin_of(e).get("feed") != self.feed:
+        absent = self.index.keys() - seen  # (in C: usually none)
+        for key, e in self.index.items() if absent else ():
+            if key not in absent or not key.startswith(prefix) \
+                    or origin_of(e).get("feed") != self.feed:
                 continue
             if not lo <= day_of_event(e) <= hi:
                 continue
