@@ -1012,6 +1012,7 @@ WORKERS = {
     "store": lambda: _store_rows(),
     "interchange": lambda: (_private_config(), __import__("bench_interchange").run(QUICK))[1],
     "map": lambda: (_private_config(), __import__("bench_map").run(QUICK))[1],
+    "map_export": lambda: (_private_config(), __import__("bench_map_export").run(QUICK))[1],
 }
 ORDER = [
     "cold_start",
@@ -1025,6 +1026,7 @@ ORDER = [
     "store",
     "interchange",
     "map",
+    "map_export",
 ]
 
 
