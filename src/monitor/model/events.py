@@ -352,8 +352,8 @@ class EventTable(BulkEdits, Sequence[Event]):
             raise KeyError(event.id)
         old = self._event(i, alone=True)
         col, odd, exact = self._columns_of(event)
-        # Only the texts that changed (a title's edit: the title and the search text); the
-        # others keep their column, so that views can tell they stand.
+        # Only the texts that changed (a title's edit: the title alone); the others keep
+        # their column, so that views can tell they stand.
         self._text = {
             k: v if v[i].as_py() == col[k][0].as_py() else self._splice(k, i, i + 1, col[k])
             for k, v in self._text.items()
