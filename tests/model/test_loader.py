@@ -223,3 +223,48 @@ def test_adding_events_with_new_categories_after_growth():
             s.table._store["category"][1:] = 99  # what np.empty may leave in the room
     assert [e.category for e in s.events] == names
     assert list(s.events_frame()["category"]) == names
+
+
+def _crossings_variant(name: str) -> str:
+    d = doc()
+    if name == "empty":
+        d["crossings"] = []
+    elif name == "not-an-array":
+        d["crossings"] = {"x": d["crossings"][0]}
+    elif name == "duplicate-id":
+        d["crossings"] = [*d["crossings"], d["crossings"][0]]
+    elif name == "bad-entry":
+        d["crossings"] = [*d["crossings"][:1], {"id": "zz"}]
+    text = json.dumps(d, ensure_ascii=False, indent=2)
+    start = text.find('"crossings": [') + len('"crossings": [')
+    if name == "spaced":
+        return text[:start] + " \n\n " + text[start:].replace("},\n    {", "} ,\n\n  {", 1)
+    if name == "trailing-comma":
+        end = text.index("\n  ],\n", start)
+        return text[:end] + "," + text[end:]
+    if name == "missing-comma":
+        return text[:start] + text[start:].replace("},\n    {", "}\n    {", 1)
+    return text
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["as-is", "empty", "spaced", "not-an-array", "duplicate-id", "bad-entry",
+     "trailing-comma", "missing-comma"],
+)
+def test_crossings_read_one_at_a_time_get_the_strict_readers_verdict(tmp_path, name) -> None:
+    # The loader reads the crossings array a crossing at a time (memory); any layout and any
+    # problem gets the verdict (and the wording) of the strict reader.
+    path = tmp_path / "c.json"
+    path.write_text(_crossings_variant(name), encoding="utf-8")
+    try:
+        expected = dumps_scenario(strict(path))
+    except ScenarioError as exc:
+        expected = str(exc)
+        with pytest.raises(ScenarioError) as got:
+            load_scenario(path)
+        assert str(got.value) == expected
+        assert name not in ("as-is", "empty", "spaced")
+    else:
+        assert dumps_scenario(load_scenario(path)) == expected
+        assert name in ("as-is", "empty", "spaced")

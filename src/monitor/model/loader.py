@@ -28,6 +28,7 @@ import io
 import os
 import re
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -335,6 +336,19 @@ def _stream_scenario(stream: _Stream, head: bytes, tick: _Ticker) -> Scenario:
             stream.span = (start, stream.read_bytes - len(rest))
             text.give(rest)
             top[key] = events
+        elif key == "crossings":  # one crossing at a time: its history's dicts, not all
+            if tz is None or sources is None or faction_ids is None:
+                raise Fallback
+            known, crossings = set(sources), []
+            for item in _items(text):
+                crossings += [c for _, c in crossings_of(v, [item], tz, known, faction_ids)]
+                if v.problems:
+                    raise Fallback
+            v.unique(((f"crossings[{i}]", c.id) for i, c in enumerate(crossings)), "crossing")
+            top[key] = crossings
+            if v.problems:
+                raise Fallback
+            tick(f"Reading {key}")
         else:
             value = text.value()
             if key == "scenario":
@@ -351,12 +365,6 @@ def _stream_scenario(stream: _Stream, head: bytes, tick: _Ticker) -> Scenario:
                 ids = v.unique(((f"sources[{i}]", s.id) for i, s in got), "source")
                 top[key] = [s for _, s in got]
                 sources = {s.id: s for s in top[key] if s.id in ids}
-            elif key == "crossings":
-                if tz is None or sources is None or faction_ids is None:
-                    raise Fallback
-                crossings = crossings_of(v, value, tz, set(sources), faction_ids)
-                v.unique(((f"crossings[{i}]", c.id) for i, c in crossings), "crossing")
-                top[key] = [c for _, c in crossings]
             elif key == "territory":
                 if sources is None or faction_ids is None:
                     raise Fallback
@@ -380,7 +388,9 @@ def _stream_scenario(stream: _Stream, head: bytes, tick: _Ticker) -> Scenario:
     if not seen.issuperset(TOP_KEYS) or top.get("scenario") is None or not unknown_fields_ok(extra):
         raise Fallback
     events = top["events"]
-    if len(events) and _distinct(events.ids()) != len(events):
+    from monitor.model.arrowtext import all_distinct  # (pyarrow: loaded with the events)
+
+    if len(events) and not all_distinct(events.ids()):
         raise Fallback  # a duplicate id: the strict reader says which
     return Scenario(
         info=top["scenario"],
@@ -394,10 +404,22 @@ def _stream_scenario(stream: _Stream, head: bytes, tick: _Ticker) -> Scenario:
     )
 
 
-def _distinct(values: Any) -> int:
-    import pyarrow.compute as pc
-
-    return int(pc.count_distinct(values).as_py())
+def _items(text: TextScanner) -> Iterator[Any]:
+    """The values of the JSON array at ``text``, one at a time (100 crossings' 100,000 status
+    entries as dicts all at once were ~150 MB at the peak of a big load). Anything odd: the
+    strict reader decides."""
+    text.expect("[")
+    if text.peek() == "]":
+        text.pos += 1
+        return
+    while True:
+        yield text.value()
+        sep = text.peek()
+        text.pos += 1
+        if sep == "]":
+            return
+        if sep != ",":
+            raise Fallback
 
 
 def _strict(path: str | Path, fh: Any, tick: _Ticker) -> tuple[Scenario, FileIdentity]:

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-CHUNK_ROWS = 1 << 15  # rows tokenised per step (row numbers fit uint16; a multiple of 8)
+CHUNK_ROWS = 1 << 13  # rows tokenised per step (row numbers fit uint16; a multiple of 8)
 DENSE_FRACTION = 32  # a token in >= 1/32 of the rows is stored as a bitmap
 LOCAL_FRACTION = 16  # a token in >= 1/16 of a chunk's rows gets its bitmap at once
 EARLY_BITMAPS = 384  # at most this many made before the counts are known
