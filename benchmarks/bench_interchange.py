@@ -61,7 +61,8 @@ def _pairs(ours: Any, base: Any, runs: int) -> tuple[list[float], list[float]]:
     return a, b
 
 
-def import_rows(feed: Path, folder: Path, runs: int) -> tuple[list[dict[str, Any]], Path]:
+def import_rows(feed: Path, n: int, folder: Path,
+                runs: int) -> tuple[list[dict[str, Any]], Path]:
     import pandas as pd
 
     from monitor.interchange import apply_review, parse_feed, plan_import
@@ -70,7 +71,6 @@ def import_rows(feed: Path, folder: Path, runs: int) -> tuple[list[dict[str, Any
     empty_path = folder / "empty.json"
     empty_path.write_text(json.dumps(EMPTY), encoding="utf-8")
     empty = load_scenario(empty_path)
-    n = feed.read_bytes().count(b"\n") - 1  # (no quoted line breaks in the generated file)
     got: dict[str, Any] = {}
 
     def dry() -> None:
@@ -203,7 +203,7 @@ def run(quick: bool = False, n: int = 100_000) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="bench-interchange-") as tmp:
         folder = Path(tmp)
         feed = big_acled(folder / "acled.csv", n)
-        rows, full_path = import_rows(feed, folder, runs)
+        rows, full_path = import_rows(feed, n, folder, runs)
         rows += export_rows(full_path, folder, runs)
         rows += apply_rows(feed, full_path, folder, 1 if quick else 3)
     return rows

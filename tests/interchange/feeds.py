@@ -103,10 +103,16 @@ def point(i: int, **props: Any) -> dict:
 
 
 def big_acled(path: Path, n: int, seed: int = 1) -> Path:
-    """``n`` ACLED-shaped rows (the benchmark's file)."""
+    """``n`` ACLED-shaped rows (the benchmark's file). The notes are written as ACLED's
+    are: sentences with commas (so the field is quoted), a quoted word now and then
+    (doubled quotes), and every 50th note of two paragraphs (a line break inside quotes)."""
     rnd = random.Random(seed)
     rows = []
     for i in range(n):
         day = f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}"
-        rows.append(acled_row(i, day=day, notes=f"Made-up note {i}: " + "x" * rnd.randint(50, 400)))
+        note = (f"On {day}, made-up event {i} near a made-up place, "
+                + ('reportedly "heavy" ' if i % 7 == 0 else "") + "x" * rnd.randint(50, 400)
+                + (".\nA second paragraph, also made up." if i % 50 == 0
+                   else "."))
+        rows.append(acled_row(i, day=day, notes=note))
     return write_acled(path, rows)
