@@ -174,7 +174,7 @@ def test_the_territory_panel_export_paints_its_chart_in_the_worker(
 def test_cancel_while_the_briefing_is_assembled_stops_it_and_writes_nothing(
     qtbot, monkeypatch, tmp_path
 ):
-    """The annex of 3,000 events is built 500 rows at a time; Cancel pressed while the
+    """The annex of 3,000 events is built 250 rows at a time; Cancel pressed while the
     first chunk is made stops the build before the next one: nothing is laid out, painted,
     written or recorded."""
     from monitor.briefing import layout, sections

@@ -407,7 +407,16 @@ class Renderer(TableLayout):
         )
 
     # -- the two passes ----------------------------------------------------------
+    def release(self) -> None:
+        """Drop the laid-out pages. Their paint steps hold the renderer (a reference cycle):
+        without this, the pages of a big document wait for a full garbage collection. (A
+        caller may report the outcome first: freeing 100k rows of text takes a while.)"""
+        pages, self.pages = self.pages, [[]]
+        while pages:  # a page at a time: the GIL can pass to the GUI thread in between
+            pages.pop()
+
     def render(self) -> tuple[bytes, int]:
+        """Lay out and paint: the PDF bytes and the page count. Call :meth:`release` after."""
         self.layout()
         if len(self.pages) > 1 and not self.pages[-1]:
             self.pages.pop()
@@ -423,7 +432,9 @@ class Renderer(TableLayout):
                 if n > 1:
                     self.writer.newPage()
                 self.furniture(painter, n, total)
-                for op in ops:
+                for i, op in enumerate(ops):
+                    if i % 16 == 15:
+                        self.check_cancel()
                     op(painter)
         finally:
             painter.end()

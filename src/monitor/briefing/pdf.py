@@ -65,7 +65,11 @@ class BriefingResult:
 # --------------------------------------------------------------------------- public API
 def render_pdf(doc: Document) -> tuple[bytes, int]:
     """The PDF bytes of ``doc`` and its page count."""
-    return Renderer(doc).render()
+    renderer = Renderer(doc)
+    try:
+        return renderer.render()
+    finally:
+        renderer.release()
 
 
 def write_pdf(doc: Document, out: str | os.PathLike[str]) -> BriefingResult:

@@ -228,7 +228,7 @@ def events_table(
     )
 
 
-CHUNK_ROWS = 500  # rows of the annex built between two looks at the stop check
+CHUNK_ROWS = 250  # rows of the annex built between two looks at the stop check
 
 
 def _compact_events_table(

@@ -13,7 +13,9 @@ changed since.
 
 from __future__ import annotations
 
+import gc
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -60,6 +62,7 @@ PANEL_TITLES = {
     "map": "Map",
 }
 SUGGESTED = "suggested"
+PROGRESS_EVERY = 0.05  # seconds between two progress reports of an export
 
 
 @dataclass(slots=True)
@@ -98,6 +101,7 @@ class ExportThread(QThread):
         self.build = build
         self.out = Path(out)
         self.stop = threading.Event()
+        self._reported = float("-inf")
 
     def _assemble(self) -> Document:
         from monitor.briefing.layout import ExportCancelled
@@ -110,30 +114,45 @@ class ExportThread(QThread):
         self.doc = doc
         return doc
 
+    def _progress(self, fraction: float, message: str) -> None:
+        """Report progress at most every :data:`PROGRESS_EVERY` seconds (each report
+        repaints the dialog on the GUI thread; a big annex reports thousands of times)."""
+        now = time.monotonic()
+        if now - self._reported >= PROGRESS_EVERY:
+            self._reported = now
+            self.progressed.emit(int(fraction * 100), message)
+
     def run(self) -> None:
         from monitor.briefing.layout import ExportCancelled, Renderer
         from monitor.model.io import atomic_write_bytes
 
+        # The export makes millions of objects (rows, text boxes, paint steps), none of them
+        # in a cycle: each full collection would walk them all with the GIL held, stalling
+        # the GUI thread for up to seconds at 100k events. Paused while the export runs.
+        paused = gc.isenabled()
+        gc.disable()
+        renderer = None
         try:
             doc = self.doc if self.build is None else self._assemble()
             assert doc is not None
             if self.stop.is_set():
                 raise ExportCancelled
-            renderer = Renderer(
-                doc, lambda f, m: self.progressed.emit(int(f * 100), m), self.stop.is_set
-            )
+            renderer = Renderer(doc, self._progress, self.stop.is_set)
             data, pages = renderer.render()
             if self.stop.is_set():
                 raise ExportCancelled
             self.progressed.emit(100, "Writing the file")
             atomic_write_bytes(self.out, data)
+            self.succeeded.emit(str(self.out), pages)
         except ExportCancelled:
-            self.was_cancelled.emit()
-            return
+            self.was_cancelled.emit()  # (before the pages are freed: the dialog closes now)
         except (OSError, ValueError, RuntimeError) as exc:
             self.failed.emit(getattr(exc, "strerror", None) or str(exc))
-            return
-        self.succeeded.emit(str(self.out), pages)
+        finally:
+            if renderer is not None:
+                renderer.release()
+            if paused:
+                gc.enable()
 
 
 class BriefingDialog(QDialog):
@@ -412,6 +431,7 @@ class BriefingActions(QObject):
 
         job.succeeded.connect(succeeded)
         job.failed.connect(failed)
+        job.was_cancelled.connect(dialog.finish)  # (the worker may still be freeing memory)
         job.was_cancelled.connect(
             lambda: self._window.statusBar().showMessage(
                 f"Export of the {what} cancelled; nothing was written", 8000
