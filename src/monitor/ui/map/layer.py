@@ -459,10 +459,12 @@ class Layer:
         self._cursor = cursor_ns
         if not len(runs):
             return pts
-        # (A count per cluster, not np.unique: no sort of the events passed.)
-        counts = np.bincount(runs, minlength=len(pts))
-        touched = np.flatnonzero(counts)
-        passed = counts[touched]
+        if len(pts) <= 8 * len(runs):  # a count per cluster: no sort of the events passed
+            counts = np.bincount(runs, minlength=len(pts))
+            touched = np.flatnonzero(counts)
+            passed = counts[touched]
+        else:  # far more clusters than events passed: sorting these is less work
+            touched, passed = np.unique(runs, return_counts=True)
         n_past[touched] += passed if cursor_ns > lo else -passed
         now = n_past[touched]
         starts = pts.starts[touched]
