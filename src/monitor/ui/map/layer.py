@@ -459,13 +459,11 @@ class Layer:
         self._cursor = cursor_ns
         if not len(runs):
             return pts
-        if len(pts) <= 8 * len(runs):  # a count per cluster: no sort of the events passed
-            counts = np.bincount(runs, minlength=len(pts))
-            touched = np.flatnonzero(counts)
-            passed = counts[touched]
-        else:  # far more clusters than events passed: sorting these is less work
-            touched, passed = np.unique(runs, return_counts=True)
-        n_past[touched] += passed if cursor_ns > lo else -passed
+        # Each event passed counted into its cluster (np.add.at: no sort, no pass over every
+        # cluster); a cluster passed several times is then written several times over with
+        # the same values.
+        np.add.at(n_past, runs, 1 if cursor_ns > lo else -1)
+        touched = runs
         now = n_past[touched]
         starts = pts.starts[touched]
         ends = starts + pts.count[touched]
