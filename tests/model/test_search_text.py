@@ -10,6 +10,7 @@ import dataclasses
 import sys
 from unittest import mock
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +19,7 @@ from searchref import plain_rows, plain_texts
 
 from monitor.model import Event, Faction, Location, Scenario, ScenarioInfo, Verification, search
 from monitor.model.frames import filter_events
-from monitor.model.searchtext import CASED, casefold, texts_of
+from monitor.model.searchtext import CASED, casefold, take, texts_of
 from monitor.model.timeutil import parse_moment, zone
 
 # Latin with case beyond ASCII (sharp s and its capital, dotted capital I, dotless small i,
@@ -135,3 +136,19 @@ def test_frame_texts_are_made_from_columns_not_stored(small) -> None:
     assert "search" not in small.table.columns()["text"]
     made = texts_of(frame).slice(0, len(frame)).to_pylist()
     assert made == plain_texts(small)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    parts=st.lists(
+        st.lists(st.text(alphabet="ab ß", max_size=3), max_size=6), min_size=1, max_size=5
+    ),
+    picks=st.lists(st.integers(0, 10_000), max_size=12),
+)
+def test_rows_are_taken_chunk_by_chunk_in_the_order_asked(parts, picks) -> None:
+    column = pa.chunked_array([pa.array(p, pa.large_string()) for p in parts])
+    flat = [x for p in parts for x in p]
+    if not flat:
+        return
+    rows = [i % len(flat) for i in picks]  # any order, repeats too
+    assert take(column, np.array(rows, np.int64)).to_pylist() == [flat[i] for i in rows]
