@@ -86,3 +86,14 @@ def test_an_event_deleted_since_the_import_stops_its_undo(tmp_path, empty):
     with pytest.raises(ChangeError, match='event "acled:IRQ5" does not exist'):
         log.apply_batch([c.inverse() for c in reversed(review.changes)])
     assert len(empty.events) == 29
+
+
+def test_a_malformed_deletion_in_the_run_is_refused_for_what_it_is(tmp_path, empty):
+    review, log = _imported(tmp_path, empty)
+    undo = [c.inverse() for c in reversed(review.changes)]
+    k = next(i for i, c in enumerate(undo) if c.key == "acled:IRQ9")
+    bad = {**undo[k].before, "location": {**undo[k].before["location"], "lat": float("nan")}}
+    undo[k] = dataclasses.replace(undo[k], before=bad)
+    with pytest.raises(ChangeError, match="nan is not a JSON number"):
+        log.apply_batch(undo)
+    assert len(empty.events) == 30 and empty.event("acled:IRQ9") is not None
