@@ -4,8 +4,10 @@ Each deletion is one undoable change (undo restores the item exactly). What the 
 rules forbid is refused before anything changes, with a message that says which items
 still use the item (how many, and the first few):
 
-* a **source** cited by events, status entries, territory entries or key judgements
-  (the reader refuses a file citing an unknown source);
+* a **source** cited by status entries, territory entries or key judgements (the reader
+  refuses a file citing an unknown source); one cited by events only is offered
+  **detach**: taken off those events (their other sources stay) and deleted, as one
+  undoable step;
 * a **faction** named by territory entries or as a crossing's ``controlled_by`` (the
   reader refuses those), or among an event's actors by its id (the file would still open,
   but the events would silently lose the faction: refused too).
@@ -22,18 +24,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QInputDialog, QWidget
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
 from monitor.model.changelog import entity_json
 from monitor.model.changes import (
     CROSSING,
+    EVENT,
     FACTION,
     SOURCE,
     TERRITORY,
     ChangeError,
     delete_entry,
+    entity_change,
     list_delete_change,
 )
 from monitor.model.entities import Scenario
@@ -155,6 +159,17 @@ class Deleter(QObject):
             return None
         return items[shown.index(text)][0]
 
+    def ask_detach(self, title: str, text: str) -> bool:
+        """Whether to take a source off the events citing it and delete it."""
+        parent = self._window if isinstance(self._window, QWidget) else None
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        detach = box.addButton("Detach and delete", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is detach
+
     # -- helpers ---------------------------------------------------------------------------
     def _refuse(self, title: str, text: str) -> bool:
         self._window.show_warning(title, text)
@@ -185,7 +200,10 @@ class Deleter(QObject):
         if before is None:
             return self._refuse(title, f'There is no source "{source_id}".')
         name = isolate_if_needed(_short(before.get("title") or source_id))
-        used = describe_uses(source_uses(scenario, source_id))
+        uses = source_uses(scenario, source_id)
+        used = describe_uses(uses)
+        if used and all(not items for one, _many, items in uses if one != "event"):
+            return self._detach_source(scenario, source_id, before, name, used)
         if used:
             return self._refuse(
                 title,
@@ -195,6 +213,33 @@ class Deleter(QObject):
             )
         change = list_delete_change(scenario, SOURCE, source_id, before, f"Delete source: {name}")
         return self._push(title, change) and self._done(f'Source "{name}"')
+
+    def _detach_source(self, scenario: Scenario, source_id: str, before: Any, name: str,
+                       used: str) -> bool:
+        """A source cited by events only: taken off them and deleted, as one undoable
+        step, if the analyst says so."""
+        title = "Delete source"
+        if not self.ask_detach(
+            title,
+            f'Source "{name}" [{source_id}] is cited by {used}.\n\n'
+            "Detach it from those events (their other sources stay) and delete it? "
+            "Undo puts the source and the citations back in one step.",
+        ):
+            return False
+        citing = [e.id for e in scenario.events if source_id in e.source_ids]
+        changes = []
+        for event_id in citing:
+            was = entity_json(scenario, EVENT, event_id)
+            now = {**was, "source_ids": [s for s in was["source_ids"] if s != source_id]}
+            changes.append(entity_change(EVENT, event_id, was, now,
+                                         f"Detach source {name} from {event_id}"))
+        label = f"Delete source: {name} (detached from {_plural(len(citing), 'event', 'events')})"
+        changes.append(list_delete_change(scenario, SOURCE, source_id, before, label))
+        try:
+            self._session.push_batch(changes, label)
+        except ChangeError as exc:
+            return self._refuse(title, f"Not deleted: {exc}")
+        return self._done(f'Source "{name}"')
 
     # -- factions -------------------------------------------------------------------------
     def delete_faction(self, faction_id: str | None = None) -> bool:
