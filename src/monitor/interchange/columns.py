@@ -50,7 +50,8 @@ class Columns:
     def __init__(self, where: list[Any], key: list[str], native: Any, ts: Any, day: Any,
                  country: Any, crc: Any, checked: Any, sources: Any, full: Mapper, *,
                  distinct: dict[str, Callable[[], set[Any]]] | None = None,
-                 stamps: Callable[[], np.ndarray] | None = None, all_checked: bool = False):
+                 stamps: Callable[[], np.ndarray] | None = None, all_checked: bool = False,
+                 key_array: pa.Array | None = None):
         self.full = full
         self._make: dict[str, Callable[[], list[Any]]] = {}
         for name, value in zip(_FIELDS, (where, key, native, ts, day, country, crc, checked,
@@ -61,6 +62,7 @@ class Columns:
                 setattr(self, name, value)
         self._distinct = distinct or {}
         self._stamps = stamps
+        self.key_array = key_array  # ``key`` as an Arrow array (None: not at hand)
         self.all_checked = all_checked or (not callable(checked) and all(checked))
 
     def __getattr__(self, name: str) -> Any:
@@ -76,6 +78,8 @@ class Columns:
 
     def distinct(self, name: str, rows: Any = None) -> set[Any]:
         """The set of column ``name``'s values at ``rows`` (None: every row)."""
+        if rows is not None and not len(rows):
+            return set()
         if rows is None:
             if name in self._make and name in self._distinct:
                 return self._distinct[name]()
@@ -218,7 +222,8 @@ def quick_columns(get: Callable[[str], Any], names: tuple[str, ...], n: int, lin
             bad.setdefault(i, reason)
     # Each column a list when first read (a dry run reads the keys, and the distinct
     # days, countries and sources, which are found without one Python string per row).
-    key = pc.binary_join_element_wise(pa.scalar(f"{feed}:"), ids, "").to_pylist()
+    key_array = pc.binary_join_element_wise(pa.scalar(f"{feed}:"), ids, "")
+    key = key_array.to_pylist()
     country = pc.utf8_trim_whitespace(_strings(get("country"), n))
     sources = _strings(get(src_col), n)
     day_values, day_index = days
@@ -237,7 +242,8 @@ def quick_columns(get: Callable[[str], Any], names: tuple[str, ...], n: int, lin
         crc, lambda: [True] * n, sources.to_pylist, full,
         distinct={"day": lambda: set(day_values), "country": lambda: _unique(country),
                   "sources": lambda: _unique(sources)},
-        stamps=None if stamps is None else stamps.to_numpy, all_checked=True)
+        stamps=None if stamps is None else stamps.to_numpy, all_checked=True,
+        key_array=key_array)
     refused = [(lines[i], bad[i]) for i in sorted(bad)]
     if bad:
         keep = np.ones(n, dtype=bool)

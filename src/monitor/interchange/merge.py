@@ -248,7 +248,8 @@ class _Planner:
         keys, index = self.cols.key, self.index
         every = isinstance(rows, range) and len(rows) == len(keys)
         wanted = keys if every else list(map(keys.__getitem__, rows))
-        at = pc.fill_null(pc.index_in(pa.array(wanted, pa.string()),
+        given = self.cols.key_array if every else None
+        at = pc.fill_null(pc.index_in(pa.array(wanted, pa.string()) if given is None else given,
                                       value_set=pa.array(list(index), pa.string())), -1)
         pos = at.to_numpy().astype(np.int64)
         rows_at = np.arange(len(keys)) if every else np.asarray(rows, np.int64)

@@ -98,9 +98,9 @@ def breaks_per_row(columns: list[Any], n: int) -> np.ndarray:
             offsets = np.frombuffer(offsets_buf, np.int32)[chunk.offset:chunk.offset + m + 1]
             values = np.frombuffer(data_buf, np.uint8)[int(offsets[0]):int(offsets[-1])] \
                 if data_buf is not None else np.zeros(0, np.uint8)
-            if count(values, _LF):
-                at = positions(values, _LF) + int(offsets[0])
-                rows = np.searchsorted(offsets, at, side="right") - 1
+            at = positions(values, _LF)
+            if len(at):
+                rows = np.searchsorted(offsets, at + int(offsets[0]), side="right") - 1
                 out[base:base + m] += np.bincount(rows, minlength=m)
             base += m
     return out
