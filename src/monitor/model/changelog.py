@@ -224,8 +224,10 @@ def _remove_events(scenario: Scenario, changes: list[Change], first: int) -> Non
     """Delete the events of ``changes`` (all deletions, checked as one by one) together."""
     events: Any = scenario.events
     keys = [c.key for c in changes]
-    for k, (change, current) in enumerate(zip(changes, _events_json(scenario, keys),
-                                              strict=True)):
+    found = scenario.table.positions_of(keys)  # (looked up together, not one by one)
+    have = iter(scenario.table.events_at(found[found >= 0]))
+    for k, (change, at) in enumerate(zip(changes, found.tolist(), strict=True)):
+        current = None if at < 0 else event_json(next(have))
         if current != change.before:
             check_shape(change)  # (a malformed change is refused for that first)
             why = "does not exist" if current is None else "is not what the change expects"
@@ -240,16 +242,6 @@ def _remove_events(scenario: Scenario, changes: list[Change], first: int) -> Non
         return
     for key in keys:
         _remove_event(scenario, key)
-
-
-def _events_json(scenario: Scenario, keys: list[str]) -> list[Any]:
-    """The current JSON of these events (None where absent), looked up together."""
-    table: Any = scenario.table
-    if not hasattr(table, "positions_of"):
-        return [entity_json(scenario, EVENT, k) for k in keys]
-    found = table.positions_of(keys)
-    have = iter(table.events_at(found[found >= 0]))
-    return [None if at < 0 else event_json(next(have)) for at in found.tolist()]
 
 
 def apply_change(scenario: Scenario, change: Change) -> None:
