@@ -61,19 +61,29 @@ class EventClusters:
         qlat = np.round(lat[idx] * QUANTUM).astype(np.int64) + 900_001
         qlon = np.round(lon[idx] * QUANTUM).astype(np.int64) + 3_600_001
         key = qlat * 8_000_000 + qlon
-        _keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        inverse = inverse.ravel()
+        # One sort by place, then time (ties by position): the places' runs, ascending, are
+        # the clusters, and the same order is the events' order by cluster and time.
+        by_place = np.lexsort((time_ns[idx], key)) if len(idx) else idx
+        sorted_key = key[by_place]
+        new_run = np.empty(len(idx), dtype=bool)
+        new_run[:1] = True
+        np.not_equal(sorted_key[1:], sorted_key[:-1], out=new_run[1:])
+        starts = np.flatnonzero(new_run)
+        run_cluster = np.cumsum(new_run, dtype=np.int64) - 1
         # Each place's key, ascending, and its cluster (places added later: new clusters).
-        self._keys, self._key_cluster = _keys, np.arange(len(_keys), dtype=np.int64)
+        self._keys = sorted_key[starts]
+        self._key_cluster = np.arange(len(starts), dtype=np.int64)
         self.cluster_of = np.full(n, -1, dtype=np.int64)
-        self.cluster_of[idx] = inverse
+        self.cluster_of[idx[by_place]] = run_cluster
+        # A cluster's place: that of its first event in the frame.
+        first = np.minimum.reduceat(by_place, starts) if len(starts) else starts
         self.lon = lon[idx[first]] if len(idx) else np.zeros(0)
         self.lat = lat[idx[first]] if len(idx) else np.zeros(0)
-        self.n_clusters = len(first)
+        self.n_clusters = len(starts)
         # Located events ordered by cluster, then time: a cluster's events are one run.
-        self.order = idx[np.lexsort((time_ns[idx], inverse))] if len(idx) else idx
+        self.order = idx[by_place]
         self._order_time = time_ns[self.order]
-        self._order_cluster = self.cluster_of[self.order]
+        self._order_cluster = run_cluster
         self._by_time: tuple[np.ndarray, np.ndarray] | None = None
         # Edits followed, the last one as (kind, row, old cluster, old time, new cluster,
         # new time): for a layer following it (see layerfollow.py).
@@ -201,7 +211,10 @@ class EventClusters:
 
     def occupied(self) -> np.ndarray:
         """The clusters that have events (an edit can leave a place empty)."""
-        return np.unique(self._order_cluster)
+        run = self._order_cluster  # (ascending: a cluster's events are one run)
+        if not len(run):
+            return run.copy()
+        return run[np.flatnonzero(np.r_[True, run[1:] != run[:-1]])]
 
     def same_places(self, frame: pd.DataFrame) -> bool:
         """Does ``frame`` (a later version of this frame, after an edit) have the same events'
