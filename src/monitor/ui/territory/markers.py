@@ -175,6 +175,7 @@ class EventLane:
         self._events: EventBasis | None = None  # what the markers were made from
         self._palette: tuple | None = None  # the last apply_palette arguments
         self.on_rebinned = None  # called after the bins changed with the zoom
+        self.rebin_paused = False  # (while the chart is framed: re-binned once after)
         plot_item.getViewBox().sigXRangeChanged.connect(self._on_range_changed)
         plot_item.getViewBox().sigResized.connect(self._on_range_changed)  # pixels per day
         self.scatter = pg.ScatterPlotItem(pxMode=True, symbol="d", size=9)
@@ -280,6 +281,12 @@ class EventLane:
 
     def _on_range_changed(self, *_args) -> None:
         """Re-bin when the zoom asks for other bins (a few levels: not on every pan)."""
+        if not self.rebin_paused:
+            self.rebin()
+
+    def rebin(self, notify: bool = True) -> None:
+        """The bins the zoom shown asks for, made if they are not the markers' (then drawn in
+        the last palette and, if ``notify``, ``on_rebinned`` called)."""
         m, events = self.markers, self._events
         if m is None or events is None:
             return
@@ -291,7 +298,7 @@ class EventLane:
         self._sorted = None
         if self._palette is not None:
             self.apply_palette(events.frame, *self._palette[1:])
-        if self.on_rebinned is not None:
+        if notify and self.on_rebinned is not None:
             self.on_rebinned()
 
     def redraw(self) -> None:

@@ -244,10 +244,14 @@ class TerritoryPanel(QWidget):
     def _rebuild(self) -> None:
         self._territory = territory_series(self.ctx.scenario)
         self.areas.build(self._territory)
-        self.lane.set_events(
-            self.ctx.events_frame, self.ctx.tz, getattr(self.ctx.scenario.events, "version", None)
-        )
-        self._frame_view()
+        self.lane.rebin_paused = True  # (the framing changes the range thrice: binned once)
+        try:
+            version = getattr(self.ctx.scenario.events, "version", None)
+            self.lane.set_events(self.ctx.events_frame, self.ctx.tz, version)
+            self._frame_view()
+        finally:
+            self.lane.rebin_paused = False
+        self.lane.rebin(notify=False)
         self._apply_palette()  # sets the markers' data and builds the legend, in its colours
         self._update_cursor_line()
         self.lane.update_edge_hints(*self.plot_item.getViewBox().viewRange()[0])
