@@ -5,7 +5,7 @@ that stands for it), not a million events binned again."""
 
 from __future__ import annotations
 
-from datetime import date, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,13 +17,53 @@ if TYPE_CHECKING:
     from monitor.ui.territory.markers import Markers
 
 NS_PER_S = 1_000_000_000
+DAY_NS = 86_400 * NS_PER_S
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def local_days(t_ns: np.ndarray, tz: tzinfo) -> np.ndarray:
     """Proleptic ordinal of the scenario-local calendar day of each instant."""
-    local = pd.DatetimeIndex(pd.to_datetime(t_ns, unit="ns", utc=True)).tz_convert(tz)
-    naive = local.tz_localize(None).as_unit("ns").asi8
-    return naive // (86_400 * NS_PER_S) + date(1970, 1, 1).toordinal()
+    t = np.asarray(t_ns, dtype=np.int64)
+    if not len(t):
+        return np.zeros(0, dtype=np.int64)
+    offsets = _utc_offsets_s(t // NS_PER_S, tz)
+    if offsets is None:  # (times over many years: pandas)
+        local = pd.DatetimeIndex(pd.to_datetime(t, unit="ns", utc=True)).tz_convert(tz)
+        naive = local.tz_localize(None).as_unit("ns").asi8
+    else:
+        naive = t + offsets * NS_PER_S
+    return naive // DAY_NS + EPOCH_ORDINAL
+
+
+def _offset_s(tz: tzinfo, s: int) -> int:
+    off = datetime.fromtimestamp(s, tz).utcoffset()
+    return round(off.total_seconds()) if off is not None else 0
+
+
+def _utc_offsets_s(secs: np.ndarray, tz: tzinfo) -> np.ndarray | None:
+    """Each instant's UTC offset (seconds) in ``tz``, asked of the zone itself: one by one for
+    a few instants; for many, at each UTC midnight of their span, the instant of each change
+    between two midnights found by halving (a zone changes its offset at most once a day).
+    None if the span is too many days for that."""
+    if len(secs) <= 256:
+        return np.fromiter((_offset_s(tz, int(s)) for s in secs), np.int64, len(secs))
+    d0, d1 = int(secs.min()) // 86_400, int(secs.max()) // 86_400 + 1
+    if d1 - d0 > max(2_000, len(secs) // 8):
+        return None
+    starts, values = [d0 * 86_400], [_offset_s(tz, d0 * 86_400)]
+    for day in range(d0 + 1, d1 + 1):
+        hi = day * 86_400
+        off = _offset_s(tz, hi)
+        if off == values[-1]:
+            continue
+        lo = hi - 86_400  # (the offset there is values[-1])
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if _offset_s(tz, mid) == values[-1] else (lo, mid)
+        starts.append(hi)
+        values.append(off)
+    which = np.searchsorted(np.asarray(starts, dtype=np.int64), secs, side="right") - 1
+    return np.asarray(values, dtype=np.int64)[which]
 
 
 def bin_x(day: int, bin_days: int, tz: tzinfo) -> float:
