@@ -77,6 +77,7 @@ class TerritoryPanel(QWidget):
         self._territory = territory_series(ctx.scenario)
         self._frame_range: tuple[float, float] = (0.0, DAY_S)
         self._initial_range: tuple[float, float] = (0.0, DAY_S)
+        self._top = 100.0  # the chart's top share (%)
         self._hovering = False
         self._applying_palette = False
 
@@ -252,6 +253,10 @@ class TerritoryPanel(QWidget):
         finally:
             self.lane.rebin_paused = False
         self.lane.rebin(notify=False)
+        ticks = [(v, str(v)) for v in range(0, int(self._top) + 1, 25)]
+        if self.lane.markers is not None:
+            ticks.append((self.lane.middle, "events"))
+        self.plot_item.getAxis("left").setTicks([ticks, []])
         self._apply_palette()  # sets the markers' data and builds the legend, in its colours
         self._update_cursor_line()
         self.lane.update_edge_hints(*self.plot_item.getViewBox().viewRange()[0])
@@ -299,10 +304,7 @@ class TerritoryPanel(QWidget):
         self.date_axis.utcOffset = -int(
             datetime.fromtimestamp((x0 + x1) / 2, self.ctx.tz).utcoffset().total_seconds()
         )
-        ticks = [(v, str(v)) for v in range(0, int(top) + 1, 25)]
-        if markers is not None:
-            ticks.append((self.lane.middle, "events"))
-        self.plot_item.getAxis("left").setTicks([ticks, []])
+        self._top = top  # (the left ticks are set once the lane is binned: see _rebuild)
         if t.empty:
             self.note_item.setText(NO_TERRITORY)
             self.note_item.setPos((view0 + view1) / 2, 50)
