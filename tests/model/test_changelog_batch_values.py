@@ -58,18 +58,3 @@ def test_plain_values_with_brackets_in_text_pass() -> None:
              for i in range(3)]
     assert ChangeLog(scenario).apply_batch(batch) == 3
     assert scenario.event("n2").summary == text
-
-
-@pytest.mark.parametrize(("after", "why"), [
-    (["not", "an", "object"], "must be an object"),
-    ({**EVENT_JSON, "id": "other"}, "id must be"),
-])
-def test_a_new_event_whose_value_does_not_fit_its_key_refuses_the_batch(after, why) -> None:
-    scenario = load_scenario(SMALL)
-    before = json.loads(dumps_scenario(scenario))
-    batch = [entity_change(EVENT, f"n{i}", None, {**EVENT_JSON, "id": f"n{i}"})
-             for i in range(5)]
-    batch[3] = entity_change(EVENT, "n3", None, after)
-    with pytest.raises(ChangeError, match=why):
-        ChangeLog(scenario).apply_batch(batch)
-    assert json.loads(dumps_scenario(scenario)) == before
