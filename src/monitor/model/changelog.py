@@ -157,13 +157,12 @@ class ChangeLog:
 
 def _add_events(scenario: Scenario, changes: list[Change], first: int) -> None:
     """Create the events of ``changes`` (all creations) after one check of them all."""
-    from monitor.model.batchcheck import check_new_events, chunks, taken_ids
-
-    encoded = check_new_events(changes)  # (check_shape of each, the values checked together)
+    for change in changes:
+        check_shape(change)
     keys = [c.key for c in changes]
     if len(set(keys)) != len(keys):
         raise ChangeError(f"change {first + 1}+ of the batch: an event id is created twice")
-    taken = taken_ids(scenario, keys)
+    taken = [k for k in keys if scenario.event(k) is not None]
     if taken:
         raise ChangeError(
             f"change {first + 1 + keys.index(taken[0])} of the batch: "
@@ -171,7 +170,7 @@ def _add_events(scenario: Scenario, changes: list[Change], first: int) -> None:
         )
     events_now: Any = scenario.events
     if hasattr(events_now, "extend_columns"):
-        parts = _checked_columns(scenario, chunks(encoded, 8192))
+        parts = _checked_columns(scenario, [c.after for c in changes])
         if parts is not None:
             events_now.extend_columns(parts)
             return
@@ -197,7 +196,7 @@ def _add_events(scenario: Scenario, changes: list[Change], first: int) -> None:
         raise
 
 
-def _checked_columns(scenario: Scenario, windows: list[bytes]) -> list[Any] | None:
+def _checked_columns(scenario: Scenario, items: list[Any]) -> list[Any] | None:
     """New events' columns checked as the loader checks a file's (encoded as JSON and read
     by the typed decoder and the column checks: many times faster than the contract's
     reader on objects); None where those checks cannot decide (the contract's reader then
@@ -210,8 +209,10 @@ def _checked_columns(scenario: Scenario, windows: list[bytes]) -> list[Any] | No
 
     builder = ColumnBuilder(scenario.tz, scenario.sources_by_id(),
                             {f.id: f.name for f in scenario.factions}, check_events=events_of)
+    enc = msgspec.json.Encoder()
     parts = []
-    for chunk in windows:
+    for start in range(0, len(items), 8192):
+        chunk = enc.encode(items[start : start + 8192])
         try:
             parts.append(builder.window(EV_LIST.decode(chunk), chunk))
         except (msgspec.ValidationError, msgspec.DecodeError, Undecided, RecursionError):
