@@ -59,6 +59,24 @@ def frame_of(n: int, seed: int = 3) -> pd.DataFrame:
 
 
 
+def bundled_map_panel() -> tuple[Any, Any]:
+    """The application and a shown 1200 x 800 map panel over the bundled scenario (the
+    events under test are then put into its layer)."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    from monitor.model import load_scenario
+    from monitor.paths import default_scenario_path
+    from monitor.ui.context import ScenarioContext
+    from monitor.ui.map import MapPanel
+
+    panel = MapPanel(ScenarioContext(load_scenario(default_scenario_path())))
+    panel.resize(1200, 800)
+    panel.show()
+    app.processEvents()
+    return app, panel
+
+
 def run(quick: bool = False, n: int = 100_000, big: int = 1_000_000) -> list[dict[str, Any]]:
     """The rows: base map load, pan repaint against a ScatterPlotItem, pick, re-derive at 1M."""
     rows: list[dict[str, Any]] = []
@@ -73,21 +91,11 @@ def run(quick: bool = False, n: int = 100_000, big: int = 1_000_000) -> list[dic
                      baseline=as_json, baseline_label="json.loads of its bytes" if as_json else "",
                      target="<= 50 ms", holds=load <= 50))
 
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance() or QApplication([])
+    app, panel = bundled_map_panel()
     import pyqtgraph as pg
 
-    from monitor.model import load_scenario
-    from monitor.paths import default_scenario_path
-    from monitor.ui.context import ScenarioContext
-    from monitor.ui.map import MapPanel
     from monitor.ui.map.layer import EventClusters, Layer
 
-    panel = MapPanel(ScenarioContext(load_scenario(default_scenario_path())))
-    panel.resize(1200, 800)
-    panel.show()
-    app.processEvents()
     frame = frame_of(n)
     clusters = EventClusters(frame)
     cursor = int(frame["time_ns"].iloc[n // 2])

@@ -31,26 +31,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_map import frame_of
+from bench_map import bundled_map_panel, frame_of
 from benchrow import row as _row
 
 
 def run(quick: bool = False, n: int = 100_000) -> list[dict[str, Any]]:
     from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance() or QApplication([])
-    from monitor.model import load_scenario
-    from monitor.paths import default_scenario_path
-    from monitor.ui.context import ScenarioContext
-    from monitor.ui.map import MapPanel
+    app, panel = bundled_map_panel()
     from monitor.ui.map.export import export_map, start_export
     from monitor.ui.map.layer import EventClusters
 
-    panel = MapPanel(ScenarioContext(load_scenario(default_scenario_path())))
-    panel.resize(1200, 800)
-    panel.show()
-    app.processEvents()
     frame = frame_of(n)
     clusters = EventClusters(frame)
     points = clusters.derive(None, int(frame["time_ns"].iloc[-1]), False)
