@@ -162,7 +162,8 @@ def _add_events(scenario: Scenario, changes: list[Change], first: int) -> None:
     keys = [c.key for c in changes]
     if len(set(keys)) != len(keys):
         raise ChangeError(f"change {first + 1}+ of the batch: an event id is created twice")
-    taken = [k for k in keys if scenario.event(k) is not None]
+    found = scenario.table.positions_of(keys)  # (looked up together, not one by one)
+    taken = [keys[i] for i in (found >= 0).nonzero()[0].tolist()]
     if taken:
         raise ChangeError(
             f"change {first + 1 + keys.index(taken[0])} of the batch: "

@@ -25,7 +25,6 @@ Pure Python, no Qt.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import uuid
@@ -214,27 +213,40 @@ def _has_lone_surrogate(text: str) -> bool:
     return False
 
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_JSON: list[Any] = []  # msgspec's JSON encoder and decoder, made on first use
+
+
+def plain_json(value: Any) -> bytes | None:
+    """``value`` as compact JSON text (UTF-8) if it is plain JSON for certain, found in C
+    (a big event's walk in :func:`check_plain` costs a hundred times more); None: the walk
+    decides, and says why. The text (msgspec's: no unpaired surrogate gets through, NaN
+    and infinity become null) reads back as the same value (so no NaN, infinity, tuple or
+    other type hides and every key is text), with at most MAX_DEPTH containers in all."""
+    if not _JSON:
+        import msgspec
+
+        _JSON[:] = [msgspec.json.Encoder().encode, msgspec.json.Decoder().decode,
+                    msgspec.MsgspecError]
+    encode, decode, failure = _JSON
+    try:
+        text: bytes = encode(value)
+        if decode(text) != value:
+            return None
+    except (failure, TypeError, ValueError, OverflowError, RecursionError):
+        return None
+    if text.count(b"[") + text.count(b"{") <= MAX_DEPTH:  # (those in strings included)
+        return text
+    bare = _STRING.sub(b"", text)
+    return text if bare.count(b"[") + bare.count(b"{") <= MAX_DEPTH else None
 
 
 def _surely_plain(value: Any) -> bool:
-    """True if ``value`` is plain JSON for certain, found in C (a big event's walk below
-    costs a hundred times more); False: the walk decides, and says why. The JSON text
-    (no NaN, infinity or unpaired surrogate) reads back as the same value (so every key is
-    text and no tuple hides), with at most MAX_DEPTH containers in all."""
+    """True if ``value`` is plain JSON for certain (see :func:`plain_json`); False: the
+    walk decides, and says why."""
     if value is None or type(value) in (str, int, bool):
         return type(value) is not str or not _has_lone_surrogate(value)
-    try:
-        text = json.dumps(value, allow_nan=False, ensure_ascii=False, check_circular=False)
-        text.encode("utf-8")
-        if json.loads(text) != value:
-            return False
-    except (TypeError, ValueError, RecursionError, UnicodeEncodeError):
-        return False
-    if text.count("[") + text.count("{") <= MAX_DEPTH:  # (those in strings included)
-        return True
-    bare = _STRING.sub("", text)
-    return bare.count("[") + bare.count("{") <= MAX_DEPTH
+    return plain_json(value) is not None
 
 
 def check_plain(value: Any, where: str) -> None:
