@@ -54,8 +54,11 @@ def test_extend_gives_the_table_made_afresh_with_new_categories() -> None:
     scenario.table.extend(new)
     assert scenario.table.version > version
     _same(scenario, old + new)
-    assert sorted(e.id for e in scenario.table.kept_whole()) == sorted(
-        e.id for e in old + new if e.extra)
+    # The unknown fields of each event are given by the table, in order, with its index.
+    got = scenario.table.with_extra()
+    assert [(i, x[1], x[3]) for i, x in enumerate(got)] == [
+        (i, e.id, e.extra) for i, e in enumerate(e for e in old + new if e.extra)]
+    assert [x[0] for x in got] == [i for i, e in enumerate(old + new) if e.extra]
     scenario.table.add(_event(500))  # the table goes on growing as before
     _same(scenario, [*old, *new, _event(500)])
 

@@ -57,7 +57,7 @@ def settle() -> None:
 
 def entries() -> list[Path]:
     where = cache.folder()
-    return sorted(where.glob("v1-*.arrow")) if where.is_dir() else []
+    return sorted(where.glob(f"{cache.FORMAT}-*.arrow")) if where.is_dir() else []
 
 
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[object]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from typing import Any
+from typing import Any, NamedTuple
 
 from monitor.interchange.rows import Incoming
 from monitor.model.entities import Event, Scenario
@@ -64,7 +64,16 @@ class Actors:
         return out
 
 
-class FeedIndex(dict[str, Event]):
+class FeedEvent(NamedTuple):
+    """What the merge needs of a scenario's feed event (not the whole event: a re-import
+    of 100k rows makes none of them)."""
+
+    id: str
+    time: str  # as written: the day is its first ten characters
+    extra: dict[str, Any]  # its fields the contract does not know (origin, feed_data ...)
+
+
+class FeedIndex(dict[str, FeedEvent]):
     """origin key -> the scenario's feed event; ``stamps[k]``: the feed timestamp of the
     k-th key (in the dict's order) when it is a whole number and the event carries no mark
     (missing, withdrawn), else None: a row with that same timestamp is unchanged."""
@@ -73,12 +82,12 @@ class FeedIndex(dict[str, Event]):
 
 
 def feed_index(scenario: Scenario) -> FeedIndex:
-    """The scenario's feed events by origin key (only events with extra fields can have an
-    origin: the table keeps those as objects)."""
+    """The scenario's feed events by origin key (only events with fields the contract does
+    not know can have an origin: the table gives those without making the events)."""
     out = FeedIndex()
     stamps: list[int | None] = []
-    for e in scenario.table.kept_whole() if len(scenario.table) else ():
-        x = e.extra
+    for _at, event_id, time, x in scenario.table.with_extra() if len(scenario.table) else ():
+        e = FeedEvent(event_id, time, x)
         o = x.get(ORIGIN)
         if type(o) is dict:
             feed, native = o.get("feed"), o.get("id")
@@ -96,25 +105,25 @@ def feed_index(scenario: Scenario) -> FeedIndex:
     return out
 
 
-def origin_of(e: Event) -> dict[str, Any]:
+def origin_of(e: Event | FeedEvent) -> dict[str, Any]:
     return e.extra[ORIGIN]  # type: ignore[no-any-return]
 
 
-def day_of_event(e: Event) -> str:
-    return e.time.instant.date().isoformat()
+def day_of_event(e: FeedEvent) -> str:
+    return e.time[:10]  # (the date as written: the instant's date in its own offset)
 
 
-def country_of(e: Event) -> str:
+def country_of(e: Event | FeedEvent) -> str:
     data = e.extra.get(FEED_DATA)
     country = data.get("country", "") if isinstance(data, dict) else ""
     return country if isinstance(country, str) else ""
 
 
-def is_missing(e: Event) -> bool:
+def is_missing(e: Event | FeedEvent) -> bool:
     return e.extra.get(MISSING) is not None
 
 
-def withdrawn_at(e: Event) -> int | None:
+def withdrawn_at(e: Event | FeedEvent) -> int | None:
     """The deletion's timestamp of a withdrawn event (None: not withdrawn)."""
     w = e.extra.get(WITHDRAWN)
     if not isinstance(w, dict):

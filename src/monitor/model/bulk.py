@@ -6,10 +6,14 @@ Pure Python, no Qt."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+
+from monitor.model import extras as extra_text
 
 if TYPE_CHECKING:
     from monitor.model.columns import Codes, ColumnBuilder
@@ -105,6 +109,43 @@ class BulkEdits:
         self._set_numbers(num, slots)
         self._index, self._index_slots, self._moved = None, None, {}
         self._edited()
+
+    def time_range(self) -> tuple[datetime, datetime] | None:
+        """The earliest and latest event instants (None without events)."""
+        if not len(self._slots):
+            return None
+        times = self._num["time_ns"]
+        return self._event(int(times.argmin())).time.instant, self._event(
+            int(times.argmax())
+        ).time.instant
+
+    def with_extra(self) -> list[tuple[int, str, str, dict[str, Any]]]:
+        """The events with fields this version does not know (an import's ``origin``, say),
+        in order: (index, id, time as written, those fields), without making the events
+        (the fields' texts decoded in one call)."""
+        if not len(self._slots):
+            return []
+        col = self._text["extra"]
+        has = pc.not_equal(col, "")
+        at = np.flatnonzero(has.to_numpy(zero_copy_only=False))
+        got = []
+        if len(at):
+            taken = pa.array(at, pa.int64())
+            got = list(zip(
+                at.tolist(),
+                self._text["id"].take(taken).to_pylist(),
+                self._text["time"].take(taken).to_pylist(),
+                extra_text.decode_many(col.filter(has).combine_chunks()),
+                strict=True,
+            ))
+        if self._odd:
+            where = np.searchsorted(self._slots, np.array(sorted(self._odd), np.int64))
+            for i in where.tolist():
+                e = self._odd[int(self._slots[i])]
+                if e.extra:
+                    got.append((i, e.id, e.time.iso(), e.extra))
+            got.sort(key=lambda x: x[0])
+        return got
 
     def positions_of(self, event_ids: list[str]) -> np.ndarray:
         """The index of the event with each of these ids (-1: none), looked up together

@@ -36,6 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from monitor.model import extras as extra_text
 from monitor.model.arrowtext import (
     CANONICAL_SEPARATOR,
     Undecided,
@@ -142,6 +143,7 @@ TEXT_COLUMNS = (
     "source_ids",
     "actor_list",
     "source_list",
+    "extra",  # unknown fields, compact JSON ("" for none): monitor.model.extras
 )
 #: ... and numbers (numpy); "category" and "verification" are codes.
 NUMBER_COLUMNS = (
@@ -191,6 +193,7 @@ class ColumnBuilder:
         self.days: dict[str, tuple[int, int, str, bool]] = {}
         self.offsets: dict[str, int] = {}  # "+03:00" -> seconds, once checked by the strict parser
         self.actor_text: dict[str, str] = {}
+        self.decoder = extra_text.Decoder()  # (a builder is used by one thread at a time)
 
     def same_context(self, sources: dict[str, Any], faction_names: dict[str, str]) -> bool:
         """Were these columns made with these sources' grades and these factions' names?"""
@@ -216,15 +219,21 @@ class ColumnBuilder:
     # Everything below runs once per window of a few thousand events, in C where it can:
     # a Python step per event costs ~0.1 s per million.
     def columns(
-        self, rows: list[EventRow], moments: list[Moment] | None = None
+        self,
+        rows: list[EventRow],
+        moments: list[Moment] | None = None,
+        extras: list[str] | None = None,
     ) -> tuple[dict[str, Any], np.ndarray]:
         """The columns of ``rows``, and the ``:`` each event has in JSON (one per key plus
         those inside its strings) for the duplicate / unknown key check. ``moments``: the
-        rows' times already known (events made by the program)."""
+        rows' times already known (events made by the program); ``extras``: their unknown
+        fields' text (:mod:`monitor.model.extras`; None: none has any)."""
         strict = self.strict
         src = row_arrays(rows)
         n = len(src["id"])
-        col: dict[str, Any] = {}
+        col: dict[str, Any] = {
+            "extra": extra_text.empty(n) if extras is None else pa.array(extras, pa.large_string())
+        }
         colons = np.full(n, REQUIRED_KEYS, np.int64)
 
         def counted(values: Any, *, non_blank: bool = False) -> pa.Array:
@@ -311,14 +320,15 @@ class ColumnBuilder:
 
     def window(self, rows: list[EventRow], chunk: bytes) -> tuple[dict[str, Any], dict[int, Event]]:
         """The columns of one window of a file's events (``rows``, decoded from ``chunk``),
-        and its events that are not plain (unknown fields kept), by position in the window."""
+        and its events kept as objects (unknown location fields), by position in the window;
+        unknown fields of the events themselves go to the ``extra`` column."""
         if _AWKWARD.search(chunk):
             raise Undecided
         try:
             cols, colons = self.columns(rows)
         except (pa.ArrowException, OverflowError, TypeError, ValueError):
             raise Undecided from None  # e.g. an integer beyond int64: the strict reader decides
-        odd: dict[int, Event] = {}
+        todo: list[tuple[int, bytes, int]] = []  # (row, its text, colons not explained)
         if chunk.count(b":") != int(colons.sum()):
             # Some event has more keys than decoded: a field this version does not know (msgspec
             # skipped it) or a duplicate key (msgspec kept the last). Those are decoded again.
@@ -331,9 +341,11 @@ class ColumnBuilder:
                 stops = np.concatenate((seps + 1, [len(chunk) - 1]))
                 where = np.flatnonzero(text == 0x3A)  # ":"
                 raw_colons = np.searchsorted(where, stops) - np.searchsorted(where, starts)
-                for i in np.flatnonzero(raw_colons != colons).tolist():
-                    raw = bytes(chunk[starts[i] : stops[i]])
-                    odd[i] = self.unusual(rows[i], raw, int(raw_colons[i] - colons[i]))
+                more = raw_colons - colons
+                todo = [
+                    (i, chunk[starts[i] : stops[i]], int(more[i]))
+                    for i in np.flatnonzero(more).tolist()
+                ]
             else:
                 try:
                     raws = RAW_LIST.decode(chunk)
@@ -342,23 +354,44 @@ class ColumnBuilder:
                 text = np.frombuffer(b"\x00".join(raws), np.uint8)
                 ends = np.append(np.flatnonzero(text == 0), len(text))
                 raw_colons = np.diff(np.searchsorted(np.flatnonzero(text == 58), ends), prepend=0)
-                for i in np.flatnonzero(raw_colons != colons).tolist():
-                    odd[i] = self.unusual(rows[i], bytes(raws[i]), int(raw_colons[i] - colons[i]))
+                more = raw_colons - colons
+                todo = [(i, bytes(raws[i]), int(more[i])) for i in np.flatnonzero(more).tolist()]
+        odd: dict[int, Event] = {}
+        if todo:
+            # Decoded together (one call, not one per event); alone if one of them is refused.
+            try:
+                decoded = self.decoder.decode(b"[" + b",".join(raw for _, raw, _ in todo) + b"]")
+            except (msgspec.MsgspecError, RecursionError, ValueError):
+                decoded = [None] * len(todo)
+            extras = [""] * len(rows)
+            for (i, raw, more_i), d in zip(todo, decoded, strict=True):
+                got = self.unusual(rows[i], raw, more_i, d)
+                if isinstance(got, str):
+                    extras[i] = got
+                else:
+                    odd[i] = got
+            cols["extra"] = pa.array(extras, pa.large_string())
         return cols, odd
 
-    def unusual(self, row: EventRow, raw: bytes, more: int) -> Event:
+    def unusual(self, row: EventRow, raw: bytes, more: int, d: Any = None) -> Event | str:
         """An event whose JSON holds ``more`` colons than its known fields explain. If fields
         this version does not know explain them (and their values pass the contract's rule
-        for unknown values), the event with those kept: its known fields were checked with
-        the window's columns. Else (a duplicate key, say) it is decoded by the stdlib parser
+        for unknown values), those fields' text for the ``extra`` column (the event's known
+        fields were checked with the window's columns), or the event with them kept (unknown
+        location fields). Else (a duplicate key, say) it is decoded by the stdlib parser
         and checked by the contract's builder (``check_events``), which refuses it."""
-        try:
-            d = msgspec.json.decode(raw)
-        except (msgspec.MsgspecError, RecursionError):
-            d = None
+        if d is None:  # (else decoded with others: ``odd_float`` is theirs)
+            try:
+                d = self.decoder.decode(raw)
+            except (msgspec.MsgspecError, RecursionError, ValueError):
+                d = None
         loc = d.get("location") if isinstance(d, dict) else None
         if isinstance(d, dict) and (loc is None or isinstance(loc, dict)):
             extra = {k: v for k, v in d.items() if k not in EVENT_KEYS}
+            if extra and (not loc or loc.keys() <= LOCATION_KEYS):
+                text = extra_text.checked(extra, more, self.decoder.odd_float)
+                if text is not None:
+                    return text
             loc_extra = {k: v for k, v in loc.items() if k not in LOCATION_KEYS} if loc else {}
             if (
                 unknown_fields_ok(extra)
@@ -382,7 +415,7 @@ class ColumnBuilder:
                 )
         try:
             d = json.loads(
-                raw.decode("utf-8"), object_pairs_hook=pairs_hook, parse_constant=_undecided
+                bytes(raw).decode("utf-8"), object_pairs_hook=pairs_hook, parse_constant=_undecided
             )
         except (ValueError, RecursionError):
             raise Undecided from None
@@ -403,13 +436,21 @@ class ColumnBuilder:
         """The columns of events made by the program, and those of them kept as objects
         (unknown fields, or values the columns cannot give back as they are)."""
         rows, moments, odd = [], [], {}
+        extras: list[str] | None = None
         for i, e in enumerate(events):
             row, plain = row_of(e, self.moments)
             rows.append(row)
             moments.append(e.time)
+            if e.extra and plain:
+                text = extra_text.compact(e.extra, self.decoder)
+                if text is None:
+                    plain = False
+                else:
+                    extras = extras if extras is not None else [""] * len(events)
+                    extras[i] = text
             if not plain:
                 odd[i] = e
-        col, _ = self.columns(rows, moments)
+        col, _ = self.columns(rows, moments, extras)
         return col, odd
 
     def _own_reliability(self, values: pa.Array) -> np.ndarray:

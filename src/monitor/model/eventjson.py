@@ -2,7 +2,8 @@
 
 The bytes ``json.dumps(..., ensure_ascii=False, indent=2)`` writes for the events of a
 document (two levels deep), assembled by Arrow from the columns: no Python object per
-event. Events kept as objects (unknown fields) are written by the object writer
+event; unknown fields from their column's text (:mod:`monitor.model.extras`). Events
+kept as objects (unknown location fields) are written by the object writer
 (:func:`monitor.model.writer.event_json`).
 """
 
@@ -18,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from monitor.model import extras as extra_text
 from monitor.model.events import EventTable
 from monitor.model.parts import Event
 
@@ -152,11 +154,24 @@ def _events_text(ev: EventTable, start: int, stop: int) -> tuple[pa.Array, dict[
         _json_strings(text["verification_text"]),
         credibility_text,
         reliability,
+        _extra_text(text["extra"]),
         _lit("\n    },\n    "),
         _lit(""),
     )
     odd = text["odd"]
     return events, odd
+
+
+def _extra_text(extra: pa.Array) -> pa.Array:
+    """The events' unknown fields as written after their known ones ("" for none)."""
+    has = pc.not_equal(extra, "").to_numpy(zero_copy_only=False)
+    if not has.any():
+        return extra
+    out = [""] * len(extra)
+    at = np.flatnonzero(has)
+    for i, text in zip(at.tolist(), extra.take(pa.array(at)).to_pylist(), strict=True):
+        out[i] = extra_text.fragment(text).decode("utf-8")
+    return pa.array(out, pa.large_string())
 
 
 def _event_text(value: dict[str, Any], plain_value: Callable[[Any], bool]) -> bytes:

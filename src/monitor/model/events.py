@@ -3,8 +3,9 @@
 Strings are pyarrow arrays, numbers numpy arrays, repeated values codes
 (:mod:`monitor.model.columns` makes the columns and the derived values, for a file's
 events and for events made by the program alike). :class:`Event` objects are views,
-made on demand and equal to what the file says; events with fields this version does
-not know are kept as objects beside their columns.
+made on demand and equal to what the file says; fields this version does not know are
+kept as JSON text in a column (:mod:`monitor.model.extras`), or the whole event as an
+object beside the columns where that cannot be (unknown location fields).
 
 Edits are by event id and incremental: :meth:`EventTable.add`, :meth:`~EventTable.replace`
 and :meth:`~EventTable.remove` splice the columns (Arrow chunks are sliced, not copied;
@@ -19,12 +20,13 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Iterator, Sequence
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 
+from monitor.model import extras as extra_text
 from monitor.model.bulk import BulkEdits
 from monitor.model.chunks import splice
 from monitor.model.columns import NUMBER_COLUMNS, TEXT_COLUMNS, Codes, ColumnBuilder
@@ -491,20 +493,6 @@ class EventTable(BulkEdits, Sequence[Event]):
         self._frame = (self.version, frame)
         return frame
 
-    def time_range(self) -> tuple[datetime, datetime] | None:
-        """The earliest and latest event instants (None without events)."""
-        if not len(self):
-            return None
-        times = self._num["time_ns"]
-        return self._event(int(times.argmin())).time.instant, self._event(
-            int(times.argmax())
-        ).time.instant
-
-    def kept_whole(self) -> list[Event]:
-        """The events kept as objects (those with fields no column holds: ``extra``,
-        unknown location fields), in no particular order."""
-        return list(self._odd.values()) if self._odd else []
-
     def rows(self, start: int, stop: int) -> dict[str, Any]:
         """Rows ``start:stop`` as columns, for writing them: each text column as one Arrow
         array, the numbers, category / verification text, and the events kept as objects
@@ -544,7 +532,9 @@ class EventTable(BulkEdits, Sequence[Event]):
         """Rows ``start:stop`` as Python values, column by column."""
         got = {
             k: self._text[k].slice(start, stop - start).to_pylist()
-            for k in ("id", "time", "title", "summary", "location", "actor_list", "source_list")
+            for k in (
+                "id", "time", "title", "summary", "location", "actor_list", "source_list", "extra"
+            )
         }
         for k in (
             "lat",
@@ -594,5 +584,5 @@ class EventTable(BulkEdits, Sequence[Event]):
             location,
             credibility or None,
             _GRADES[reliability] if reliability >= 0 else None,
-            {},
+            extra_text.decode(block["extra"][j]),
         )

@@ -49,10 +49,11 @@ RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 
 def row_of(e: Event, moments: MomentParser) -> tuple[EventRow, bool]:
     """The typed row of an event made by the program, and whether the columns give it back
-    exactly (no unknown fields, a time that reads back the same, no U+001F in a list)."""
+    exactly (no unknown location fields, a time that reads back the same, no U+001F in a
+    list)."""
     loc = e.location
     iso = e.time.iso()
-    plain = not e.extra and (loc is None or not loc.extra)
+    plain = loc is None or not loc.extra  # (unknown event fields: a column of their own)
     actors, sources = list(e.actors), list(e.source_ids)
     if any("\x1f" in x for x in actors) or any("\x1f" in x for x in sources):
         plain = False
