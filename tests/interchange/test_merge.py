@@ -273,3 +273,19 @@ def test_a_reimport_mixing_every_case_counts_each_row_once(tmp_path, empty):
     assert "has a newer copy" in skipped["acled:IRQ3"]
     assert "withdrawn" in skipped["acled:IRQ7"]
     assert review.flagged == ["acled:IRQ5"]  # (back in c.csv, gone again)
+
+
+@pytest.mark.parametrize("odd_origin", ["a text", [1, 2], {"feed": 7, "id": None}, None])
+def test_an_event_with_an_odd_origin_does_not_upset_a_reimport(tmp_path, empty, odd_origin):
+    p = write_acled(tmp_path / "a.csv", [acled_row(i) for i in range(3)])
+    _import(empty, p)
+    log = ChangeLog(empty)
+    mine = {**entity_json(empty, EVENT, "acled:SYR0"), "id": "mine", "origin": odd_origin}
+    log.apply(entity_change(EVENT, "mine", None, mine, "an analyst's event"))
+    again = plan_import(empty, parse_feed(p))
+    assert again.unchanged == 3 and again.new == [] and again.flagged == []
+    # A changed row still updates its event, found by its origin.
+    newer = write_acled(tmp_path / "b.csv", [acled_row(i, ts=1733000001 + i) for i in range(3)])
+    want = sorted(e.id for e in empty.events if e.id != "mine")
+    assert len(want) == 3
+    assert sorted(u.event_id for u in plan_import(empty, parse_feed(newer)).updated) == want

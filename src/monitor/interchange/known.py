@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
+
+import msgspec
 
 from monitor.interchange.rows import Incoming
 from monitor.model.entities import Event, Scenario
@@ -70,38 +73,99 @@ class FeedEvent(NamedTuple):
 
     id: str
     time: str  # as written: the day is its first ten characters
-    extra: dict[str, Any]  # its fields the contract does not know (origin, feed_data ...)
+    extra: dict[str, Any]  # its origin and its marks (missing, withdrawn), those it has
+    feed_data: Any = None  # the feed's other fields (JSON text until asked for)
 
 
-class FeedIndex(dict[str, FeedEvent]):
-    """origin key -> the scenario's feed event; ``stamps[k]``: the feed timestamp of the
-    k-th key (in the dict's order) when it is a whole number and the event carries no mark
-    (missing, withdrawn), else None: a row with that same timestamp is unchanged."""
+class _Origin(msgspec.Struct, gc=False):
+    """What the merge reads of an event's origin (its digests, "given", are skipped)."""
 
-    stamps: list[int | None]
+    feed: Any = msgspec.UNSET
+    id: Any = msgspec.UNSET
+    timestamp: Any = msgspec.UNSET
+    crc: Any = msgspec.UNSET
+
+
+class _Marks(msgspec.Struct, gc=False):
+    """The fields of an event's unknown ones the merge reads (the others are skipped):
+    decoded into these, 100k events' fields make no object the collector must follow."""
+
+    origin: _Origin | None = None
+    missing_from_feed: Any = msgspec.UNSET
+    withdrawn: Any = msgspec.UNSET
+    feed_data: msgspec.Raw = msgspec.Raw(b"")
+
+
+assert _Marks.__struct_fields__ == (ORIGIN, MISSING, WITHDRAWN, FEED_DATA)
+
+
+def _feed_event(event_id: str, time: str, got: Any) -> FeedEvent:
+    if isinstance(got, dict):  # (an event kept as an object, or fields of unusual types)
+        marks = {k: got[k] for k in (ORIGIN, MISSING, WITHDRAWN) if k in got}
+        return FeedEvent(event_id, time, marks, got.get(FEED_DATA))
+    marks = {k: v for k in (MISSING, WITHDRAWN) if (v := getattr(got, k)) is not msgspec.UNSET}
+    o = got.origin
+    origin = {k: v for k in _Origin.__struct_fields__ if (v := getattr(o, k)) is not msgspec.UNSET}
+    return FeedEvent(event_id, time, {ORIGIN: origin, **marks}, got.feed_data or None)
+
+
+class FeedIndex(Mapping[str, FeedEvent]):
+    """origin key -> the scenario's feed event (made when asked for); ``stamps[k]``: the
+    feed timestamp of the k-th key (in the index's order) when it is a whole number and
+    the event carries no mark (missing, withdrawn), else None: a row with that same
+    timestamp is unchanged."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[str, str, Any]] = {}  # key -> (id, time, fields)
+        self.stamps: list[int | None] = []
+
+    def __getitem__(self, key: str) -> FeedEvent:
+        return _feed_event(*self.rows[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.rows
+
+
+def _typed_fields(scenario: Scenario) -> list[tuple[int, str, str, Any]]:
+    try:
+        return scenario.table.with_extra(_Marks)
+    except msgspec.ValidationError:  # (an origin that is not an object, say: as dicts)
+        return scenario.table.with_extra()
 
 
 def feed_index(scenario: Scenario) -> FeedIndex:
     """The scenario's feed events by origin key (only events with fields the contract does
     not know can have an origin: the table gives those without making the events)."""
     out = FeedIndex()
-    stamps: list[int | None] = []
-    for _at, event_id, time, x in scenario.table.with_extra() if len(scenario.table) else ():
-        e = FeedEvent(event_id, time, x)
-        o = x.get(ORIGIN)
-        if type(o) is dict:
-            feed, native = o.get("feed"), o.get("id")
-            if type(feed) is str and type(native) is str:
-                key = f"{feed}:{native}"
-                if key in out:  # (two events of one origin: the last one is kept)
-                    stamps[list(out).index(key)] = None  # (its place stays the first's)
-                    out[key] = e
-                    continue
-                out[key] = e
-                ts = o.get("timestamp")
-                stamps.append(ts if type(ts) is int and x.get(MISSING) is None
-                              and WITHDRAWN not in x else None)
-    out.stamps = stamps
+    rows, stamps = out.rows, out.stamps
+    for _at, event_id, time, got in _typed_fields(scenario) if len(scenario.table) else ():
+        if isinstance(got, dict):
+            o = got.get(ORIGIN)
+            if type(o) is not dict:
+                continue
+            feed, native, ts = o.get("feed"), o.get("id"), o.get("timestamp")
+            plain = got.get(MISSING) is None and WITHDRAWN not in got
+        else:
+            o = got.origin
+            if o is None:
+                continue
+            feed, native, ts = o.feed, o.id, o.timestamp
+            plain = got.missing_from_feed is None or got.missing_from_feed is msgspec.UNSET
+            plain = plain and got.withdrawn is msgspec.UNSET
+        if type(feed) is str and type(native) is str:
+            key = f"{feed}:{native}"
+            if key in rows:  # (two events of one origin: the last one is kept)
+                stamps[list(rows).index(key)] = None  # (its place stays the first's)
+                rows[key] = (event_id, time, got)
+                continue
+            rows[key] = (event_id, time, got)
+            stamps.append(ts if type(ts) is int and plain else None)
     return out
 
 
@@ -114,7 +178,9 @@ def day_of_event(e: FeedEvent) -> str:
 
 
 def country_of(e: Event | FeedEvent) -> str:
-    data = e.extra.get(FEED_DATA)
+    data = e.feed_data if isinstance(e, FeedEvent) else e.extra.get(FEED_DATA)
+    if isinstance(data, msgspec.Raw):
+        data = msgspec.json.decode(data)
     country = data.get("country", "") if isinstance(data, dict) else ""
     return country if isinstance(country, str) else ""
 

@@ -119,14 +119,16 @@ class BulkEdits:
             int(times.argmax())
         ).time.instant
 
-    def with_extra(self) -> list[tuple[int, str, str, dict[str, Any]]]:
+    def with_extra(self, into: Any = None) -> list[tuple[int, str, str, Any]]:
         """The events with fields this version does not know (an import's ``origin``, say),
         in order: (index, id, time as written, those fields), without making the events
-        (the fields' texts decoded in one call)."""
+        (the fields' texts decoded in one call; ``into``: a msgspec Struct naming the
+        fields wanted, see :func:`monitor.model.extras.decode_many`; the fields of events
+        kept as objects are given as their dict)."""
         if not len(self._slots):
             return []
         col = self._text["extra"]
-        has = pc.not_equal(col, "")
+        has = pc.greater(pc.binary_length(col), 0)  # (the offsets only: no text compared)
         at = np.flatnonzero(has.to_numpy(zero_copy_only=False))
         got = []
         if len(at):
@@ -135,7 +137,7 @@ class BulkEdits:
                 at.tolist(),
                 self._text["id"].take(taken).to_pylist(),
                 self._text["time"].take(taken).to_pylist(),
-                extra_text.decode_many(col.filter(has).combine_chunks()),
+                extra_text.decode_many(col.filter(has).combine_chunks(), into),
                 strict=True,
             ))
         if self._odd:
