@@ -109,7 +109,7 @@ def decode_many(texts: pa.Array, into: Any = None) -> list[Any]:
     data = joined.buffers()[2]
     offsets = np.frombuffer(joined.buffers()[1], np.int64)
     body = memoryview(data)[offsets[0] : offsets[len(joined)] - 1]
-    decoder = _DECODE if into is None else msgspec.json.Decoder(list[into])  # type: ignore[valid-type]
+    decoder = _DECODE if into is None else msgspec.json.Decoder(list[into])
     got: list[Any] = decoder.decode(b"[" + bytes(body) + b"]")
     return got
 
