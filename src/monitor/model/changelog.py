@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from monitor.model.batch import check_new_events, checked_columns, drop_json, keep_json
 from monitor.model.changes import (
     CROSSING,
     EVENT,
@@ -88,6 +89,7 @@ class ChangeLog:
         Raises :class:`ChangeError` (nothing changed) if it does not fit."""
         if change.id in self._ids:
             return None
+        drop_json()  # (another edit: the last batch's encodings are not wanted any more)
         checked, self._checked = self._checked, None
         if strict and checked is not None and checked[:2] == (change.id, len(self.entries)):
             plan = checked[2]  # checked just now, nothing applied since
@@ -104,10 +106,12 @@ class ChangeLog:
         table together (an import of 100k events is one validation, not 100k). All or
         nothing: if any change is refused, :class:`ChangeError` says which (its index) and
         the scenario is as before. Returns how many changes were new to the log."""
+        drop_json()
         pending = [c for c in changes if c.id not in self._ids]
         if len({c.id for c in pending}) != len(pending):
             raise ChangeError("a batch holds the same change twice")
         done: list[Change] = []
+        kept: tuple[list[Change], list[bytes]] | None = None  # (the encodings, for the journal)
         try:
             i = 0
             while i < len(pending):
@@ -115,7 +119,8 @@ class ChangeLog:
                 while j < len(pending) and pending[j].entity == EVENT and pending[j].before is None:
                     j += 1
                 if j - i > 1:
-                    _add_events(self.scenario, pending[i:j], first=i)
+                    encoded = _add_events(self.scenario, pending[i:j], first=i)
+                    kept = None if encoded is None else (pending[i:j], encoded)
                     done.extend(pending[i:j])
                     i = j
                     continue
@@ -139,6 +144,8 @@ class ChangeLog:
         for change in done:
             self._ids.add(change.id)
             self.entries.append(change)
+        if kept is not None:
+            keep_json(*kept)  # (the journal writes them next: encoded once)
         return len(done)
 
     def merge(self, changes: Iterable[Change]) -> list[Applied]:
@@ -155,10 +162,10 @@ class ChangeLog:
         return out
 
 
-def _add_events(scenario: Scenario, changes: list[Change], first: int) -> None:
-    """Create the events of ``changes`` (all creations) after one check of them all."""
-    for change in changes:
-        check_shape(change)
+def _add_events(scenario: Scenario, changes: list[Change], first: int) -> list[bytes] | None:
+    """Create the events of ``changes`` (all creations) after one check of them all;
+    returns their values' JSON where the check made it (see :func:`check_new_events`)."""
+    encoded = check_new_events(changes)
     keys = [c.key for c in changes]
     if len(set(keys)) != len(keys):
         raise ChangeError(f"change {first + 1}+ of the batch: an event id is created twice")
@@ -171,10 +178,10 @@ def _add_events(scenario: Scenario, changes: list[Change], first: int) -> None:
         )
     events_now: Any = scenario.events
     if hasattr(events_now, "extend_columns"):
-        parts = _checked_columns(scenario, [c.after for c in changes])
+        parts = checked_columns(scenario, [c.after for c in changes], encoded)
         if parts is not None:
             events_now.extend_columns(parts)
-            return
+            return encoded
     doc = _events_doc(scenario, [c.after for c in changes])
     try:
         checked = scenario_from_json(doc, "import")
@@ -185,7 +192,7 @@ def _add_events(scenario: Scenario, changes: list[Change], first: int) -> None:
     new = list(checked.events)
     if hasattr(events, "extend"):
         events.extend(new)
-        return
+        return encoded
     added: list[str] = []
     try:
         for event in new:
@@ -195,30 +202,7 @@ def _add_events(scenario: Scenario, changes: list[Change], first: int) -> None:
         for event_id in reversed(added):  # all or nothing
             _remove_event(scenario, event_id)
         raise
-
-
-def _checked_columns(scenario: Scenario, items: list[Any]) -> list[Any] | None:
-    """New events' columns checked as the loader checks a file's (encoded as JSON and read
-    by the typed decoder and the column checks: many times faster than the contract's
-    reader on objects); None where those checks cannot decide (the contract's reader then
-    says what is wrong)."""
-    import msgspec
-
-    from monitor.model.columns import ColumnBuilder, Undecided
-    from monitor.model.rows import EV_LIST
-    from monitor.model.sections import events_of
-
-    builder = ColumnBuilder(scenario.tz, scenario.sources_by_id(),
-                            {f.id: f.name for f in scenario.factions}, check_events=events_of)
-    enc = msgspec.json.Encoder()
-    parts = []
-    for start in range(0, len(items), 8192):
-        chunk = enc.encode(items[start : start + 8192])
-        try:
-            parts.append(builder.window(EV_LIST.decode(chunk), chunk))
-        except (msgspec.ValidationError, msgspec.DecodeError, Undecided, RecursionError):
-            return None
-    return parts
+    return encoded
 
 
 def _remove_events(scenario: Scenario, changes: list[Change], first: int) -> None:
