@@ -82,7 +82,13 @@ class StackedAreas:
         for k in range(len(series.factions)):
             top = segments(cum[:, k])
             bottom_c, top_m, top_e = self._boundaries[3 * k : 3 * k + 3]
-            bottom_c.setData(seg_x, below)
+            # Each fill makes its path when its top is set, the bottom being set already (the
+            # bottom's own signal would make both paths once more, from a stale top).
+            bottom_c.blockSignals(True)
+            try:
+                bottom_c.setData(seg_x, below)
+            finally:
+                bottom_c.blockSignals(False)
             top_m.setData(seg_x, np.where(flag[:, k], below, top))
             top_e.setData(seg_x, np.where(flag[:, k], top, below))
             connect_solid = np.zeros(len(seg_x), dtype=bool)

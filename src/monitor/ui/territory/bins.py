@@ -14,6 +14,7 @@ import pandas as pd
 from monitor.model import Moment
 
 if TYPE_CHECKING:
+    from monitor.ui.context import ScenarioContext
     from monitor.ui.territory.markers import Markers
 
 NS_PER_S = 1_000_000_000
@@ -106,6 +107,36 @@ class EventBasis:
             and bool(np.array_equal(t, self.t_ns))
             and bool(np.array_equal(codes, self.codes))
         )
+
+
+PREPARED = "territory.events"  # the context's key of the basis made ahead (prepare_basis)
+
+
+def prepare_basis(ctx: ScenarioContext) -> None:
+    """Start making the context's events' basis (local days, time order) on the context's
+    worker while the window builds its widgets; the lane takes it (:func:`prepared_basis`)."""
+    tz, version = ctx.tz, getattr(ctx.scenario.events, "version", None)
+    ctx.prepare(PREPARED, lambda frame: _basis(frame, tz, version))
+
+
+def prepared_basis(ctx: ScenarioContext, version: int | None) -> EventBasis | None:
+    """The basis of the context's events frame at ``version`` (None without events): the one
+    made ahead if it is of this very frame, zone and version, else made now."""
+    frame, tz = ctx.events_frame, ctx.tz
+    basis = ctx.prepared(PREPARED, lambda f: _basis(f, tz, version))
+    if basis is not None and (basis.frame is not frame or basis.tz is not tz):
+        basis = None
+    if basis is None or basis.version != version:
+        return _basis(frame, tz, version)
+    return basis
+
+
+def _basis(frame: pd.DataFrame, tz: tzinfo, version: int | None) -> EventBasis | None:
+    if not len(frame):
+        return None
+    basis = EventBasis(frame, tz, version)
+    basis.days_order()
+    return basis
 
 
 def follow_bins(m: Markers, events: EventBasis, frame: pd.DataFrame, kind: str, row: int):

@@ -31,6 +31,7 @@ from monitor.model.text import isolate
 from monitor.ui.context import ScenarioContext
 from monitor.ui.territory.areas import DAY_S, StackedAreas
 from monitor.ui.territory.axis import DateAxis
+from monitor.ui.territory.bins import prepared_basis
 from monitor.ui.territory.colors import color, mix
 from monitor.ui.territory.legend import Legend, LegendEntry
 from monitor.ui.territory.markers import VERIFICATION_STYLE, EventLane, marker_colour
@@ -80,6 +81,7 @@ class TerritoryPanel(QWidget):
         self._top = 100.0  # the chart's top share (%)
         self._hovering = False
         self._applying_palette = False
+        self._legend_kind: tuple[bool | None] | None = None  # the legend's (refresh_markers)
 
         self.date_axis = DateAxis(orientation="bottom")  # (no labels drawn over others)
         self.plot_widget = pg.PlotWidget(parent=self, axisItems={"bottom": self.date_axis})
@@ -154,7 +156,6 @@ class TerritoryPanel(QWidget):
         ctx.cursor_changed.connect(self._on_ctx_cursor_changed)
         ctx.event_selected.connect(self._on_ctx_event_selected)
         ctx.display_changed.connect(self._on_ctx_display_changed)
-        ctx.crossing_changed.connect(self._on_ctx_crossing_changed)
 
         self._rebuild()
 
@@ -170,11 +171,7 @@ class TerritoryPanel(QWidget):
         if t.empty:
             return []
         return [
-            (
-                f.name,
-                color(f.color).name(),
-                bool(t.estimated[:, k].any()) if not t.empty else False,
-            )
+            (f.name, color(f.color).name(), bool(t.estimated[:, k].any()))
             for k, f in enumerate(t.factions)
         ]
 
@@ -248,7 +245,8 @@ class TerritoryPanel(QWidget):
         self.lane.rebin_paused = True  # (the framing changes the range thrice: binned once)
         try:
             version = getattr(self.ctx.scenario.events, "version", None)
-            self.lane.set_events(self.ctx.events_frame, self.ctx.tz, version)
+            basis = prepared_basis(self.ctx, version)  # (made ahead, see MainWindow)
+            self.lane.set_events(self.ctx.events_frame, self.ctx.tz, version, basis)
             self._frame_view()
         finally:
             self.lane.rebin_paused = False
@@ -383,6 +381,7 @@ class TerritoryPanel(QWidget):
                     "faded fill, dashed edge, (est.): estimate",
                 )
         markers = self.lane.markers
+        self._legend_kind = self._markers_kind()
         if markers is not None:
             if markers.aggregated:
                 legend.add(legend.marker_swatch(mid, fg), "events per day or more (size: count)")
@@ -440,9 +439,16 @@ class TerritoryPanel(QWidget):
         self.cursor_line.label.setFormat(label.replace("{", "{{").replace("}", "}}"))
 
     def refresh_markers(self) -> None:
-        """The lane's marks changed with the zoom (bins or one per event): colours, legend."""
-        self._apply_palette()
+        """The lane re-binned with the zoom and drew its marks: the legend if its entry changed."""
+        if self._legend_kind is None:
+            self._apply_palette()
+        elif self._legend_kind != self._markers_kind():
+            self._build_legend()
         self._update_highlight()
+
+    def _markers_kind(self) -> tuple[bool | None]:
+        """The legend's marker entry: (None,) for no events, else (aggregated?,)."""
+        return (None if self.lane.markers is None else self.lane.markers.aggregated,)
 
     def _update_highlight(self) -> None:
         self.lane.highlight(self.marker_point(self.ctx.selected_event))
@@ -590,6 +596,3 @@ class TerritoryPanel(QWidget):
         self._update_cursor_line()
         if not self._hovering:
             self._show_readout_for_cursor()
-
-    def _on_ctx_crossing_changed(self, _crossing_id: str) -> None:
-        """Crossings are not drawn here."""
