@@ -188,14 +188,17 @@ class MainWindow(QMainWindow):
         keyboard.name_controls(self, self._docks_in_order())
 
     def _prepare_panels(self) -> None:
-        """Start the map's grouping by place and the chart's local days and time order on
-        the context's worker thread: numpy lets go of the GIL, so on a second core they are
-        made while the widgets are built (each panel waits for its own when built)."""
+        """Start the feed's order, the chart's local days and time order and the map's
+        grouping by place on the context's worker thread: numpy lets go of the GIL, so on a
+        second core they are made while the widgets are built (each panel waits for its own
+        when built)."""
+        from monitor.ui.feed.model import NEWEST_FIRST, newest_first
         from monitor.ui.map import ahead
         from monitor.ui.territory.bins import prepare_basis
 
         self._ahead = True
-        prepare_basis(self.ctx)  # (the chart is built before the map: its work goes first)
+        self.ctx.prepare(NEWEST_FIRST, newest_first)  # (in the order the panels are built)
+        prepare_basis(self.ctx)
         ahead.prepare(self.ctx)
 
     def _docks_in_order(self) -> list[QDockWidget]:

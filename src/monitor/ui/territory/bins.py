@@ -67,10 +67,16 @@ def _utc_offsets_s(secs: np.ndarray, tz: tzinfo) -> np.ndarray | None:
     return np.asarray(values, dtype=np.int64)[which]
 
 
-def bin_x(day: int, bin_days: int, tz: tzinfo) -> float:
-    """The x of an aggregated marker: a bin's middle, or a day's start (one day per bin)."""
+def bin_x(day: int, bin_days: int, tz: tzinfo, starts: dict[int, float] | None = None) -> float:
+    """The x of an aggregated marker: a bin's middle, or a day's start (one day per bin).
+    ``starts``: days' starts found already (kept there: the bins of every zoom share them)."""
     half = 0.0 if bin_days == 1 else bin_days * 43_200.0
-    return Moment.of_day(date.fromordinal(int(day)), tz).instant.timestamp() + half
+    x = None if starts is None else starts.get(day)
+    if x is None:
+        x = Moment.of_day(date.fromordinal(int(day)), tz).instant.timestamp()
+        if starts is not None:
+            starts[day] = x
+    return x + half
 
 
 def _codes(frame: pd.DataFrame) -> np.ndarray:
@@ -88,6 +94,7 @@ class EventBasis:
         self.codes = _codes(frame).copy()
         self.days = local_days(self.t_ns, tz)
         self._order: np.ndarray | None = None
+        self.day_starts: dict[int, float] = {}  # (see bin_x)
 
     def days_order(self) -> tuple[np.ndarray, np.ndarray]:
         """(local days, time order then row order) of the events."""

@@ -75,11 +75,12 @@ def compute_markers(
     bin_days: int = 1,
     days_order: tuple[np.ndarray, np.ndarray] | None = None,
     aggregate: bool | None = None,
+    day_starts: dict[int, float] | None = None,
 ) -> Markers | None:
     """The markers of the events ``frame`` (None without events): one per event, or
     (``aggregate``; by default over MAX_INDIVIDUAL_MARKERS events) one per ``bin_days``
     local days, its count behind it. ``days_order``: the events' local days and their time
-    order, if known already."""
+    order, if known already; ``day_starts``: see :func:`bin_x`."""
     n = len(frame)
     if n == 0:
         return None
@@ -97,7 +98,7 @@ def compute_markers(
         first = order[starts]
         counts = np.diff(np.r_[np.flatnonzero(starts), n])
         day_vals = first_day + bins[starts] * bin_days
-        xs = np.array([bin_x(d, bin_days, tz) for d in day_vals], dtype=float)
+        xs = np.array([bin_x(int(d), bin_days, tz, day_starts) for d in day_vals], dtype=float)
         height = LANE_MIN_HEIGHT
         ys = np.full(len(xs), LANE_TOP - height / 2)
         # Only the first event of each bin: not the whole id column as Python objects.
@@ -201,7 +202,8 @@ class EventLane:
         self._events = basis if len(frame) else None
         aggregate, days = self._wanted()
         days_order = self._events.days_order() if self._events is not None else None
-        self.markers = compute_markers(frame, tz, days, days_order, aggregate)
+        starts = self._events.day_starts if self._events is not None else None
+        self.markers = compute_markers(frame, tz, days, days_order, aggregate, starts)
         self._sorted = None
 
     def shows(self, frame: pd.DataFrame, tz: tzinfo) -> bool:
@@ -299,7 +301,9 @@ class EventLane:
         if (aggregate, days) == (m.aggregated, m.bin_days):
             return
         frame, tz = events.frame, events.tz
-        self.markers = compute_markers(frame, tz, days, events.days_order(), aggregate)
+        self.markers = compute_markers(
+            frame, tz, days, events.days_order(), aggregate, events.day_starts
+        )
         self._sorted = None
         if self._palette is not None:
             self.apply_palette(events.frame, *self._palette[1:])
