@@ -51,6 +51,10 @@ BAD = {
     "a lone surrogate in the author": lambda c: dataclasses.replace(c, author="a\ud800"),
     "a lone surrogate in the label": lambda c: dataclasses.replace(c, label="\udfffx"),
     "a time that is not ISO": lambda c: dataclasses.replace(c, recorded="yesterday"),
+    "a lone surrogate in the time": lambda c: dataclasses.replace(
+        c, recorded="2024-12-06T08:30:00+00:00\ud800"),
+    "a lone surrogate in the key": lambda c: dataclasses.replace(
+        c, key="n\udc00", after={**c.after, "id": "n\udc00"}),
     "a reverts that is not text": lambda c: dataclasses.replace(c, reverts=5),
     "a label that is not text": lambda c: dataclasses.replace(c, label=None),
     "a place": lambda c: dataclasses.replace(c, place={"index": 0, "next": None}),

@@ -68,7 +68,7 @@ def _surely_fine(changes: list[Change]) -> list[bytes] | None:
         if text is None:
             return None
         parts.append(text)
-        texts += (key, ident, c.author, c.label)
+        texts += (key, ident, c.author, c.label, c.recorded)
         times.add(c.recorded)
     try:
         "\x00".join(texts).encode("utf-8")  # (an unpaired surrogate anywhere fails this)
