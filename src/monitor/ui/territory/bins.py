@@ -123,7 +123,7 @@ def prepare_basis(ctx: ScenarioContext) -> None:
     """Start making the context's events' basis (local days, time order) on the context's
     worker while the window builds its widgets; the lane takes it (:func:`prepared_basis`)."""
     tz, version = ctx.tz, getattr(ctx.scenario.events, "version", None)
-    ctx.prepare(PREPARED, lambda frame: _basis(frame, tz, version))
+    ctx.prepare(PREPARED, lambda frame: _basis(frame, tz, version, ahead=True))
 
 
 def prepared_basis(ctx: ScenarioContext, version: int | None) -> EventBasis | None:
@@ -138,11 +138,16 @@ def prepared_basis(ctx: ScenarioContext, version: int | None) -> EventBasis | No
     return basis
 
 
-def _basis(frame: pd.DataFrame, tz: tzinfo, version: int | None) -> EventBasis | None:
+def _basis(
+    frame: pd.DataFrame, tz: tzinfo, version: int | None, ahead: bool = False
+) -> EventBasis | None:
     if not len(frame):
         return None
     basis = EventBasis(frame, tz, version)
     basis.days_order()
+    if ahead:  # (on the worker: every day's start, which the bins of any zoom take from)
+        for day in np.unique(basis.days).tolist():
+            bin_x(day, 1, tz, basis.day_starts)
     return basis
 
 
