@@ -170,3 +170,40 @@ def test_a_batch_written_in_small_pieces_is_whole(tmp_path, monkeypatch) -> None
     found = find_recoveries(path, "base")
     assert [c.to_json() for c in found[0].changes] == [c.to_json() for c in changes]
     found[0].release()
+
+
+DELETION_BAD = ["an empty id", "a label too long", "a lone surrogate in the author",
+                "a lone surrogate in the label", "a time that is not ISO",
+                "a lone surrogate in the time", "a reverts that is not text",
+                "a label that is not text", "a place"]
+
+
+@pytest.mark.parametrize("what", DELETION_BAD)
+def test_a_bad_deletion_in_an_undone_batch_is_refused_as_one_by_one(what) -> None:
+    scenario = load_scenario(SMALL)
+    log = ChangeLog(scenario)
+    batch = _batch()
+    log.apply_batch(batch)
+    applied = _saved(scenario)
+    undo = [c.inverse() for c in reversed(batch)]
+    undo[5] = BAD[what](undo[5])
+    with pytest.raises(ChangeError) as alone:
+        check_shape(undo[5])
+    with pytest.raises(ChangeError) as together:
+        log.apply_batch(undo)
+    assert str(together.value) == str(alone.value)
+    assert _saved(scenario) == applied  # every new event still there
+
+
+def test_an_undone_batch_whose_before_is_not_the_event_is_refused_naming_it() -> None:
+    scenario = load_scenario(SMALL)
+    log = ChangeLog(scenario)
+    batch = _batch()
+    log.apply_batch(batch)
+    undo = [c.inverse() for c in reversed(batch)]
+    undo[2] = dataclasses.replace(undo[2], before={**undo[2].before, "title": "other"})
+    with pytest.raises(ChangeError, match='change 3 of the batch: event "n5" is not what'):
+        log.apply_batch(undo)
+    assert len(scenario.events) == 12
+    log.apply_batch([c.inverse() for c in reversed(batch)])  # the true undo
+    assert len(scenario.events) == 4 and scenario.event("n0") is None

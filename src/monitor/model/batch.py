@@ -36,18 +36,29 @@ def check_new_events(changes: list[Change]) -> list[bytes] | None:
     return parts
 
 
-def _surely_fine(changes: list[Change]) -> list[bytes] | None:
+def deletions_fine(changes: list[Change]) -> bool:
+    """True if every change surely is one ``check_shape`` accepts, given that its ``before``
+    is plain JSON (the caller found it equal to the event's JSON as the writer makes it):
+    a deletion of an event (no ``after``, no ``place``) whose ``before`` is an object with
+    the change's key as its id, with the change's texts as the rules want them. False: let
+    ``check_shape`` of each decide."""
+    return _surely_fine(changes, new=False) is not None
+
+
+def _surely_fine(changes: list[Change], new: bool = True) -> list[bytes] | None:
     """The values' JSON if every change is surely one ``check_shape`` accepts: a new event
     (no ``before``, no ``place``) whose value is an object with the change's key as its
-    id and is plain JSON, with the change's texts as the rules want them; else None."""
+    id and is plain JSON, with the change's texts as the rules want them; else None. With
+    ``new`` False: the same for deletions (``before`` the value, not encoded: no JSON)."""
     parts: list[bytes] = []
     texts: list[str] = []
     times: set[str] = set()
     for c in changes:
-        key, ident, after = c.key, c.id, c.after
+        key, ident = c.key, c.id
+        after, other = (c.after, c.before) if new else (c.before, c.after)
         if (
             c.entity != EVENT
-            or c.before is not None
+            or other is not None
             or c.place is not None
             or type(after) is not dict
             or type(key) is not str
@@ -64,10 +75,11 @@ def _surely_fine(changes: list[Change]) -> list[bytes] | None:
             or not ident.strip()
         ):
             return None
-        text = plain_json(after)
-        if text is None:
-            return None
-        parts.append(text)
+        if new:
+            text = plain_json(after)
+            if text is None:
+                return None
+            parts.append(text)
         texts += (key, ident, c.author, c.label, c.recorded)
         times.add(c.recorded)
     try:

@@ -21,11 +21,17 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.model.batch import check_new_events, checked_columns, drop_json, keep_json
+from monitor.model.batch import (
+    check_new_events,
+    checked_columns,
+    deletions_fine,
+    drop_json,
+    keep_json,
+)
 from monitor.model.changes import (
     CROSSING,
     EVENT,
@@ -210,9 +216,14 @@ def _remove_events(scenario: Scenario, changes: list[Change], first: int) -> Non
     events: Any = scenario.events
     keys = [c.key for c in changes]
     found = scenario.table.positions_of(keys)  # (looked up together, not one by one)
-    have = iter(scenario.table.events_at(found[found >= 0]))
-    for k, (change, at) in enumerate(zip(changes, found.tolist(), strict=True)):
-        current = None if at < 0 else event_json(next(have))
+
+    def now() -> Iterator[Any]:  # (each event's JSON as the writer makes it, one at a time)
+        have = iter(scenario.table.events_at(found[found >= 0]))
+        return (None if at < 0 else event_json(next(have)) for at in found.tolist())
+
+    together = deletions_fine(changes) and all(  # (all checked together, as these would)
+        a == c.before for a, c in zip(now(), changes, strict=True))
+    for k, (change, current) in [] if together else enumerate(zip(changes, now(), strict=True)):
         if current != change.before:
             check_shape(change)  # (a malformed change is refused for that first)
             why = "does not exist" if current is None else "is not what the change expects"
