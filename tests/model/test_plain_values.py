@@ -98,3 +98,31 @@ def test_the_quick_test_agrees_with_the_previous_one_and_with_the_walk(value) ->
     assert quick == _old_surely_plain(value)
     if quick:
         check_plain(value, "v")  # never "surely plain" for what the walk refuses
+
+
+def test_change_ids_are_random_version_4_uuids_as_text() -> None:
+    import uuid
+
+    from monitor.model.changes import new_id
+
+    ids = [new_id() for _ in range(20_000)]
+    assert len(set(ids)) == len(ids)
+    for text in ids[:2000]:
+        u = uuid.UUID(text)
+        assert str(u) == text and u.version == 4 and u.variant == uuid.RFC_4122
+
+
+def test_recorded_times_are_now_in_utc_to_the_millisecond() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from monitor.model.changes import Change, utc_now
+
+    before = datetime.now(UTC)
+    texts = [utc_now() for _ in range(5000)]
+    after = datetime.now(UTC)
+    times = [datetime.fromisoformat(t) for t in texts]
+    assert all(t.utcoffset() == timedelta(0) and t.microsecond % 1000 == 0 for t in times)
+    assert texts[0].endswith("+00:00") and len(texts[0]) == len("2024-12-06T08:30:00.123+00:00")
+    assert before - timedelta(milliseconds=1) <= times[0] <= times[-1] <= after
+    assert times == sorted(times)
+    assert datetime.fromisoformat(Change("event", "e1", None, {"id": "e1"}).recorded) >= times[-1]

@@ -26,8 +26,9 @@ Pure Python, no Qt.
 from __future__ import annotations
 
 import math
+import os
 import re
-import uuid
+import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -72,12 +73,31 @@ class ChangeError(ValueError):
     """A change is malformed or does not fit the scenario (says why)."""
 
 
+_V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))  # (the version and variant bits of a UUID)
+_V4_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
 def new_id() -> str:
-    return str(uuid.uuid4())
+    """A random (version 4) UUID as text, exactly as ``str(uuid.uuid4())`` makes it, in
+    about half the time (an import makes 100k of them, its undo and redo 100k more)."""
+    h = f"{int.from_bytes(os.urandom(16)) & _V4_CLEAR | _V4_SET:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_NOW: tuple[int, str] = (-1, "")  # (the last millisecond asked for, as text)
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    """Now in UTC to the millisecond, ISO 8601 (``2024-12-06T08:30:00.123+00:00``); the
+    text is made once per millisecond (a batch of 100k changes asks for it 100k times)."""
+    global _NOW
+    ms = time.time_ns() // 1_000_000
+    last = _NOW
+    if last[0] == ms:
+        return last[1]
+    at = datetime.fromtimestamp(ms // 1000, UTC).replace(microsecond=ms % 1000 * 1000)
+    _NOW = (ms, at.isoformat(timespec="milliseconds"))
+    return _NOW[1]
 
 
 @dataclass(frozen=True, slots=True)
