@@ -118,18 +118,24 @@ def test_the_batch_journal_lines_are_the_changes_json(tmp_path) -> None:
                dataclasses.replace(_new(4), reverts="r2", place={"index": 1, "next": None})]
     expected = [msgspec.json.encode({"change": c.to_json()}) + b"\n" for c in changes]
     assert b"".join(batch_lines(changes)) == b"".join(expected)  # nothing kept: encoded
-    keep_json(changes, [msgspec.json.encode(c.after) for c in changes])
+    keep_json(changes[1:4], [msgspec.json.encode(c.after) for c in changes[1:4]])
     assert b"".join(batch_lines(changes)) == b"".join(expected)  # kept: the same bytes
-    assert take_json(changes[0]) is None  # taken once, then dropped
+    assert take_json(changes) == [None] * 5  # taken once, then dropped
+    keep_json(changes[:1], [b'{ "id": "n0" }'])  # (other bytes: to see that they are used)
+    line = b"".join(batch_lines(changes[:1]))
+    assert b'"after":{ "id": "n0" },"label":' in line and json.loads(line)["change"]["key"] == "n0"
 
 
-def test_a_kept_encoding_is_used_only_for_the_same_value() -> None:
-    change = _new(0)
-    keep_json([change], [b'{"id":"stale"}'])
+def test_a_kept_encoding_is_used_only_for_the_same_change() -> None:
+    change, later = _new(0), _new(1)
+    keep_json([change, later], [b'{"id":"n0"}', b'{"id":"n1"}'])
     other = dataclasses.replace(change, after={**change.after})  # equal, another object
-    assert take_json(other) is None
+    assert take_json([other, later]) == [None, b'{"id":"n1"}']
+    keep_json([change, later], [b'{"id":"n0"}', b'{"id":"n1"}'])
+    assert take_json([later, change]) == [b'{"id":"n1"}', b'{"id":"n0"}']
     keep_json([change], [b'{"id":"n0"}'])
-    assert take_json(change) == b'{"id":"n0"}'
+    ChangeLog(load_scenario(SMALL)).apply(_new(7))  # another edit: the kept are dropped
+    assert take_json([change]) == [None]
 
 
 def _journalled(tmp_path: Path, monkeypatch=None) -> tuple[Path, list[Change]]:

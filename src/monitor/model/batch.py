@@ -18,9 +18,9 @@ from typing import Any
 from monitor.model.changes import EVENT, MAX_LABEL, Change, check_shape, plain_json
 from monitor.model.entities import Scenario
 
-#: The encoded values of the last batch's new events, by change id: (the value, its JSON),
-#: for the journal that records the batch next (see :func:`take_json`).
-_KEPT: dict[str, tuple[Any, bytes]] = {}
+#: The last batch's new events and their values' JSON, for the journal that records the
+#: batch next (see :func:`take_json`): at most one (changes, encodings) pair.
+_KEPT: list[tuple[list[Change], list[bytes]]] = []
 
 
 def check_new_events(changes: list[Change]) -> list[bytes] | None:
@@ -133,23 +133,24 @@ def checked_columns(
 def keep_json(changes: list[Change], parts: list[bytes]) -> None:
     """Keep the encoded values of a batch's new events (just applied) for its journal;
     those of an earlier batch are dropped."""
-    _KEPT.clear()
-    _KEPT.update(
-        zip(
-            [c.id for c in changes],
-            zip([c.after for c in changes], parts, strict=True),
-            strict=True,
-        )
-    )
+    _KEPT[:] = [(changes, parts)]
 
 
-def take_json(change: Change) -> bytes | None:
-    """The JSON of ``change``'s value kept by :func:`keep_json` (None: not kept, or the
-    change holds another value object than the one encoded); taken, not kept again."""
-    got = _KEPT.pop(change.id, None) if _KEPT else None
-    return got[1] if got is not None and got[0] is change.after else None
+def take_json(changes: list[Change]) -> list[bytes | None]:
+    """For each of ``changes``, its value's JSON kept by :func:`keep_json` if it is one of
+    the changes kept (the same object, so the same value: a change is frozen); else None.
+    The kept encodings are taken, not kept again."""
+    if not _KEPT:
+        return [None] * len(changes)
+    kept, parts = _KEPT.pop()
+    at = {id(c): i for i, c in enumerate(kept)}  # (the kept are alive: their ids are theirs)
+    out: list[bytes | None] = []
+    for c in changes:
+        i = at.get(id(c))
+        out.append(None if i is None or kept[i] is not c else parts[i])
+    return out
 
 
 def drop_json() -> None:
-    """Forget the kept encodings (a journal took what it needed; or another edit came)."""
+    """Forget the kept encodings (another edit came)."""
     _KEPT.clear()

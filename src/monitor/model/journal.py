@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.model.batch import drop_json, take_json
+from monitor.model.batch import take_json
 from monitor.model.changelog import legacy_change
 from monitor.model.changes import Change, ChangeError
 from monitor.model.sidecar import (
@@ -208,39 +208,35 @@ def batch_lines(changes: list[Change]) -> list[bytes]:
 
     encode = msgspec.json.Encoder().encode
     pieces: list[bytes] = []
-    try:
-        for c in changes:
-            after = take_json(c)
-            if after is None:
-                pieces.append(encode({"change": c.to_json()}) + b"\n")
-                continue
-            # {"change":{"id":..,"before":..,"after":<kept>,"label":..[,"reverts":..][,"place":..]}}
-            head = {"id": c.id, "author": c.author, "recorded": c.recorded,
-                    "entity": c.entity, "key": c.key, "before": c.before}
-            tail: dict[str, Any] = {"label": c.label}
-            if c.reverts is not None:
-                tail["reverts"] = c.reverts
-            if c.place is not None:
-                tail["place"] = c.place
-            pieces += (b'{"change":' + encode(head)[:-1] + b',"after":', after,
-                       b"," + encode(tail)[1:] + b"}\n")
-    finally:
-        drop_json()
+    for c, after in zip(changes, take_json(changes), strict=True):
+        if after is None:
+            pieces.append(encode({"change": c.to_json()}) + b"\n")
+            continue
+        # {"change":{"id":..,"before":..,"after":<kept>,"label":..[,"reverts":..][,"place":..]}}
+        head = {"id": c.id, "author": c.author, "recorded": c.recorded,
+                "entity": c.entity, "key": c.key, "before": c.before}
+        tail: dict[str, Any] = {"label": c.label}
+        if c.reverts is not None:
+            tail["reverts"] = c.reverts
+        if c.place is not None:
+            tail["place"] = c.place
+        pieces += (b'{"change":' + encode(head)[:-1] + b',"after":', after,
+                   b"," + encode(tail)[1:] + b"}\n")
     return pieces
 
 
 def _write_pieces(fd: int, pieces: list[bytes]) -> None:
     """Write ``pieces`` one after the other (a few hundred system calls for 100k lines, and no
     copy of them all joined first)."""
-    views = [memoryview(p) for p in pieces if p]
+    views: list[bytes | memoryview] = [p for p in pieces if p]
     i = 0
     while i < len(views):
         n = os.writev(fd, views[i : i + 1024])
         while n and n >= len(views[i]):
             n -= len(views[i])
             i += 1
-        if n:
-            views[i] = views[i][n:]
+        if n:  # (a part of this piece got out: the rest of it next)
+            views[i] = memoryview(views[i])[n:]
 
 
 # -- recovery --------------------------------------------------------------------------------
