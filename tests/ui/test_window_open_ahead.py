@@ -43,11 +43,12 @@ def _painted(qtbot, w):
     return w
 
 
+@pytest.mark.parametrize("spare", [True, False], ids=["core to spare", "no core to spare"])
 def test_first_paint_shows_the_work_made_ahead_and_it_is_what_the_gui_thread_makes(
-    qtbot, scenario_8k, monkeypatch
+    qtbot, scenario_8k, monkeypatch, spare
 ):
     import monitor.ui.map.ahead as ahead
-    from monitor.ui import MainWindow
+    from monitor.ui import MainWindow, context
 
     threads: list[str] = []
 
@@ -57,9 +58,10 @@ def test_first_paint_shows_the_work_made_ahead_and_it_is_what_the_gui_thread_mak
             super().__init__(frame)
 
     monkeypatch.setattr(ahead, "EventClusters", Recorded)
+    monkeypatch.setattr(context, "spare_core", lambda: spare)
     w = _painted(qtbot, MainWindow(scenario_8k))
-    assert threads and threads[0].startswith("monitor-derive")  # made on the worker, once
-    assert len(threads) == 1
+    assert len(threads) == 1  # made once: on the worker with a core to spare, else here
+    assert threads[0].startswith("monitor-derive") == spare
 
     frame, tz = w.ctx.events_frame, w.ctx.tz
     # The map draws every located event, grouped as a grouping made here groups them.
@@ -86,10 +88,11 @@ def test_first_paint_shows_the_work_made_ahead_and_it_is_what_the_gui_thread_mak
     assert model.event_id(0) == frame["id"].iloc[int(np.argmax(times))]
 
 
-def test_work_made_ahead_is_dropped_when_the_events_change(small, small_path, qtbot):
-    from monitor.ui.context import ScenarioContext
+def test_work_made_ahead_is_dropped_when_the_events_change(small, small_path, monkeypatch):
+    from monitor.ui import context
 
-    ctx = ScenarioContext(small, small_path)
+    monkeypatch.setattr(context, "spare_core", lambda: True)
+    ctx = context.ScenarioContext(small, small_path)
     ctx.prepare("k", lambda frame: ("ahead", len(frame)))
     ctx.notify_changed(EVENT, small.events[0].id)  # an edit: what was made ahead is old
     assert ctx.prepared("k", lambda frame: ("now", len(frame))) == ("now", len(small.events))
@@ -99,10 +102,11 @@ def test_work_made_ahead_is_dropped_when_the_events_change(small, small_path, qt
     assert ctx.prepared("k", lambda frame: "now") == "now"
 
 
-def test_an_error_made_ahead_reaches_the_panel_that_takes_it(small, small_path):
-    from monitor.ui.context import ScenarioContext
+def test_an_error_made_ahead_reaches_the_panel_that_takes_it(small, small_path, monkeypatch):
+    from monitor.ui import context
 
-    ctx = ScenarioContext(small, small_path)
+    monkeypatch.setattr(context, "spare_core", lambda: True)
+    ctx = context.ScenarioContext(small, small_path)
 
     def broken(_frame):
         raise ValueError("bad grouping")
@@ -176,3 +180,22 @@ def test_area_fills_are_the_region_between_their_curves(qtbot, small, small_path
             fill.updatePath()  # made again from the curves as they are now
             assert fill.path() == built
     assert any(not m.path().isEmpty() for m, _e in panel.fills.values())
+
+
+def test_work_is_made_ahead_only_with_a_core_to_spare(monkeypatch, small, small_path):
+    """On a busy machine the worker would only compete with the GUI thread for the GIL."""
+    from monitor.ui import context
+
+    monkeypatch.setattr(context.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(context.os, "getloadavg", lambda: (0.4, 1.0, 1.0))
+    assert context.spare_core()
+    monkeypatch.setattr(context.os, "getloadavg", lambda: (1.8, 1.0, 1.0))
+    assert not context.spare_core()
+    ctx = context.ScenarioContext(small, small_path)
+    made: list[str] = []
+    ctx.prepare("k", lambda frame: made.append(threading.current_thread().name))
+    ctx.prepared("k", lambda frame: made.append(threading.current_thread().name))
+    assert made == [threading.current_thread().name]  # made once, on the spot
+    monkeypatch.setattr(context.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(context.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert not context.spare_core()

@@ -7,6 +7,7 @@ through undo commands that call it), which emits signals, which views follow.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, tzinfo
@@ -131,7 +132,11 @@ class ScenarioContext(QObject):
 
         For the panels' numpy work over every event (sorts, groupings) while the window's
         widgets are built: numpy lets go of the GIL, so on a second core the two overlap.
-        ``make`` only reads the frame (no Qt)."""
+        ``make`` only reads the frame (no Qt). With no core to spare the worker would only
+        compete for the GIL (and could hold it while waiting for a core): nothing is started,
+        and :meth:`prepared` makes it on the spot."""
+        if not spare_core():
+            return
         frame = self.events_frame
         self._prepared[key] = (frame, _worker().submit(make, frame))
 
@@ -285,6 +290,18 @@ class ScenarioContext(QObject):
 
 
 _WORKER: ThreadPoolExecutor | None = None
+
+
+def spare_core() -> bool:
+    """Is a processor core likely idle for :meth:`ScenarioContext.prepare`'s worker (more
+    than one, and the load of the last minute leaves one free)?"""
+    cores = os.cpu_count() or 1
+    if cores < 2:
+        return False
+    try:
+        return os.getloadavg()[0] <= cores - 1
+    except (AttributeError, OSError):  # (no load average on this system)
+        return True
 
 
 def _worker() -> ThreadPoolExecutor:
