@@ -118,3 +118,22 @@ def test_bad_unknown_values_are_refused_as_before(tmp_path: Path, bad: str, why:
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     assert why in str(err.value).lower()
+
+
+def test_new_events_of_a_batch_keep_their_unknown_fields_as_a_file_would(tmp_path: Path) -> None:
+    from monitor.model.changelog import ChangeLog
+    from monitor.model.changes import EVENT, entity_change
+
+    d = _doc(0)
+    s = load_scenario(_write(tmp_path, d))
+    base = copy.deepcopy(d["events"][0])
+    base.pop("origin", None)
+    new = [dict(copy.deepcopy(base), id=f"new-{i}", **copy.deepcopy(ODD_VALUES)) for i in range(30)]
+    new.append(dict(copy.deepcopy(base), id="new-loc",
+                    location={"name": "X", "lat": 1.5, "lon": 2.5, "grid": "38S"}))
+    ChangeLog(s).apply_batch([entity_change(EVENT, e["id"], None, e, "new") for e in new])
+    d["events"].extend(new)
+    assert s.table.get("new-3").extra == ODD_VALUES
+    assert s.table.get("new-loc").location.extra == {"grid": "38S"}
+    assert dumps_scenario(s) == _canonical(d)
+    assert dumps_scenario(load_scenario(_write(tmp_path, d, "again.json"))) == _canonical(d)

@@ -124,7 +124,9 @@ def checked_columns(
             else json_array(encoded[start : start + 8192])
         )
         try:
-            parts.append(builder.window(EV_LIST.decode(chunk), chunk))
+            parts.append(
+                builder.window(EV_LIST.decode(chunk), chunk, items[start : start + 8192])
+            )
         except (msgspec.ValidationError, msgspec.DecodeError, Undecided, RecursionError):
             return None
     return parts

@@ -16,7 +16,8 @@ import pyarrow.compute as pc
 from monitor.model import extras as extra_text
 
 if TYPE_CHECKING:
-    from monitor.model.columns import Codes, ColumnBuilder
+    from monitor.model.codes import Codes
+    from monitor.model.columns import ColumnBuilder
     from monitor.model.parts import Event
 
 _RUN = 8192  # events converted together

@@ -29,7 +29,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 import numpy as np
@@ -65,9 +65,6 @@ from monitor.model.schema import (
 )
 from monitor.model.timeutil import MAX_YEAR, MIN_YEAR, MomentParser, to_ns
 
-if TYPE_CHECKING:
-    import pandas as pd
-
 # The system allocator rather than jemalloc: the windows' temporary buffers go back to the
 # system when freed, so the peak memory of a big load is the columns and little more.
 pa.set_memory_pool(pa.system_memory_pool())
@@ -87,50 +84,6 @@ _USUAL_TIME = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:[0-5]\d$"
 
 
 # -- columns --------------------------------------------------------------------------------------
-class Codes:
-    """Codes for a few distinct strings, in order of first appearance."""
-
-    def __init__(self, values: list[Any] | None = None) -> None:
-        self.values: list[Any] = list(values or ())
-        self.index: dict[Any, int] = {v: i for i, v in enumerate(self.values)}
-
-    def code(self, value: Any) -> int:
-        got = self.index.get(value)
-        if got is None:
-            got = self.index[value] = len(self.values)
-            self.values.append(value)
-        return got
-
-    def is_sorted(self) -> bool:
-        return all(a < b for a, b in zip(self.values, self.values[1:], strict=False))
-
-    def sort(self) -> np.ndarray:
-        """Put the values in sorted order (as ``pd.Categorical(values)`` has its categories);
-        returns the new code of each old one, for the arrays of codes to be mapped."""
-        order = sorted(range(len(self.values)), key=lambda i: self.values[i])
-        remap = np.empty(max(len(order), 1), np.int64)
-        remap[order] = np.arange(len(order))
-        self.values = [self.values[i] for i in order]
-        self.index = {v: i for i, v in enumerate(self.values)}
-        return remap
-
-    def dtype(self) -> type:
-        """The integer type pandas keeps codes of this many categories in (no conversion)."""
-        n = len(self.values)
-        return np.int8 if n < 127 else np.int16 if n < 32767 else np.int32
-
-    def categorical(self, codes: np.ndarray) -> pd.Categorical:
-        """The codes (in sorted order: see :meth:`sort`) as a categorical, without a copy."""
-        import pandas as pd
-
-        # (The dtype kept while the values stand: making one checks its categories, 0.1 ms
-        # for each frame an edit makes.)
-        held: tuple[list[Any], Any] | None = getattr(self, "_dtype", None)
-        if held is None or held[0] != self.values:
-            held = self._dtype = (list(self.values), pd.CategoricalDtype(self.values))
-        return pd.Categorical.from_codes(codes, dtype=held[1], validate=False)
-
-
 #: The columns of a run of events: strings (Arrow) ...
 TEXT_COLUMNS = (
     "id",
@@ -318,10 +271,14 @@ class ColumnBuilder:
         col["grade"] = pc.take(_GRADE_TEXT, pa.array((derived + 1) * 7 + col["credibility"]))
         return col, colons
 
-    def window(self, rows: list[EventRow], chunk: bytes) -> tuple[dict[str, Any], dict[int, Event]]:
+    def window(
+        self, rows: list[EventRow], chunk: bytes, values: list[Any] | None = None
+    ) -> tuple[dict[str, Any], dict[int, Event]]:
         """The columns of one window of a file's events (``rows``, decoded from ``chunk``),
         and its events kept as objects (unknown location fields), by position in the window;
-        unknown fields of the events themselves go to the ``extra`` column."""
+        unknown fields of the events themselves go to the ``extra`` column. ``values``: the
+        events ``chunk`` encodes, as the program holds them (new events of a change, their
+        values checked as plain JSON): their unknown fields are read there, not decoded."""
         if _AWKWARD.search(chunk):
             raise Undecided
         try:
@@ -359,13 +316,23 @@ class ColumnBuilder:
         odd: dict[int, Event] = {}
         if todo:
             # Decoded together (one call, not one per event); alone if one of them is refused.
+            extras = [""] * len(rows)
+            if values is not None:  # (what these cannot decide is decoded below)
+                undecided = []
+                for i, raw, more_i in todo:
+                    x = self.extra_of(values[i], more_i, None)
+                    if x is None:
+                        undecided.append((i, raw, more_i))
+                    else:
+                        extras[i] = x
+                todo = undecided
             try:
                 decoded = self.decoder.decode(b"[" + b",".join(raw for _, raw, _ in todo) + b"]")
+                odd_float = self.decoder.odd_float
             except (msgspec.MsgspecError, RecursionError, ValueError):
-                decoded = [None] * len(todo)
-            extras = [""] * len(rows)
+                decoded, odd_float = [None] * len(todo), None
             for (i, raw, more_i), d in zip(todo, decoded, strict=True):
-                got = self.unusual(rows[i], raw, more_i, d)
+                got = self.unusual(rows[i], raw, more_i, d, odd_float)
                 if isinstance(got, str):
                     extras[i] = got
                 else:
@@ -373,7 +340,21 @@ class ColumnBuilder:
             cols["extra"] = pa.array(extras, pa.large_string())
         return cols, odd
 
-    def unusual(self, row: EventRow, raw: bytes, more: int, d: Any = None) -> Event | str:
+    def extra_of(self, d: Any, more: int, odd_float: bool | None) -> str | None:
+        """The ``extra`` column's text for event ``d`` (decoded, or the program's value: then
+        ``odd_float`` None) if its unknown fields explain its ``more`` colons and pass the
+        contract's rule; None for anything else (unknown location fields too)."""
+        if not isinstance(d, dict):
+            return None
+        loc = d.get("location")
+        if loc and not (type(loc) is dict and loc.keys() <= LOCATION_KEYS):
+            return None
+        extra = {k: v for k, v in d.items() if k not in EVENT_KEYS}
+        return extra_text.checked(extra, more, odd_float, self.decoder) if extra else None
+
+    def unusual(
+        self, row: EventRow, raw: bytes, more: int, d: Any = None, odd_float: bool | None = None
+    ) -> Event | str:
         """An event whose JSON holds ``more`` colons than its known fields explain. If fields
         this version does not know explain them (and their values pass the contract's rule
         for unknown values), those fields' text for the ``extra`` column (the event's known
@@ -383,15 +364,15 @@ class ColumnBuilder:
         if d is None:  # (else decoded with others: ``odd_float`` is theirs)
             try:
                 d = self.decoder.decode(raw)
+                odd_float = self.decoder.odd_float
             except (msgspec.MsgspecError, RecursionError, ValueError):
                 d = None
+        text = self.extra_of(d, more, odd_float)
+        if text is not None:
+            return text
         loc = d.get("location") if isinstance(d, dict) else None
         if isinstance(d, dict) and (loc is None or isinstance(loc, dict)):
             extra = {k: v for k, v in d.items() if k not in EVENT_KEYS}
-            if extra and (not loc or loc.keys() <= LOCATION_KEYS):
-                text = extra_text.checked(extra, more, self.decoder.odd_float)
-                if text is not None:
-                    return text
             loc_extra = {k: v for k, v in loc.items() if k not in LOCATION_KEYS} if loc else {}
             if (
                 unknown_fields_ok(extra)

@@ -29,7 +29,8 @@ import pyarrow as pa
 from monitor.model import extras as extra_text
 from monitor.model.bulk import BulkEdits
 from monitor.model.chunks import splice
-from monitor.model.columns import NUMBER_COLUMNS, TEXT_COLUMNS, Codes, ColumnBuilder
+from monitor.model.codes import Codes
+from monitor.model.columns import NUMBER_COLUMNS, TEXT_COLUMNS, ColumnBuilder
 from monitor.model.parts import Event, Location, Verification
 
 if TYPE_CHECKING:

@@ -71,13 +71,19 @@ def compact(extra: dict[str, Any], decoder: Decoder) -> str | None:
     return _stdlib(extra) if decoder.odd_float else raw.decode("utf-8")
 
 
-def checked(extra: dict[str, Any], raw_colons: int, odd_float: bool) -> str | None:
+def checked(
+    extra: dict[str, Any], raw_colons: int, odd_float: bool | None, decoder: Decoder
+) -> str | None:
     """The column text of unknown fields read from a file (decoded by msgspec: no lone
     surrogate, no number out of range), if they pass the contract's rule for unknown
     values and hold exactly ``raw_colons`` colons (one per key and those in strings: fewer
     means a key was repeated, which the decoder merged); else None. ``odd_float``: the
-    event held a float msgspec spells otherwise (:class:`Decoder`)."""
+    event held a float msgspec spells otherwise (:class:`Decoder`); None: not known, the
+    fields' own encoding is read back to find out."""
     raw = _ENCODE.encode(extra)
+    if odd_float is None:
+        decoder.decode(raw)
+        odd_float = decoder.odd_float
     if raw.count(b":") != raw_colons:
         return None
     if raw.count(b"{") + raw.count(b"[") > MAX_UNKNOWN_DEPTH and not unknown_fields_ok(extra):
