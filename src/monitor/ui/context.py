@@ -7,7 +7,7 @@ through undo commands that call it), which emits signals, which views follow.
 
 from __future__ import annotations
 
-import os
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, tzinfo
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from monitor.model import Scenario
+from monitor.model.cores import IdleProbe
 from monitor.model.timeutil import (
     format_compact,
     format_moment,
@@ -292,16 +293,20 @@ class ScenarioContext(QObject):
 _WORKER: ThreadPoolExecutor | None = None
 
 
+_PROBE = IdleProbe()  # (the idle time other processes leave, from the first window on)
+_ANSWER: tuple[float, bool] | None = None  # (when asked, the answer)
+
+
 def spare_core() -> bool:
-    """Is a processor core likely idle for :meth:`ScenarioContext.prepare`'s worker (more
-    than one, and the load of the last minute leaves one free)?"""
-    cores = os.cpu_count() or 1
-    if cores < 2:
-        return False
-    try:
-        return os.getloadavg()[0] <= cores - 1
-    except (AttributeError, OSError):  # (no load average on this system)
-        return True
+    """Is a processor core likely idle for :meth:`ScenarioContext.prepare`'s worker? What
+    :class:`~monitor.model.cores.IdleProbe` saw since it was last asked (or since start-up):
+    this process's own work, the load of the file for one, is not counted as busy. One
+    answer for the half second after it is given (a window's panels ask one after another)."""
+    global _ANSWER
+    now = time.monotonic()
+    if _ANSWER is None or now - _ANSWER[0] > 0.5:
+        _ANSWER = (now, _PROBE.spare())
+    return _ANSWER[1]
 
 
 def _worker() -> ThreadPoolExecutor:
