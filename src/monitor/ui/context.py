@@ -7,17 +7,13 @@ through undo commands that call it), which emits signals, which views follow.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from monitor.model import Scenario
-from monitor.model.cores import IdleProbe
 from monitor.model.timeutil import (
     format_compact,
     format_moment,
@@ -73,7 +69,6 @@ class ScenarioContext(QObject):
         self._scenario = scenario
         self._path = Path(path) if path is not None else None
         self._frame: pd.DataFrame | None = None
-        self._prepared: dict[str, tuple[pd.DataFrame, Future]] = {}  # (see prepare)
         self._parked: datetime | None = None  # None means Live
         self._selected_event = ""
         self._selected_crossing = ""
@@ -109,7 +104,6 @@ class ScenarioContext(QObject):
         self._scenario = scenario
         self._path = Path(path) if path is not None else None
         self._frame = None
-        self._prepared.clear()
         self._zone_offset = self._timed = None
         self._selected_event = ""
         self._selected_crossing = ""
@@ -126,29 +120,6 @@ class ScenarioContext(QObject):
         if self._frame is None:
             self._frame = self._scenario.events_frame()
         return self._frame
-
-    # -- derivations over every event, made ahead on a worker thread --------------------
-    def prepare(self, key: str, make: Callable[[pd.DataFrame], Any]) -> None:
-        """Start ``make(events_frame)`` on a worker thread; :meth:`prepared` takes the result.
-
-        For the panels' numpy work over every event (sorts, groupings) while the window's
-        widgets are built: numpy lets go of the GIL, so on a second core the two overlap.
-        ``make`` only reads the frame (no Qt). With no core to spare the worker would only
-        compete for the GIL (and could hold it while waiting for a core): nothing is started,
-        and :meth:`prepared` makes it on the spot."""
-        if not spare_core():
-            return
-        frame = self.events_frame
-        self._prepared[key] = (frame, _worker().submit(make, frame))
-
-    def prepared(self, key: str, make: Callable[[pd.DataFrame], Any]) -> Any:
-        """``make(events_frame)``: what :meth:`prepare` started for this very frame (waited
-        for), else made now. Taken once: a later call makes it again."""
-        frame = self.events_frame
-        entry = self._prepared.pop(key, None)
-        if entry is not None and entry[0] is frame:
-            return entry[1].result()
-        return make(frame)
 
     def notify_crossing_changed(self, crossing_id: str) -> None:
         if self._timed is not None and not self._timed[1]:
@@ -176,7 +147,6 @@ class ScenarioContext(QObject):
             # The events frame is rebuilt from the event table on next use (a source's grade
             # and a faction's name are in its derived columns too).
             self._frame = None
-            self._prepared.clear()
             self.events_changed.emit(key if entity == EVENT else "")
         self.entity_changed.emit(entity, key)
 
@@ -288,30 +258,3 @@ class ScenarioContext(QObject):
         if self.military_time:
             return f"{title} (DTG, Zulu)"
         return f"{title} ({self.zone_offset() or self._scenario.info.timezone})"
-
-
-_WORKER: ThreadPoolExecutor | None = None
-
-
-_PROBE = IdleProbe()  # (the idle time other processes leave, from the first window on)
-_ANSWER: tuple[float, bool] | None = None  # (when asked, the answer)
-
-
-def spare_core() -> bool:
-    """Is a processor core likely idle for :meth:`ScenarioContext.prepare`'s worker? What
-    :class:`~monitor.model.cores.IdleProbe` saw since it was last asked (or since start-up):
-    this process's own work, the load of the file for one, is not counted as busy. One
-    answer for the half second after it is given (a window's panels ask one after another)."""
-    global _ANSWER
-    now = time.monotonic()
-    if _ANSWER is None or now - _ANSWER[0] > 0.5:
-        _ANSWER = (now, _PROBE.spare())
-    return _ANSWER[1]
-
-
-def _worker() -> ThreadPoolExecutor:
-    """One thread for every window's :meth:`ScenarioContext.prepare` (jobs run in order)."""
-    global _WORKER
-    if _WORKER is None:
-        _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-derive")
-    return _WORKER

@@ -81,9 +81,6 @@ class MainWindow(QMainWindow):
         self.theme = theme.Theme(self)  # the system's light / dark, or View → Theme
         self.ctx = ScenarioContext(scenario, path, self)
         self.ctx.hide_future = self.prefs.hide_future
-        self._ahead = False
-        if not defer_panels:
-            self._prepare_panels()  # (their work over every event starts now, on a worker)
         storage.user = self.prefs.analyst
         self.session = Session(self.ctx, storage, self)
         # Asks the analyst's name on the first change (the login is not who made it).
@@ -167,8 +164,6 @@ class MainWindow(QMainWindow):
         """Build the feed, crossings and chart panels (once)."""
         if self._panels:
             return
-        if not self._ahead:
-            self._prepare_panels()
         from monitor.ui.crossings.panel import CrossingsPanel
         from monitor.ui.feed import FeedPanel
         from monitor.ui.map import MapPanel
@@ -186,20 +181,6 @@ class MainWindow(QMainWindow):
                 old.deleteLater()
         keyboard.untrap_tab(self)  # Tab leaves the tables (arrows move between cells)
         keyboard.name_controls(self, self._docks_in_order())
-
-    def _prepare_panels(self) -> None:
-        """Start the feed's order, the chart's local days and time order and the map's
-        grouping by place on the context's worker thread: numpy lets go of the GIL, so on a
-        second core they are made while the widgets are built (each panel waits for its own
-        when built)."""
-        from monitor.ui.feed.model import NEWEST_FIRST, newest_first
-        from monitor.ui.map import ahead
-        from monitor.ui.territory.bins import prepare_basis
-
-        self._ahead = True
-        self.ctx.prepare(NEWEST_FIRST, newest_first)  # (in the order the panels are built)
-        prepare_basis(self.ctx)
-        ahead.prepare(self.ctx)
 
     def _docks_in_order(self) -> list[QDockWidget]:
         docks = (self.feed_dock, self.map_dock, self.crossings_dock, self.territory_dock)

@@ -64,13 +64,6 @@ _GRADE_COLUMN = EventColumn.GRADE.value
 _CENTER = int(Qt.AlignmentFlag.AlignCenter.value)
 _CELL_CACHE_ROWS = 4096  # rows whose cell texts are kept (a screenful is ~50)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_DESCENDING = Qt.SortOrder.DescendingOrder
-NEWEST_FIRST = "feed.newest_first"  # the context's key of the default order made ahead
-
-
-def newest_first(frame: pd.DataFrame) -> np.ndarray:
-    """The frame's positions newest first, ties in file order: the feed's default order."""
-    return np.argsort(-frame["time_ns"].to_numpy(dtype=np.int64), kind="stable")
 
 
 class EventTableModel(RowFollowing, QAbstractTableModel):
@@ -133,9 +126,6 @@ class EventTableModel(RowFollowing, QAbstractTableModel):
         self._sort_keys: dict[EventColumn, np.ndarray] = {}
         self._matches: np.ndarray | None = None  # bool mask over positions, None = all
         self._cursor_ns = to_ns(self._ctx.cursor_time())
-        newest = (self._sort_column, self._sort_order) == (EventColumn.TIME, _DESCENDING)
-        if order is None and self._n and newest:
-            order = self._ctx.prepared(NEWEST_FIRST, newest_first)  # (made ahead: MainWindow)
         self._order = self._compute_order() if order is None else order
         self._order_keys: np.ndarray | None = None  # time key per place in the order, if made
         self._rank: np.ndarray | None = None  # display rank of each position, made when needed

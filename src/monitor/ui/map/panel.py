@@ -24,7 +24,6 @@ from monitor.ui.context import ScenarioContext
 
 # The crossings table's own status words, colours and icons.
 from monitor.ui.crossings.status import isolate, isolate_rtl, status_icon
-from monitor.ui.map import ahead
 from monitor.ui.map.actions import MapActions
 from monitor.ui.map.colors import DIM_ALPHA, MapColors, argb32, class_colors
 from monitor.ui.map.export import ask_and_export
@@ -250,7 +249,7 @@ class MapPanel(QWidget):
         if self._clusters is not None and self._catch_up():
             return self._clusters
         if self._clusters is None or self._clusters.n_events != len(self._ctx.events_frame):
-            self._clusters = ahead.clusters(self._ctx)  # (made ahead when the window opened)
+            self._clusters = EventClusters(self._ctx.events_frame)
             self._layer = None
             self._version = getattr(self._ctx.scenario.events, "version", None)
         return self._clusters
