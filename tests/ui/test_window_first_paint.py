@@ -1,18 +1,16 @@
-"""Opening a window: the map's grouping by place and the chart's local days and time order
-are made on the context's worker while the widgets are built, and the first paint shows
-exactly what panels made on the GUI thread show; the chart's re-binning at the first resize
-keeps its legend and colours true without applying the whole palette again."""
+"""Opening a window on many events: the first paint shows every event in the feed, the map
+and the chart, exactly as made afresh; the chart's re-binning with the zoom (and at the
+first resize) keeps its legend and marker colours true without applying the whole palette
+again; the area fills are the regions between their curves."""
 
 from __future__ import annotations
 
 import sys
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from monitor.model.changes import EVENT
 from monitor.ui.map.layer import EventClusters
 from monitor.ui.territory.markers import MAX_INDIVIDUAL_MARKERS, compute_markers
 
@@ -43,26 +41,10 @@ def _painted(qtbot, w):
     return w
 
 
-@pytest.mark.parametrize("spare", [True, False], ids=["core to spare", "no core to spare"])
-def test_first_paint_shows_the_work_made_ahead_and_it_is_what_the_gui_thread_makes(
-    qtbot, scenario_8k, monkeypatch, spare
-):
-    import monitor.ui.map.ahead as ahead
-    from monitor.ui import MainWindow, context
+def test_first_paint_shows_every_event_as_made_afresh(qtbot, scenario_8k):
+    from monitor.ui import MainWindow
 
-    threads: list[str] = []
-
-    class Recorded(EventClusters):
-        def __init__(self, frame):
-            threads.append(threading.current_thread().name)
-            super().__init__(frame)
-
-    monkeypatch.setattr(ahead, "EventClusters", Recorded)
-    monkeypatch.setattr(context, "spare_core", lambda: spare)
     w = _painted(qtbot, MainWindow(scenario_8k))
-    assert len(threads) == 1  # made once: on the worker with a core to spare, else here
-    assert threads[0].startswith("monitor-derive") == spare
-
     frame, tz = w.ctx.events_frame, w.ctx.tz
     # The map draws every located event, grouped as a grouping made here groups them.
     fresh = EventClusters(frame)
@@ -86,34 +68,6 @@ def test_first_paint_shows_the_work_made_ahead_and_it_is_what_the_gui_thread_mak
     assert model.rowCount() == len(frame)
     times = frame["time_ns"].to_numpy()
     assert model.event_id(0) == frame["id"].iloc[int(np.argmax(times))]
-
-
-def test_work_made_ahead_is_dropped_when_the_events_change(small, small_path, monkeypatch):
-    from monitor.ui import context
-
-    monkeypatch.setattr(context, "spare_core", lambda: True)
-    ctx = context.ScenarioContext(small, small_path)
-    ctx.prepare("k", lambda frame: ("ahead", len(frame)))
-    ctx.notify_changed(EVENT, small.events[0].id)  # an edit: what was made ahead is old
-    assert ctx.prepared("k", lambda frame: ("now", len(frame))) == ("now", len(small.events))
-    # Taken once: asked again, it is made again.
-    ctx.prepare("k", lambda frame: ("ahead", len(frame)))
-    assert ctx.prepared("k", lambda frame: "now")[0] == "ahead"
-    assert ctx.prepared("k", lambda frame: "now") == "now"
-
-
-def test_an_error_made_ahead_reaches_the_panel_that_takes_it(small, small_path, monkeypatch):
-    from monitor.ui import context
-
-    monkeypatch.setattr(context, "spare_core", lambda: True)
-    ctx = context.ScenarioContext(small, small_path)
-
-    def broken(_frame):
-        raise ValueError("bad grouping")
-
-    ctx.prepare("k", broken)
-    with pytest.raises(ValueError, match="bad grouping"):
-        ctx.prepared("k", lambda frame: "now")
 
 
 def test_chart_zoomed_in_and_out_keeps_legend_and_marker_colours_true(qtbot, small, small_path):
@@ -180,19 +134,3 @@ def test_area_fills_are_the_region_between_their_curves(qtbot, small, small_path
             fill.updatePath()  # made again from the curves as they are now
             assert fill.path() == built
     assert any(not m.path().isEmpty() for m, _e in panel.fills.values())
-
-
-def test_work_is_made_ahead_only_with_a_core_to_spare(monkeypatch, small, small_path):
-    """On a busy machine the worker would only compete with the GUI thread for the GIL:
-    then nothing is started ahead and the panel makes it, once, on the spot."""
-    from monitor.ui import context
-
-    monkeypatch.setattr(context, "spare_core", lambda: False)
-    ctx = context.ScenarioContext(small, small_path)
-    made: list[str] = []
-    ctx.prepare("k", lambda frame: made.append(threading.current_thread().name))
-    ctx.prepared("k", lambda frame: made.append(threading.current_thread().name))
-    assert made == [threading.current_thread().name]
-    # The probe's answer is a yes or a no (the idle time other processes left meanwhile).
-    monkeypatch.undo()
-    assert context.spare_core() in (True, False)

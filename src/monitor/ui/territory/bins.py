@@ -14,7 +14,6 @@ import pandas as pd
 from monitor.model import Moment
 
 if TYPE_CHECKING:
-    from monitor.ui.context import ScenarioContext
     from monitor.ui.territory.markers import Markers
 
 NS_PER_S = 1_000_000_000
@@ -114,41 +113,6 @@ class EventBasis:
             and bool(np.array_equal(t, self.t_ns))
             and bool(np.array_equal(codes, self.codes))
         )
-
-
-PREPARED = "territory.events"  # the context's key of the basis made ahead (prepare_basis)
-
-
-def prepare_basis(ctx: ScenarioContext) -> None:
-    """Start making the context's events' basis (local days, time order) on the context's
-    worker while the window builds its widgets; the lane takes it (:func:`prepared_basis`)."""
-    tz, version = ctx.tz, getattr(ctx.scenario.events, "version", None)
-    ctx.prepare(PREPARED, lambda frame: _basis(frame, tz, version, ahead=True))
-
-
-def prepared_basis(ctx: ScenarioContext, version: int | None) -> EventBasis | None:
-    """The basis of the context's events frame at ``version`` (None without events): the one
-    made ahead if it is of this very frame, zone and version, else made now."""
-    frame, tz = ctx.events_frame, ctx.tz
-    basis = ctx.prepared(PREPARED, lambda f: _basis(f, tz, version))
-    if basis is not None and (basis.frame is not frame or basis.tz is not tz):
-        basis = None
-    if basis is None or basis.version != version:
-        return _basis(frame, tz, version)
-    return basis
-
-
-def _basis(
-    frame: pd.DataFrame, tz: tzinfo, version: int | None, ahead: bool = False
-) -> EventBasis | None:
-    if not len(frame):
-        return None
-    basis = EventBasis(frame, tz, version)
-    basis.days_order()
-    if ahead:  # (on the worker: every day's start, which the bins of any zoom take from)
-        for day in np.unique(basis.days).tolist():
-            bin_x(day, 1, tz, basis.day_starts)
-    return basis
 
 
 def follow_bins(m: Markers, events: EventBasis, frame: pd.DataFrame, kind: str, row: int):

@@ -192,14 +192,9 @@ class EventLane:
             hint.hide()
             plot_item.addItem(hint, ignoreBounds=True)
 
-    def set_events(
-        self, frame: pd.DataFrame, tz: tzinfo, version: int | None = None, basis=None
-    ) -> None:
-        """The markers of ``frame`` (the event table's frame at ``version``), made anew
-        (``basis``: its :class:`EventBasis`, if made already)."""
-        if basis is None and len(frame):
-            basis = EventBasis(frame, tz, version)
-        self._events = basis if len(frame) else None
+    def set_events(self, frame: pd.DataFrame, tz: tzinfo, version: int | None = None) -> None:
+        """The markers of ``frame`` (the event table's frame at ``version``), made anew."""
+        self._events = EventBasis(frame, tz, version) if len(frame) else None
         aggregate, days = self._wanted()
         days_order = self._events.days_order() if self._events is not None else None
         starts = self._events.day_starts if self._events is not None else None

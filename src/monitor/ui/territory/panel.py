@@ -31,7 +31,6 @@ from monitor.model.text import isolate
 from monitor.ui.context import ScenarioContext
 from monitor.ui.territory.areas import DAY_S, StackedAreas
 from monitor.ui.territory.axis import DateAxis
-from monitor.ui.territory.bins import prepared_basis
 from monitor.ui.territory.colors import color, mix
 from monitor.ui.territory.legend import Legend, LegendEntry
 from monitor.ui.territory.markers import VERIFICATION_STYLE, EventLane, marker_colour
@@ -245,8 +244,7 @@ class TerritoryPanel(QWidget):
         self.lane.rebin_paused = True  # (the framing changes the range thrice: binned once)
         try:
             version = getattr(self.ctx.scenario.events, "version", None)
-            basis = prepared_basis(self.ctx, version)  # (made ahead, see MainWindow)
-            self.lane.set_events(self.ctx.events_frame, self.ctx.tz, version, basis)
+            self.lane.set_events(self.ctx.events_frame, self.ctx.tz, version)
             self._frame_view()
         finally:
             self.lane.rebin_paused = False
