@@ -109,26 +109,3 @@ def test_the_probe_counts_other_processes_not_this_one(monkeypatch) -> None:
     assert not step(own_cores=0.0, busy_cores=1.6)
     monkeypatch.setattr(cores.os, "cpu_count", lambda: 1)
     assert not cores.IdleProbe().spare()  # one core: never two threads
-
-
-def test_a_batch_of_new_events_is_checked_the_same_with_or_without_a_second_thread(
-    tmp_path, monkeypatch
-) -> None:
-    from monitor.model.changelog import ChangeError, ChangeLog
-    from monitor.model.changes import EVENT, entity_change
-
-    base = json.loads(dumps_scenario(load_scenario(DATA)))["events"][0]
-    new = [dict(copy.deepcopy(base), id=f"new-{i}", origin={"feed": "f", "id": str(i)})
-           for i in range(20_000)]
-    got = {}
-    for spare_now in (True, False):
-        monkeypatch.setattr(cores.IdleProbe, "spare", lambda self, s=spare_now: s)
-        s = load_scenario(DATA)
-        ChangeLog(s).apply_batch([entity_change(EVENT, e["id"], None, e, "new") for e in new])
-        got[spare_now] = dumps_scenario(s)
-        bad = [dict(e, id=f"bad-{i}") for i, e in enumerate(new)]
-        bad[-10]["verification"] = "rumoured"
-        with pytest.raises(ChangeError):
-            ChangeLog(s).apply_batch([entity_change(EVENT, e["id"], None, e, "x") for e in bad])
-        assert dumps_scenario(s) == got[spare_now]  # (all or nothing)
-    assert got[True] == got[False]

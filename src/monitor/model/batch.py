@@ -106,7 +106,6 @@ def checked_columns(
     import msgspec
 
     from monitor.model.columns import ColumnBuilder, Undecided
-    from monitor.model.cores import Ahead
     from monitor.model.rows import EV_LIST
     from monitor.model.sections import events_of
 
@@ -117,18 +116,17 @@ def checked_columns(
         check_events=events_of,
     )
     enc = msgspec.json.Encoder()
-    parts: list[Any] = []
-    # (With a core to spare, a run's columns are made on a worker while the next is decoded.)
-    with Ahead(builder.window, "monitor-columns") as ahead:
+    parts = []
+    for start in range(0, len(items), 8192):
+        chunk = (
+            enc.encode(items[start : start + 8192])
+            if encoded is None
+            else json_array(encoded[start : start + 8192])
+        )
         try:
-            for start in range(0, len(items), 8192):
-                chunk = (
-                    enc.encode(items[start : start + 8192])
-                    if encoded is None
-                    else json_array(encoded[start : start + 8192])
-                )
-                parts += ahead.push(EV_LIST.decode(chunk), chunk, items[start : start + 8192])
-            parts += ahead.drain()
+            parts.append(
+                builder.window(EV_LIST.decode(chunk), chunk, items[start : start + 8192])
+            )
         except (msgspec.ValidationError, msgspec.DecodeError, Undecided, RecursionError):
             return None
     return parts
