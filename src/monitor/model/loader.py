@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monitor.model import cache, heap
-from monitor.model.cores import Ahead
 from monitor.model.entities import SCHEMA_VERSION, Scenario
 from monitor.model.errors import (
     CancelCheck,
@@ -199,38 +198,27 @@ def _read_events(
         return _finish(table), bytes(buf[p + 1 :])
     buf[:p] = b"["  # "[" then the first event
     window = WINDOW_BYTES
-    # With a core to spare, a window's columns are made on a thread of their own while the
-    # next window is read and decoded here (Arrow's kernels let go of the GIL); without one,
-    # here (two threads on one core are slower than one): monitor.model.cores.Ahead.
-
-    def collect(done: list[Any]) -> None:
-        for cols in done:
-            table.add(*cols)
-            trim.window()
-            tick(f"Reading events ({table.n:,})")
-
-    with Ahead(columns.window, "monitor-columns") as ahead:
-        while True:
-            while len(buf) < window + 1 and not stream.eof:
-                buf.extend(stream.read(window + 1 - len(buf)))
-            got = _cut(buf)
-            if got is None:
-                if stream.eof or window >= _MAX_WINDOW_BYTES or _NEVER_IN_JSON.search(buf):
-                    raise Fallback  # no decodable cut: broken, or an odd layout
-                window *= 2
-                continue
-            rows, chunk, after, final = got
-            window = WINDOW_BYTES
-            try:
-                collect(ahead.push(rows, chunk))  # (the windows' columns in file order)
-                del rows, chunk
-                if final:
-                    collect(ahead.drain())
-            except Undecided:
-                raise Fallback from None
-            if final:
-                return _finish(table), bytes(buf[after:])
-            del buf[1:after]  # the next event follows the "["
+    while True:
+        while len(buf) < window + 1 and not stream.eof:
+            buf.extend(stream.read(window + 1 - len(buf)))
+        got = _cut(buf)
+        if got is None:
+            if stream.eof or window >= _MAX_WINDOW_BYTES or _NEVER_IN_JSON.search(buf):
+                raise Fallback  # no decodable cut: broken, or an odd layout
+            window *= 2
+            continue
+        rows, chunk, after, final = got
+        window = WINDOW_BYTES
+        try:
+            table.add(*columns.window(rows, chunk))
+        except Undecided:
+            raise Fallback from None
+        del rows, chunk
+        trim.window()
+        tick(f"Reading events ({table.n:,})")
+        if final:
+            return _finish(table), bytes(buf[after:])
+        del buf[1:after]  # the next event follows the "["
 
 
 class _Trim:
