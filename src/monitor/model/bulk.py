@@ -133,12 +133,17 @@ class BulkEdits:
         at = np.flatnonzero(has.to_numpy(zero_copy_only=False))
         got = []
         if len(at):
-            taken = pa.array(at, pa.int64())
+            every = len(at) == len(self._slots)  # (an imported scenario: no copies taken)
+            taken = None if every else pa.array(at, pa.int64())
+
+            def part(c: pa.ChunkedArray) -> pa.ChunkedArray:
+                return c if taken is None else c.take(taken)
+
             got = list(zip(
                 at.tolist(),
-                self._text["id"].take(taken).to_pylist(),
-                self._text["time"].take(taken).to_pylist(),
-                extra_text.decode_many(col.filter(has).combine_chunks(), into),
+                part(self._text["id"]).to_pylist(),
+                part(self._text["time"]).to_pylist(),
+                extra_text.decode_many((col if every else col.filter(has)).combine_chunks(), into),
                 strict=True,
             ))
         if self._odd:
