@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from samples import NEW_EVENT
 
 from monitor.model import dumps_scenario, load_scenario
 from monitor.model.batch import check_new_events, keep_json, take_json
@@ -18,16 +19,7 @@ from monitor.model.changes import EVENT, Change, ChangeError, check_shape, entit
 from monitor.model.journal import Journal, batch_lines, find_recoveries
 
 SMALL = Path(__file__).resolve().parents[1] / "data" / "small.json"
-EVENT_JSON = {
-    "id": "n0",
-    "time": "2024-12-06T08:30:00+03:00",
-    "title": "Convoy seen at the crossing",
-    "category": "border",
-    "actors": ["gov"],
-    "location": {"name": "Al-Qaim", "lat": 34.4, "lon": 40.98},
-    "source_ids": ["s1"],
-    "verification": "reported",
-}
+EVENT_JSON = {**NEW_EVENT, "id": "n0"}
 
 
 def _new(i: int, **extra: object) -> Change:

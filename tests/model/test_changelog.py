@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from samples import NEW_EVENT
 
 from monitor.model import CrossingStatus, Moment, dumps_scenario, load_scenario, scenario_from_json
 from monitor.model.changelog import ChangeLog, entity_json
@@ -28,16 +29,6 @@ from monitor.model.changes import (
 
 SMALL = Path(__file__).resolve().parents[1] / "data" / "small.json"
 
-NEW_EVENT = {
-    "id": "e9",
-    "time": "2024-12-06T08:30:00+03:00",
-    "title": "Convoy seen at the crossing",
-    "category": "border",
-    "actors": ["gov"],
-    "location": {"name": "Al-Qaim", "lat": 34.4, "lon": 40.98},
-    "source_ids": ["s1"],
-    "verification": "reported",
-}
 
 
 @pytest.fixture

@@ -7,22 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+from samples import NEW_EVENT
 
 from monitor.model import dumps_scenario, load_scenario
 from monitor.model.changelog import ChangeLog
 from monitor.model.changes import EVENT, ChangeError, entity_change
 
 SMALL = Path(__file__).resolve().parents[1] / "data" / "small.json"
-EVENT_JSON = {
-    "id": "e9",
-    "time": "2024-12-06T08:30:00+03:00",
-    "title": "Convoy seen at the crossing",
-    "category": "border",
-    "actors": ["gov"],
-    "location": {"name": "Al-Qaim", "lat": 34.4, "lon": 40.98},
-    "source_ids": ["s1"],
-    "verification": "reported",
-}
+EVENT_JSON = NEW_EVENT
 
 
 def _deep() -> object:

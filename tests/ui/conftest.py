@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
@@ -42,3 +45,31 @@ def window(qtbot, small_path):
     w.show()
     qtbot.waitExposed(w)
     return w
+
+
+@pytest.fixture(scope="session")
+def make_generated(tmp_path_factory):
+    """Make a scenario with the benchmarks' generator: ``make(name, events, crossings,
+    entries_per_crossing)`` -> its path."""
+    repo = Path(__file__).resolve().parents[2]
+
+    def make(name: str, events: int, crossings: int, entries: int) -> Path:
+        sys.path.insert(0, str(repo / "benchmarks"))
+        try:
+            import generate
+        finally:
+            sys.path.remove(str(repo / "benchmarks"))
+        mp = pytest.MonkeyPatch()
+        mp.setitem(generate.SIZES, name, (events, crossings, entries))
+        try:
+            return generate.write_scenario(name, tmp_path_factory.mktemp(name) / f"{name}.json")
+        finally:
+            mp.undo()
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def scenario_8k(make_generated) -> Path:
+    """A generated scenario of 8,000 events (5 crossings x 20 entries)."""
+    return make_generated("8k", 8_000, 5, 20)

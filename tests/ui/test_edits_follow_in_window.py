@@ -6,7 +6,6 @@ shows."""
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,23 +16,6 @@ from monitor.model.changelog import entity_json
 from monitor.model.changes import EVENT, entity_change
 from monitor.ui.map.layer import EventClusters
 from monitor.ui.territory.markers import compute_markers
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def scenario_8k(tmp_path_factory) -> Path:
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        import generate
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
-    mp = pytest.MonkeyPatch()
-    mp.setitem(generate.SIZES, "8k", (8_000, 5, 20))
-    try:
-        return generate.write_scenario("8k", tmp_path_factory.mktemp("s8k") / "s8k.json")
-    finally:
-        mp.undo()
 
 
 def _window(qtbot, path: Path):

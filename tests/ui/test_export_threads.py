@@ -5,7 +5,6 @@ and a Cancel that leaves no file."""
 from __future__ import annotations
 
 import subprocess
-import sys
 import threading
 import unicodedata
 from pathlib import Path
@@ -14,7 +13,6 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
-REPO = Path(__file__).resolve().parents[2]
 BLUF = "The corridor stays shut to trade while the talks go on."
 
 
@@ -32,19 +30,9 @@ def page_count(path: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def scenario_20k(tmp_path_factory) -> Path:
+def scenario_20k(make_generated) -> Path:
     """20,000 generated events (the benchmarks' generator, 20 crossings x 100 entries)."""
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        import generate
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
-    mp = pytest.MonkeyPatch()
-    mp.setitem(generate.SIZES, "20k", (20_000, 20, 100))
-    try:
-        return generate.write_scenario("20k", tmp_path_factory.mktemp("s20k") / "s20k.json")
-    finally:
-        mp.undo()
+    return make_generated("20k", 20_000, 20, 100)
 
 
 @pytest.fixture
