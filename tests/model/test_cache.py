@@ -251,6 +251,21 @@ def test_only_the_newest_entries_are_kept(tmp_path, monkeypatch):
     assert cache.find(os.stat(paths[0])) is None
 
 
+def test_an_earlier_versions_entries_are_removed_when_an_entry_is_written(tmp_path):
+    where = cache.folder()
+    where.mkdir(mode=0o700, parents=True, exist_ok=True)
+    old = [where / ("v1-" + "ab" * 32 + "-1-2-3-4-5.arrow"), where / ".v1-x-y.tmp"]
+    for p in old:
+        p.write_bytes(b"an old entry " * 1000)
+    other = where / "notes.txt"  # (not an entry: left alone)
+    other.write_text("mine")
+    load_identified(scenario_file(tmp_path))
+    settle()
+    assert len(entries()) == 1
+    assert not any(p.exists() for p in old)
+    assert other.read_text() == "mine"
+
+
 def test_a_small_file_is_not_cached(tmp_path, monkeypatch):
     monkeypatch.setattr(cache, "MIN_BYTES", 10**9)
     load_identified(scenario_file(tmp_path))

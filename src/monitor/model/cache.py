@@ -36,6 +36,7 @@ import hashlib
 import json
 import mmap
 import os
+import re
 import secrets
 import stat
 import threading
@@ -58,6 +59,8 @@ MAX_BYTES = 8 * 1024**3  # and at most this much in all
 FORMAT = "v2"  # (v2: the events' unknown fields as a column)
 _CHUNK = 8 * 1024 * 1024
 _SUFFIX = ".arrow"
+# Entries and temporary files of any format (an earlier version's are removed by evict).
+_OLD_FORMAT = re.compile(r"\.?v\d+-.*\.(arrow|tmp)$")
 _STALE_TMP_S = 3600  # temporary files of an interrupted writer, removed after an hour
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -347,6 +350,9 @@ def evict(keep: Path | None = None) -> None:
                     os.unlink(p)
         elif name.startswith(FORMAT + "-") and name.endswith(_SUFFIX):
             entries.append((p == keep, st.st_mtime, st.st_size, p))
+        elif _OLD_FORMAT.match(name) and stat.S_ISREG(st.st_mode):
+            with contextlib.suppress(OSError):  # (an earlier version's entry: never read)
+                os.unlink(p)
     entries.sort(reverse=True)  # the one just written, then newest first
     kept, total, shas = 0, 0, set()
     for is_new, _, size, p in entries:
