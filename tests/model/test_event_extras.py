@@ -137,3 +137,17 @@ def test_new_events_of_a_batch_keep_their_unknown_fields_as_a_file_would(tmp_pat
     assert s.table.get("new-loc").location.extra == {"grid": "38S"}
     assert dumps_scenario(s) == _canonical(d)
     assert dumps_scenario(load_scenario(_write(tmp_path, d, "again.json"))) == _canonical(d)
+
+
+def test_many_events_unknown_fields_are_decoded_in_runs_in_order() -> None:
+    import pyarrow as pa
+
+    from monitor.model.extras import decode_many
+
+    texts = pa.array([json.dumps({"origin": {"id": str(i)}, "n": [i, 1e-05]}) for i in range(10)],
+                     pa.large_string())
+    want = [{"origin": {"id": str(i)}, "n": [i, 1e-05]} for i in range(10)]
+    for run in (1, 3, 10, 65_536):
+        assert decode_many(texts, run=run) == want
+        assert decode_many(texts.slice(2, 5), run=run) == want[2:7]
+    assert decode_many(texts.slice(0, 0)) == []
