@@ -73,3 +73,20 @@ def make_generated(tmp_path_factory):
 def scenario_8k(make_generated) -> Path:
     """A generated scenario of 8,000 events (5 crossings x 20 entries)."""
     return make_generated("8k", 8_000, 5, 20)
+
+
+@pytest.fixture
+def open_window(qtbot):
+    """Open a scenario file in a real main window, shown (1400 x 900) and exposed."""
+
+    def open_(path: Path):
+        from monitor.ui import MainWindow
+
+        w = MainWindow(path)
+        qtbot.addWidget(w)
+        w.resize(1400, 900)
+        w.show()
+        qtbot.waitExposed(w)
+        return w
+
+    return open_

@@ -6,7 +6,6 @@ shows."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,17 +15,6 @@ from monitor.model.changelog import entity_json
 from monitor.model.changes import EVENT, entity_change
 from monitor.ui.map.layer import EventClusters
 from monitor.ui.territory.markers import compute_markers
-
-
-def _window(qtbot, path: Path):
-    from monitor.ui import MainWindow
-
-    w = MainWindow(path)
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
 
 
 def _shown(w) -> dict:
@@ -47,7 +35,7 @@ def _shown(w) -> dict:
 
 
 def test_edits_in_the_window_show_what_a_fresh_window_shows(
-    qtbot, monkeypatch, tmp_path, scenario_8k
+    qtbot, open_window, monkeypatch, tmp_path, scenario_8k
 ) -> None:
     from monitor.ui.file_actions import FileActions
 
@@ -56,7 +44,7 @@ def test_edits_in_the_window_show_what_a_fresh_window_shows(
     monkeypatch.setattr(FileActions, "ask_recovery", lambda self, recovery: False)
     path = tmp_path / "scenario.json"
     shutil.copy(scenario_8k, path)
-    w = _window(qtbot, path)
+    w = open_window(path)
     assert w.territory_panel.lane.markers.aggregated  # (followed bin by bin)
     made = []  # views made again instead of following an edit
     mp = pytest.MonkeyPatch()
@@ -101,7 +89,7 @@ def test_edits_in_the_window_show_what_a_fresh_window_shows(
     assert w.save()
     copy = tmp_path / "saved.json"
     shutil.copy(path, copy)
-    fresh = _window(qtbot, copy)
+    fresh = open_window(copy)
     assert _shown(w) == followed  # (saving changed nothing shown)
     got = _shown(fresh)
     for part in ("feed", "count", "map"):

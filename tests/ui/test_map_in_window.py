@@ -7,20 +7,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
 from monitor.model import CrossingStatus
-from monitor.ui import MainWindow
 
 
-def _window(qtbot, path) -> MainWindow:
-    w = MainWindow(path)
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
-def test_the_map_is_a_dock_like_the_others_and_the_largest_data_panel(qtbot, small_path) -> None:
-    w = _window(qtbot, small_path)
+def test_the_map_is_a_dock_like_the_others_and_the_largest_data_panel(
+    qtbot, open_window, small_path
+) -> None:
+    w = open_window(small_path)
     dock = w.findChild(QDockWidget, "mapDock")
     assert dock is not None and dock.isVisible()
     view_menu = next(a.menu() for a in w.menuBar().actions() if a.menu().objectName() == "viewMenu")
@@ -33,8 +25,10 @@ def test_the_map_is_a_dock_like_the_others_and_the_largest_data_panel(qtbot, sma
     assert dock.isVisible()
 
 
-def test_clicking_the_map_selects_in_the_feed_and_the_table_and_back(qtbot, small_path) -> None:
-    w = _window(qtbot, small_path)
+def test_clicking_the_map_selects_in_the_feed_and_the_table_and_back(
+    qtbot, open_window, small_path
+) -> None:
+    w = open_window(small_path)
     panel = w.map_panel
     panel.fit_to_scenario()
     qtbot.wait(50)
@@ -56,8 +50,8 @@ def test_clicking_the_map_selects_in_the_feed_and_the_table_and_back(qtbot, smal
     assert panel.highlighted() == (e2.location.lon, e2.location.lat)
 
 
-def test_the_map_symbol_follows_a_toggle_and_its_undo(qtbot, small_path) -> None:
-    w = _window(qtbot, small_path)
+def test_the_map_symbol_follows_a_toggle_and_its_undo(qtbot, open_window, small_path) -> None:
+    w = open_window(small_path)
     panel = w.map_panel
     before = panel.crossing_status("qaim")
     assert w.set_crossing_status("qaim", CrossingStatus.OPEN)
@@ -66,8 +60,10 @@ def test_the_map_symbol_follows_a_toggle_and_its_undo(qtbot, small_path) -> None
     assert panel.crossing_status("qaim") == before
 
 
-def test_the_map_shows_exactly_what_the_feeds_filters_let_through(qtbot, small_path) -> None:
-    w = _window(qtbot, small_path)
+def test_the_map_shows_exactly_what_the_feeds_filters_let_through(
+    qtbot, open_window, small_path
+) -> None:
+    w = open_window(small_path)
     panel = w.map_panel
     everyone = panel.points.n_events
     assert everyone == 3  # small.json: 3 located events up to Live (e3 has no place)
