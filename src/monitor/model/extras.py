@@ -28,6 +28,12 @@ _ENCODE = msgspec.json.Encoder()
 _DECODE = msgspec.json.Decoder()
 
 
+def plain_float(x: float) -> bool:
+    """True if ``repr(x)`` has no exponent and the value is finite (same text from msgspec)."""
+    a = abs(x)
+    return a == 0.0 or 1e-4 <= a < 1e16
+
+
 class Decoder:
     """msgspec's JSON decoder that also tells whether a value held a float msgspec would
     write unlike ``json.dumps`` (exponent forms, below 1e-4): the stdlib writes those.
@@ -38,7 +44,7 @@ class Decoder:
 
         def hook(text: str) -> float:
             v = float(text)
-            if not (v == 0.0 or 1e-4 <= abs(v) < 1e16):
+            if not plain_float(v):
                 if not math.isfinite(v):
                     raise ValueError("number out of range")
                 self.odd_float = True

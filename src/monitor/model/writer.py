@@ -27,6 +27,7 @@ from monitor.model.entities import (
     Source,
     StatusEntry,
 )
+from monitor.model.extras import plain_float
 
 
 def _put(d: dict[str, Any], key: str, value: Any) -> None:
@@ -177,11 +178,6 @@ def scenario_pieces(s: Scenario) -> list[Any]:
     return [head[:at], b'\n  "events": ', *events, b",\n", head[at + len(marker) :]]
 
 
-def _plain_float(x: float) -> bool:
-    """True if ``repr(x)`` has no exponent and the value is finite (same text from msgspec)."""
-    a = abs(x)
-    return a == 0.0 or 1e-4 <= a < 1e16
-
 
 def plain_value(value: Any) -> bool:
     """No float in ``value`` that msgspec would write differently from json.dumps, and
@@ -191,7 +187,7 @@ def plain_value(value: Any) -> bool:
         v = stack.pop()
         t = type(v)
         if t is float:
-            if not _plain_float(v):
+            if not plain_float(v):
                 return False
         elif t is dict:
             stack.extend(v.values())
