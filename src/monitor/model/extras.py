@@ -22,16 +22,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from monitor.model.schema import MAX_UNKNOWN_DEPTH, unknown_fields_ok
+from monitor.model.schema import MAX_UNKNOWN_DEPTH, plain_float, unknown_fields_ok
 
 _ENCODE = msgspec.json.Encoder()
 _DECODE = msgspec.json.Decoder()
-
-
-def plain_float(x: float) -> bool:
-    """True if ``repr(x)`` has no exponent and the value is finite (same text from msgspec)."""
-    a = abs(x)
-    return a == 0.0 or 1e-4 <= a < 1e16
 
 
 class Decoder:

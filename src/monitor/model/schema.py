@@ -225,6 +225,13 @@ def unknown_value_problems(value: Any, where: str) -> list[Problem]:
     return out
 
 
+def plain_float(x: float) -> bool:
+    """True if ``repr(x)`` has no exponent and the value is finite: msgspec writes it as
+    ``json.dumps`` does (the writer and the events' unknown-field column use msgspec only then)."""
+    a = abs(x)
+    return a == 0.0 or 1e-4 <= a < 1e16
+
+
 def unknown_fields_ok(extra: dict[str, Any]) -> bool:
     """True if :func:`unknown_value_problems` finds nothing in these fields."""
     return not extra or not unknown_value_problems(extra, "")

@@ -27,7 +27,7 @@ from monitor.model.entities import (
     Source,
     StatusEntry,
 )
-from monitor.model.extras import plain_float
+from monitor.model.schema import plain_float
 
 
 def _put(d: dict[str, Any], key: str, value: Any) -> None:
