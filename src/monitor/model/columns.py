@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import tzinfo
 from typing import Any
 
@@ -154,9 +154,12 @@ class ColumnBuilder:
             s.id: GRADE_CODE.get(s.reliability, 99) if s.reliability else 99
             for s in sources.values()
         }
-        if rank != self.rank and faction_names == self.names and all(
-            rank.get(k) == v for k, v in self.rank.items()
-        ) and all(v == 99 for k, v in rank.items() if k not in self.rank):
+        if (
+            rank != self.rank
+            and faction_names == self.names
+            and all(rank.get(k) == v for k, v in self.rank.items())
+            and all(v == 99 for k, v in rank.items() if k not in self.rank)
+        ):
             # Only new sources without a grade (an import's): no event's columns change (an
             # unknown source is ungraded too): the columns stand, for these sources as well.
             self.rank, self.sources = rank, sources
@@ -173,7 +176,7 @@ class ColumnBuilder:
     # a Python step per event costs ~0.1 s per million.
     def columns(
         self,
-        rows: list[EventRow],
+        rows: Sequence[EventRow],
         moments: list[Moment] | None = None,
         extras: list[str] | None = None,
     ) -> tuple[dict[str, Any], np.ndarray]:
@@ -272,7 +275,7 @@ class ColumnBuilder:
         return col, colons
 
     def window(
-        self, rows: list[EventRow], chunk: bytes, values: list[Any] | None = None
+        self, rows: Sequence[EventRow], chunk: bytes, values: list[Any] | None = None
     ) -> tuple[dict[str, Any], dict[int, Event]]:
         """The columns of one window of a file's events (``rows``, decoded from ``chunk``),
         and its events kept as objects (unknown location fields), by position in the window;
@@ -526,7 +529,10 @@ class ColumnBuilder:
         colons += lat_set
         colons += lon_set
         col["lat"], col["lon"] = lat, lon
-        if int in set(map(type, lats)) | set(map(type, lons)):
+        if not isinstance(lats, list):
+            if src["exact"]:
+                col["exact"] = src["exact"]
+        elif int in set(map(type, lats)) | set(map(type, lons)):
             col["exact"] = {
                 i: (la, lo)
                 for i, (la, lo) in enumerate(zip(lats, lons, strict=True))

@@ -28,7 +28,7 @@ import io
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -246,7 +246,7 @@ def _finish(table: TableBuilder) -> EventTable:
     return got
 
 
-def _cut(buf: bytearray) -> tuple[list[Any], bytes, int, bool] | None:
+def _cut(buf: bytearray) -> tuple[Sequence[Any], bytes, int, bool] | None:
     """The first run of whole events in ``buf`` ("[" then events): (rows, their text as
     "[...]", where the rest starts, is it the end of the array)."""
     stop = len(buf)
@@ -274,11 +274,12 @@ def _cut(buf: bytearray) -> tuple[list[Any], bytes, int, bool] | None:
     return None
 
 
-def _try(buf: bytearray, brace: int) -> tuple[list[Any], bytes] | None:
+def _try(buf: bytearray, brace: int) -> tuple[Sequence[Any], bytes] | None:
     """The events of ``buf`` cut after ``brace`` (None if that is not between two events)."""
     import msgspec
 
-    from monitor.model.rows import EV_LIST
+    from monitor.model.arrowtext import separators
+    from monitor.model.rows import EV_LIST, table_rows
 
     at = brace + 1
     if at < len(buf):  # "]" written in place for the copy (one copy of the window, not two)
@@ -291,6 +292,11 @@ def _try(buf: bytearray, brace: int) -> tuple[list[Any], bytes] | None:
             buf[at] = kept
     else:
         chunk = bytes(buf) + b"]"
+    seps = separators(chunk)
+    if len(seps):  # the canonical layout: Arrow's reader, if it decides these events
+        rows = table_rows(chunk, seps)
+        if rows is not None:
+            return rows, chunk
     try:
         return EV_LIST.decode(chunk), chunk
     except msgspec.ValidationError:
