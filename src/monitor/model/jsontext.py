@@ -203,7 +203,7 @@ def _value_problem(text: str, exc: ValueError) -> Problem:
 
 # Bytes that never occur in a UTF-8 JSON text: raw control characters (only tab, LF and
 # CR may appear unescaped) and bytes no UTF-8 sequence uses.
-_NEVER_IN_JSON = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\xc0\xc1\xf5-\xff]")
+NEVER_IN_JSON = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\xc0\xc1\xf5-\xff]")
 _READ_CHUNK = 8 * 1024 * 1024
 
 
@@ -212,7 +212,7 @@ def _read_rest(path: Path, fh: Any, head: bytes) -> bytearray:
     (a file whose tail is zeros after a crash, or garbage, is not read to its end)."""
     data = bytearray(head)
     while chunk := fh.read(_READ_CHUNK):
-        m = _NEVER_IN_JSON.search(chunk)
+        m = NEVER_IN_JSON.search(chunk)
         if m is not None:
             offset = len(data) + m.start()
             data += chunk[: m.start()]

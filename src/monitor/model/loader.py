@@ -26,16 +26,15 @@ import gc
 import hashlib
 import io
 import os
-import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from monitor.model import cache, heap
+from monitor.model import cache
 from monitor.model.entities import SCHEMA_VERSION, Scenario
 from monitor.model.errors import (
     CancelCheck,
@@ -64,26 +63,12 @@ from monitor.model.sections import (
     sources_of,
     territory_of,
 )
+from monitor.model.windows import read_events
 
 if TYPE_CHECKING:
-    from monitor.model.columns import ColumnBuilder
-    from monitor.model.events import EventTable, TableBuilder
+    pass
 
-WINDOW_BYTES = 4 * 1024 * 1024  # events decoded per msgspec call (each call holds the GIL)
-_MAX_WINDOW_BYTES = 64 * 1024 * 1024  # one event bigger than this: the strict reader decides
 PROGRESS_INTERVAL_S = 0.1
-
-_WS_BYTES = re.compile(rb"[ \t\n\r]*")
-_CANONICAL_SEPARATOR = b"},\n    {"
-_CANONICAL_END = b"}\n  ]"  # the end of a top-level array of objects, canonical layout
-_BOUNDARY = re.compile(
-    rb"\}[ \t\n\r]*,[ \t\n\r]*\{"
-)  # "}, {" between two events (or nested objects)
-_END = re.compile(rb"\}[ \t\n\r]*\]")  # "} ]": the end of the array (or of a nested one)
-
-
-# Bytes that never occur in a UTF-8 JSON text (a file whose tail is zeros, or garbage).
-_NEVER_IN_JSON = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\xc0\xc1\xf5-\xff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,142 +156,6 @@ class _Ticker:
                 self.progress(0.95 * min(self.stream.read_bytes / self.stream.size, 1.0), message)
 
 
-def _read_events(
-    stream: _Stream, data: bytes, columns: ColumnBuilder, tick: _Ticker
-) -> tuple[EventTable, bytes]:
-    """The ``events`` array whose value starts in ``data`` (read already), window by window:
-    the events, and the bytes read after the array's ``]``."""
-    from monitor.model.columns import Undecided
-    from monitor.model.events import TableBuilder
-
-    buf = bytearray(data)
-
-    def skip_ws(p: int) -> int:
-        while True:
-            p = _WS_BYTES.match(buf, p).end()  # type: ignore[union-attr]
-            if p < len(buf) or stream.eof:
-                return p
-            buf.extend(stream.read(CHUNK_BYTES))
-
-    p = skip_ws(0)
-    if buf[p : p + 1] != b"[":
-        raise Fallback
-    p = skip_ws(p + 1)
-    table = TableBuilder(columns)
-    trim = _Trim()
-    if buf[p : p + 1] == b"]":
-        return _finish(table), bytes(buf[p + 1 :])
-    buf[:p] = b"["  # "[" then the first event
-    window = WINDOW_BYTES
-    while True:
-        while len(buf) < window + 1 and not stream.eof:
-            buf.extend(stream.read(window + 1 - len(buf)))
-        got = _cut(buf)
-        if got is None:
-            if stream.eof or window >= _MAX_WINDOW_BYTES or _NEVER_IN_JSON.search(buf):
-                raise Fallback  # no decodable cut: broken, or an odd layout
-            window *= 2
-            continue
-        rows, chunk, after, final = got
-        window = WINDOW_BYTES
-        try:
-            table.add(*columns.window(rows, chunk))
-        except Undecided:
-            raise Fallback from None
-        del rows, chunk
-        trim.window()
-        tick(f"Reading events ({table.n:,})")
-        if final:
-            return _finish(table), bytes(buf[after:])
-        del buf[1:after]  # the next event follows the "["
-
-
-class _Trim:
-    """Give the memory freed by the windows back to the system now and then. Each window's
-    rows are thousands of small Python objects and its Arrow buffers a few MB; freed, they
-    leave holes in the C heap between the columns kept (glibc raises its mmap threshold
-    after the first big free), which ``malloc_trim`` returns (:mod:`monitor.model.heap`)."""
-
-    EVERY = 4  # windows (~16 MB of text); a trim costs ~1-3 ms
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def window(self) -> None:
-        self.n += 1
-        if self.n % self.EVERY == 0:
-            heap.trim()
-
-
-def _finish(table: TableBuilder) -> EventTable:
-    table.builder.strict = False  # edits later are the program's, checked by their change
-    got = table.finish()
-    if len(got) >= 100_000:  # the windows' last holes (~70 MB after a million events)
-        heap.trim()
-    return got
-
-
-def _cut(buf: bytearray) -> tuple[Sequence[Any], bytes, int, bool] | None:
-    """The first run of whole events in ``buf`` ("[" then events): (rows, their text as
-    "[...]", where the rest starts, is it the end of the array)."""
-    stop = len(buf)
-    if buf.find(_CANONICAL_SEPARATOR, 1, stop) >= 0:
-        i = buf.find(_CANONICAL_END, 1, stop)
-        ends = [] if i < 0 else [(i, i + len(_CANONICAL_END))]
-    else:
-        ends = [(m.start(), m.end()) for m in _END.finditer(buf, 1, stop)][:3]
-    for brace, after in ends:
-        rows = _try(buf, brace)
-        if rows is not None:
-            return rows[0], rows[1], after, True
-    tries, cut = 0, stop
-    while tries < 3:
-        cut = buf.rfind(b"}", 1, cut)
-        if cut < 0:
-            break
-        m = _BOUNDARY.match(buf, cut, stop)
-        if m is None:
-            continue
-        tries += 1
-        rows = _try(buf, cut)
-        if rows is not None:
-            return rows[0], rows[1], m.end() - 1, False
-    return None
-
-
-def _try(buf: bytearray, brace: int) -> tuple[Sequence[Any], bytes] | None:
-    """The events of ``buf`` cut after ``brace`` (None if that is not between two events)."""
-    import msgspec
-
-    from monitor.model.arrowtext import separators
-    from monitor.model.rows import EV_LIST, table_rows
-
-    at = brace + 1
-    if at < len(buf):  # "]" written in place for the copy (one copy of the window, not two)
-        kept = buf[at]
-        buf[at] = 0x5D
-        try:
-            with memoryview(buf) as view:
-                chunk = bytes(view[: at + 1])
-        finally:
-            buf[at] = kept
-    else:
-        chunk = bytes(buf) + b"]"
-    seps = separators(chunk)
-    if len(seps):  # the canonical layout: Arrow's reader, if it decides these events
-        rows = table_rows(chunk, seps)
-        if rows is not None:
-            return rows, chunk
-    try:
-        return EV_LIST.decode(chunk), chunk
-    except msgspec.ValidationError:
-        raise Fallback from None  # well-formed (the cut is right) but not of the expected types
-    except RecursionError:
-        raise Fallback from None  # nested too deeply: the strict reader words it
-    except msgspec.DecodeError:
-        return None
-
-
 def _stream_scenario(stream: _Stream, head: bytes, tick: _Ticker) -> Scenario:
     text = TextScanner(stream, head)
     v = Validator()
@@ -338,7 +187,7 @@ def _stream_scenario(stream: _Stream, head: bytes, tick: _Ticker) -> Scenario:
             columns = ColumnBuilder(tz, sources, names, check_events=events_of)
             taken = text.take()
             start = stream.read_bytes - len(taken)
-            events, rest = _read_events(stream, taken, columns, tick)
+            events, rest = read_events(stream, taken, columns, tick)
             stream.span = (start, stream.read_bytes - len(rest))
             text.give(rest)
             top[key] = events
