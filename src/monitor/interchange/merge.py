@@ -534,7 +534,8 @@ class _Planner:
         used = self._used_sources()
         review.new_sources = [sid for sid in self.sources if sid in used]
         record["counts"] = review.counts()
-        review._build = lambda: self._build_paused(author)
+        self.record, review._build = record, lambda: self._build_paused(author)
+        del self.review  # (no cycle with the review: freed at once, not at a rare full GC)
 
     def _build_paused(self, author: str) -> list[Change]:
         with gc_paused():
@@ -569,7 +570,7 @@ class _Planner:
         imports = self.scenario.extra.get(IMPORTS)
         previous = list(imports) if isinstance(imports, list) else []
         changes.append(scenario_field_change(self.scenario, IMPORTS,
-                                             [*previous, self.review.record],
+                                             [*previous, self.record],
                                              f"Import {self.parsed.file.path.name}"))
         if author:
             changes = [c.stamped(author) for c in changes]
